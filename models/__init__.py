@@ -1,0 +1,37 @@
+"""peewee models, one module per aggregate; `ALL_MODELS` in dependency order."""
+from .base import BaseModel, as_local, db, iso, local_now, open_database
+from .catalog import CalendarDay, Category
+from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
+from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
+from .outbox import Outbox, Reminder
+from .people import ApiToken, Badge, Resident, StaffUser, SubscriptionGrant, Unit
+from .runtime import InboundMessage, JobLease, SharedToken
+
+ALL_MODELS = [
+    Unit,
+    Resident,
+    StaffUser,
+    ApiToken,
+    Badge,
+    SubscriptionGrant,
+    Category,
+    CalendarDay,
+    DailySequence,
+    Item,
+    Photo,
+    Claim,
+    TimelineEvent,
+    Follower,
+    SupervisionNote,
+    Evaluation,
+    Rating,
+    Meeting,
+    Milestone,
+    Outbox,
+    Reminder,
+    SharedToken,
+    InboundMessage,
+    JobLease,
+]
+
+__all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "as_local", "db", "iso", "local_now", "open_database"]

@@ -1,0 +1,25 @@
+"""The category tree (分类) and the office's working-day calendar — editable data."""
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField
+
+from .base import BaseModel
+
+
+class Category(BaseModel):
+    """Top categories (经济/民生/作风) and their sub-items with default tier and limit."""
+
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=32)
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="CASCADE")
+    default_tier = CharField(max_length=16, default="limited")
+    limit_days = IntegerField(default=5)  # working days for the `limited` tier
+    public = BooleanField(default=True)  # 作风 items never reach the public board
+    sort = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+
+class CalendarDay(BaseModel):
+    """The office's own holiday (is_workday=False) or adjusted workday (True)."""
+
+    day = DateField(unique=True)
+    is_workday = BooleanField()
+    note = CharField(max_length=64, null=True)

@@ -1,0 +1,120 @@
+"""The item aggregate: the problem, its assignment sheet, photos, claims and timeline."""
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DoubleField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from .base import BaseModel, JSONField, local_now
+from .catalog import Category
+from .people import Resident, StaffUser, Unit
+
+
+class DailySequence(BaseModel):
+    """Last number handed out per collection day (items are YYYYMMDD-NNNN)."""
+
+    day = CharField(max_length=8, primary_key=True)
+    last = IntegerField(default=0)
+
+
+class Item(BaseModel):
+    """A resident's problem as it travels the six steps."""
+
+    number = CharField(max_length=16, unique=True)
+    status = CharField(max_length=16, index=True)
+    round = IntegerField(default=1)
+    content = TextField()
+    channel = CharField(max_length=16)
+    reporter = ForeignKeyField(Resident, null=True, backref="items", on_delete="SET NULL")
+    reporter_name = CharField(max_length=64, null=True)  # offline channels
+    reporter_phone = CharField(max_length=32, null=True)
+    anonymous = BooleanField(default=False)
+    community = CharField(max_length=100, null=True, index=True)
+    address = CharField(max_length=255, null=True)
+    lat = DoubleField(null=True)
+    lng = DoubleField(null=True)
+    suggested_category = ForeignKeyField(Category, null=True, on_delete="SET NULL", backref="+")
+    # The assignment sheet (问题解决交办单).
+    category = ForeignKeyField(Category, null=True, on_delete="SET NULL", backref="items")
+    leader = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    unit = ForeignKeyField(Unit, null=True, on_delete="SET NULL", backref="assigned_items")
+    tier = CharField(max_length=16, null=True)
+    due = DateField(null=True, index=True)
+    roadmap = TextField(null=True)
+    wide_concern = BooleanField(default=False)  # results go on public notice (公示)
+    classified_at = DateTimeField(null=True)
+    # Step 3 onwards.
+    claimed_unit = ForeignKeyField(Unit, null=True, on_delete="SET NULL", backref="claimed_items")
+    claimed_at = DateTimeField(null=True)
+    escalated = BooleanField(default=False)  # waiting for a consultation (会诊)
+    explained_at = DateTimeField(null=True)  # long_term: explanation meeting held
+    result = TextField(null=True)
+    resolved_at = DateTimeField(null=True, index=True)
+    outcome = CharField(max_length=16, null=True)  # solved | explained
+    closed_at = DateTimeField(null=True, index=True)
+    merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL", backref="merged_items")
+    reject_reason = TextField(null=True)
+    created_at = DateTimeField(default=local_now, index=True)
+    updated_at = DateTimeField(default=local_now)
+
+
+class Photo(BaseModel):
+    """An image: uploaded, or sent by chat (media_id until the jobs fetch it)."""
+
+    item = ForeignKeyField(Item, null=True, backref="photos", on_delete="CASCADE")
+    kind = CharField(max_length=16, default="report")  # report | progress | result
+    path = CharField(max_length=255, null=True)
+    media_id = CharField(max_length=128, null=True)
+    uploader_resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL", backref="+")
+    uploader_staff = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    width = IntegerField(null=True)
+    height = IntegerField(null=True)
+    created_at = DateTimeField(default=local_now)
+
+
+class Claim(BaseModel):
+    """A unit taking an item (公开领办): the lead unit, or assisting units."""
+
+    item = ForeignKeyField(Item, backref="claims", on_delete="CASCADE")
+    unit = ForeignKeyField(Unit, on_delete="CASCADE")
+    role = CharField(max_length=8, default="lead")  # lead | assist
+    round = IntegerField()
+    claimed_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=local_now)
+
+
+class TimelineEvent(BaseModel):
+    """Append-only record of everything that happened to an item."""
+
+    item = ForeignKeyField(Item, backref="events", on_delete="CASCADE")
+    round = IntegerField()
+    kind = CharField(max_length=24)
+    from_status = CharField(max_length=16, null=True)
+    to_status = CharField(max_length=16, null=True)
+    actor_kind = CharField(max_length=12)  # resident | staff | system
+    actor_id = IntegerField(null=True)
+    actor_name = CharField(max_length=100)
+    note = TextField(null=True)
+    data = JSONField(null=True)
+    at = DateTimeField(default=local_now, index=True)
+
+
+class Follower(BaseModel):
+    """Someone who follows an item: a resident, a resident supervisor or staff."""
+
+    item = ForeignKeyField(Item, backref="followers", on_delete="CASCADE")
+    resident = ForeignKeyField(Resident, null=True, on_delete="CASCADE", backref="+")
+    staff = ForeignKeyField(StaffUser, null=True, on_delete="CASCADE", backref="+")
+    created_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = (
+            (("item", "resident"), True),
+            (("item", "staff"), True),
+        )

@@ -1,0 +1,106 @@
+"""People and organisations: residents, staff users, units, API tokens, badges."""
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+)
+
+from .base import BaseModel, local_now
+
+UNIT_KINDS = {
+    "department": "街道部门",
+    "community": "社区",
+    "paired_org": "结对单位党组织",
+    "jurisdiction_org": "辖区单位党组织",
+    "enterprise_branch": "非公企业党支部",
+    "volunteer_org": "党员志愿者组织",
+    "leadership": "街道班子",
+}
+
+ROLES = {
+    "office": "活动办",
+    "leader": "分管领导",
+    "unit": "承办单位",
+    "supervisor": "督办小组",
+    "party_office": "党政办",
+    "admin": "系统管理员",
+}
+
+
+class Unit(BaseModel):
+    """A responsible unit (承办单位): department, community, paired org, ..."""
+
+    name = CharField(max_length=100, unique=True)
+    kind = CharField(max_length=32)
+    community = CharField(max_length=100, null=True)  # the community a community-kind unit serves
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=local_now)
+
+
+class Resident(BaseModel):
+    """A resident (群众) known by WeChat openid (official account or mini-program)."""
+
+    openid = CharField(max_length=64, unique=True)
+    unionid = CharField(max_length=64, null=True, index=True)
+    source = CharField(max_length=16, default="mp")  # "oa" official account, "mp" mini-program
+    nickname = CharField(max_length=64, null=True)
+    phone_masked = CharField(max_length=20, null=True)
+    community = CharField(max_length=100, null=True)
+    subscribed = BooleanField(default=True)  # follows the official account
+    created_at = DateTimeField(default=local_now)
+
+
+class StaffUser(BaseModel):
+    """An official: office, leader, unit handler, cadre supervisor, party office, admin."""
+
+    username = CharField(max_length=64, unique=True)
+    name = CharField(max_length=64)
+    role = CharField(max_length=16, index=True)
+    unit = ForeignKeyField(Unit, null=True, backref="staff", on_delete="SET NULL")
+    area = CharField(max_length=100, null=True)  # cadre supervisors follow an area
+    password_hash = CharField(max_length=255)
+    openid = CharField(max_length=64, null=True, unique=True)  # bound official-account openid
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=local_now)
+
+
+class ApiToken(BaseModel):
+    """A bearer token: only its SHA-256 is stored; expires and can be revoked."""
+
+    token_hash = CharField(max_length=64, unique=True)
+    resident = ForeignKeyField(Resident, null=True, on_delete="CASCADE")
+    staff = ForeignKeyField(StaffUser, null=True, on_delete="CASCADE")
+    created_at = DateTimeField(default=local_now)
+    expires_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+
+
+class Badge(BaseModel):
+    """A supervision badge (督办证) held by a resident or cadre supervisor."""
+
+    number = CharField(max_length=32, unique=True)
+    token = CharField(max_length=64, unique=True)
+    kind = CharField(max_length=16)  # resident | cadre
+    name = CharField(max_length=64)
+    phone_masked = CharField(max_length=20, null=True)
+    area = CharField(max_length=100, null=True)
+    valid_until = DateField()
+    resident = ForeignKeyField(Resident, null=True, backref="badges", on_delete="SET NULL")
+    staff = ForeignKeyField(StaffUser, null=True, backref="badges", on_delete="SET NULL")
+    revoked_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=local_now)
+
+
+class SubscriptionGrant(BaseModel):
+    """One-time consents a resident granted with wx.requestSubscribeMessage."""
+
+    resident = ForeignKeyField(Resident, on_delete="CASCADE")
+    template_id = CharField(max_length=64)
+    remaining = IntegerField(default=0)
+    updated_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("resident", "template_id"), True),)

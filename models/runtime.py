@@ -1,0 +1,30 @@
+"""Process-shared state: the WeChat access token, inbound dedup, job lease."""
+from peewee import CharField, DateTimeField, TextField
+
+from .base import BaseModel, local_now
+
+
+class SharedToken(BaseModel):
+    """Key/value with expiry behind wechatpy's SessionStorage (access tokens)."""
+
+    key = CharField(max_length=191, primary_key=True)
+    value = TextField()
+    expires_at = DateTimeField(null=True)
+
+
+class InboundMessage(BaseModel):
+    """A WeChat push already handled: a retry gets the same reply, creates nothing."""
+
+    dedup_key = CharField(max_length=191, unique=True)
+    openid = CharField(max_length=64, null=True, index=True)
+    msg_type = CharField(max_length=32)
+    reply = TextField(null=True)
+    created_at = DateTimeField(default=local_now, index=True)
+
+
+class JobLease(BaseModel):
+    """Only the holder of an unexpired lease runs the scheduled jobs."""
+
+    name = CharField(max_length=64, primary_key=True)
+    holder = CharField(max_length=128)
+    expires_at = DateTimeField()

@@ -1,0 +1,56 @@
+"""Who is acting: a resident (maybe holding a badge), a staff user, or the system."""
+from dataclasses import dataclass
+from datetime import date
+
+from models import Badge, Resident, StaffUser
+
+from .states import RESIDENT, RESIDENT_SUPERVISOR, SYSTEM
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # resident | staff | system
+    role: str  # a staff role, "resident", "resident_supervisor" or "system"
+    id: int | None
+    name: str
+    resident: Resident | None = None
+    staff: StaffUser | None = None
+
+    @property
+    def unit_id(self):
+        return self.staff.unit_id if self.staff else None
+
+    @property
+    def is_staff(self):
+        return self.kind == "staff"
+
+    @property
+    def is_supervisor(self):
+        return self.role in (RESIDENT_SUPERVISOR, "supervisor")
+
+
+SYSTEM_ACTOR = Actor(kind="system", role=SYSTEM, id=None, name="系统")
+
+
+def valid_badge(resident, today=None):
+    """The resident's unrevoked, unexpired supervision badge, if any."""
+    today = today or date.today()
+    return (
+        Badge.select()
+        .where(
+            (Badge.resident == resident)
+            & Badge.revoked_at.is_null()
+            & (Badge.valid_until >= today)
+        )
+        .first()
+    )
+
+
+def actor_for_resident(resident, today=None):
+    """A resident acts as a resident supervisor while holding a valid badge."""
+    role = RESIDENT_SUPERVISOR if valid_badge(resident, today) else RESIDENT
+    return Actor(kind="resident", role=role, id=resident.id, name=resident.nickname or "群众", resident=resident)
+
+
+def actor_for_staff(user):
+    return Actor(kind="staff", role=user.role, id=user.id, name=user.name, staff=user)

@@ -1,0 +1,91 @@
+"""The mechanics every operation shares: transactions, the transition check,
+guarded status writes and the timeline event."""
+from models import Item, TimelineEvent, db
+from models.base import is_postgres
+
+from .errors import Forbidden, NotFound, WrongState
+from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS
+
+
+def transaction():
+    """A write transaction; on SQLite taken IMMEDIATE so writers queue on the lock
+    instead of failing when a read snapshot goes stale."""
+    if is_postgres():
+        return db.atomic()
+    return db.atomic(lock_type="IMMEDIATE")
+
+
+def check(action, item, actor):
+    """Raise unless `actor` may do `action` to `item` now; returns the target status."""
+    allowed_from, roles, target = TRANSITIONS[action]
+    if actor.role not in roles:
+        raise Forbidden(f"您没有“{EVENT_LABELS[action]}”的权限", code="forbidden")
+    status = item.status if item is not None else None
+    if status not in allowed_from:
+        raise WrongState(
+            f"事项当前为“{STATUS_LABELS.get(status, status)}”，不能进行“{EVENT_LABELS[action]}”",
+            code="wrong_state",
+        )
+    return target
+
+
+def locked(item):
+    """Re-read the item inside the transaction (row-locked on PostgreSQL)."""
+    query = Item.select().where(Item.id == item.id)
+    if is_postgres():
+        query = query.for_update()
+    fresh = query.first()
+    if fresh is None:
+        raise NotFound("事项不存在", code="not_found")
+    return fresh
+
+
+def save_changes(item, expected_status, now, **changes):
+    """Write `changes` only if the item still has `expected_status` (lost races → 409)."""
+    changes["updated_at"] = now
+    updated = (
+        Item.update(**{name: value for name, value in changes.items()})
+        .where((Item.id == item.id) & (Item.status == expected_status))
+        .execute()
+    )
+    if updated != 1:
+        raise WrongState("事项状态已被他人更新，请刷新后重试", code="conflict")
+    for name, value in changes.items():
+        setattr(item, name, value)
+    return item
+
+
+def record(item, kind, actor, now, note=None, data=None, from_status=None, to_status=None):
+    """Append one timeline event (who, when, what, round)."""
+    return TimelineEvent.create(
+        item=item,
+        round=item.round,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        note=note,
+        data=data,
+        at=now,
+    )
+
+
+def transition(item, action, actor, now, note=None, data=None, event_kind=None, **changes):
+    """Check the table, write the status (and changes) guardedly, record the event."""
+    target = check(action, item, actor)
+    before = item.status
+    if target is not None:
+        changes["status"] = target
+    save_changes(item, before, now, **changes)
+    return record(
+        item,
+        event_kind or action,
+        actor,
+        now,
+        note=note,
+        data=data,
+        from_status=before,
+        to_status=item.status,
+    )

@@ -1,0 +1,217 @@
+"""Steps 1 and 2: collect opinions (意见收集), classify and fill the assignment
+sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope."""
+from datetime import date, timedelta
+
+from models import Category, Item, Photo, StaffUser, Unit, as_local
+
+from . import notify, reminders
+from .core import check, locked, record, transaction, transition
+from .errors import Forbidden, Invalid, NotFound, WrongState
+from .numbering import next_number
+from .states import CHANNELS, COLLECTED, CLASSIFIED, OFFLINE_CHANNELS, OPEN, TIERS
+from .validate import optional_text, required_text
+from .workdays import WorkCalendar
+
+MAX_PHOTOS = 9
+DETAIL_WINDOW = timedelta(minutes=30)
+LONG_TERM_EXPLANATION_DAYS = 20
+
+
+def _attach_photos(item, actor, photo_ids, kind):
+    """Attach the actor's own unattached uploads to the item."""
+    ids = list(dict.fromkeys(int(i) for i in (photo_ids or [])))
+    if not ids:
+        return []
+    if len(ids) > MAX_PHOTOS:
+        raise Invalid(f"最多上传{MAX_PHOTOS}张照片", field="photos")
+    owner = Photo.uploader_resident == actor.id if actor.kind == "resident" else Photo.uploader_staff == actor.id
+    photos = list(Photo.select().where(Photo.id.in_(ids) & owner & Photo.item.is_null()))
+    if len(photos) != len(ids):
+        raise Invalid("照片不存在或已被使用，请重新上传", field="photos")
+    Photo.update(item=item, kind=kind).where(Photo.id.in_(ids)).execute()
+    return photos
+
+
+def subcategory(code, field="category"):
+    category = Category.get_or_none((Category.code == code) & Category.active)
+    if category is None or category.parent_id is None:
+        raise Invalid("分类不存在，请选择一个子项", field=field)
+    return category
+
+
+def collect(actor, content, channel, *, category=None, community=None, address=None, lat=None, lng=None,
+            photo_ids=(), anonymous=False, reporter_name=None, reporter_phone=None, now=None):
+    """Step 1: create an item from any channel; the reporter gets its number."""
+    now = as_local(now)
+    check("collect", None, actor)
+    if channel not in CHANNELS:
+        raise Invalid("渠道无效", field="channel")
+    if actor.kind == "resident" and channel in OFFLINE_CHANNELS:
+        raise Invalid("群众只能通过微信或小程序反映", field="channel")
+    if actor.kind == "staff" and channel not in OFFLINE_CHANNELS:
+        raise Invalid("工作人员录入请选择线下渠道", field="channel")
+    content = required_text(content, "content", "问题描述", max_length=2000)
+    suggested = subcategory(category) if category else None
+    if lat is not None or lng is not None:
+        _check_coordinates(lat, lng)
+    with transaction():
+        item = Item.create(
+            number=next_number(now.date()),
+            status=COLLECTED,
+            round=1,
+            content=content,
+            channel=channel,
+            reporter=actor.resident,
+            reporter_name=optional_text(reporter_name, "reporter_name", "姓名", 64),
+            reporter_phone=optional_text(reporter_phone, "reporter_phone", "电话", 32),
+            anonymous=bool(anonymous),
+            community=optional_text(community, "community", "社区", 100),
+            address=optional_text(address, "address", "地址", 255),
+            lat=lat,
+            lng=lng,
+            suggested_category=suggested,
+            created_at=now,
+            updated_at=now,
+        )
+        _attach_photos(item, actor, photo_ids, "report")
+        event = record(item, "collect", actor, now, data={"channel": channel}, to_status=COLLECTED)
+        key = f"collect:{item.number}:{event.id}"
+        notify.to_resident(actor.resident, "received", "received", item, "已受理，将尽快分类交办", now, key)
+        notify.to_staff(notify.staff_with_role("office"), "new_item", "task", item, "新收集事项待梳理分类", now, key)
+    return item
+
+
+def _check_coordinates(lat, lng):
+    try:
+        ok = lat is not None and lng is not None and -90 <= float(lat) <= 90 and -180 <= float(lng) <= 180
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise Invalid("位置坐标无效", field="lat")
+
+
+def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="image", lat=None, lng=None,
+                      label=None, now=None):
+    """Attach a photo, voice or place sent by chat within 30 minutes of the report."""
+    now = as_local(now)
+    if actor.kind != "resident" or item.reporter_id != actor.id:
+        raise Forbidden("只能补充自己反映的问题", code="forbidden")
+    if item.status not in (COLLECTED, CLASSIFIED) or now - item.created_at > DETAIL_WINDOW:
+        raise WrongState("该问题已不能补充材料，请重新反映", code="wrong_state")
+    with transaction():
+        item = locked(item)
+        changes = {}
+        data = {"media_kind": media_kind}
+        if text:
+            changes["content"] = (item.content + "\n[语音] " + text.strip())[:4000]
+        if lat is not None and lng is not None:
+            _check_coordinates(lat, lng)
+            changes.update(lat=float(lat), lng=float(lng))
+            if label:
+                changes["address"] = label[:255]
+        if media_id:
+            Photo.create(item=item, kind="voice" if media_kind == "voice" else "report", media_id=media_id,
+                         uploader_resident=actor.resident, created_at=now)
+        if changes:
+            Item.update(updated_at=now, **changes).where(Item.id == item.id).execute()
+            for name, value in changes.items():
+                setattr(item, name, value)
+        record(item, "detail", actor, now, note=label or text, data=data)
+    return item
+
+
+def default_due(tier, category, today, calendar=None):
+    """The deadline a tier gives by default: today / N working days / explanation window."""
+    calendar = calendar or WorkCalendar()
+    if tier == "on_spot":
+        return calendar.next_workday(today)
+    if tier == "long_term":
+        return calendar.add_workdays(today, LONG_TERM_EXPLANATION_DAYS)
+    return calendar.add_workdays(today, max(category.limit_days, 1))
+
+
+def parse_due(value, today, field="due"):
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        due = value
+    else:
+        try:
+            due = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
+    if due < today:
+        raise Invalid("办结时限不能早于今天", field=field)
+    return due
+
+
+def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wide_concern=False, now=None):
+    """Step 2: fill the assignment sheet; the item goes on the public claim board."""
+    now = as_local(now)
+    category = subcategory(category)
+    leader_user = StaffUser.get_or_none((StaffUser.id == _int(leader, "leader")) & (StaffUser.role == "leader")
+                                        & StaffUser.active)
+    if leader_user is None:
+        raise Invalid("负责领导不存在", field="leader")
+    unit_row = Unit.get_or_none((Unit.id == _int(unit, "unit")) & Unit.active)
+    if unit_row is None:
+        raise Invalid("责任单位不存在", field="unit")
+    if tier not in TIERS:
+        raise Invalid("办理时限类型无效", field="tier")
+    roadmap = required_text(roadmap, "roadmap", "路线图", max_length=2000)
+    calendar = WorkCalendar()
+    due_date = parse_due(due, now.date()) or default_due(tier, category, now.date(), calendar)
+    with transaction():
+        item = locked(item)
+        event = transition(
+            item, "classify", actor, now,
+            note=roadmap,
+            data={"category": category.code, "unit": unit_row.name, "tier": tier, "due": due_date.isoformat()},
+            category=category, leader=leader_user, unit=unit_row, tier=tier, due=due_date, roadmap=roadmap,
+            wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"),
+        )
+        reminders.schedule_unclaimed(item, now, calendar)
+        reminders.schedule_deadline(item, now, calendar)
+        key = f"classify:{item.number}:{event.id}"
+        note = f"已交办{unit_row.name}，{due_date:%m月%d日}前办结"
+        notify.residents_concerned(item, "classified", "progress", note, now, key)
+        notify.to_staff(notify.staff_of_unit(unit_row.id) + [leader_user], "classified", "task", item,
+                        f"待领办，时限{due_date:%m-%d}", now, key)
+    return item
+
+
+def _int(value, field):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid("编号无效", field=field) from None
+
+
+def merge(item, actor, *, into, now=None):
+    """Fold a duplicate into another open item; its reporters follow the target."""
+    now = as_local(now)
+    target = Item.get_or_none(Item.number == str(into or ""))
+    if target is None:
+        raise NotFound("合并目标事项不存在", code="not_found")
+    if target.id == item.id or target.status not in OPEN:
+        raise WrongState("只能合并到另一个未办结的事项", code="wrong_state")
+    with transaction():
+        item = locked(item)
+        event = transition(item, "merge", actor, now, note=f"合并至{target.number}",
+                           data={"into": target.number}, merged_into=target)
+        record(target, "merged_in", actor, now, note=f"合并来件{item.number}", data={"from": item.number})
+        key = f"merge:{item.number}:{event.id}"
+        notify.residents_concerned(item, "merged", "progress", f"已与{target.number}合并办理", now, key)
+    return item
+
+
+def reject(item, actor, *, reason, now=None):
+    """Out of scope (不予受理): the reason goes to the reporter."""
+    now = as_local(now)
+    reason = required_text(reason, "reason", "不予受理理由", max_length=1000)
+    with transaction():
+        item = locked(item)
+        event = transition(item, "reject", actor, now, note=reason, reject_reason=reason)
+        notify.residents_concerned(item, "rejected", "result", f"不予受理：{reason}", now,
+                                   f"reject:{item.number}:{event.id}")
+    return item

@@ -1,0 +1,156 @@
+"""Queue notifications as outbox rows, in the caller's transaction.
+
+Who hears of what is decided here; how it reaches them (official-account
+template message, or mini-program subscribe message within the consent the
+resident granted) is decided per recipient. A recipient with no channel still
+sees everything in the mini-program or console: the timeline is the record.
+"""
+from flask import current_app, has_app_context
+
+from config import DEFAULT_TEMPLATES
+from models import Follower, Item, Outbox, Resident, StaffUser, SubscriptionGrant, iso
+
+from .states import STATUS_LABELS
+
+# kind of notice -> (official-account template setting, mini-program subscribe setting)
+RESIDENT_TEMPLATES = {
+    "received": ("TEMPLATE_ITEM_RECEIVED", "SUBSCRIBE_ITEM_PROGRESS"),
+    "progress": ("TEMPLATE_ITEM_PROGRESS", "SUBSCRIBE_ITEM_PROGRESS"),
+    "result": ("TEMPLATE_ITEM_RESULT", "SUBSCRIBE_ITEM_RESULT"),
+}
+STAFF_TEMPLATES = {
+    "task": "TEMPLATE_TASK_ASSIGNED",
+    "deadline": "TEMPLATE_DEADLINE",
+    "overdue": "TEMPLATE_OVERDUE",
+}
+
+
+def template_id(setting):
+    if has_app_context():
+        return current_app.config.get(setting, DEFAULT_TEMPLATES[setting])
+    return DEFAULT_TEMPLATES[setting]
+
+
+def cut(text, limit):
+    text = (text or "").replace("\n", " ").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def item_fields(item, note, now):
+    """Template fields in WeChat's keyword naming, cut to its field limits."""
+    return {
+        "character_string1": {"value": item.number},
+        "thing2": {"value": cut(item.content, 20)},
+        "phrase3": {"value": cut(STATUS_LABELS[item.status], 5)},
+        "time4": {"value": now.strftime("%Y-%m-%d %H:%M")},
+        "thing5": {"value": cut(note, 20)},
+    }
+
+
+def item_page(item):
+    return f"pages/item/item?number={item.number}"
+
+
+def _queue(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
+    Outbox.insert(
+        dedup_key=dedup_key[:191],
+        kind=kind,
+        channel=channel,
+        template_id=template_id(setting),
+        item=item,
+        resident=resident,
+        staff=staff,
+        openid=openid,
+        data=data,
+        page=item_page(item) if item else None,
+        next_attempt_at=now,
+        created_at=now,
+    ).on_conflict_ignore().execute()
+
+
+def _take_consent(resident, setting):
+    """Spend one one-time subscribe consent for this template; False if none left."""
+    tid = template_id(setting)
+    updated = (
+        SubscriptionGrant.update(remaining=SubscriptionGrant.remaining - 1)
+        .where(
+            (SubscriptionGrant.resident == resident)
+            & (SubscriptionGrant.template_id == tid)
+            & (SubscriptionGrant.remaining > 0)
+        )
+        .execute()
+    )
+    return updated > 0
+
+
+def to_resident(resident, kind, notice, item, note, now, key):
+    """Queue one notice to a resident through the channel they can receive."""
+    if resident is None:
+        return
+    oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
+    data = item_fields(item, note, now)
+    dedup = f"{key}:r{resident.id}"
+    if resident.source == "oa":
+        if resident.subscribed:
+            _queue(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident, openid=resident.openid)
+    elif _take_consent(resident, mp_setting):
+        _queue(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident, openid=resident.openid)
+
+
+def to_staff(users, kind, notice, item, note, now, key):
+    """Queue one notice to every bound staff member in `users`."""
+    data = item_fields(item, note, now)
+    for user in users:
+        if user.openid and user.active:
+            _queue(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now, staff=user, openid=user.openid)
+
+
+def reporters(item):
+    """The reporter and the reporters of items merged into this one."""
+    people = []
+    if item.reporter_id:
+        people.append(item.reporter)
+    merged = (
+        Resident.select()
+        .join(Item, on=(Item.reporter == Resident.id))
+        .where(Item.merged_into == item)
+    )
+    for resident in merged:
+        if all(p.id != resident.id for p in people):
+            people.append(resident)
+    return people
+
+
+def followers(item):
+    return list(
+        Resident.select().join(Follower, on=(Follower.resident == Resident.id)).where(Follower.item == item)
+    )
+
+
+def staff_of_unit(unit_id):
+    if not unit_id:
+        return []
+    return list(StaffUser.select().where((StaffUser.unit == unit_id) & (StaffUser.active == True)))  # noqa: E712
+
+
+def staff_with_role(*roles):
+    return list(StaffUser.select().where(StaffUser.role.in_(roles) & (StaffUser.active == True)))  # noqa: E712
+
+
+def leader_of(item):
+    return [item.leader] if item.leader_id else []
+
+
+def residents_concerned(item, kind, notice, note, now, key, include_followers=True):
+    """The reporter(s) and, usually, followers of the item."""
+    seen = set()
+    people = reporters(item) + (followers(item) if include_followers else [])
+    for resident in people:
+        if resident.id in seen:
+            continue
+        seen.add(resident.id)
+        to_resident(resident, kind, notice, item, note, now, key)
+
+
+def describe(item):
+    return {"number": item.number, "status": item.status, "due": iso(item.due)}

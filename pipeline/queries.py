@@ -1,0 +1,289 @@
+"""Read side: finding items, who may see them, and their public and staff views."""
+import re
+from models import (
+    Category,
+    Follower,
+    Item,
+    Photo,
+    Rating,
+    StaffUser,
+    TimelineEvent,
+    Unit,
+    as_local,
+    iso,
+)
+
+from .actors import Actor
+from .errors import Invalid, NotFound
+from .states import (
+    EVENT_LABELS,
+    OFFICE_ROLES,
+    OUTCOMES,
+    RESOLVED,
+    SCORES,
+    STATUS_LABELS,
+    TIERS,
+    UNDER_DEADLINE,
+)
+
+NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
+PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+PRIVATE_EVENTS = frozenset({"follow", "unfollow"})
+ROLE_NAMES = {"office": "活动办", "leader": "分管领导", "supervisor": "督办小组", "party_office": "党政办",
+              "admin": "活动办", "unit": "承办单位"}
+
+
+def get_item(number):
+    """The item with this number, or NotFound."""
+    if not isinstance(number, str) or not NUMBER_RE.match(number):
+        raise NotFound("事项编号不存在", code="not_found")
+    item = Item.get_or_none(Item.number == number)
+    if item is None:
+        raise NotFound("事项编号不存在", code="not_found")
+    return item
+
+
+def mask_phone(text):
+    return PHONE_RE.sub(r"\1****\2", text) if text else text
+
+
+def mask_name(name):
+    if not name:
+        return name
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def is_overdue(item, today):
+    return item.status in UNDER_DEADLINE and item.due is not None and today > item.due
+
+
+def is_public(item):
+    category = item.category or item.suggested_category
+    return category is None or _root(category).public
+
+
+def _root(category):
+    return category.parent if category.parent_id else category
+
+
+def can_view(item, viewer):
+    """作风 items are seen only by staff, their reporter and badge-holding followers."""
+    if is_public(item):
+        return True
+    if viewer is None:
+        return False
+    if viewer.kind == "staff":
+        return True
+    if item.reporter_id == viewer.id:
+        return True
+    return viewer.is_supervisor and Follower.get_or_none((Follower.item == item) & (Follower.resident == viewer.id))
+
+
+def visible_item(number, viewer):
+    item = get_item(number)
+    if not can_view(item, viewer):
+        raise NotFound("事项编号不存在", code="not_found")
+    return item
+
+
+def _category_json(category):
+    if category is None:
+        return None
+    return {"code": category.code, "name": category.name, "parent": category.parent.name if category.parent_id else None}
+
+
+def _unit_json(unit):
+    return {"id": unit.id, "name": unit.name} if unit else None
+
+
+def _staff_labels(events):
+    ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id}
+    labels = {}
+    if ids:
+        for user in StaffUser.select(StaffUser, Unit).join(Unit, join_type="LEFT OUTER").where(StaffUser.id.in_(ids)):
+            labels[user.id] = user.unit.name if user.unit_id else ROLE_NAMES.get(user.role, "工作人员")
+    return labels
+
+
+def _public_actor(event, labels):
+    if event.actor_kind == "system":
+        return "系统"
+    if event.actor_kind == "resident":
+        return "群众督办员" if event.kind in ("supervise", "urge", "evaluate") else "群众"
+    return labels.get(event.actor_id, "工作人员")
+
+
+def timeline(item, staff=False):
+    events = list(TimelineEvent.select().where(TimelineEvent.item == item).order_by(TimelineEvent.at, TimelineEvent.id))
+    labels = _staff_labels(events)
+    rows = []
+    for event in events:
+        if event.kind in PRIVATE_EVENTS and not staff:
+            continue
+        actor = _public_actor(event, labels)
+        if staff and event.actor_kind == "staff":
+            actor = f"{actor} {event.actor_name}"
+        rows.append({
+            "kind": event.kind,
+            "label": EVENT_LABELS.get(event.kind, event.kind),
+            "at": iso(event.at),
+            "actor": actor,
+            "note": mask_phone(event.note),
+            "round": event.round,
+            "status": event.to_status,
+        })
+    return rows
+
+
+def photo_url(photo):
+    return f"/uploads/{photo.id}" if photo.path else None
+
+
+def _photos(item):
+    return [{"id": p.id, "url": photo_url(p), "kind": p.kind}
+            for p in Photo.select().where((Photo.item == item) & Photo.path.is_null(False)).order_by(Photo.id)]
+
+
+def latest_rating(item):
+    rating = Rating.select().where(Rating.item == item).order_by(Rating.at.desc(), Rating.id.desc()).first()
+    if rating is None:
+        return None
+    return {"score": rating.score, "label": SCORES[rating.score], "comment": rating.comment, "round": rating.round}
+
+
+def summary(item, today):
+    """The short form used in lists."""
+    return {
+        "number": item.number,
+        "status": item.status,
+        "status_label": STATUS_LABELS[item.status],
+        "round": item.round,
+        "content": mask_phone(item.content[:120]),
+        "community": item.community,
+        "category": _category_json(item.category),
+        "unit": _unit_json(item.claimed_unit or item.unit),
+        "tier": item.tier,
+        "due": iso(item.due),
+        "overdue": is_overdue(item, today),
+        "created_at": iso(item.created_at),
+    }
+
+
+def public_view(item, viewer=None, now=None):
+    """The public view: status, deadline, result, rating and a masked timeline."""
+    now = as_local(now)
+    view = summary(item, now.date())
+    reporters = {item.reporter_id} | {
+        i.reporter_id for i in Item.select(Item.reporter).where(Item.merged_into == item)}
+    is_reporter = viewer is not None and viewer.kind == "resident" and viewer.id in reporters
+    following = False
+    if viewer is not None and viewer.kind in ("resident", "staff"):
+        column = Follower.resident if viewer.kind == "resident" else Follower.staff
+        following = Follower.get_or_none((Follower.item == item) & (column == viewer.id)) is not None
+    view.update({
+        "content": mask_phone(item.content),
+        "address": item.address,
+        "lat": item.lat,
+        "lng": item.lng,
+        "tier_label": TIERS.get(item.tier),
+        "photos": _photos(item),
+        "result": mask_phone(item.result),
+        "outcome": item.outcome,
+        "outcome_label": OUTCOMES.get(item.outcome),
+        "rating": latest_rating(item),
+        "can_rate": is_reporter and item.status == RESOLVED,
+        "following": following,
+        "merged_into": item.merged_into.number if item.merged_into_id else None,
+        "reject_reason": item.reject_reason,
+        "closed_at": iso(item.closed_at),
+        "timeline": timeline(item),
+    })
+    return view
+
+
+def page_args(page, per_page=20):
+    try:
+        page = int(page or 1)
+        per_page = int(per_page or 20)
+    except (TypeError, ValueError):
+        raise Invalid("页码无效", field="page") from None
+    if page < 1 or page > 100000 or per_page < 1 or per_page > 100:
+        raise Invalid("页码无效", field="page")
+    return page, per_page
+
+
+def paginate(query, page, per_page, render):
+    total = query.count()
+    rows = query.paginate(page, per_page)
+    return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+
+
+def list_mine(resident, page=1, per_page=20, now=None):
+    now = as_local(now)
+    page, per_page = page_args(page, per_page)
+    query = Item.select().where(Item.reporter == resident).order_by(Item.created_at.desc(), Item.id.desc())
+    return paginate(query, page, per_page, lambda item: summary(item, now.date()))
+
+
+def category_filter(code):
+    category = Category.get_or_none(Category.code == code)
+    if category is None:
+        raise Invalid("分类不存在", field="category")
+    if category.parent_id is None:
+        return Item.category.in_(Category.select(Category.id).where(Category.parent == category))
+    return Item.category == category
+
+
+def board(community=None, category=None, page=1, per_page=20, now=None):
+    """Public results (公示): closed items outside the 作风 category."""
+    now = as_local(now)
+    page, per_page = page_args(page, per_page)
+    Parent = Category.alias()
+    public_ids = (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
+                  .where(Parent.public == True))  # noqa: E712
+    query = Item.select().where((Item.status == "closed") & Item.category.in_(public_ids))
+    if community:
+        query = query.where(Item.community == community)
+    if category:
+        query = query.where(category_filter(category))
+    query = query.order_by(Item.closed_at.desc(), Item.id.desc())
+
+    def render(item):
+        return {
+            "number": item.number,
+            "content": mask_phone(item.content[:200]),
+            "category": _category_json(item.category),
+            "community": item.community,
+            "unit": _unit_json(item.claimed_unit or item.unit),
+            "result": mask_phone(item.result),
+            "outcome": item.outcome,
+            "outcome_label": OUTCOMES.get(item.outcome),
+            "rating": latest_rating(item),
+            "round": item.round,
+            "closed_at": iso(item.closed_at),
+        }
+    return paginate(query, page, per_page, render)
+
+
+def latest_report(resident, since):
+    """The resident's most recent item collected at or after `since` (chat follow-ups)."""
+    return (Item.select().where((Item.reporter == resident) & (Item.created_at >= since))
+            .order_by(Item.created_at.desc(), Item.id.desc()).first())
+
+
+def awaiting_rating(resident):
+    """The resident's most recently resolved item that waits for their rating."""
+    return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED))
+            .order_by(Item.resolved_at.desc(), Item.id.desc()).first())
+
+
+def staff_scope(query, actor: Actor):
+    """Units see their own items and the claim board; area supervisors their area."""
+    if actor.role in OFFICE_ROLES or actor.role in ("leader", "party_office"):
+        return query
+    if actor.role == "unit":
+        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
+                           | (Item.status == "classified"))
+    if actor.role == "supervisor" and actor.staff.area:
+        return query.where(Item.community == actor.staff.area)
+    return query

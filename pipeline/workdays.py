@@ -1,0 +1,78 @@
+"""Chinese working days for deadlines (限时办结).
+
+Order of authority: the office's own table (CalendarDay: extra holidays and
+adjusted workdays), then chinese-calendar for the years it knows, then plain
+weekends for later years — chinese-calendar raises for a year it has no data
+for, and a deadline landing in such a year must still work.
+"""
+from datetime import date, timedelta
+
+import chinese_calendar
+
+from models import CalendarDay
+
+
+def _library_says(day):
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+class WorkCalendar:
+    """Working-day arithmetic with the office's overrides loaded once."""
+
+    def __init__(self, overrides=None):
+        if overrides is None:
+            overrides = {row.day: row.is_workday for row in CalendarDay.select()}
+        self.overrides = overrides
+
+    def is_workday(self, day):
+        if day in self.overrides:
+            return self.overrides[day]
+        return _library_says(day)
+
+    def next_workday(self, day, include_today=True):
+        """`day` itself if it is a working day (and include_today), else the next one."""
+        current = day if include_today else day + timedelta(days=1)
+        while not self.is_workday(current):
+            current += timedelta(days=1)
+        return current
+
+    def add_workdays(self, day, count):
+        """The `count`-th working day after `day` (count 0: the same or next working day)."""
+        if count <= 0:
+            return self.next_workday(day)
+        current = day
+        remaining = count
+        while remaining:
+            current += timedelta(days=1)
+            if self.is_workday(current):
+                remaining -= 1
+        return current
+
+    def workdays_between(self, start, end):
+        """Working days in (start, end]: how many working days `end` lies after `start`."""
+        if end <= start:
+            return 0
+        total = 0
+        current = start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_workday(current):
+                total += 1
+        return total
+
+    def previous_workday(self, day):
+        current = day - timedelta(days=1)
+        while not self.is_workday(current):
+            current -= timedelta(days=1)
+        return current
+
+
+def is_workday(day: date) -> bool:
+    return WorkCalendar().is_workday(day)
+
+
+def add_workdays(day: date, count: int) -> date:
+    return WorkCalendar().add_workdays(day, count)
