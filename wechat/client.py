@@ -1,0 +1,179 @@
+"""The one factory for outbound WeChat API clients.
+
+`make_client(config, kind)` gives a wechatpy `WeChatClient` for the official
+account ("oa") or the mini-program ("mp") that:
+- talks to `WECHAT_API_BASE` (WeChat itself, or the fake server in tests and
+  the demo) for every endpoint, the token URL and `client.wxa` included;
+- always has a timeout;
+- keeps its access token in the shared store (`wechat.token_store`), so every
+  process uses one token, and never retries on 40001 by itself unless asked
+  (`auto_retry=True` makes every worker refetch: the jobs process refreshes).
+"""
+import requests
+from wechatpy import WeChatClient
+from wechatpy.client.api.base import BaseWeChatAPI
+
+from .token_store import storage_for
+
+DEFAULT_TIMEOUT = 5.0
+OFFICIAL_BASE = "https://api.weixin.qq.com/"
+# Below this many seconds left, a stored token is not handed out: fetch anew.
+TOKEN_MIN_REMAINING = 60
+
+
+class WeChatAPIError(Exception):
+    """A WeChat API call failed: `errcode` (None for network failures) and `errmsg`.
+
+    `message` is a Chinese explanation fit for people.
+    """
+
+    MESSAGES = {
+        40029: "登录凭证无效或已过期，请重新打开小程序",
+        40163: "登录凭证已被使用，请重新打开小程序",
+        45011: "登录过于频繁，请稍后再试",
+        40226: "该微信账号存在风险，暂时无法登录",
+        40013: "小程序 AppID 配置有误",
+        40125: "小程序 AppSecret 配置有误",
+        -1: "微信系统繁忙，请稍后再试",
+    }
+
+    def __init__(self, errcode, errmsg):
+        super().__init__(f"{errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.message = self.MESSAGES.get(errcode, "微信服务暂时不可用，请稍后再试")
+
+
+class _TimeoutSession(requests.Session):
+    """A requests session that never waits forever (wechatpy passes no timeout to the token URL)."""
+
+    def __init__(self, timeout):
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, **kwargs)
+
+
+def _normalise_base(base):
+    base = base or OFFICIAL_BASE
+    return base if base.endswith("/") else base + "/"
+
+
+class SixstepWeChatClient(WeChatClient):
+    """`WeChatClient` pointed at `api_base`, with a timeout and the shared token store."""
+
+    def __init__(self, appid, secret, *, api_base=OFFICIAL_BASE, session=None,
+                 timeout=DEFAULT_TIMEOUT, auto_retry=False, kind="oa", miniprogram_appid=None,
+                 miniprogram_state="formal"):
+        super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=auto_retry)
+        self.kind = kind
+        self.api_base = _normalise_base(api_base)
+        self.API_BASE_URL = self.api_base + "cgi-bin/"
+        self.miniprogram_appid = miniprogram_appid
+        self.miniprogram_state = miniprogram_state
+        self._http = _TimeoutSession(timeout)
+        if self.api_base.startswith(("http://127.", "http://localhost")):
+            self._http.trust_env = False  # never route loopback through an environment proxy
+        # Endpoint groups with their own base (wxa, card, datacube, ...) are
+        # separate objects that __new__ put on the instance: repoint every one.
+        for api in list(vars(self).values()):
+            if isinstance(api, BaseWeChatAPI):
+                own = getattr(api, "API_BASE_URL", None)
+                if own and own.startswith(OFFICIAL_BASE):
+                    api.API_BASE_URL = self.api_base + own[len(OFFICIAL_BASE):]
+
+    def fetch_access_token(self):
+        """Fetch a new token from `api_base` and put it in the shared store."""
+        return self._fetch_access_token(
+            url=self.api_base + "cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
+
+    @property
+    def access_token(self):
+        # wechatpy trusts its in-memory `expires_at`, which another process's
+        # refresh makes stale; the shared store's expiry is the truth.
+        key = self.access_token_key
+        token = self.session.get(key)
+        if token:
+            left = self.session.remaining(key) if hasattr(self.session, "remaining") else None
+            if left is None or left > TOKEN_MIN_REMAINING:
+                return token
+        self.fetch_access_token()
+        return self.session.get(key)
+
+    def url(self, endpoint):
+        """The full URL of an endpoint under this client's base (e.g. 'cgi-bin/showqrcode')."""
+        return self.api_base + endpoint
+
+
+def _credentials(config, kind):
+    if kind == "oa":
+        return config["WECHAT_APPID"], config["WECHAT_SECRET"]
+    if kind == "mp":
+        return config["MINIPROGRAM_APPID"], config["MINIPROGRAM_SECRET"]
+    raise ValueError(f"unknown client kind {kind!r} (expected 'oa' or 'mp')")
+
+
+def make_client(config, kind="oa", session=None, *, timeout=DEFAULT_TIMEOUT, auto_retry=False):
+    """A WeChat API client for the official account (`oa`) or the mini-program (`mp`).
+
+    `config` is a mapping of settings (Flask's `app.config` or `load_config()`);
+    `session` is a wechatpy `SessionStorage` (default: the shared store for
+    `config`). Web processes keep `auto_retry=False`.
+    """
+    appid, secret = _credentials(config, kind)
+    state = config.get("MINIPROGRAM_STATE") or (
+        "formal" if config.get("SIXSTEP_ENV") == "production" else "developer"
+    )
+    return SixstepWeChatClient(
+        appid,
+        secret,
+        api_base=config.get("WECHAT_API_BASE") or OFFICIAL_BASE,
+        session=session if session is not None else storage_for(config),
+        timeout=timeout,
+        auto_retry=auto_retry,
+        kind=kind,
+        miniprogram_appid=config.get("MINIPROGRAM_APPID"),
+        miniprogram_state=state,
+    )
+
+
+def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
+    """Exchange a mini-program `wx.login()` code for `{"openid", "unionid"?}`.
+
+    Calls `sns/jscode2session` directly (it needs no access token, unlike
+    wechatpy's `wxa.code_to_session`). The `session_key` is dropped here: it
+    must never reach the client. Raises `WeChatAPIError` on WeChat errors
+    (40029 bad code, 45011 too frequent, 40226 blocked) and network failures.
+    """
+    if not js_code or not isinstance(js_code, str):
+        raise WeChatAPIError(40029, "invalid code")
+    appid, secret = _credentials(config, "mp")
+    base = _normalise_base(config.get("WECHAT_API_BASE"))
+    http = _TimeoutSession(timeout)
+    if base.startswith(("http://127.", "http://localhost")):
+        http.trust_env = False
+    try:
+        with http:
+            res = http.get(
+                base + "sns/jscode2session",
+                params={"appid": appid, "secret": secret, "js_code": js_code,
+                        "grant_type": "authorization_code"},
+            )
+            res.raise_for_status()
+            result = res.json()
+    except requests.RequestException as exc:
+        raise WeChatAPIError(None, f"network: {exc.__class__.__name__}") from exc
+    except ValueError as exc:
+        raise WeChatAPIError(None, "not json") from exc
+    errcode = int(result.get("errcode") or 0)
+    if errcode or not result.get("openid"):
+        raise WeChatAPIError(errcode or -1, result.get("errmsg", "no openid"))
+    session = {"openid": result["openid"]}
+    if result.get("unionid"):
+        session["unionid"] = result["unionid"]
+    return session

@@ -1,0 +1,130 @@
+"""Sending one outbox row to WeChat, and what the caller should do next.
+
+`deliver(row, client)` makes exactly one API call for a `models.Outbox` row
+and returns a `Delivery` with `outcome`:
+- "sent": WeChat took it (`msgid` set);
+- "refresh_token": 40001/42001/40014 — the caller refreshes the shared token
+  once and calls `deliver` again;
+- "undeliverable": the user doesn't follow, refused, or the row can never be
+  sent (no openid, bad template) — the item stays visible in-app;
+- "retry": quota (45009), WeChat busy, network failure or timeout — back-off is
+  the caller's job.
+It writes nothing to the database: the jobs dispatcher records the outcome.
+"""
+from dataclasses import dataclass
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+REFRESH_CODES = {40001, 40014, 42001}
+# The user doesn't follow (43004), refused (43101), bad openid (40003),
+# bad data (47003/47001), bad template or page (40037, 41030, 41028, 41029).
+UNDELIVERABLE_CODES = {43004, 43101, 40003, 47003, 47001, 40037, 41030, 41028, 41029, 40036}
+
+# WeChat's limits on template/subscribe field values, by field-name prefix.
+FIELD_LIMITS = (
+    ("character_string", 32),
+    ("phone_number", 17),
+    ("car_number", 8),
+    ("thing", 20),
+    ("number", 32),
+    ("letter", 32),
+    ("symbol", 5),
+    ("phrase", 5),
+    ("name", 10),
+    ("amount", 32),
+)
+
+CHANNEL_KINDS = {"oa_template": "oa", "mp_subscribe": "mp"}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of one attempt: sent | retry | undeliverable | refresh_token."""
+
+    outcome: str
+    msgid: str | None = None
+    error: str | None = None
+    errcode: int | None = None
+
+
+def limit_for(field):
+    """The character limit of a template field (None when WeChat sets none)."""
+    for prefix, limit in FIELD_LIMITS:
+        if field.startswith(prefix):
+            return limit
+    return None
+
+
+def cut_fields(data):
+    """`{field: {"value": v}}` (or `{field: v}`) cut to each field's limit."""
+    fields = {}
+    for name, value in (data or {}).items():
+        entry = dict(value) if isinstance(value, dict) else {"value": value}
+        text = "" if entry.get("value") is None else str(entry["value"])
+        limit = limit_for(name)
+        if limit and len(text) > limit:
+            text = text[: limit - 1] + "…" if limit > 5 else text[:limit]
+        entry["value"] = text
+        fields[name] = entry
+    return fields
+
+
+def kind_for(channel):
+    """Which client ("oa" or "mp") sends rows of `channel`."""
+    return CHANNEL_KINDS[channel]
+
+
+def _target(row, client):
+    """The template's link: an H5 URL, or the mini-program page."""
+    page = row.page or None
+    if not page:
+        return {}
+    if page.startswith(("http://", "https://")):
+        return {"url": page}
+    appid = getattr(client, "miniprogram_appid", None)
+    return {"mini_program": {"appid": appid, "pagepath": page}} if appid else {}
+
+
+def _call(row, client):
+    data = cut_fields(row.data)
+    if row.channel == "oa_template":
+        return client.message.send_template(row.openid, row.template_id, data, **_target(row, client))
+    body = {
+        "touser": row.openid,
+        "template_id": row.template_id,
+        "data": data,
+        "miniprogram_state": getattr(client, "miniprogram_state", "formal"),
+        "lang": "zh_CN",
+    }
+    if row.page and not row.page.startswith(("http://", "https://")):
+        body["page"] = row.page
+    return client.post("message/subscribe/send", data=body)
+
+
+def deliver(row, client):
+    """Send one outbox row with `client` (or a `{"oa": c, "mp": c}` mapping); return a `Delivery`."""
+    if row.channel not in CHANNEL_KINDS:
+        return Delivery("undeliverable", error=f"unknown channel {row.channel}")
+    if isinstance(client, dict):
+        client = client[kind_for(row.channel)]
+    if not row.openid:
+        return Delivery("undeliverable", error="no openid: not bound to WeChat")
+    try:
+        result = _call(row, client)
+    except WeChatClientException as exc:
+        code = exc.errcode
+        error = f"{code}: {exc.errmsg}"
+        if code is None:  # an HTTP error status from WeChat
+            return Delivery("retry", error=f"http error: {exc.response.status_code if exc.response is not None else '?'}")
+        if code in REFRESH_CODES:
+            return Delivery("refresh_token", error=error, errcode=code)
+        if code in UNDELIVERABLE_CODES:
+            return Delivery("undeliverable", error=error, errcode=code)
+        return Delivery("retry", error=error, errcode=code)
+    except requests.Timeout:
+        return Delivery("retry", error="timeout")
+    except requests.RequestException as exc:
+        return Delivery("retry", error=f"network: {exc.__class__.__name__}")
+    msgid = result.get("msgid") if isinstance(result, dict) else None
+    return Delivery("sent", msgid=None if msgid is None else str(msgid))

@@ -1,0 +1,134 @@
+"""The shared access-token store behind wechatpy's `SessionStorage`.
+
+Every process (gunicorn workers, the jobs process, CLI commands) reads the
+same token: fetching a new one invalidates the old one after five minutes and
+WeChat allows 2000 fetches a day, so one per process would thrash. The store is
+the `SharedToken` table, or Redis when `REDIS_URL` is set. Both honour TTLs
+themselves (wechatpy keeps expiry only in process memory), and both can say
+how many seconds a key has left (`remaining`), which the client and
+`refresh_access_token` use to refresh early.
+"""
+import json
+from datetime import timedelta
+
+from wechatpy.session import SessionStorage
+
+from models import SharedToken, local_now
+
+REFRESH_MARGIN = 600  # the jobs process refreshes tokens expiring within 10 minutes
+
+
+class DatabaseStorage(SessionStorage):
+    """Key/value with expiry in the `SharedToken` table (values JSON-encoded)."""
+
+    def __init__(self, clock=local_now):
+        self.clock = clock
+
+    def _live_row(self, key, now=None):
+        row = SharedToken.get_or_none(SharedToken.key == key)
+        if row is None:
+            return None
+        if row.expires_at is not None and row.expires_at <= (now or self.clock()):
+            return None
+        return row
+
+    def get(self, key, default=None):
+        row = self._live_row(key)
+        return default if row is None else json.loads(row.value)
+
+    def set(self, key, value, ttl=None):
+        if value is None:
+            return
+        expires_at = self.clock() + timedelta(seconds=int(ttl)) if ttl else None
+        encoded = json.dumps(value, ensure_ascii=False)
+        (
+            SharedToken.insert(key=key, value=encoded, expires_at=expires_at)
+            .on_conflict(
+                conflict_target=[SharedToken.key],
+                update={SharedToken.value: encoded, SharedToken.expires_at: expires_at},
+            )
+            .execute()
+        )
+
+    def delete(self, key):
+        SharedToken.delete().where(SharedToken.key == key).execute()
+
+    def remaining(self, key, now=None):
+        """Seconds until `key` expires; None if it never does; 0 if absent or expired."""
+        now = now or self.clock()
+        row = self._live_row(key, now)
+        if row is None:
+            return 0
+        if row.expires_at is None:
+            return None
+        return int((row.expires_at - now).total_seconds())
+
+
+class RedisStorage(SessionStorage):
+    """The same store in Redis (`REDIS_URL`): expiry is Redis's own."""
+
+    def __init__(self, redis, prefix="sixstep"):
+        self.redis = redis
+        self.prefix = prefix
+
+    def _key(self, key):
+        return f"{self.prefix}:{key}"
+
+    def get(self, key, default=None):
+        value = self.redis.get(self._key(key))
+        if value is None:
+            return default
+        return json.loads(value.decode("utf-8") if isinstance(value, bytes) else value)
+
+    def set(self, key, value, ttl=None):
+        if value is None:
+            return
+        self.redis.set(self._key(key), json.dumps(value, ensure_ascii=False), ex=int(ttl) if ttl else None)
+
+    def delete(self, key):
+        self.redis.delete(self._key(key))
+
+    def remaining(self, key, now=None):
+        """Seconds until `key` expires; None if it never does; 0 if absent."""
+        ttl = self.redis.ttl(self._key(key))
+        if ttl == -1:
+            return None
+        return max(int(ttl), 0)
+
+
+_redis_clients = {}
+
+
+def storage_for(config):
+    """The shared store for these settings: Redis when `REDIS_URL` is set, else the database."""
+    url = config.get("REDIS_URL")
+    if url:
+        if url not in _redis_clients:
+            import redis
+
+            _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        return RedisStorage(_redis_clients[url], prefix=config.get("REDIS_PREFIX", "sixstep"))
+    return DatabaseStorage()
+
+
+def refresh_access_token(config, now=None, margin=REFRESH_MARGIN, kinds=("oa", "mp")):
+    """Fetch new access tokens for the clients whose token expires within `margin` seconds.
+
+    Called periodically by the jobs process, the one refresher, so web workers
+    always find a live token. Returns `{kind: "fresh" | "refreshed"}`. Network or
+    WeChat errors propagate (`WeChatClientException`, `requests` errors): the
+    job logs them and tries again on its next run, while the old token lives on.
+    """
+    from .client import make_client
+
+    storage = storage_for(config)
+    outcome = {}
+    for kind in kinds:
+        client = make_client(config, kind, session=storage)
+        left = storage.remaining(client.access_token_key, now=now)
+        if left is not None and left > margin:
+            outcome[kind] = "fresh"
+            continue
+        client.fetch_access_token()
+        outcome[kind] = "refreshed"
+    return outcome
