@@ -5,7 +5,7 @@ from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, Resident, StaffUser, SubscriptionGrant, Unit
-from .runtime import InboundMessage, JobLease, SharedToken
+from .runtime import InboundMessage, JobLease, SharedToken, StaffBindTicket
 
 ALL_MODELS = [
     Unit,
@@ -32,6 +32,7 @@ ALL_MODELS = [
     SharedToken,
     InboundMessage,
     JobLease,
+    StaffBindTicket,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "as_local", "db", "iso", "local_now", "open_database"]

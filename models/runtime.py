@@ -1,7 +1,8 @@
 """Process-shared state: the WeChat access token, inbound dedup, job lease."""
-from peewee import CharField, DateTimeField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 
 from .base import BaseModel, local_now
+from .people import StaffUser
 
 
 class SharedToken(BaseModel):
@@ -28,3 +29,17 @@ class JobLease(BaseModel):
     name = CharField(max_length=64, primary_key=True)
     holder = CharField(max_length=128)
     expires_at = DateTimeField()
+
+
+class StaffBindTicket(BaseModel):
+    """A one-time code (temporary parametric QR, scene `bind-...`) binding a staff
+    member's WeChat openid to their account so they receive pushes."""
+
+    scene = CharField(max_length=64, unique=True)
+    staff = ForeignKeyField(StaffUser, backref="bind_tickets", on_delete="CASCADE")
+    qr_ticket = TextField(null=True)  # WeChat's ticket for showqrcode
+    qr_url = TextField(null=True)
+    created_at = DateTimeField(default=local_now)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    used_openid = CharField(max_length=64, null=True)
