@@ -9,6 +9,8 @@ account ("oa") or the mini-program ("mp") that:
   process uses one token, and never retries on 40001 by itself unless asked
   (`auto_retry=True` makes every worker refetch: the jobs process refreshes).
 """
+from urllib.parse import quote
+
 import requests
 from wechatpy import WeChatClient
 from wechatpy.client.api.base import BaseWeChatAPI
@@ -108,6 +110,11 @@ class SixstepWeChatClient(WeChatClient):
     def url(self, endpoint):
         """The full URL of an endpoint under this client's base (e.g. 'cgi-bin/showqrcode')."""
         return self.api_base + endpoint
+
+    def qrcode_image_url(self, ticket):
+        """Where a parametric QR code's image is shown (WeChat serves it from mp.weixin.qq.com)."""
+        base = "https://mp.weixin.qq.com/" if self.api_base == OFFICIAL_BASE else self.api_base
+        return base + "cgi-bin/showqrcode?ticket=" + quote(ticket, safe="")
 
 
 def _credentials(config, kind):

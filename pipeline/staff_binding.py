@@ -1,0 +1,102 @@
+"""Binding a staff member's WeChat (official-account openid) to their account,
+so pushes for units, leaders, the office and cadre supervisors reach them.
+
+The office prints a one-time code for a staff user (`issue`): a temporary
+parametric QR code whose scene is `bind-<random>`. Scanning it in WeChat (a
+SCAN event, or subscribe-with-scene for a new follower) calls `bind`.
+"""
+import secrets
+from datetime import timedelta
+
+from models import StaffBindTicket, StaffUser, as_local
+
+from .core import transaction
+from .errors import Invalid, NotFound, WrongState
+
+SCENE_PREFIX = "bind-"
+DEFAULT_HOURS = 72
+MAX_HOURS = 24 * 30  # WeChat's temporary QR codes live at most 30 days
+
+
+def is_binding_scene(scene):
+    return isinstance(scene, str) and scene.startswith(SCENE_PREFIX)
+
+
+def issue(user, hours=DEFAULT_HOURS, now=None):
+    """A fresh one-time binding ticket for `user`; earlier unused ones stop working."""
+    now = as_local(now)
+    if not user.active:
+        raise WrongState("账号已停用，不能绑定微信", code="wrong_state")
+    if not 1 <= int(hours) <= MAX_HOURS:
+        raise Invalid(f"有效期应为1到{MAX_HOURS}小时", field="hours")
+    with transaction():
+        (StaffBindTicket.update(expires_at=now)
+         .where((StaffBindTicket.staff == user) & StaffBindTicket.used_at.is_null()
+                & (StaffBindTicket.expires_at > now))
+         .execute())
+        return StaffBindTicket.create(
+            scene=SCENE_PREFIX + secrets.token_urlsafe(18),
+            staff=user,
+            created_at=now,
+            expires_at=now + timedelta(hours=int(hours)),
+        )
+
+
+def attach_qr(ticket, qr_ticket, qr_url):
+    """Keep WeChat's QR ticket and image URL with the binding ticket (for reprinting)."""
+    StaffBindTicket.update(qr_ticket=qr_ticket, qr_url=qr_url).where(StaffBindTicket.id == ticket.id).execute()
+    ticket.qr_ticket, ticket.qr_url = qr_ticket, qr_url
+    return ticket
+
+
+def bind(scene, openid, now=None):
+    """Bind `openid` to the staff user of the scanned ticket; returns `(user, previous)`.
+
+    `previous` is another account this WeChat was bound to before (now unbound:
+    one WeChat, one staff account), or None. A ticket works once.
+    """
+    now = as_local(now)
+    if not openid:
+        raise Invalid("openid 无效", field="openid")
+    with transaction():
+        ticket = StaffBindTicket.get_or_none(StaffBindTicket.scene == scene)
+        if ticket is None:
+            raise NotFound("绑定码无效，请联系活动办重新生成", code="not_found")
+        if ticket.used_at is not None:
+            if ticket.used_openid == openid:
+                return ticket.staff, None
+            raise WrongState("该绑定码已被使用，请联系活动办重新生成", code="wrong_state")
+        if ticket.expires_at <= now:
+            raise WrongState("绑定码已过期，请联系活动办重新生成", code="wrong_state")
+        user = ticket.staff
+        if not user.active:
+            raise WrongState("该账号已停用", code="wrong_state")
+        previous = StaffUser.get_or_none((StaffUser.openid == openid) & (StaffUser.id != user.id))
+        if previous is not None:
+            StaffUser.update(openid=None).where(StaffUser.id == previous.id).execute()
+        StaffUser.update(openid=openid).where(StaffUser.id == user.id).execute()
+        user.openid = openid
+        StaffBindTicket.update(used_at=now, used_openid=openid).where(StaffBindTicket.id == ticket.id).execute()
+    return user, previous
+
+
+def bound_staff(openid):
+    """The active staff user bound to this openid, if any."""
+    if not openid:
+        return None
+    return StaffUser.get_or_none((StaffUser.openid == openid) & StaffUser.active)
+
+
+def unbind(user):
+    """Stop pushes to this account's WeChat (a lost phone, someone leaving)."""
+    StaffUser.update(openid=None).where(StaffUser.id == user.id).execute()
+    user.openid = None
+    return user
+
+
+def staff_by_username(username):
+    """The active staff user with this username, or NotFound."""
+    user = StaffUser.get_or_none((StaffUser.username == username) & StaffUser.active)
+    if user is None:
+        raise NotFound(f"没有用户名为“{username}”的在用账号", code="not_found")
+    return user
