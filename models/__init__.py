@@ -6,6 +6,7 @@ from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, Resident, StaffUser, SubscriptionGrant, Unit
 from .runtime import InboundMessage, JobLease, SharedToken, StaffBindTicket
+from .routines import Bulletin, DisciplinaryEntry, MediaFetch, PublicNotice, RoutineMark, Visit, VisitCheck
 
 ALL_MODELS = [
     Unit,
@@ -33,6 +34,13 @@ ALL_MODELS = [
     InboundMessage,
     JobLease,
     StaffBindTicket,
+    RoutineMark,
+    PublicNotice,
+    DisciplinaryEntry,
+    Bulletin,
+    Visit,
+    VisitCheck,
+    MediaFetch,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "as_local", "db", "iso", "local_now", "open_database"]

@@ -54,7 +54,7 @@ def open_database(url):
             },
         )
     else:
-        database = connect(url, autorollback=True)
+        database = connect(url)
     db.initialize(database)
     return database
 

@@ -154,3 +154,35 @@ def residents_concerned(item, kind, notice, note, now, key, include_followers=Tr
 
 def describe(item):
     return {"number": item.number, "status": item.status, "due": iso(item.due)}
+
+
+def notice_fields(code, title, state, note, now):
+    """Template fields for a notice that is not about one item (a digest, a badge), cut to WeChat's limits."""
+    return {
+        "character_string1": {"value": cut(code, 32)},
+        "thing2": {"value": cut(title, 20)},
+        "phrase3": {"value": cut(state, 5)},
+        "time4": {"value": now.strftime("%Y-%m-%d %H:%M")},
+        "thing5": {"value": cut(note, 20)},
+    }
+
+
+def staff_notice(users, kind, notice, data, now, key):
+    """Queue a notice that is not about one item to every bound staff member in `users`."""
+    for user in users:
+        if user.openid and user.active:
+            _queue(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], None, data, now,
+                   staff=user, openid=user.openid)
+
+
+def resident_notice(resident, kind, notice, data, now, key):
+    """Queue a notice that is not about one item to a resident, through the channel they can receive."""
+    if resident is None:
+        return
+    oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
+    dedup = f"{key}:r{resident.id}"
+    if resident.source == "oa":
+        if resident.subscribed:
+            _queue(dedup, kind, "oa_template", oa_setting, None, data, now, resident=resident, openid=resident.openid)
+    elif _take_consent(resident, mp_setting):
+        _queue(dedup, kind, "mp_subscribe", mp_setting, None, data, now, resident=resident, openid=resident.openid)

@@ -1,5 +1,7 @@
 """Read side: finding items, who may see them, and their public and staff views."""
 import re
+
+from peewee import JOIN
 from models import (
     Category,
     Follower,
@@ -100,7 +102,7 @@ def _staff_labels(events):
     ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id}
     labels = {}
     if ids:
-        for user in StaffUser.select(StaffUser, Unit).join(Unit, join_type="LEFT OUTER").where(StaffUser.id.in_(ids)):
+        for user in StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER).where(StaffUser.id.in_(ids)):
             labels[user.id] = user.unit.name if user.unit_id else ROLE_NAMES.get(user.role, "工作人员")
     return labels
 

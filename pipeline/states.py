@@ -118,6 +118,9 @@ EVENT_LABELS = {
     "unfollow": "取消关注",
     "overdue": "超期催办",
     "reminder": "时限提醒",
+    "rate_reminder": "评价提醒",
+    "callback_listed": "列入回访",
+    "publish": "结果公示",
 }
 
 ROLES_ALLOWED = frozenset({"office", "leader", "unit", "supervisor", "party_office", "admin"})

@@ -1,0 +1,39 @@
+"""The Flask application: `create_app(config)`, and `app` for WSGI servers."""
+import logging
+
+from flask import Flask, g
+
+import models
+from config import check_production, load_config
+
+
+def create_app(config=None):
+    """Build the app from the environment, with `config` overrides (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    check_production(app.config)
+    app.json.ensure_ascii = False
+    models.open_database(app.config["DATABASE_URL"])
+
+    @app.before_request
+    def _connect():
+        models.db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not models.db.is_closed():
+            models.db.close()
+        g.pop("actor", None)
+
+    from web import register_web
+    from cli import register_cli
+
+    register_web(app)
+    register_cli(app)
+    logging.getLogger("sixstep").setLevel(logging.INFO)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,78 @@
+"""The category tree (editable data) and the office's calendar table."""
+from datetime import date
+
+from models import CalendarDay, Category
+
+from .core import transaction
+from .errors import Invalid
+
+# Three top categories and ten sub-items (分类梳理). Five are named by the seed;
+# the other five are the office's usual ones. Defaults only: the office edits them.
+DEFAULT_CATEGORIES = [
+    ("economy", "经济", True, [
+        ("social_security", "社保就业", "limited", 5),
+        ("market_environment", "市容环境", "limited", 3),
+        ("housing", "房屋设施", "limited", 10),
+    ]),
+    ("livelihood", "民生", True, [
+        ("property", "物业管理", "limited", 5),
+        ("public_security", "社会治安", "on_spot", 1),
+        ("civilization", "文明创建", "limited", 5),
+        ("culture_sports", "文化体育", "limited", 10),
+        ("transport", "交通出行", "limited", 7),
+    ]),
+    ("work_style", "作风", False, [
+        ("public_service", "为民服务", "limited", 5),
+        ("cadre_conduct", "干部作风", "limited", 10),
+    ]),
+]
+
+
+def ensure_default_categories():
+    """Create the default tree where codes are missing; never overwrite edits."""
+    created = 0
+    with transaction():
+        for top_sort, (code, name, public, children) in enumerate(DEFAULT_CATEGORIES):
+            top = Category.get_or_none(Category.code == code)
+            if top is None:
+                top = Category.create(code=code, name=name, public=public, sort=top_sort)
+                created += 1
+            for sort, (child_code, child_name, tier, days) in enumerate(children):
+                if Category.get_or_none(Category.code == child_code) is None:
+                    Category.create(code=child_code, name=child_name, parent=top, default_tier=tier,
+                                    limit_days=days, public=public, sort=sort)
+                    created += 1
+    return created
+
+
+def category_tree():
+    """Active categories as [{code, name, children: [...]}], in the office's order."""
+    rows = list(Category.select().where(Category.active).order_by(Category.sort, Category.id))
+    tops = [c for c in rows if c.parent_id is None]
+    return [
+        {
+            "code": top.code,
+            "name": top.name,
+            "public": top.public,
+            "children": [
+                {"code": c.code, "name": c.name, "default_tier": c.default_tier, "limit_days": c.limit_days}
+                for c in rows if c.parent_id == top.id
+            ],
+        }
+        for top in tops
+    ]
+
+
+def set_calendar_day(day, is_workday, note=None):
+    """The office's own holiday or adjusted workday, on top of chinese-calendar."""
+    if not isinstance(day, date):
+        try:
+            day = date.fromisoformat(str(day))
+        except ValueError:
+            raise Invalid("日期格式应为 YYYY-MM-DD", field="day") from None
+    with transaction():
+        CalendarDay.insert(day=day, is_workday=bool(is_workday), note=note).on_conflict(
+            conflict_target=[CalendarDay.day],
+            update={CalendarDay.is_workday: bool(is_workday), CalendarDay.note: note},
+        ).execute()
+    return day

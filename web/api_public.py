@@ -1,0 +1,88 @@
+"""Public API: auth, categories, an item's public view, the results board."""
+from flask import Blueprint, current_app, jsonify, request
+
+from pipeline.catalog import category_tree
+from pipeline.errors import NotFound
+from pipeline.people import check_staff_password, resident_for_openid, revoke_token
+from pipeline.queries import board, get_item, public_view, visible_item
+from web.auth import current_actor, optional_actor
+from web.params import allowed, json_body, text
+from web.serialize import token_response, user_json
+
+bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
+
+SUBSCRIBE_TITLES = {
+    "SUBSCRIBE_ITEM_PROGRESS": "办理进度通知",
+    "SUBSCRIBE_ITEM_RESULT": "办理结果通知",
+}
+
+
+@bp.post("/auth/wxlogin")
+def wxlogin():
+    """Mini-program login: code2session via WeChat, then our own token (never session_key)."""
+    from wechat.client import code_to_session
+
+    data = json_body()
+    allowed(data, {"code"})
+    code = text(data, "code", required=True, max_length=128)
+    session = code_to_session(current_app.config, code)
+    resident = resident_for_openid(session["openid"], source="mp", unionid=session.get("unionid"))
+    lifetime = current_app.config["RESIDENT_TOKEN_DAYS"]
+    return token_response(resident=resident, lifetime_days=lifetime)
+
+
+@bp.post("/auth/staff")
+def staff_login():
+    data = json_body()
+    allowed(data, {"username", "password"})
+    user = check_staff_password(text(data, "username", required=True, max_length=64),
+                                text(data, "password", required=True, max_length=256))
+    return token_response(staff=user, lifetime_hours=current_app.config["STAFF_TOKEN_HOURS"])
+
+
+@bp.post("/auth/logout")
+def logout():
+    from flask import g
+
+    current_actor()
+    revoke_token(g.token_row)
+    return jsonify(ok=True)
+
+
+@bp.get("/me")
+def me():
+    return jsonify(user=user_json(current_actor()))
+
+
+@bp.get("/categories")
+def categories():
+    return jsonify(category_tree())
+
+
+@bp.get("/items/<number>")
+def item_view(number):
+    viewer = optional_actor()
+    return jsonify(public_view(visible_item(number, viewer), viewer))
+
+
+@bp.get("/board")
+def results_board():
+    args = request.args
+    return jsonify(board(community=args.get("community") or None, category=args.get("category") or None,
+                         page=args.get("page"), per_page=args.get("per_page")))
+
+
+@bp.get("/scenes/<scene>")
+def scene(scene):
+    """Resolve a mini-program code's scene (`i=<number>`) to what it points at."""
+    kind, _, value = scene.partition("=")
+    if kind != "i":
+        raise NotFound("无法识别的二维码", code="not_found")
+    item = get_item(value)
+    return jsonify(type="item", number=item.number)
+
+
+@bp.get("/subscriptions/templates")
+def subscription_templates():
+    config = current_app.config
+    return jsonify([{"id": config[name], "title": title} for name, title in SUBSCRIBE_TITLES.items()])

@@ -1,0 +1,73 @@
+"""Resident API: report (step 1), my items, rate (step 6), follow, consents."""
+from flask import Blueprint, current_app, jsonify, request
+
+from pipeline.intake import collect
+from pipeline.judging import rate
+from pipeline.oversight import follow, unfollow
+from pipeline.people import record_subscriptions
+from pipeline.queries import list_mine, public_view, visible_item
+from web.api_public import SUBSCRIBE_TITLES
+from web.auth import current_actor, login_required
+from web.params import allowed, boolean, id_list, json_body, number, text
+
+bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/items")
+@login_required(kind="resident")
+def report():
+    data = json_body()
+    allowed(data, {"content", "community", "address", "lat", "lng", "photos", "anonymous", "category"})
+    actor = current_actor()
+    item = collect(
+        actor,
+        text(data, "content", required=True, max_length=2000),
+        "miniprogram",
+        category=text(data, "category", max_length=32),
+        community=text(data, "community", max_length=100),
+        address=text(data, "address", max_length=255),
+        lat=number(data, "lat"),
+        lng=number(data, "lng"),
+        photo_ids=id_list(data, "photos"),
+        anonymous=boolean(data, "anonymous"),
+    )
+    return jsonify(public_view(item, actor)), 201
+
+
+@bp.get("/items/mine")
+@login_required(kind="resident")
+def mine():
+    return jsonify(list_mine(current_actor().resident, request.args.get("page"), request.args.get("per_page")))
+
+
+@bp.post("/items/<number>/rating")
+@login_required(kind="resident")
+def rating(number):
+    actor = current_actor()
+    data = json_body()
+    allowed(data, {"score", "comment"})
+    item = rate(visible_item(number, actor), actor, text(data, "score", required=True, max_length=32),
+                text(data, "comment", max_length=1000), source="app")
+    return jsonify(public_view(item, actor))
+
+
+@bp.route("/items/<number>/follow", methods=["POST", "DELETE"])
+@login_required()
+def follow_item(number):
+    actor = current_actor()
+    item = visible_item(number, actor)
+    if request.method == "POST":
+        follow(item, actor)
+        return jsonify(following=True)
+    unfollow(item, actor)
+    return jsonify(following=False)
+
+
+@bp.post("/me/subscriptions")
+@login_required(kind="resident")
+def subscriptions():
+    data = json_body()
+    allowed(data, {"accepted"})
+    templates = {current_app.config[name] for name in SUBSCRIBE_TITLES}
+    granted = record_subscriptions(current_actor().resident, data.get("accepted"), templates)
+    return jsonify(granted=granted)

@@ -1,0 +1,74 @@
+"""Reading request bodies: a JSON object or a clear 400, and typed fields."""
+from flask import request
+
+from pipeline.errors import Invalid
+
+
+def json_body():
+    """The request's JSON object; anything else is a 400 with a Chinese message."""
+    data = request.get_json(silent=True, force=True) if request.data else {}
+    if not isinstance(data, dict):
+        raise Invalid("请求体应为 JSON 对象", code="invalid")
+    return data
+
+
+def text(data, name, required=False, max_length=2000):
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"缺少字段 {name}", field=name)
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"字段 {name} 应为文字", field=name)
+    if len(value) > max_length:
+        raise Invalid(f"字段 {name} 不能超过{max_length}字", code="too_long", field=name)
+    return value
+
+
+def number(data, name, required=False):
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"缺少字段 {name}", field=name)
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Invalid(f"字段 {name} 应为数字", field=name)
+    return value
+
+
+def integer(data, name, required=False):
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"缺少字段 {name}", field=name)
+        return None
+    if isinstance(value, bool):
+        raise Invalid(f"字段 {name} 应为整数", field=name)
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int):
+        raise Invalid(f"字段 {name} 应为整数", field=name)
+    return value
+
+
+def boolean(data, name):
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise Invalid(f"字段 {name} 应为 true 或 false", field=name)
+    return value
+
+
+def id_list(data, name, max_count=9):
+    value = data.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise Invalid(f"字段 {name} 应为编号列表", field=name)
+    if len(value) > max_count:
+        raise Invalid(f"最多{max_count}个", field=name)
+    return value
+
+
+def allowed(data, names):
+    """Refuse unknown fields: a typo should not silently do nothing."""
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise Invalid(f"未知字段：{', '.join(unknown)[:100]}", code="unknown_field", field=unknown[0][:64])
