@@ -1,0 +1,190 @@
+/**
+ * 诉求详情 — one item's public view: status, deadline, photos, result and the
+ * timeline of every step; the reporter rates the result here (step 6) and
+ * anyone may follow the item.
+ *
+ * Opens with `?number=20240501-0001`, or with `?scene=` when a mini-program
+ * code was scanned by the WeChat camera (scene is `i=<number>`).
+ */
+const api = require('../../utils/api.js')
+const fmt = require('../../utils/format.js')
+
+const SCORES = [
+  {score: 'satisfied', label: '满意'},
+  {score: 'basically_satisfied', label: '基本满意'},
+  {score: 'unsatisfied', label: '不满意'},
+]
+
+/** Item JSON (public view) → what the template shows. */
+function view(item) {
+  const rating = item.rating
+    ? {
+      score: item.rating.score,
+      label: item.rating.label || (SCORES.find(s => s.score === item.rating.score) || {}).label || '',
+      comment: item.rating.comment || '',
+    }
+    : null
+  return {
+    number: item.number,
+    status: item.status,
+    statusLabel: item.status_label || '',
+    statusClass: fmt.statusClass(item.status),
+    round: item.round || 1,
+    content: item.content || '',
+    community: item.community || '',
+    address: item.address || '',
+    category: fmt.categoryText(item.category),
+    unit: fmt.nameOf(item.unit),
+    tierLabel: item.tier_label || '',
+    due: item.due || '',
+    overdue: !!item.overdue,
+    photos: (item.photos || []).map(p => api.absUrl(typeof p === 'string' ? p : p.url)),
+    result: item.result || '',
+    outcome: fmt.nameOf(item.outcome),
+    rating,
+    createdAt: fmt.formatTime(item.created_at),
+    closedAt: fmt.formatTime(item.closed_at),
+    timeline: (item.timeline || []).map((ev, i) => ({
+      key: i,
+      kind: ev.kind,
+      label: ev.label || '',
+      actor: ev.actor || '',
+      at: fmt.formatTime(ev.at),
+      note: ev.note || '',
+      round: ev.round || 1,
+    })),
+  }
+}
+
+Component({
+  data: {
+    number: '',
+    item: null,
+    canRate: false,
+    following: false,
+    loading: false,
+    error: '',
+    scores: SCORES,
+    score: '',
+    comment: '',
+    ratingError: '',
+    rating: false,
+    toggling: false,
+  },
+
+  methods: {
+    async onLoad(query) {
+      const q = query || {}
+      let number = q.number || ''
+      try {
+        if (!number && q.scene) number = await this.resolveScene(q.scene)
+      } catch (err) {
+        this.setData({error: err.message})
+        return
+      }
+      if (!number) {
+        this.setData({error: '未找到诉求编号，请从“我的诉求”或扫码进入'})
+        return
+      }
+      this.setData({number})
+      await this.load()
+    },
+
+    /** A scanned mini-program code's scene → item number, locally when we can. */
+    async resolveScene(scene) {
+      const local = fmt.numberFromScene(scene)
+      if (local) return local
+      let decoded = scene
+      try {
+        decoded = decodeURIComponent(scene)
+      } catch (e) {
+        // use it as it came
+      }
+      const res = await api.get('/scenes/' + encodeURIComponent(decoded))
+      return res && res.type === 'item' ? res.number : ''
+    },
+
+    async load() {
+      this.setData({loading: true})
+      try {
+        const item = await api.get('/items/' + this.data.number)
+        this.show(item)
+      } catch (err) {
+        this.setData({loading: false, error: err.message})
+      }
+    },
+
+    show(item) {
+      this.setData({
+        item: view(item),
+        canRate: !!item.can_rate,
+        following: !!item.following,
+        loading: false,
+        error: '',
+      })
+    },
+
+    async onPullDownRefresh() {
+      if (this.data.number) await this.load()
+      wx.stopPullDownRefresh()
+    },
+
+    previewPhoto(e) {
+      const urls = this.data.item.photos
+      wx.previewImage({current: urls[Number(e.currentTarget.dataset.index)], urls})
+    },
+
+    chooseScore(e) {
+      this.setData({score: e.currentTarget.dataset.score, ratingError: ''})
+    },
+
+    onCommentInput(e) {
+      this.setData({comment: e.detail.value || ''})
+    },
+
+    async submitRating() {
+      if (this.data.rating) return
+      const score = this.data.score
+      const comment = this.data.comment.trim()
+      let ratingError = ''
+      if (!score) ratingError = '请选择满意、基本满意或不满意'
+      else if (score === 'unsatisfied' && !comment) ratingError = '选择“不满意”时，请填写不满意的原因'
+      if (ratingError) {
+        this.setData({ratingError})
+        wx.showToast({title: ratingError, icon: 'none'})
+        return
+      }
+      this.setData({rating: true, ratingError: ''})
+      const body = {score}
+      if (comment) body.comment = comment
+      try {
+        const item = await api.post('/items/' + this.data.number + '/rating', body)
+        this.show(item)
+        this.setData({rating: false, score: '', comment: ''})
+        wx.showToast({title: '感谢您的评价', icon: 'success'})
+      } catch (err) {
+        this.setData({rating: false, ratingError: err.message})
+        api.showError(err)
+      }
+    },
+
+    async toggleFollow() {
+      if (this.data.toggling) return
+      this.setData({toggling: true})
+      const path = '/items/' + this.data.number + '/follow'
+      try {
+        const res = this.data.following ? await api.del(path) : await api.post(path)
+        const following = !!res.following
+        this.setData({following, toggling: false})
+        wx.showToast({title: following ? '已关注，将通知办理进度' : '已取消关注', icon: 'none'})
+      } catch (err) {
+        this.setData({toggling: false})
+        api.showError(err)
+      }
+    },
+
+    onShareAppMessage() {
+      return {title: '诉求 ' + this.data.number + ' 办理进度', path: '/pages/item/item?number=' + this.data.number}
+    },
+  },
+})

@@ -1,0 +1,193 @@
+const h = require('./helpers')
+
+const CATEGORIES = [
+  {code: 'economy', name: '经济', children: [{code: 'social_security', name: '社保就业', default_tier: 'limited', limit_days: 10}]},
+  {code: 'livelihood', name: '民生', children: [
+    {code: 'property', name: '物业管理', default_tier: 'limited', limit_days: 5},
+    {code: 'public_security', name: '社会治安', default_tier: 'limited', limit_days: 3},
+  ]},
+  {code: 'work_style', name: '作风', children: [{code: 'cadre_style', name: '干部作风', default_tier: 'limited', limit_days: 5}]},
+]
+const TEMPLATES = [{id: 'TPL-PROGRESS', title: '诉求办理进度通知'}, {id: 'TPL-RESULT', title: '诉求办结通知'}, {id: 'TPL-RATE', title: '评价提醒'}]
+
+function created(number) {
+  return {status: 201, body: {number, status: 'collected', status_label: '已收集', round: 1, timeline: []}}
+}
+
+function routes(extra) {
+  return Object.assign({
+    'GET /api/v1/categories': CATEGORIES,
+    'GET /api/v1/subscriptions/templates': TEMPLATES,
+  }, extra)
+}
+
+async function openReport() {
+  const comp = h.renderPage('report')
+  comp.instance.onLoad({})
+  await h.flush()
+  return comp
+}
+
+describe('反映问题 page', () => {
+  test('shows the category tree: top categories as tabs, sub-items as chips', async () => {
+    h.setup(routes())
+    const comp = await openReport()
+
+    expect(h.texts(comp, '.top-tab')).toEqual(['经济', '民生', '作风'])
+    expect(h.texts(comp, '.category-chip')).toEqual(['社保就业'])
+
+    comp.querySelectorAll('.top-tab')[1].dispatchEvent('tap')
+    await h.flush()
+    expect(h.texts(comp, '.category-chip')).toEqual(['物业管理', '社会治安'])
+
+    comp.querySelectorAll('.category-chip')[0].dispatchEvent('tap')
+    await h.flush()
+    expect(h.text(comp, '.picked-category')).toBe('物业管理')
+  })
+
+  test('submits with photos, place and consent: exact requests, consent posted, number shown', async () => {
+    const {server, wx} = h.setup(routes({
+      'POST /api/v1/uploads': req => ({status: 201, body: {id: req.filePath.endsWith('a.jpg') ? 11 : 12, url: '/media/x.jpg'}}),
+      'POST /api/v1/items': created('20240501-0007'),
+      'POST /api/v1/me/subscriptions': {granted: {'TPL-PROGRESS': 1, 'TPL-RATE': 1}},
+    }))
+    wx.chooseMedia = jest.fn(o => o.success({type: 'image', tempFiles: [{tempFilePath: 'wxfile://tmp/a.jpg'}, {tempFilePath: 'wxfile://tmp/b.jpg'}]}))
+    wx.chooseLocation = jest.fn(o => o.success({name: '幸福里小区', address: '某市某区幸福路1号', latitude: 31.23, longitude: 121.47}))
+    wx.requestSubscribeMessage = jest.fn(o => o.success({
+      errMsg: 'requestSubscribeMessage:ok', 'TPL-PROGRESS': 'accept', 'TPL-RESULT': 'reject', 'TPL-RATE': 'accept',
+    }))
+    const comp = await openReport()
+
+    comp.querySelectorAll('.top-tab')[1].dispatchEvent('tap')
+    await h.flush()
+    await h.tap(comp, '.category-chip')
+    await h.input(comp, '.content-input', '  小区3号楼楼道灯坏了一个月，晚上上下楼很不安全  ')
+    await h.tap(comp, '.add-photo')
+    await h.tap(comp, '.location-text')
+    await h.input(comp, '.community-input', '幸福里社区')
+    await h.input(comp, '.building-input', '3号楼2单元')
+    await h.input(comp, '.anonymous-switch', true, 'change')
+
+    expect(wx.chooseMedia).toHaveBeenCalledWith(expect.objectContaining({count: 9, mediaType: ['image'], sizeType: ['compressed']}))
+    expect(comp.querySelectorAll('.photo')).toHaveLength(2)
+    expect(h.text(comp, '.location-text')).toBe('某市某区幸福路1号（幸福里小区）')
+
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.calls(server)).toEqual([
+      'GET /api/v1/categories',
+      'GET /api/v1/subscriptions/templates',
+      'POST /api/v1/uploads',
+      'POST /api/v1/uploads',
+      'POST /api/v1/items',
+      'POST /api/v1/me/subscriptions',
+    ])
+    const uploads = server.requests.filter(r => r.kind === 'upload')
+    expect(uploads.map(u => [u.filePath, u.name])).toEqual([['wxfile://tmp/a.jpg', 'file'], ['wxfile://tmp/b.jpg', 'file']])
+    expect(server.requests.find(r => r.path === '/api/v1/items').data).toEqual({
+      content: '小区3号楼楼道灯坏了一个月，晚上上下楼很不安全',
+      category: 'property',
+      community: '幸福里社区',
+      address: '某市某区幸福路1号（幸福里小区） 3号楼2单元',
+      lat: 31.23,
+      lng: 121.47,
+      photos: [11, 12],
+      anonymous: true,
+    })
+    expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1)
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['TPL-PROGRESS', 'TPL-RESULT', 'TPL-RATE'])
+    expect(server.requests.find(r => r.path === '/api/v1/me/subscriptions').data).toEqual({accepted: ['TPL-PROGRESS', 'TPL-RATE']})
+
+    expect(h.text(comp, '.result-number')).toBe('20240501-0007')
+    expect(h.text(comp, '.result-title')).toBe('提交成功')
+    expect(comp.querySelector('.submit-btn')).toBeFalsy()
+
+    await h.tap(comp, '.view-result-btn')
+    expect(wx.navigateTo).toHaveBeenCalledWith(expect.objectContaining({url: '/pages/item/item?number=20240501-0007'}))
+
+    // 继续反映 starts from an empty form
+    await h.tap(comp, '.report-another-btn')
+    expect(comp.querySelector('.result-number')).toBeFalsy()
+    expect(comp.data.content).toBe('')
+    expect(comp.querySelectorAll('.photo')).toHaveLength(0)
+  })
+
+  test('a removed photo is not sent, and the picker only offers the room left', async () => {
+    const {server, wx} = h.setup(routes({
+      'POST /api/v1/uploads': req => ({status: 201, body: {id: Number(req.filePath.replace(/\D/g, '')), url: '/m.jpg'}}),
+      'POST /api/v1/items': created('20240501-0008'),
+    }))
+    wx.chooseMedia = jest.fn(o => o.success({tempFiles: [1, 2, 3].map(n => ({tempFilePath: 'wxfile://' + n}))}))
+    const comp = await openReport()
+
+    await h.tap(comp, '.add-photo')
+    await h.tap(comp, '.add-photo')
+    expect(wx.chooseMedia.mock.calls.map(c => c[0].count)).toEqual([9, 6])
+    expect(comp.querySelectorAll('.photo')).toHaveLength(6)
+
+    comp.querySelectorAll('.photo-remove')[1].dispatchEvent('tap')
+    await h.flush()
+    await h.input(comp, '.content-input', '路灯不亮已经两周了')
+    await h.tap(comp, '.submit-btn')
+
+    expect(server.requests.find(r => r.path === '/api/v1/items').data).toEqual({
+      content: '路灯不亮已经两周了', photos: [1, 3, 1, 2, 3], anonymous: false,
+    })
+  })
+
+  test('no consent granted: nothing is posted to /me/subscriptions, the number is still shown', async () => {
+    const {server, wx} = h.setup(routes({'POST /api/v1/items': created('20240501-0009')}))
+    wx.requestSubscribeMessage = jest.fn(o => o.success({'TPL-PROGRESS': 'reject', 'TPL-RESULT': 'ban', 'TPL-RATE': 'filter'}))
+    const comp = await openReport()
+
+    await h.input(comp, '.content-input', '垃圾清运不及时')
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.calls(server)).not.toContain('POST /api/v1/me/subscriptions')
+    expect(h.text(comp, '.result-number')).toBe('20240501-0009')
+  })
+
+  test.each([
+    ['empty', '', '请填写问题描述'],
+    ['blank', '    ', '请填写问题描述'],
+    ['4 characters', '路灯坏了', '问题描述至少需要5个字，请写得具体一些'],
+    ['2001 characters', '很'.repeat(2001), '问题描述不能超过2000个字'],
+  ])('validation: %s content is refused with a Chinese message before any request', async (_, content, message) => {
+    const {server, wx} = h.setup(routes())
+    const comp = await openReport()
+
+    await h.input(comp, '.content-input', content)
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.text(comp, '.form-error')).toBe(message)
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({title: message}))
+    expect(h.calls(server)).toEqual(['GET /api/v1/categories', 'GET /api/v1/subscriptions/templates'])
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+    expect(comp.querySelector('.result-number')).toBeFalsy()
+  })
+
+  test('a refused submission shows the server message and keeps the form', async () => {
+    const {server} = h.setup(routes({
+      'POST /api/v1/items': {status: 429, body: {error: {code: 'rate_limited', message: '提交太频繁，请稍后再试'}}},
+    }))
+    const comp = await openReport()
+
+    await h.input(comp, '.content-input', '小区门口占道经营严重')
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.text(comp, '.form-error')).toBe('提交太频繁，请稍后再试')
+    expect(comp.querySelector('.result-number')).toBeFalsy()
+    expect(comp.data.content).toBe('小区门口占道经营严重')
+    expect(h.calls(server)).not.toContain('POST /api/v1/me/subscriptions')
+  })
+
+  test('offline submission says so in Chinese', async () => {
+    h.setup(routes({'POST /api/v1/items': h.networkFailure()}))
+    const comp = await openReport()
+
+    await h.input(comp, '.content-input', '小区门口占道经营严重')
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.text(comp, '.form-error')).toBe('网络连接失败，请检查网络后重试')
+  })
+})
