@@ -39,14 +39,14 @@ describe('办理公示 page', () => {
   test('lists closed public results with result, unit, community and rating', async () => {
     const {comp, server} = await openBoard({
       'GET /api/v1/board?page=1': {items: [
-        result(1),
+        result(1, {outcome: 'solved', outcome_label: '已解决'}),
         result(2, {category: null, unit: null, rating: null, community: '', result: '已答复'}),
       ], page: 1, per_page: 20, total: 2},
     })
 
     expect(h.calls(server)).toEqual(['GET /api/v1/categories', 'GET /api/v1/board?page=1'])
     expect(h.texts(comp, '.item-number')).toEqual(['20240401-0001', '20240401-0002'])
-    expect(h.texts(comp, '.board-result')).toEqual(['办理结果：已处理完毕1', '办理结果：已答复'])
+    expect(h.texts(comp, '.board-result')).toEqual(['办理结果（已解决）：已处理完毕1', '办理结果：已答复'])
     expect(h.texts(comp, '.board-unit')).toEqual(['承办：建设办'])
     expect(h.texts(comp, '.board-community')).toEqual(['幸福里社区'])
     expect(h.texts(comp, '.board-rating')).toEqual(['群众评价：满意'])

@@ -213,6 +213,25 @@ describe('诉求详情 page', () => {
     expect(h.text(comp, '.item-number')).toBe('20240502-0003')
   })
 
+  test('shows the outcome label, a rejection reason and a merge target', async () => {
+    const {comp, wx} = await openItem({number: NUMBER}, {['GET /api/v1/items/' + NUMBER]: detail({
+      outcome: 'explained', outcome_label: '已说明', reject_reason: '属于法院管辖，请通过诉讼途径解决', merged_into: '20240430-0002',
+    })})
+
+    expect(h.text(comp, '.item-outcome')).toBe('办理结论：已说明')
+    expect(h.text(comp, '.reject-reason')).toBe('属于法院管辖，请通过诉讼途径解决')
+    expect(h.text(comp, '.merged-number')).toBe('20240430-0002')
+    await h.tap(comp, '.merged-link')
+    expect(wx.navigateTo).toHaveBeenCalledWith(expect.objectContaining({url: '/pages/item/item?number=20240430-0002'}))
+  })
+
+  test('an outcome code without a label is not shown raw', async () => {
+    const {comp} = await openItem({number: NUMBER}, {['GET /api/v1/items/' + NUMBER]: detail({outcome: 'solved'})})
+    expect(comp.querySelector('.item-outcome')).toBeFalsy()
+    expect(comp.querySelector('.reject-reason')).toBeFalsy()
+    expect(comp.querySelector('.merged-link')).toBeFalsy()
+  })
+
   test('an unknown item shows the server message', async () => {
     const {comp} = await openItem({number: '20240501-0404'}, {
       'GET /api/v1/items/20240501-0404': {status: 404, body: {error: {code: 'not_found', message: '未找到该诉求'}}},

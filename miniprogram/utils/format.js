@@ -25,6 +25,12 @@ function categoryText(category) {
   return parent ? parent + ' · ' + category.name : category.name || ''
 }
 
+/** The outcome's label: `outcome_label` when the server sends it, never a bare code. */
+function outcomeText(item) {
+  if (item.outcome_label) return item.outcome_label
+  return item.outcome && typeof item.outcome === 'object' ? nameOf(item.outcome) : ''
+}
+
 /** CSS class of a status chip. */
 function statusClass(status) {
   return 'chip chip-' + (status || 'unknown')
@@ -75,6 +81,7 @@ module.exports = {
   formatTime,
   nameOf,
   categoryText,
+  outcomeText,
   statusClass,
   findNumber,
   numberFromScene,

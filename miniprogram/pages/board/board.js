@@ -26,7 +26,7 @@ function boardItem(item) {
     community: fmt.nameOf(item.community),
     unit: fmt.nameOf(item.unit),
     result: item.result || '',
-    outcome: fmt.nameOf(item.outcome),
+    outcome: fmt.outcomeText(item),
     rating: rating ? (typeof rating === 'object' ? rating.label || '' : String(rating)) : '',
     closedAt: fmt.formatTime(item.closed_at),
   }

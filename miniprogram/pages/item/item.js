@@ -40,7 +40,9 @@ function view(item) {
     overdue: !!item.overdue,
     photos: (item.photos || []).map(p => api.absUrl(typeof p === 'string' ? p : p.url)),
     result: item.result || '',
-    outcome: fmt.nameOf(item.outcome),
+    outcome: fmt.outcomeText(item),
+    rejectReason: item.reject_reason || '',
+    mergedInto: item.merged_into || '',
     rating,
     createdAt: fmt.formatTime(item.created_at),
     closedAt: fmt.formatTime(item.closed_at),
@@ -181,6 +183,10 @@ Component({
         this.setData({toggling: false})
         api.showError(err)
       }
+    },
+
+    openMerged() {
+      wx.navigateTo({url: '/pages/item/item?number=' + this.data.item.mergedInto})
     },
 
     onShareAppMessage() {
