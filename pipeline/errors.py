@@ -38,6 +38,11 @@ class WrongState(DomainError):
     code = "wrong_state"
 
 
+class TooMany(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
 class UpstreamError(DomainError):
     status = 502
     code = "wechat_error"

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from pipeline.catalog import category_tree
-from pipeline.errors import NotFound
+from pipeline.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
 from pipeline.people import check_staff_password, resident_for_openid, revoke_token
 from pipeline.queries import board, get_item, public_view, visible_item
 from web.auth import current_actor, optional_actor
@@ -10,6 +10,9 @@ from web.params import allowed, json_body, text
 from web.serialize import token_response, user_json
 
 bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
+
+# code2session errors: a bad or used code is the caller's, a busy WeChat is upstream.
+LOGIN_ERRORS = {40029: Invalid, 40163: Invalid, 45011: TooMany, 40226: Forbidden}
 
 SUBSCRIBE_TITLES = {
     "SUBSCRIBE_ITEM_PROGRESS": "办理进度通知",
@@ -20,12 +23,16 @@ SUBSCRIBE_TITLES = {
 @bp.post("/auth/wxlogin")
 def wxlogin():
     """Mini-program login: code2session via WeChat, then our own token (never session_key)."""
-    from wechat.client import code_to_session
+    from wechat.client import WeChatAPIError, code_to_session
 
     data = json_body()
     allowed(data, {"code"})
     code = text(data, "code", required=True, max_length=128)
-    session = code_to_session(current_app.config, code)
+    try:
+        session = code_to_session(current_app.config, code)
+    except WeChatAPIError as error:
+        failure = LOGIN_ERRORS.get(error.errcode, UpstreamError)
+        raise failure(error.message, code=f"wechat_{error.errcode}".replace("-", "")) from error
     resident = resident_for_openid(session["openid"], source="mp", unionid=session.get("unionid"))
     lifetime = current_app.config["RESIDENT_TOKEN_DAYS"]
     return token_response(resident=resident, lifetime_days=lifetime)

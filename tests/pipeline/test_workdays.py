@@ -1,0 +1,61 @@
+"""Chinese working days: the library, the office's own table, and years past the library."""
+from datetime import date, datetime
+
+import pytest
+
+from pipeline.catalog import set_calendar_day
+from pipeline.errors import Invalid
+from pipeline.intake import classify, default_due
+from pipeline.reminders import deadline_times
+from pipeline.workdays import WorkCalendar
+
+D = date.fromisoformat
+
+
+def test_national_day_week_and_its_adjusted_saturday(db):
+    calendar = WorkCalendar()
+    assert calendar.add_workdays(D("2026-09-30"), 1) == D("2026-10-08")
+    assert calendar.add_workdays(D("2026-09-30"), 3) == D("2026-10-10")  # Saturday, an adjusted workday
+    assert calendar.is_workday(D("2026-09-20"))  # Sunday made a workday
+    assert calendar.workdays_between(D("2026-09-30"), D("2026-10-10")) == 3
+
+
+def test_deadlines_past_the_library_fall_back_to_weekends(db):
+    calendar = WorkCalendar()
+    assert calendar.add_workdays(D("2026-12-30"), 3) == D("2027-01-04")  # Thu, Fri, then Monday
+    assert calendar.add_workdays(D("2027-06-04"), 1) == D("2027-06-07")
+
+
+def test_the_office_table_overrides_everything(db):
+    set_calendar_day("2027-01-01", False, "元旦")
+    set_calendar_day("2026-11-28", True, "调休上班")  # a Saturday
+    calendar = WorkCalendar()
+    assert calendar.add_workdays(D("2026-12-30"), 3) == D("2027-01-05")
+    assert calendar.add_workdays(D("2026-11-27"), 1) == D("2026-11-28")
+    with pytest.raises(Invalid):
+        set_calendar_day("not-a-date", False)
+
+
+def test_tier_defaults(world, flow):
+    from models import Category
+
+    housing = Category.get(Category.code == "housing")  # 10 working days
+    calendar = WorkCalendar()
+    friday = D("2026-11-27")
+    assert default_due("on_spot", housing, friday, calendar) == friday
+    assert default_due("on_spot", housing, D("2026-11-28"), calendar) == D("2026-11-30")
+    assert default_due("limited", housing, friday, calendar) == D("2026-12-11")
+    assert default_due("long_term", housing, friday, calendar) == D("2026-12-25")
+    # classify across National Day: 10 working days from 29 September
+    item = flow.collected()
+    item = classify(item, flow.a("office"), category="housing", leader=world.staff["leader"].id,
+                    unit=world.units["jianshe"].id, tier="limited", roadmap="修缮", now=datetime(2026, 9, 29, 15))
+    assert item.due == D("2026-10-19")  # 9-30, 10-8, 10-9, 10-10 (Sat), 10-12 … 10-16, 10-19
+
+
+def test_reminder_times_land_on_working_mornings(db):
+    times = deadline_times(datetime(2026, 9, 29, 15), D("2026-10-09"))
+    assert times["day_before"] == datetime(2026, 10, 8, 9)
+    assert times["overdue"] == datetime(2026, 10, 10, 9)  # the adjusted Saturday is a working day
+    assert WorkCalendar().is_workday(times["half_time"].date())
+    assert times["half_time"] == datetime(2026, 10, 8, 9)  # midpoint falls in the holiday: first morning after

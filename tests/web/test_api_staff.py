@@ -1,0 +1,78 @@
+"""Staff endpoints: offline intake, work lists, the sheet, every action over HTTP."""
+import models
+
+
+def act(client, headers, number, action, **body):
+    return client.post(f"/api/v1/staff/items/{number}/{action}", headers=headers, json=body)
+
+
+def test_offline_intake_then_every_step_over_http(client, world, auth):
+    office, unit, leader = auth("office"), auth("jianshe"), auth("leader")
+    created = client.post("/api/v1/staff/items", headers=office, json={
+        "content": "座谈会上居民反映：20余户屋顶漏水", "channel": "symposium", "reporter_name": "王建华",
+        "reporter_phone": "13900001111", "community": "全椒路社区"})
+    assert created.status_code == 201
+    number = created.get_json()["number"]
+    assert created.get_json()["sheet"]["reporter"] == {"name": "王建华", "phone": "13900001111"}
+    wrong = client.post("/api/v1/staff/items", headers=office, json={"content": "内容", "channel": "wechat"})
+    assert wrong.status_code == 400 and wrong.get_json()["error"]["field"] == "channel"
+
+    units = client.get("/api/v1/staff/units", headers=office).get_json()
+    leaders = client.get("/api/v1/staff/users?role=leader", headers=office).get_json()
+    jianshe = next(u for u in units if u["name"] == "建设办")
+    r = act(client, office, number, "classify", category="housing", leader=leaders[0]["id"], unit=jianshe["id"],
+            tier="escalated", roadmap="建设办牵头，施工方返修", wide_concern=True)
+    assert r.status_code == 200 and r.get_json()["status"] == "classified"
+    assert r.get_json()["sheet"]["unit"]["name"] == "建设办"
+
+    board = client.get("/api/v1/staff/items?status=classified", headers=unit).get_json()
+    assert [row["number"] for row in board["items"]] == [number]
+    r = act(client, unit, number, "claim")
+    assert r.get_json()["status"] == "claimed"
+    assert r.get_json()["sheet"]["reporter"] == {"name": "王**", "phone": "139****1111"}
+    assert act(client, unit, number, "progress", note="已联系施工方").status_code == 200
+    assert act(client, unit, number, "escalate", reason="施工方拒不返修").status_code == 409  # already escalated tier
+    assert act(client, unit, number, "resolve", result="修好了").get_json()["error"]["code"] == "consultation_required"
+    r = act(client, leader, number, "consult", conclusion="由街道出资先行修缮，再向施工方追偿", due="2026-12-31")
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["due"] == "2026-12-31"
+    assert act(client, auth("supervisor"), number, "supervise", note="督办：注意雨季前完成", urge=True).status_code == 200
+    assert act(client, auth("liu"), number, "supervise", note="群众督办员现场查看").status_code == 200
+    assert act(client, auth("zhang"), number, "supervise", note="我也想督办").status_code == 403
+    assert act(client, unit, number, "resolve", result="屋顶防水全部返修").get_json()["status"] == "resolved"
+    assert act(client, office, number, "evaluate", kind="org", score="satisfied").status_code == 200
+    assert act(client, auth("supervisor"), number, "evaluate", kind="supervisor", score="satisfied").status_code == 200
+    r = act(client, office, number, "meeting", kind="evaluation", held_at="2026-11-20T15:00:00",
+            attendees=["居民代表12人", "督办员"], minutes="居民代表现场验收", satisfaction=0.92)
+    assert r.status_code == 200 and r.get_json()["status"] == "closed"
+    sheet = client.get(f"/api/v1/staff/items/{number}", headers=office).get_json()["sheet"]
+    assert [m["kind"] for m in sheet["meetings"]] == ["consultation", "evaluation"]
+    assert len(sheet["supervision"]) == 2 and len(sheet["evaluations"]) == 2
+    assert sheet["ratings"][0]["source"] == "meeting"
+
+
+def test_work_lists_filter_and_page(client, world, auth, flow):
+    overdue_item = flow.classified()
+    models.Item.update(due="2026-11-01").where(models.Item.id == overdue_item.id).execute()
+    for _ in range(3):
+        flow.collected()
+    office = auth("office")
+    everything = client.get("/api/v1/staff/items?per_page=2", headers=office).get_json()
+    assert everything["total"] == 4 and len(everything["items"]) == 2
+    overdue = client.get("/api/v1/staff/items?overdue=1", headers=office).get_json()
+    assert [row["number"] for row in overdue["items"]] == [overdue_item.number]
+    assert client.get(f"/api/v1/staff/items?q={overdue_item.number}", headers=office).get_json()["total"] == 1
+    assert client.get("/api/v1/staff/items?category=housing", headers=office).get_json()["total"] == 1
+    unit_view = client.get("/api/v1/staff/items", headers=auth("shirong")).get_json()
+    assert unit_view["total"] == 1  # the claim board only
+    assert client.get("/api/v1/staff/items?status=bogus", headers=office).status_code == 400
+
+
+def test_stats_give_rates_by_unit(client, world, auth, flow):
+    flow.closed()
+    flow.classified()
+    stats = client.get("/api/v1/staff/stats?from=2026-11-01&to=2026-11-30", headers=auth("leader")).get_json()
+    unit = next(row for row in stats["by_unit"] if row["name"] == "建设办")
+    assert unit["total"] == 2 and unit["resolved"] == 1 and unit["satisfaction_rate"] == 1.0
+    assert unit["response_rate"] == 0.5 and unit["on_time_rate"] == 1.0
+    assert client.get("/api/v1/staff/stats?from=2026-12-01&to=2026-11-01", headers=auth("leader")).status_code == 400

@@ -1,0 +1,139 @@
+"""The office's routines over JSON: public notices (公示), the weekly work-style
+bulletin and disciplinary entries, cadre visits and the monthly check, the
+call-back list and the overdue digest. Thin: parse, call one pipeline function."""
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+
+from models import VisitCheck, local_now
+from pipeline import bulletins, chasing, publicity, visits
+from pipeline.errors import Invalid, NotFound
+from pipeline.queries import summary
+from pipeline.states import OFFICE_ROLES
+from web.auth import current_actor, login_required
+from web.params import allowed, integer, json_body, number, text
+
+bp = Blueprint("api_routines", __name__, url_prefix="/api/v1")
+
+OVERSEERS = OFFICE_ROLES | {"leader", "party_office"}
+
+
+def _date_arg(name, default):
+    value = request.args.get(name)
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("日期格式应为 YYYY-MM-DD", field=name) from None
+
+
+@bp.get("/notices")
+def public_notices():
+    args = request.args
+    return jsonify(publicity.notices(args.get("community"), args.get("page"), args.get("per_page")))
+
+
+@bp.get("/staff/bulletins")
+@login_required(kind="staff")
+def bulletin_list():
+    return jsonify(bulletins.listing(current_actor(), request.args.get("page"), request.args.get("per_page")))
+
+
+def _visible_bulletin(bulletin_id):
+    bulletin = bulletins.get(bulletin_id)
+    if bulletin.status != "published" and current_actor().role not in OFFICE_ROLES:
+        raise NotFound("周通报不存在", code="not_found")
+    return bulletin
+
+
+@bp.get("/staff/bulletins/<int:bulletin_id>")
+@login_required(kind="staff")
+def bulletin_detail(bulletin_id):
+    return jsonify(bulletins.bulletin_json(_visible_bulletin(bulletin_id)))
+
+
+@bp.patch("/staff/bulletins/<int:bulletin_id>")
+@login_required(kind="staff", roles=OFFICE_ROLES)
+def bulletin_edit(bulletin_id):
+    data = json_body()
+    allowed(data, {"title", "body", "issue"})
+    bulletin = bulletins.edit(bulletins.get(bulletin_id), current_actor(), title=text(data, "title", max_length=200),
+                              body=text(data, "body", max_length=50000), issue=integer(data, "issue"))
+    return jsonify(bulletins.bulletin_json(bulletin))
+
+
+@bp.post("/staff/bulletins/<int:bulletin_id>/publish")
+@login_required(kind="staff", roles=OFFICE_ROLES)
+def bulletin_publish(bulletin_id):
+    return jsonify(bulletins.bulletin_json(bulletins.publish(bulletins.get(bulletin_id), current_actor())))
+
+
+@bp.get("/staff/discipline")
+@login_required(kind="staff", roles=OVERSEERS)
+def discipline_list():
+    today = local_now().date()
+    start = _date_arg("from", today.replace(day=1))
+    return jsonify(bulletins.entries(start, _date_arg("to", today)))
+
+
+@bp.post("/staff/discipline")
+@login_required(kind="staff", roles=bulletins.RECORDERS)
+def discipline_record():
+    data = json_body()
+    allowed(data, {"kind", "person", "reason", "date", "unit", "staff"})
+    entry = bulletins.record_discipline(
+        current_actor(), kind=text(data, "kind", True, 16), person=text(data, "person", True, 64),
+        reason=text(data, "reason", True, 2000), on_date=text(data, "date", max_length=10),
+        unit=integer(data, "unit"), staff=integer(data, "staff"))
+    return jsonify(bulletins.entry_json(entry)), 201
+
+
+@bp.get("/staff/visits")
+@login_required(kind="staff")
+def visit_list():
+    actor = current_actor()
+    staff = integer(dict(request.args), "staff")
+    if actor.role not in OVERSEERS:
+        staff = actor.id  # a cadre sees their own records
+    return jsonify(visits.visits(request.args.get("month"), staff))
+
+
+@bp.post("/staff/visits")
+@login_required(kind="staff")
+def visit_record():
+    data = json_body()
+    allowed(data, {"community", "date", "days", "content", "people", "staff"})
+    visit = visits.record_visit(
+        current_actor(), community=text(data, "community", True, 100), visit_date=text(data, "date", True, 10),
+        days=number(data, "days", True), content=text(data, "content", True, 2000),
+        people=text(data, "people", max_length=255), staff=integer(data, "staff"))
+    return jsonify(visits.visit_json(visit)), 201
+
+
+@bp.get("/staff/visit-checks/<month>")
+@login_required(kind="staff", roles=OVERSEERS)
+def visit_check(month):
+    check = VisitCheck.get_or_none(VisitCheck.month == month[:7])
+    if check is None:
+        raise NotFound("该月尚未核查", code="not_found")
+    return jsonify(visits.check_json(check))
+
+
+@bp.get("/staff/callbacks")
+@login_required(kind="staff", roles=OVERSEERS)
+def callback_list():
+    today = local_now().date()
+    return jsonify([summary(item, today) for item in chasing.callback_list()])
+
+
+@bp.get("/staff/digests/<day>")
+@login_required(kind="staff", roles=OVERSEERS)
+def overdue_digest(day):
+    try:
+        data = chasing.digest(date.fromisoformat(day))
+    except ValueError:
+        raise Invalid("日期格式应为 YYYY-MM-DD", field="day") from None
+    if data is None:
+        raise NotFound("该日没有超期日报", code="not_found")
+    return jsonify(data)
