@@ -29,9 +29,11 @@ def create_app(config=None):
 
     from web import register_web
     from cli import register_cli
+    from wechat.cli import register_cli as register_wechat_cli
 
     register_web(app)
     register_cli(app)
+    register_wechat_cli(app)
     logging.getLogger("sixstep").setLevel(logging.INFO)
     return app
 

@@ -122,8 +122,6 @@ class Pusher:
 @pytest.fixture(params=["plain", "aes"])
 def wx(request, app, client, now, monkeypatch):
     """A pusher for /wechat in plain mode and in safe mode (AES)."""
-    if "wechat" not in app.blueprints:  # until the app factory registers the webhook
-        app.register_blueprint(wechat.webhook.bp)
     app.config["WECHAT_AES_KEY"] = AES_KEY if request.param == "aes" else None
     clock = Clock(now)
     monkeypatch.setattr(wechat.webhook, "local_clock", clock)

@@ -8,16 +8,12 @@ import pytest
 from PIL import Image
 from werkzeug.serving import make_server
 
-import wechat.cli
-import wechat.webhook
 from models import Item, StaffBindTicket, StaffUser, local_now
 from wechat import simulate
 
 
 @pytest.fixture
-def cli(app, runner):
-    if "wechat-menu" not in app.cli.commands:  # until the app factory registers them
-        wechat.cli.register_cli(app)
+def cli(runner):
     return runner
 
 
@@ -71,8 +67,6 @@ def test_staff_bind_qr_for_an_unknown_user(cli, world):
 @pytest.fixture
 def live_webhook(app, monkeypatch):
     """The app served over real HTTP on loopback, for the simulate command."""
-    if "wechat" not in app.blueprints:
-        app.register_blueprint(wechat.webhook.bp)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
