@@ -16,7 +16,8 @@ def test_signature_check():
     stamp = str(int(time.time()))
     good = sign("tok", stamp, "n1")
     check_signature("tok", good, stamp, "n1")
-    for forged in (good[:-1] + "0", "", None, "中文"):
+    flipped = good[:-1] + ("1" if good[-1] == "0" else "0")
+    for forged in (flipped, good.upper() if good != good.upper() else good + "0", "", None, "中文"):
         with pytest.raises(Refused):
             check_signature("tok", forged, stamp, "n1")
     with pytest.raises(Refused):
