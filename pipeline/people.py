@@ -13,6 +13,8 @@ from .states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
 from .validate import required_text
 
 MAX_GRANTS_PER_TEMPLATE = 20
+# werkzeug's default (scrypt); the test suite swaps in a cheap method.
+PASSWORD_METHOD = "scrypt"
 
 
 def resident_for_openid(openid, source="oa", unionid=None, now=None):
@@ -82,7 +84,7 @@ def create_staff(username, role, password, name=None, unit=None, area=None):
     if StaffUser.get_or_none(StaffUser.username == username):
         raise Invalid("用户名已存在", code="exists", field="username")
     return StaffUser.create(username=username, name=name or username, role=role, unit=unit_row, area=area,
-                            password_hash=generate_password_hash(password))
+                            password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
 
 
 def check_staff_password(username, password):

@@ -47,6 +47,12 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """scrypt costs ~50 ms a hash; tests create many accounts."""
+    monkeypatch.setattr("pipeline.people.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     backend = _backend()
