@@ -30,8 +30,10 @@ def create_app(config=None):
     from web import register_web
     from cli import register_cli
     from wechat.cli import register_cli as register_wechat_cli
+    from wechat.webhook import bp as wechat_webhook
 
     register_web(app)
+    app.register_blueprint(wechat_webhook)
     register_cli(app)
     register_wechat_cli(app)
     logging.getLogger("sixstep").setLevel(logging.INFO)

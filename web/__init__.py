@@ -1,14 +1,16 @@
-"""Blueprints: the JSON API (/api/v1), uploads and the WeChat webhook."""
-import wechat.webhook
+"""Blueprints: the JSON API (/api/v1), uploads, badges and their pages."""
 from web.errors import register_errors
+from web.limits import init_limits
 
 
 def register_web(app):
-    from web import api_public, api_resident, api_routines, api_staff
+    from web import api_badges, api_public, api_resident, api_routines, api_staff, api_uploads
 
     register_errors(app)
+    init_limits(app)
     app.register_blueprint(api_public.bp)
     app.register_blueprint(api_resident.bp)
     app.register_blueprint(api_staff.bp)
     app.register_blueprint(api_routines.bp)
-    app.register_blueprint(wechat.webhook.bp)
+    app.register_blueprint(api_uploads.bp)
+    app.register_blueprint(api_badges.bp)

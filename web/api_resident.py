@@ -8,12 +8,14 @@ from pipeline.people import record_subscriptions
 from pipeline.queries import list_mine, public_view, visible_item
 from web.api_public import SUBSCRIBE_TITLES
 from web.auth import current_actor, login_required
+from web.limits import REPORT, limiter
 from web.params import allowed, boolean, id_list, json_body, number, text
 
 bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/items")
+@limiter.limit(REPORT)
 @login_required(kind="resident")
 def report():
     data = json_body()

@@ -134,3 +134,16 @@ def test_subscription_consents_are_counted(client, auth, world):
     assert grants == {templates[0]: 2, templates[1]: 1}
     bad = client.post("/api/v1/me/subscriptions", headers=mp, json={"accepted": ["not-ours"]})
     assert bad.status_code == 400
+
+
+def test_too_many_login_attempts_get_429(config, world):
+    from app import create_app
+
+    app = create_app({**config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    client = app.test_client()
+    statuses = [client.post("/api/v1/auth/staff", json={"username": "office", "password": "guess-%d" % i}).status_code
+                for i in range(21)]
+    assert statuses[:20] == [401] * 20
+    assert statuses[20] == 429
+    body = client.post("/api/v1/auth/staff", json={"username": "office", "password": "x"}).get_json()
+    assert body["error"]["code"] == "rate_limited" and body["error"]["message"] == "操作过于频繁，请稍后再试"
