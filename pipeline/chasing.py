@@ -113,9 +113,19 @@ def _running(item):
     return item.status in UNDER_DEADLINE and item.due is not None
 
 
+def _half_time_note(item, days):
+    return f"办理时限已过半，请于{item.due:%m月%d日}前办结"
+
+
+def _day_before_note(item, days):
+    if days == 0:  # a late run (the jobs process was down): still worth saying, not yet overdue
+        return f"今天（{item.due:%m月%d日}）是办结时限，请今天办结"
+    return f"距办结时限仅剩{days}个工作日，请于{item.due:%m月%d日}前办结"
+
+
 def _deadline_reminder(kind, note):
     def fire_it(item, now, calendar, people):
-        text = note.format(due=item.due, days=calendar.workdays_between(now.date(), item.due))
+        text = note(item, calendar.workdays_between(now.date(), item.due))
         record(item, "reminder", SYSTEM_ACTOR, now, note=text, data={"kind": kind, "due": iso(item.due)})
         staff = people.of_unit(_unit_id(item)) + people.user(item.leader_id)
         notify.to_staff(staff, kind, "deadline", item, text, now, _deadline_key(kind, item))
@@ -186,9 +196,9 @@ def _callback_due(item, now, calendar, people):
 HANDLERS = {
     "unclaimed": (lambda item, now: item.status in CLAIMABLE, _unclaimed),
     "half_time": (lambda item, now: _running(item) and now.date() <= item.due,
-                  _deadline_reminder("half_time", "办理时限已过半，请于{due:%m月%d日}前办结")),
-    "day_before": (lambda item, now: _running(item) and now.date() < item.due,
-                   _deadline_reminder("day_before", "距办结时限仅剩{days}个工作日，请于{due:%m月%d日}前办结")),
+                  _deadline_reminder("half_time", _half_time_note)),
+    "day_before": (lambda item, now: _running(item) and now.date() <= item.due,
+                   _deadline_reminder("day_before", _day_before_note)),
     "overdue": (lambda item, now: _running(item) and now.date() > item.due, _chase),
     "rate_remind": (_unrated, _rate_remind),
     "callback_due": (_unrated, _callback_due),

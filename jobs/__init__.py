@@ -1,0 +1,60 @@
+"""The jobs process (`python -m jobs`): every scheduled job, and running them.
+
+Each job is a module-level function taking `now` (naive Asia/Shanghai), run in
+an app context, idempotent: it works out from `now` and the database what is
+due, so running it twice, late, or from a second process changes nothing more.
+Reminders and messages are rows these jobs sweep, never one scheduler job each.
+"""
+import logging
+from dataclasses import dataclass, field
+
+from models import local_now
+
+from . import routines, sending
+
+log = logging.getLogger("sixstep.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: object
+    trigger: dict = field(default_factory=dict)  # APScheduler trigger arguments
+    watches_lease: bool = False  # long-running: stops when `keep_going()` turns false
+
+
+# In this order for `--once`: fresh token first, then everything that queues
+# messages, then the dispatcher so they go out in the same run.
+JOBS = (
+    Job("refresh_tokens", sending.refresh_tokens, {"trigger": "interval", "seconds": 60}),
+    Job("fetch_media", sending.fetch_media, {"trigger": "interval", "seconds": 20}),
+    Job("sweep_reminders", routines.sweep_reminders, {"trigger": "cron", "second": 0}),
+    Job("publish_results", routines.publish_results, {"trigger": "cron", "second": 30}),
+    Job("overdue_digest", routines.overdue_digest, {"trigger": "cron", "minute": "*/5", "second": 5}),
+    Job("weekly_bulletin", routines.weekly_bulletin, {"trigger": "cron", "minute": "*/5", "second": 10}),
+    Job("visit_check", routines.visit_check, {"trigger": "cron", "minute": "*/5", "second": 15}),
+    Job("badge_expiry", routines.badge_expiry, {"trigger": "cron", "minute": "*/5", "second": 20}),
+    Job("dispatch_outbox", sending.dispatch_outbox, {"trigger": "interval", "seconds": 3}, watches_lease=True),
+)
+JOBS_BY_NAME = {job.name: job for job in JOBS}
+
+
+def run_job(job, now=None, raise_errors=False, keep_going=None):
+    """Run one job (in the current app context); an error is logged and reported
+    as "error" so the other jobs still run, unless `raise_errors`."""
+    now = now or local_now()
+    try:
+        if job.watches_lease and keep_going is not None:
+            return job.func(now, keep_going=keep_going)
+        return job.func(now)
+    except Exception:
+        if raise_errors:
+            raise
+        log.exception("job %s failed", job.name)
+        return "error"
+
+
+def run_once(now=None, only=None, raise_errors=False, keep_going=None):
+    """Run every job (or those named in `only`) once with the same `now`; {name: result}."""
+    now = now or local_now()
+    return {job.name: run_job(job, now, raise_errors, keep_going) for job in JOBS if only is None or job.name in only}

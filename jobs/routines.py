@@ -1,0 +1,38 @@
+"""The jobs over the six-step operations: reminders and chasing, public results,
+the overdue digest, the weekly bulletin, the monthly visit check and badge
+expiry. Each takes `now`, decides itself whether anything is due, and does it
+once however often it runs."""
+from pipeline import bulletins, chasing, publicity, visits
+
+
+def sweep_reminders(now):
+    """Fire due reminders: unclaimed, half time, day before, overdue (催办), rating follow-ups."""
+    return chasing.sweep(now)
+
+
+def publish_results(now):
+    """公示: results of closed items of wide concern, to their community."""
+    return publicity.publish_results(now)
+
+
+def overdue_digest(now):
+    """09:00 on working days: all overdue items to leaders and the office."""
+    data = chasing.overdue_digest(now)
+    return None if data is None else data["total"]
+
+
+def weekly_bulletin(now):
+    """08:30 on the week's first working day: the draft of the next 作风效能建设周通报."""
+    bulletin = bulletins.draft_weekly(now)
+    return None if bulletin is None else bulletin.issue
+
+
+def visit_check(now):
+    """The month's first working day: last month's visit compliance and spot-check draw."""
+    check = visits.monthly_check(now)
+    return None if check is None else check.month
+
+
+def badge_expiry(now):
+    """Tell supervision-badge holders before their badge expires."""
+    return publicity.badge_expiry(now)

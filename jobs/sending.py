@@ -1,0 +1,215 @@
+"""The jobs that talk to WeChat: the outbox dispatcher, the access-token refresher
+and the download of media residents sent by chat."""
+import logging
+import os
+import time
+from collections import Counter
+from datetime import timedelta
+from io import BytesIO
+
+import requests
+from flask import current_app
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+
+from pipeline import dispatch, media
+from wechat.client import make_client
+from wechat.outbound import Delivery, deliver
+from wechat.token_store import refresh_access_token, storage_for
+
+from .transport import use_lean_session
+
+log = logging.getLogger("sixstep.jobs")
+
+BATCH = 50
+CLAIM_SECONDS = 120
+BUDGET_SECONDS = 50
+SEND_TIMEOUT = 5.0
+TOKEN_CACHE_SECONDS = 5.0
+REFRESH_CODES = {40001, 40014, 42001}
+GONE_MEDIA_CODES = {40007}  # WeChat no longer has this media id
+MEDIA_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+               "audio/amr": ".amr", "audio/speex": ".speex", "audio/mpeg": ".mp3", "voice/speex": ".speex"}
+
+
+class CachedTokens(SessionStorage):
+    """The shared token store, read at most every few seconds.
+
+    The dispatcher sends hundreds of messages a second and its process is the
+    token's one refresher; a token another process replaced keeps working for
+    five minutes, and a rejected one makes the dispatcher `forget()` and re-read.
+    """
+
+    def __init__(self, store, seconds=TOKEN_CACHE_SECONDS):
+        self.store = store
+        self.seconds = seconds
+        self._cache = {}
+
+    def _hit(self, key):
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[2] < self.seconds:
+            return hit
+        value = self.store.get(key)
+        if value is None:
+            self._cache.pop(key, None)
+            return None
+        left = self.store.remaining(key) if hasattr(self.store, "remaining") else None
+        hit = self._cache[key] = (value, left, time.monotonic())
+        return hit
+
+    def get(self, key, default=None):
+        hit = self._hit(key)
+        return default if hit is None else hit[0]
+
+    def remaining(self, key, now=None):
+        hit = self._hit(key)
+        if hit is None:
+            return 0
+        return None if hit[1] is None else max(0, int(hit[1] - (time.monotonic() - hit[2])))
+
+    def set(self, key, value, ttl=None):
+        self.store.set(key, value, ttl)
+        self._cache.pop(key, None)
+
+    def delete(self, key):
+        self.store.delete(key)
+        self._cache.pop(key, None)
+
+    def forget(self):
+        self._cache.clear()
+
+
+_clients = {}
+
+
+def clients_for(purpose, config):
+    """{"oa": client, "mp": client} for one job, kept for the process (keep-alive, token cache)."""
+    timeout = float(config.get("JOBS_SEND_TIMEOUT", SEND_TIMEOUT))
+    key = (purpose, config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["MINIPROGRAM_APPID"], timeout)
+    if key not in _clients:
+        store = CachedTokens(storage_for(config))
+        _clients[key] = {kind: use_lean_session(make_client(config, kind, session=store, timeout=timeout))
+                         for kind in ("oa", "mp")}
+    return _clients[key]
+
+
+def forget_clients():
+    """Drop the cached clients (tests switching fake servers or databases)."""
+    _clients.clear()
+
+
+def _refresh(client, used_token):
+    """A token WeChat rejected: use the store's newer one, or fetch a new one."""
+    client.session.forget()
+    if client.session.get(client.access_token_key) in (None, used_token):
+        client.fetch_access_token()
+
+
+def _send(row, clients):
+    client = clients[dispatch_kind(row)]
+    used = client.session.get(client.access_token_key)
+    result = deliver(row, clients)
+    if result.outcome == "refresh_token":
+        _refresh(client, used)
+        result = deliver(row, clients)
+        if result.outcome == "refresh_token":
+            return Delivery("retry", error=result.error, errcode=result.errcode)
+    return result
+
+
+def dispatch_kind(row):
+    return "mp" if row.channel == "mp_subscribe" else "oa"
+
+
+def dispatch_outbox(now, budget=BUDGET_SECONDS, keep_going=None):
+    """Send due outbox rows, one at a time, recording each result before the next
+    send, until none are due, `budget` seconds have passed or `keep_going()` says
+    stop (the lease was lost). Failures back off exponentially up to a cap.
+    Returns {"sent": n, "retry": n, "undeliverable": n}.
+    """
+    config = current_app.config
+    clients = clients_for("dispatch", config)
+    hold = int(config.get("JOBS_CLAIM_SECONDS", CLAIM_SECONDS))
+    # A row is sent only while its claim outlives two calls (a token refresh makes two).
+    needed = 2 * float(config.get("JOBS_SEND_TIMEOUT", SEND_TIMEOUT)) + 1
+    started = time.monotonic()
+    counts = Counter()
+
+    def clock():  # `now` moved on by the time spent here, in whole seconds like every stored time
+        return now + timedelta(seconds=int(time.monotonic() - started))
+
+    while time.monotonic() - started < budget and (keep_going is None or keep_going()):
+        batch = dispatch.claim(clock(), BATCH, hold)
+        if not batch:
+            break
+        for index, row in enumerate(batch):
+            if (keep_going is not None and not keep_going()) or \
+                    (row.locked_until - clock()).total_seconds() < needed:
+                dispatch.release(batch[index:])
+                return dict(counts)
+            result = _send(row, clients)
+            dispatch.record(row, result.outcome, clock(), msgid=result.msgid, error=result.error)
+            counts[result.outcome] += 1
+    return dict(counts)
+
+
+def refresh_tokens(now):
+    """Keep the shared access tokens fresh, so web workers never fetch one.
+
+    Token lifetimes are WeChat's wall-clock time, so the store's own clock
+    decides, not `now` (tests move `now` through simulated months).
+    """
+    try:
+        return refresh_access_token(current_app.config)
+    except (WeChatClientException, requests.RequestException) as exc:
+        log.warning("access token refresh failed, the old token lives on: %s", exc)
+        return {"error": str(exc)}
+
+
+def _store_file(photo, content, content_type, now):
+    suffix = MEDIA_TYPES.get((content_type or "").split(";")[0].strip().lower(), ".bin")
+    relative = f"wechat/{now:%Y%m}/{photo.id}{suffix}"
+    target = os.path.join(current_app.config["UPLOAD_DIR"], relative)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    partial = f"{target}.part"
+    with open(partial, "wb") as handle:
+        handle.write(content)
+    os.replace(partial, target)
+    width = height = None
+    if suffix in (".jpg", ".png", ".gif", ".webp"):
+        try:
+            from PIL import Image
+
+            with Image.open(BytesIO(content)) as image:
+                width, height = image.size
+        except OSError:
+            pass  # kept as sent; the dimensions are only a hint for the pages
+    return relative, width, height
+
+
+def fetch_media(now, limit=20):
+    """Download photos and voice sent by chat (Photo rows with a media_id and no
+    path) from WeChat's media API into UPLOAD_DIR. Returns {"stored": n, "failed": n}."""
+    client = clients_for("media", current_app.config)["oa"]
+    counts = Counter()
+    for photo in media.pending(now, limit):
+        try:
+            answer = client.get("media/get", params={"media_id": photo.media_id})
+        except WeChatClientException as exc:
+            if exc.errcode in REFRESH_CODES:
+                client.session.forget()
+            media.failed(photo, now, f"{exc.errcode}: {exc.errmsg}", permanent=exc.errcode in GONE_MEDIA_CODES)
+            counts["failed"] += 1
+            continue
+        except requests.RequestException as exc:
+            media.failed(photo, now, f"network: {exc.__class__.__name__}")
+            counts["failed"] += 1
+            continue
+        if isinstance(answer, dict) or not getattr(answer, "content", None):
+            media.failed(photo, now, "no media in the answer")
+            counts["failed"] += 1
+            continue
+        path, width, height = _store_file(photo, answer.content, answer.headers.get("Content-Type"), now)
+        media.stored(photo, path, now, width, height)
+        counts["stored"] += 1
+    return dict(counts)
