@@ -317,6 +317,9 @@ ROUTES = {
 class _Handler(BaseHTTPRequestHandler):
     server_fake = None
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY every keep-alive
+    # call waits ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # noqa: A002 - quiet: the calls list is the log
         pass
