@@ -147,7 +147,10 @@ def _photos(item):
 
 
 def latest_rating(item):
-    rating = Rating.select().where(Rating.item == item).order_by(Rating.at.desc(), Rating.id.desc()).first()
+    if hasattr(item, "_latest_rating"):
+        rating = item._latest_rating
+    else:
+        rating = Rating.select().where(Rating.item == item).order_by(Rating.at.desc(), Rating.id.desc()).first()
     if rating is None:
         return None
     return {"score": rating.score, "label": SCORES[rating.score], "comment": rating.comment, "round": rating.round}
@@ -216,8 +219,32 @@ def page_args(page, per_page=20):
 
 def paginate(query, page, per_page, render):
     total = query.count()
-    rows = query.paginate(page, per_page)
+    rows = list(query.paginate(page, per_page))
+    _attach_relations(rows)
     return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+
+
+def _attach_relations(items):
+    """Load a page's categories, units and latest ratings in three queries, not 3 per row."""
+    if not items:
+        return
+    categories = {c.id: c for c in Category.select()}
+    for category in categories.values():
+        if category.parent_id:
+            category.parent = categories[category.parent_id]
+    unit_ids = {i.unit_id for i in items} | {i.claimed_unit_id for i in items}
+    units = {u.id: u for u in Unit.select().where(Unit.id.in_([u for u in unit_ids if u]))}
+    ratings = {}
+    for rating in Rating.select().where(Rating.item.in_([i.id for i in items])).order_by(Rating.at, Rating.id):
+        ratings[rating.item_id] = rating
+    for item in items:
+        if item.category_id:
+            item.category = categories[item.category_id]
+        if item.unit_id:
+            item.unit = units[item.unit_id]
+        if item.claimed_unit_id:
+            item.claimed_unit = units[item.claimed_unit_id]
+        item._latest_rating = ratings.get(item.id)
 
 
 def list_mine(resident, page=1, per_page=20, now=None):

@@ -76,3 +76,27 @@ def test_stats_give_rates_by_unit(client, world, auth, flow):
     assert unit["total"] == 2 and unit["resolved"] == 1 and unit["satisfaction_rate"] == 1.0
     assert unit["response_rate"] == 0.5 and unit["on_time_rate"] == 1.0
     assert client.get("/api/v1/staff/stats?from=2026-12-01&to=2026-11-01", headers=auth("leader")).status_code == 400
+
+
+def test_a_page_of_the_board_costs_a_fixed_number_of_queries(client, world, flow):
+    for _ in range(6):
+        flow.closed()
+    database = models.db.obj
+    executed = []
+    original = database.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        executed.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = counting
+    try:
+        small = client.get("/api/v1/board?per_page=2")
+        small_count = len(executed)
+        executed.clear()
+        large = client.get("/api/v1/board?per_page=6")
+        large_count = len(executed)
+    finally:
+        del database.execute_sql
+    assert len(small.get_json()["items"]) == 2 and len(large.get_json()["items"]) == 6
+    assert large_count == small_count
