@@ -39,6 +39,7 @@ class Context:
     openid: str
     now: datetime
     _resident: object = field(default=None, repr=False)
+    _actor: object = field(default=None, repr=False)
 
     @property
     def resident(self):
@@ -48,7 +49,16 @@ class Context:
 
     @property
     def actor(self):
-        return actor_for_resident(self.resident, today=self.now.date())
+        if self._actor is None:
+            self._actor = actor_for_resident(self.resident, today=self.now.date())
+        return self._actor
+
+    def prefetch(self):
+        """Look up the sender before the write transaction, so writers hold the lock briefly."""
+        try:
+            self.actor  # noqa: B018 - loads resident and actor
+        except DomainError:
+            pass  # the handler meets it again and replies with its message
 
     def scanner(self):
         """A bound staff member scans as staff, anyone else as a resident."""

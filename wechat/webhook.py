@@ -130,7 +130,12 @@ def handle(message, xml, plain_signature=None):
     now = local_clock()
     ctx = handlers.Context(openid=openid, now=now)
     try:
-        with transaction():
+        if openid and handlers.HANDLERS.get(handlers.handler_key(message)):
+            ctx.prefetch()
+        with inbound.serialized_writes(), transaction():
+            seen = inbound.recall(key)  # a retry that waited for the first attempt's commit
+            if seen is not None:
+                return seen.reply
             if plain_signature and not inbound.claim_nonce(*plain_signature, key, now=now):
                 raise Refused("signature reused for another push")
             text = handlers.dispatch(message, ctx)

@@ -144,3 +144,40 @@ def test_cdata_end_in_echoed_text_is_escaped(wx):
     answer = wx.voice("o-cdata", recognition="门口]]><xml>有积水")
     assert answer.status == 200
     assert "门口]]><xml>有积水" in answer.content
+
+
+def test_simultaneous_retries_create_one_item(wx, app):
+    """WeChat's retry can arrive while the first attempt is still being handled."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    xml = simulate.text("o-race", REPORT, msg_id=424242)
+    answers = []
+
+    def push():
+        import requests
+
+        params, body = wx.signed(xml)
+        answers.append(requests.post(f"http://127.0.0.1:{server.server_port}/wechat", params=params, data=body,
+                                     timeout=10))
+
+    threads = [threading.Thread(target=push) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.shutdown()
+    assert [a.status_code for a in answers] == [200] * 4
+    replies = {simulate.reply_content(simulate.open_reply(a.content, wx.token, wx.aes_key, wx.appid)) for a in answers}
+    assert len(replies) == 1 and NUMBER.search(replies.pop())
+    assert Item.select().count() == 1
+
+
+def test_an_overlong_sender_still_gets_an_answer(wx):
+    answer = wx.text("o" * 200, REPORT)
+    assert answer.status == 200 and NUMBER.search(answer.content)

@@ -1,0 +1,29 @@
+"""The baseline: a bare Flask + wechatpy handler that only verifies, parses and replies.
+
+    gunicorn -w 2 bench.webhook.bare_app:app
+
+The benchmark compares sixstep's real /wechat (which stores every report)
+against this.
+"""
+import os
+
+from flask import Flask, Response, request
+from wechatpy import parse_message
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+TOKEN = os.environ.get("WECHAT_TOKEN", "sixstep-dev-token")
+
+app = Flask(__name__)
+
+
+@app.post("/wechat")
+def wechat():
+    args = request.args
+    try:
+        check_signature(TOKEN, args.get("signature"), args.get("timestamp"), args.get("nonce"))
+    except InvalidSignatureException:
+        return Response("forbidden", 403)
+    message = parse_message(request.get_data())
+    return Response(TextReply(message=message, content="收到").render(), mimetype="application/xml")
