@@ -15,7 +15,7 @@ import threading
 from collections import namedtuple
 from contextlib import contextmanager, nullcontext
 
-from models import InboundMessage, Outbox, as_local, db
+from models import InboundMessage, Outbox, Resident, as_local, db
 from models.base import is_postgres
 
 NONCE_PREFIX = "nonce:"
@@ -36,6 +36,11 @@ def _sql(name):
 
 def _stamp(now):
     return as_local(now).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def known_sender(openid):
+    """The resident who sent a push, if already known — a read, never a write."""
+    return Resident.get_or_none(Resident.openid == openid) if openid else None
 
 
 def recall(key):

@@ -54,11 +54,14 @@ class Context:
         return self._actor
 
     def prefetch(self):
-        """Look up the sender before the write transaction, so writers hold the lock briefly."""
-        try:
-            self.actor  # noqa: B018 - loads resident and actor
-        except DomainError:
-            pass  # the handler meets it again and replies with its message
+        """Look up a known sender before the write transaction, so writers hold the lock briefly.
+
+        Only reads: a first-time sender is created inside the transaction.
+        """
+        resident = inbound.known_sender(self.openid)
+        if resident is not None:
+            self._resident = resident
+            self._actor = actor_for_resident(resident, today=self.now.date())
 
     def scanner(self):
         """A bound staff member scans as staff, anyone else as a resident."""
