@@ -12,11 +12,19 @@ def json_body():
     return data
 
 
-def text(data, name, required=False, max_length=2000):
+def _given(data, name, required):
+    """The field's value, or None when absent (a 400 if it was required)."""
     value = data.get(name)
     if value is None or value == "":
         if required:
             raise Invalid(f"缺少字段 {name}", field=name)
+        return None
+    return value
+
+
+def text(data, name, required=False, max_length=2000):
+    value = _given(data, name, required)
+    if value is None:
         return None
     if not isinstance(value, str):
         raise Invalid(f"字段 {name} 应为文字", field=name)
@@ -26,10 +34,8 @@ def text(data, name, required=False, max_length=2000):
 
 
 def number(data, name, required=False):
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise Invalid(f"缺少字段 {name}", field=name)
+    value = _given(data, name, required)
+    if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise Invalid(f"字段 {name} 应为数字", field=name)
@@ -37,10 +43,8 @@ def number(data, name, required=False):
 
 
 def integer(data, name, required=False):
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise Invalid(f"缺少字段 {name}", field=name)
+    value = _given(data, name, required)
+    if value is None:
         return None
     if isinstance(value, bool):
         raise Invalid(f"字段 {name} 应为整数", field=name)
