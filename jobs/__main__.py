@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from models import as_local, db, local_now
 
@@ -89,15 +90,17 @@ def serve(app, lease):
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    for job in JOBS:
-        scheduler.add_job(_guarded, args=(app, lease, job), id=job.name, name=job.name, **job.trigger)
+    started = datetime.now(ZoneInfo("Asia/Shanghai"))
+    for job in JOBS:  # everything once at start-up too: a restarted leader catches up at once
+        scheduler.add_job(_guarded, args=(app, lease, job), id=job.name, name=job.name, next_run_time=started,
+                          **job.trigger)
     keeper = LeaseKeeper(app, lease)
     keeper.renew()
     keeper.start()
 
     def stop(signum, frame):
         log.info("signal %s: stopping", signum)
-        lease._trusted_until = 0.0  # stop acting at once; running jobs see keep_going() turn false
+        lease.stop_trusting()  # running jobs see keep_going() turn false and stop
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)

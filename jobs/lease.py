@@ -35,15 +35,16 @@ def database_now():
 class Lease:
     """One named lease, held by this process while `held()` is true."""
 
-    def __init__(self, name="jobs", ttl=30, holder=None):
+    def __init__(self, name="jobs", ttl=30, holder=None, clock=time.monotonic):
         self.name = name
         self.ttl = ttl
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.clock = clock
         self._trusted_until = 0.0
 
     def renew(self):
         """Take the lease if it is free or expired, or extend our own. True if we hold it."""
-        started = time.monotonic()
+        started = self.clock()
         with transaction():
             now = database_now()
             expires = now + timedelta(seconds=self.ttl)
@@ -60,11 +61,15 @@ class Lease:
 
     def held(self):
         """True while this process may act as the leader."""
-        return time.monotonic() < self._trusted_until
+        return self.clock() < self._trusted_until
+
+    def stop_trusting(self):
+        """Act as the leader no more (shutting down); the row is released by `release`."""
+        self._trusted_until = 0.0
 
     def release(self):
         """Give the lease up at once (a clean shutdown), so another process takes over."""
-        self._trusted_until = 0.0
+        self.stop_trusting()
         with transaction():
             past = database_now() - timedelta(seconds=1)
             (JobLease.update(expires_at=past)

@@ -19,8 +19,8 @@ from models.routines import DISCIPLINE_KINDS
 from . import notify
 from .core import transaction
 from .errors import Forbidden, Invalid, NotFound, WrongState
-from .queries import page_args, paginate
-from .routine import month_start, once, weekly_slot
+from .queries import page_args
+from .routine import month_start, once, page_of, weekly_slot
 from .states import OFFICE_ROLES, SCORES, UNDER_DEADLINE
 from .validate import required_text
 from .visits import REQUIRED_DAYS, compliance
@@ -88,7 +88,7 @@ def figures(start, end, today):
     for item in Item.select().where(Item.status.in_(UNDER_DEADLINE) & (Item.due < today)).order_by(Item.due, Item.id):
         name = units.get(item.claimed_unit_id or item.unit_id, "未定单位")
         overdue.setdefault(name, []).append(item.number)
-    events = (TimelineEvent.select(TimelineEvent, Item.number).join(Item)
+    events = (TimelineEvent.select(TimelineEvent, Item.id, Item.number).join(Item)
               .where(TimelineEvent.kind.in_(("return", "reopen")) & (TimelineEvent.at >= since)
                      & (TimelineEvent.at < until)).order_by(TimelineEvent.at, TimelineEvent.id))
     staff_units = {s.id: units.get(s.unit_id) for s in StaffUser.select(StaffUser.id, StaffUser.unit)}
@@ -100,7 +100,7 @@ def figures(start, end, today):
             redos.append({"number": event.item.number, "unit": _lead_unit(event.item_id, event.round - 1, units)})
     low = [{"number": r.item.number, "unit": _lead_unit(r.item_id, r.round, units), "score": r.score,
             "label": SCORES[r.score], "source": r.source, "comment": r.comment}
-           for r in Rating.select(Rating, Item.number).join(Item)
+           for r in Rating.select(Rating, Item.id, Item.number).join(Item)
            .where((Rating.score == "unsatisfied") & (Rating.at >= since) & (Rating.at < until)).order_by(Rating.id)]
     month_from = month_start(end)
     return {
@@ -247,4 +247,4 @@ def listing(actor, page=1, per_page=20):
     query = Bulletin.select().order_by(Bulletin.issue.desc())
     if actor.role not in OFFICE_ROLES:
         query = query.where(Bulletin.status == "published")
-    return paginate(query, page, per_page, lambda b: bulletin_json(b, full=False))
+    return page_of(query, page, per_page, lambda b: bulletin_json(b, full=False))

@@ -15,8 +15,8 @@ from models import Badge, Item, PublicNotice, Resident, as_local, iso
 from . import notify
 from .actors import SYSTEM_ACTOR
 from .core import locked, record, transaction
-from .queries import is_public, mask_phone, page_args, paginate
-from .routine import daily_slot, once
+from .queries import is_public, mask_phone, page_args
+from .routine import daily_slot, once, page_of
 from .states import CLOSED
 from .workdays import WorkCalendar
 
@@ -78,7 +78,7 @@ def notices(community=None, page=1, per_page=20):
         return {"number": notice.item.number, "title": notice.title, "community": notice.community,
                 "content": mask_phone(notice.item.content[:200]), "result": mask_phone(notice.result),
                 "published_at": iso(notice.published_at)}
-    return paginate(query, page, per_page, render)
+    return page_of(query, page, per_page, render)
 
 
 def badge_expiry(now, calendar=None):

@@ -76,3 +76,10 @@ def monthly_slot(now, calendar, at=VISIT_CHECK_AT):
 
 def active_staff(*roles):
     return list(StaffUser.select().where(StaffUser.role.in_(roles) & StaffUser.active).order_by(StaffUser.id))
+
+
+def page_of(query, page, per_page, render):
+    """One page of any query (not only items) in the API's list shape."""
+    total = query.count()
+    return {"items": [render(row) for row in query.paginate(page, per_page)], "page": page, "per_page": per_page,
+            "total": total}

@@ -166,7 +166,7 @@ def visits(month=None, staff=None):
 
 def check_json(check):
     sampled = Visit.select(Visit, StaffUser).join(StaffUser, on=(Visit.staff == StaffUser.id)).where(
-        Visit.id.in_(check.sample or [0]))
+        Visit.id.in_(check.sample or [0])).order_by(Visit.id)
     return {"month": check.month, "required_days": check.required_days, "results": check.results,
             "shortfall": check.shortfall, "seed": check.seed, "sample": [visit_json(v) for v in sampled],
             "checked_at": iso(check.created_at)}
