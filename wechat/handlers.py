@@ -91,6 +91,8 @@ def on_text(msg, ctx):
         return query_status(match.group(1), ctx)
     if not content or content.lower() in GREETINGS:
         return replies.HELP
+    if content in KEYWORDS:
+        return CLICK_HANDLERS[KEYWORDS[content]](ctx)
     rating = parse_rating(content)
     if rating is not None:
         item = queries.awaiting_rating(ctx.resident)
@@ -251,6 +253,11 @@ def on_template_finish(msg, ctx):
     inbound.delivery_receipt(msg._data.get("MsgID"), msg._data.get("Status"), now=ctx.now)
     return None
 
+
+# Menu words typed as text do what the menu button does.
+KEYWORDS = {"查询": "MY_ITEMS", "进度": "MY_ITEMS", "查进度": "MY_ITEMS", "我的诉求": "MY_ITEMS",
+            "我的": "MY_ITEMS", "公示": "BOARD", "办理公示": "BOARD", "督办员": "SUPERVISOR",
+            "督办": "SUPERVISOR", "我要反映": "REPORT", "反映": "REPORT", "反映问题": "REPORT"}
 
 CLICK_HANDLERS = {
     "REPORT": click_report,

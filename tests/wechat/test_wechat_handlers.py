@@ -32,6 +32,8 @@ def test_greetings_and_too_short_texts_create_nothing(wx):
     assert "发送文字描述" in wx.text("o-1", "你好").content
     assert "再具体一些" in wx.text("o-1", "路灯坏了").content
     assert "没有待评价" in wx.text("o-1", "1").content
+    assert "还没有反映过" in wx.text("o-1", "查询").content  # menu words work typed too
+    assert "请直接在对话框发送文字" in wx.text("o-1", "我要反映").content
     assert Item.select().count() == 0
 
 
