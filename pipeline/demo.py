@@ -1,10 +1,11 @@
 """Demo data: units, accounts and the seed's own cases, driven through the operations."""
 from datetime import date, timedelta
 
-from models import Badge, Unit, local_now
+from models import Unit, local_now
 
 from . import handling, intake, judging, oversight
 from .actors import actor_for_resident, actor_for_staff
+from .badges import bind_badge, issue_badge
 from .people import create_staff, create_unit, resident_for_openid
 
 DEMO_PASSWORD = "sixstep-demo"
@@ -58,8 +59,9 @@ def _seed_cases(staff, now):
     units = {u.name: u.id for u in Unit.select()}
     zhang = actor_for_resident(_resident("demo-openid-zhang", "张阿姨", "全椒路社区"), now.date())
     liu = _resident("demo-openid-liu", "刘师傅", "全椒路社区")
-    Badge.create(number="DB-2026-001", token="demo-badge-liu", kind="resident", name="刘师傅",
-                 area="全椒路社区", valid_until=date(now.year + 1, 12, 31), resident=liu)
+    badge = issue_badge(office, name="刘师傅", kind="resident", phone="13955556666", area="全椒路社区",
+                        valid_until=date(now.year + 1, 12, 31), now=now)
+    bind_badge(actor_for_resident(liu, now.date()), badge.token, now=now)
     liu = actor_for_resident(liu, now.date())
     t = now - timedelta(days=30)
 

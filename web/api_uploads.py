@@ -8,11 +8,13 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 from pipeline.errors import Invalid
 from pipeline.uploads import served_photo, store_upload, upload_json
 from web.auth import current_actor, login_required, optional_actor
+from web.limits import UPLOAD, limiter
 
 bp = Blueprint("api_uploads", __name__)
 
 
 @bp.post("/api/v1/uploads")
+@limiter.limit(UPLOAD)
 @login_required()
 def upload():
     """One image in the multipart field `file` → 201 {id, url, width, height}."""
