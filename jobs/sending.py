@@ -94,7 +94,10 @@ def clients_for(purpose, config):
 
 
 def forget_clients():
-    """Drop the cached clients (tests switching fake servers or databases)."""
+    """Close and drop the cached clients (tests switching fake servers or databases)."""
+    for clients in _clients.values():
+        for client in clients.values():
+            client._http.close()
     _clients.clear()
 
 

@@ -3,19 +3,22 @@
 The dispatcher sends one message at a time (so a kill leaves at most one in
 flight), which makes the per-call overhead its throughput: `requests` spends
 about a millisecond of CPU per call on things a JSON POST to one host doesn't
-need. `LeanSession` offers the part of `requests.Session` that wechatpy uses
-(`request`, `get`, `post`; responses with `status_code`, `headers`, `content`,
-`json()`, `raise_for_status()`) on a urllib3 pool, and raises `requests`'
+need, and sends headers and body in two packets. `LeanSession` offers the part
+of `requests.Session` that wechatpy uses (`request`, `get`, `post`; responses
+with `status_code`, `headers`, `content`, `json()`, `raise_for_status()`) on
+one keep-alive `http.client` connection per host, and raises `requests`'
 exceptions, so wechatpy and `wechat.outbound.deliver` behave exactly as before.
 It never retries: a request that may have reached WeChat is not repeated here.
 """
+import http.client
 import json as jsonlib
+import select
+import ssl
 import urllib.request
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import certifi
 import requests
-import urllib3
 from requests.structures import CaseInsensitiveDict
 
 
@@ -47,39 +50,69 @@ class LeanResponse:
             raise requests.HTTPError(f"{self.status_code} error for url: {self.url}", response=self)
 
 
+def _closed_by_peer(sock):
+    """An idle keep-alive socket with something to read has been closed by the server."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 class LeanSession:
-    """`requests.Session` for wechatpy's calls, on one keep-alive urllib3 pool with a timeout."""
+    """`requests.Session` for wechatpy's calls: one keep-alive connection per host, always a timeout."""
 
     def __init__(self, timeout):
         self.timeout = timeout
-        self.pool = urllib3.PoolManager(num_pools=4, maxsize=2, retries=False,
-                                        cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
+        self._connections = {}
+        self._tls = None
+
+    def _connection(self, scheme, host, port):
+        key = (scheme, host, port)
+        connection = self._connections.get(key)
+        if connection is not None and (connection.sock is None or _closed_by_peer(connection.sock)):
+            connection.close()  # reconnect before sending, never after: nothing is sent twice
+        if connection is None:
+            if scheme == "https":
+                if self._tls is None:
+                    self._tls = ssl.create_default_context(cafile=certifi.where())
+                connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._tls)
+            else:
+                connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            self._connections[key] = connection
+        return connection
 
     def request(self, method, url, params=None, data=None, json=None, headers=None, timeout=None, **unused):
         if unused.get("files"):
             raise ValueError("LeanSession does not upload files")
-        if params:
-            url += ("&" if "?" in url else "?") + urlencode(params)
+        parts = urlsplit(url)
+        query = "&".join(q for q in (parts.query, urlencode(params) if params else "") if q)
+        target = (parts.path or "/") + (f"?{query}" if query else "")
         body = data
         headers = dict(headers or {})
         if json is not None:
             body = jsonlib.dumps(json, ensure_ascii=False)
-            headers.setdefault("Content-Type", "application/json")
         if isinstance(body, str):
             body = body.encode("utf-8")
         if body is not None:
             headers.setdefault("Content-Type", "application/json")
-        seconds = timeout or self.timeout
+        connection = self._connection(parts.scheme, parts.hostname, parts.port)
+        connection.timeout = timeout or self.timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(connection.timeout)
         try:
-            answer = self.pool.request(method.upper(), url, body=body, headers=headers, retries=False,
-                                       redirect=False, timeout=urllib3.Timeout(connect=seconds, read=seconds))
-        except urllib3.exceptions.TimeoutError as exc:
-            if isinstance(exc, urllib3.exceptions.NewConnectionError):
-                raise requests.ConnectionError(str(exc)) from exc
-            raise requests.Timeout(str(exc)) from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise requests.ConnectionError(str(exc)) from exc
-        return LeanResponse(method.upper(), url, answer.status, answer.headers, answer.data)
+            connection.request(method.upper(), target, body=body, headers=headers)  # one packet for a small body
+            answer = connection.getresponse()
+            content = answer.read()
+        except TimeoutError as exc:
+            connection.close()
+            raise requests.Timeout(f"{url}: {exc}") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
+            raise requests.ConnectionError(f"{url}: {exc.__class__.__name__}: {exc}") from exc
+        if answer.will_close:
+            connection.close()
+        return LeanResponse(method.upper(), url, answer.status, answer.getheaders(), content)
 
     def get(self, url, **kwargs):
         return self.request("GET", url, **kwargs)
@@ -88,14 +121,16 @@ class LeanSession:
         return self.request("POST", url, **kwargs)
 
     def close(self):
-        self.pool.clear()
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
 
 
 def use_lean_session(client):
     """Put a `LeanSession` under a wechatpy client, unless traffic must go through a proxy."""
     base = getattr(client, "api_base", "")
-    loopback = base.startswith(("http://127.", "http://localhost"))
-    if loopback or not urllib.request.getproxies():
+    if base.startswith(("http://127.", "http://localhost")) or not urllib.request.getproxies():
         # wechatpy keeps its HTTP session in `_http`; nothing else about the client changes.
         client._http = LeanSession(client.timeout)
     return client
+

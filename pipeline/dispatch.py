@@ -77,25 +77,31 @@ def claim(now, limit, hold_seconds):
 
 
 def _write(changes, fence):
-    if is_postgres():
-        with db.atomic():
-            # Visible to every other session at once, flushed to disk a moment later:
-            # a killed dispatcher loses nothing (the server has it); only a crash of the
-            # database server itself could forget the last few marks and resend those rows.
-            db.execute_sql("SET LOCAL synchronous_commit TO OFF")
-            return Outbox.update(**changes).where(fence).execute()
     return Outbox.update(**changes).where(fence).execute()
+
+
+def _mark_sent(row, now, msgid):
+    """The hot path, once per message: one plain statement, one round trip."""
+    p = db.param
+    sql = (f'UPDATE "{Outbox._meta.table_name}" SET status = {p}, sent_at = {p}, wechat_msgid = {p}, '
+           f"locked_until = NULL, last_error = NULL WHERE id = {p} AND status = {p}")
+    if is_postgres():
+        # Visible to every other session at once, flushed to disk a moment later:
+        # a killed dispatcher loses nothing (the server has it); only a crash of
+        # the database server itself could forget the last marks and resend those
+        # rows — the same bargain as SQLite's WAL with synchronous=NORMAL.
+        sql = "SET LOCAL synchronous_commit TO OFF; " + sql
+    return db.execute_sql(sql, (SENT, now, msgid, row.id, SENDING)).rowcount
 
 
 def record(row, outcome, now, msgid=None, error=None):
     """Write the outcome of one try of a claimed row — "sent", "retry" or
     "undeliverable" — and return the status written (None if the claim was lost)."""
-    mine = (Outbox.id == row.id) & (Outbox.status == SENDING) & (Outbox.locked_until == row.locked_until)
     if outcome == SENT:
-        changes = {"status": SENT, "sent_at": now, "wechat_msgid": msgid, "locked_until": None, "last_error": None}
         # It went out: say so even if a stalled claim was taken over meanwhile.
-        mine = (Outbox.id == row.id) & (Outbox.status == SENDING)
-    elif outcome == UNDELIVERABLE:
+        return SENT if _mark_sent(row, now, msgid) else None
+    mine = (Outbox.id == row.id) & (Outbox.status == SENDING) & (Outbox.locked_until == row.locked_until)
+    if outcome == UNDELIVERABLE:
         changes = {"status": UNDELIVERABLE, "locked_until": None, "last_error": (error or "")[:2000]}
     elif row.attempts >= MAX_ATTEMPTS:
         changes = {"status": FAILED, "locked_until": None, "last_error": (error or "")[:2000]}

@@ -1,0 +1,65 @@
+"""The jobs' lean HTTP transport behaves like `requests` where wechatpy and
+`deliver` look: answers, HTTP errors, timeouts, dropped and closed connections."""
+import socket
+
+import pytest
+import requests
+
+from jobs.transport import LeanSession, _closed_by_peer, use_lean_session
+from models import Outbox
+from wechat.client import make_client
+from wechat.outbound import deliver
+
+
+@pytest.fixture
+def oa(config, app, wechat_api):
+    client = use_lean_session(make_client(config, "oa", timeout=1.0))
+    yield client
+    client._http.close()
+
+
+def row():
+    return Outbox(dedup_key="k", kind="test", channel="oa_template", template_id="tpl-task-assigned",
+                  openid="o-staff", data={"thing2": {"value": "测试"}}, page="pages/item/item?number=1")
+
+
+def test_wechat_calls_go_through_one_kept_alive_connection(oa, wechat_api):
+    assert isinstance(oa._http, LeanSession)
+    assert [deliver(row(), oa).outcome for _ in range(3)] == ["sent"] * 3
+    assert len(oa._http._connections) == 1
+    sends = wechat_api.sends()
+    assert len(sends) == 3 and sends[0]["json"]["data"] == {"thing2": {"value": "测试"}}
+    assert sends[0]["query"]["access_token"].startswith("fake-")
+
+
+def test_failures_map_to_what_deliver_expects(oa, wechat_api):
+    wechat_api.fail_next("template/send", "drop")
+    assert deliver(row(), oa).error == "network: ConnectionError"
+    wechat_api.fail_next("template/send", "http500")
+    assert deliver(row(), oa).error == "http error: 500"
+    wechat_api.slow_seconds = 1.5
+    wechat_api.fail_next("template/send", "timeout")
+    assert deliver(row(), oa).error == "timeout"
+    assert deliver(row(), oa).outcome == "sent"  # a fresh connection after each failure
+
+
+def test_media_answers_are_the_bytes(oa, wechat_api):
+    answer = oa.get("media/get", params={"media_id": "m-1"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/jpeg"
+    assert answer.content[:2] == b"\xff\xd8"
+
+
+def test_a_connection_the_server_closed_is_noticed_before_reuse():
+    ours, theirs = socket.socketpair()
+    assert not _closed_by_peer(ours)
+    theirs.close()
+    assert _closed_by_peer(ours)
+    ours.close()
+
+
+def test_refused_connections_are_network_errors():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(requests.ConnectionError):
+        LeanSession(1.0).post(f"http://127.0.0.1:{port}/cgi-bin/message/template/send", data=b"{}")
