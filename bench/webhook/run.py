@@ -92,9 +92,9 @@ def stop(process):
         process.wait()
 
 
-def run_wrk(port, pushes, numbers, args):
+def run_wrk(port, pushes, numbers, args, duration=None):
     env = dict(os.environ, PUSHES_FILE=str(pushes), NUMBERS_FILE=str(numbers), BENCH_THREADS=str(args.threads))
-    command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+    command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{duration or args.duration}s",
                "--timeout", "5s", "-s", str(Path(__file__).with_name("pushes.lua")), f"http://127.0.0.1:{port}"]
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     result = {"statuses": {}, "wrapped": 0}
@@ -175,6 +175,7 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of load before measuring")
     parser.add_argument("--database", default="sqlite",
                         help="sqlite (a fresh WAL file) or a PostgreSQL admin URL (a fresh database is made)")
     args = parser.parse_args(argv)
@@ -196,15 +197,21 @@ def main(argv=None):
                "connections": args.connections, "duration_s": args.duration}
     try:
         for name, target in (("bare", "bench.webhook.bare_app:app"), ("sixstep", "app:app")):
-            pushes, numbers = work / f"{name}.pushes", work / f"{name}.numbers"
-            write_pushes(pushes, pool, args.threads, f"{name}-{uuid.uuid4().hex[:6]}")
             port = free_port()
             server = start_gunicorn(target, port, env, args.workers, log)
             try:
-                results[name] = run_wrk(port, pushes, numbers, args)
+                # Warm up first (imports, connections, caches), then measure; both runs'
+                # items are checked.
+                for phase, seconds in (("warmup", args.warmup), ("measured", args.duration)):
+                    pushes, numbers = work / f"{name}-{phase}.pushes", work / f"{name}-{phase}.numbers"
+                    write_pushes(pushes, pool, args.threads, f"{name}-{phase}-{uuid.uuid4().hex[:6]}")
+                    result = run_wrk(port, pushes, numbers, args, duration=seconds)
+                results[name] = result
             finally:
                 stop(server)
-        results["items"] = check_items(url, work / "sixstep.numbers", args.connections)
+        told = work / "sixstep.numbers"
+        told.write_text("".join((work / f"sixstep-{p}.numbers").read_text() for p in ("warmup", "measured")))
+        results["items"] = check_items(url, told, args.connections * 2)
     finally:
         log.close()
         if pg_name:
