@@ -40,7 +40,11 @@ def _stamp(now):
 
 def known_sender(openid):
     """The resident who sent a push, if already known — a read, never a write."""
-    return Resident.get_or_none(Resident.openid == openid) if openid else None
+    if not openid:
+        return None
+    sql = 'SELECT * FROM "{t}" WHERE openid = {p} LIMIT 1'.format(
+        t=Resident._meta.table_name, p="%s" if is_postgres() else "?")
+    return next(iter(Resident.raw(sql, openid)), None)
 
 
 def recall(key):
