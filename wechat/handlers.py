@@ -6,7 +6,6 @@ call into a pipeline operation and words the outcome (`wechat.replies`); no
 WeChat API is called here (the 5-second rule). A `DomainError` becomes its
 Chinese message as the reply.
 """
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,8 +15,6 @@ from pipeline.actors import actor_for_resident, actor_for_staff, valid_badge
 from pipeline.errors import DomainError, NotFound
 
 from . import replies
-
-log = logging.getLogger("sixstep.wechat")
 
 DETAIL_WINDOW = timedelta(minutes=30)
 MIN_REPORT_CHARS = 5

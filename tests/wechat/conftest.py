@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 import wechat.webhook
-from models import ALL_MODELS, db, open_database
+from models import ALL_MODELS, open_database
 from wechat import simulate
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -1,6 +1,5 @@
 """`flask wechat-menu`, `flask staff-bind-qr` and `python -m wechat.simulate`."""
 import io
-import json
 import re
 import threading
 
