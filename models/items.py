@@ -7,6 +7,7 @@ from peewee import (
     DoubleField,
     ForeignKeyField,
     IntegerField,
+    SQL,
     TextField,
 )
 
@@ -61,6 +62,12 @@ class Item(BaseModel):
     reject_reason = TextField(null=True)
     created_at = DateTimeField(default=local_now, index=True)
     updated_at = DateTimeField(default=local_now)
+
+
+# Overdue lists (the jobs' 09:00 digest, the staff work list's overdue filter) ask
+# for items under a deadline (pipeline.states.UNDER_DEADLINE) with `due` before
+# today: this index finds just those, instead of every open item being read.
+Item.add_index(Item.index(Item.due, where=SQL("status IN ('classified', 'claimed')"), name="item_open_due"))
 
 
 class Photo(BaseModel):

@@ -10,16 +10,16 @@ the dedup keys (kind, number, round, due date) could not queue a push twice.
 import logging
 from collections import Counter
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from models import (
-    Follower, Item, Rating, Reminder, Resident, StaffUser, SupervisionNote, TimelineEvent, Unit, db, iso,
+    Follower, Item, Outbox, Rating, Reminder, Resident, StaffUser, SupervisionNote, TimelineEvent, Unit, iso,
 )
 from models.base import is_postgres
 
 from . import notify
 from .actors import SYSTEM_ACTOR, valid_badge
-from .core import locked, record, transaction
+from .core import transaction
 from .routine import DIGEST_AT, daily_slot, mark, once
 from .states import CLAIMABLE, RESOLVED, UNDER_DEADLINE
 from .workdays import WorkCalendar
@@ -30,13 +30,22 @@ CHUNK = 100  # reminders fired per transaction
 SYSTEM_AUTHOR = "活动办（超期催办）"
 
 
-class People:
-    """Staff lists looked up once per sweep, not once per reminder."""
+class Firing:
+    """One sweep's lookups (staff lists, unit names) made once, and what the chunk
+    being fired writes — timeline events, 催办 notes, staff pushes — inserted in one
+    statement each when the chunk is done."""
 
-    def __init__(self):
-        self._units = {}
-        self._users = {}
-        self._office = None
+    def __init__(self, now, calendar):
+        self.now = now
+        self.calendar = calendar
+        self.events, self.notes, self.rows = [], [], {}
+        self._units, self._users, self._areas, self._followers = {}, {}, {}, None
+        self._office = self._names = None
+        self.item_ids = []
+
+    def begin(self, item_ids):
+        self.item_ids, self._followers = item_ids, None
+        self.events, self.notes, self.rows = [], [], {}
 
     def office(self):
         if self._office is None:
@@ -49,11 +58,55 @@ class People:
         return self._units[unit_id]
 
     def user(self, user_id):
-        if not user_id:
-            return []
-        if user_id not in self._users:
+        if user_id and user_id not in self._users:
             self._users[user_id] = StaffUser.get_or_none(StaffUser.id == user_id)
-        return [self._users[user_id]] if self._users[user_id] else []
+        return [self._users[user_id]] if user_id and self._users[user_id] else []
+
+    def cadres_of(self, community):
+        """Cadre supervisors assigned to the area (督办小组 by area)."""
+        if community and community not in self._areas:
+            self._areas[community] = list(StaffUser.select().where(
+                (StaffUser.role == "supervisor") & StaffUser.active & (StaffUser.area == community)))
+        return self._areas.get(community, []) if community else []
+
+    def followers(self, item_id):
+        """The item's followers (staff and residents), loaded for the whole chunk at once."""
+        if self._followers is None:
+            self._followers = {}
+            query = (Follower.select(Follower, StaffUser, Resident)
+                     .join(StaffUser, JOIN.LEFT_OUTER, on=(Follower.staff == StaffUser.id))
+                     .switch(Follower).join(Resident, JOIN.LEFT_OUTER, on=(Follower.resident == Resident.id))
+                     .where(Follower.item.in_(self.item_ids)).order_by(Follower.id))
+            for follower in query:
+                self._followers.setdefault(follower.item_id, []).append(follower)
+        return self._followers.get(item_id, [])
+
+    def unit_name(self, unit_id):
+        if self._names is None:
+            self._names = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
+        return self._names.get(unit_id, "未定单位")
+
+    def event(self, item, kind, note, data=None):
+        """A system timeline event, as `core.record` writes it."""
+        self.events.append({"item": item.id, "round": item.round, "kind": kind, "actor_kind": SYSTEM_ACTOR.kind,
+                            "actor_id": SYSTEM_ACTOR.id, "actor_name": SYSTEM_ACTOR.name, "note": note, "data": data,
+                            "at": self.now})
+
+    def urge(self, item, note):
+        self.notes.append({"item": item.id, "round": item.round, "author_name": SYSTEM_AUTHOR, "note": note,
+                           "urge": True, "at": self.now})
+
+    def to_staff(self, users, kind, notice, item, note, key):
+        for row in notify.staff_rows(users, kind, notice, item, note, self.now, key):
+            self.rows.setdefault(row["dedup_key"], row)
+
+    def flush(self):
+        for model, rows in ((TimelineEvent, self.events), (SupervisionNote, self.notes)):
+            if rows:
+                model.insert_many(rows).execute()
+        if self.rows:
+            Outbox.insert_many(list(self.rows.values())).on_conflict_ignore().execute()
+        self.begin(self.item_ids)
 
 
 def due(now, limit):
@@ -64,45 +117,54 @@ def due(now, limit):
 
 def sweep(now, limit=1000):
     """Fire every due reminder once. Returns counts by kind fired ("skipped": the
-    item no longer qualified; "failed": an error, retried on the next sweep)."""
-    calendar, people, counts = WorkCalendar(), People(), Counter()
+    item no longer qualified; "failed": an error, tried again on the next sweep)."""
+    firing, counts = Firing(now, WorkCalendar()), Counter()
     rows = due(now, limit)
     for start in range(0, len(rows), CHUNK):
-        with transaction():
-            for row in rows[start:start + CHUNK]:
+        chunk = rows[start:start + CHUNK]
+        try:
+            with transaction():
+                counts.update(fire(chunk, firing))
+        except Exception:  # one bad row must not hold back the others: fire them one by one
+            log.exception("a chunk of %d reminders failed; firing them one at a time", len(chunk))
+            for row in chunk:
                 try:
-                    with db.atomic():
-                        counts[fire(row, now, calendar, people)] += 1
-                except Exception:  # one bad row must not hold back the others
+                    with transaction():
+                        counts.update(fire([row], firing))
+                except Exception:
                     log.exception("reminder %s (%s) failed", row.id, row.kind)
                     counts["failed"] += 1
-    counts.pop(None, None)
     return dict(counts)
 
 
-def fire(row, now, calendar, people):
-    """Fire one reminder in the caller's transaction; the kind fired, "skipped", or None if gone."""
-    item = locked(Item(id=row.item_id))  # the item first: the operations lock in that order too
-    query = Reminder.select().where((Reminder.id == row.id) & Reminder.done_at.is_null() & (Reminder.fire_at <= now))
-    fresh = (query.for_update() if is_postgres() else query).first()
-    if fresh is None:
-        return None
-    kind = fresh.kind
-    handler = HANDLERS.get(kind)
-    fired = handler is not None and fresh.round == item.round and handler[0](item, now)
-    if fired:
-        handler[1](item, now, calendar, people)
-    Reminder.update(done_at=now).where(Reminder.id == fresh.id).execute()
-    return kind if fired else "skipped"
+def fire(rows, firing):
+    """Fire these reminders in the caller's transaction: lock their items (in id order,
+    as the operations lock an item before its reminders), re-read the rows, and for
+    each one still pending and due either fire it or skip it; mark them all done."""
+    now = firing.now
+    ids = sorted({r.item_id for r in rows})
+    firing.begin(ids)
+    items = Item.select().where(Item.id.in_(ids)).order_by(Item.id)
+    items = {item.id: item for item in (items.for_update() if is_postgres() else items)}
+    fresh = (Reminder.select().where(Reminder.id.in_([r.id for r in rows]) & Reminder.done_at.is_null()
+                                     & (Reminder.fire_at <= now)).order_by(Reminder.fire_at, Reminder.id))
+    fresh = list(fresh.for_update() if is_postgres() else fresh)
+    counts = Counter()
+    for row in fresh:
+        item = items.get(row.item_id)
+        handler = HANDLERS.get(row.kind)
+        fired = item is not None and handler is not None and row.round == item.round and handler[0](item, now)
+        if fired:
+            handler[1](item, firing)
+        counts[row.kind if fired else "skipped"] += 1
+    firing.flush()
+    if fresh:
+        Reminder.update(done_at=now).where(Reminder.id.in_([r.id for r in fresh])).execute()
+    return counts
 
 
 def _unit_id(item):
     return item.claimed_unit_id or item.unit_id
-
-
-def _unit_name(item):
-    unit = Unit.get_or_none(Unit.id == _unit_id(item)) if _unit_id(item) else None
-    return unit.name if unit else "未定单位"
 
 
 def _deadline_key(kind, item):
@@ -124,51 +186,50 @@ def _day_before_note(item, days):
 
 
 def _deadline_reminder(kind, note):
-    def fire_it(item, now, calendar, people):
-        text = note(item, calendar.workdays_between(now.date(), item.due))
-        record(item, "reminder", SYSTEM_ACTOR, now, note=text, data={"kind": kind, "due": iso(item.due)})
-        staff = people.of_unit(_unit_id(item)) + people.user(item.leader_id)
-        notify.to_staff(staff, kind, "deadline", item, text, now, _deadline_key(kind, item))
+    def fire_it(item, firing):
+        text = note(item, firing.calendar.workdays_between(firing.now.date(), item.due))
+        firing.event(item, "reminder", text, {"kind": kind, "due": iso(item.due)})
+        staff = firing.of_unit(_unit_id(item)) + firing.user(item.leader_id)
+        firing.to_staff(staff, kind, "deadline", item, text, _deadline_key(kind, item))
     return fire_it
 
 
-def supervisors(item, today):
-    """Cadre supervisors of the item's area and following it, and badge holders following it."""
-    staff = {}
-    if item.community:
-        for user in StaffUser.select().where((StaffUser.role == "supervisor") & StaffUser.active
-                                             & (StaffUser.area == item.community)):
-            staff[user.id] = user
-    for user in (StaffUser.select().join(Follower, on=(Follower.staff == StaffUser.id))
-                 .where((Follower.item == item) & (StaffUser.role == "supervisor") & StaffUser.active)):
-        staff[user.id] = user
-    residents = [r for r in Resident.select().join(Follower, on=(Follower.resident == Resident.id))
-                 .where(Follower.item == item) if valid_badge(r, today)]
+def supervisors(item, firing):
+    """The item's supervisors: cadre supervisors of its area or following it, and
+    resident supervisors following it with a valid badge."""
+    staff = {user.id: user for user in firing.cadres_of(item.community)}
+    residents = []
+    for follower in firing.followers(item.id):
+        if follower.staff_id and follower.staff.role == "supervisor" and follower.staff.active:
+            staff[follower.staff_id] = follower.staff
+        elif follower.resident_id and valid_badge(follower.resident, firing.now.date()):
+            residents.append(follower.resident)
     return list(staff.values()), residents
 
 
-def _chase(item, now, calendar, people):
+def _chase(item, firing):
     """超期催办: the formal chasing notice on the timeline and the sheet, and pushes to
     the unit, its leader, the office and the item's supervisors."""
-    late = calendar.workdays_between(item.due, now.date())
-    unit = _unit_name(item)
+    now = firing.now
+    late = firing.calendar.workdays_between(item.due, now.date())
+    unit = firing.unit_name(_unit_id(item))
     note = f"催办通知：{unit}承办的事项已超过办结时限（{item.due:%Y年%m月%d日}）{late}个工作日，请立即办理并反馈"
-    record(item, "overdue", SYSTEM_ACTOR, now, note=note,
-           data={"due": iso(item.due), "unit": unit, "workdays_late": late, "notice": "催办通知"})
-    SupervisionNote.create(item=item, round=item.round, author_name=SYSTEM_AUTHOR, note=note, urge=True, at=now)
+    firing.event(item, "overdue", note,
+                 {"due": iso(item.due), "unit": unit, "workdays_late": late, "notice": "催办通知"})
+    firing.urge(item, note)
     key = _deadline_key("overdue", item)
-    cadres, badge_holders = supervisors(item, now.date())
-    staff = people.of_unit(_unit_id(item)) + people.user(item.leader_id) + people.office() + cadres
-    notify.to_staff(staff, "overdue", "overdue", item, f"已超期{late}个工作日，请立即办理", now, key)
+    cadres, badge_holders = supervisors(item, firing)
+    staff = firing.of_unit(_unit_id(item)) + firing.user(item.leader_id) + firing.office() + cadres
+    firing.to_staff(staff, "overdue", "overdue", item, f"已超期{late}个工作日，请立即办理", key)
     for resident in badge_holders:
         notify.to_resident(resident, "overdue", "progress", item, "事项已超期，已发出催办", now, key)
 
 
-def _unclaimed(item, now, calendar, people):
+def _unclaimed(item, firing):
     note = "交办超过1个工作日仍无单位领办，请尽快领办"
-    record(item, "reminder", SYSTEM_ACTOR, now, note=note, data={"kind": "unclaimed"})
-    staff = people.office() + people.of_unit(item.unit_id)
-    notify.to_staff(staff, "unclaimed", "task", item, note, now, f"unclaimed:{item.number}:r{item.round}")
+    firing.event(item, "reminder", note, {"kind": "unclaimed"})
+    staff = firing.office() + firing.of_unit(item.unit_id)
+    firing.to_staff(staff, "unclaimed", "task", item, note, f"unclaimed:{item.number}:r{item.round}")
 
 
 def _unrated(item, now):
@@ -176,19 +237,18 @@ def _unrated(item, now):
         (Rating.item == item) & (Rating.round == item.round)).exists()
 
 
-def _rate_remind(item, now, calendar, people):
+def _rate_remind(item, firing):
     note = "办理结果已反馈3天，请您评价"
-    record(item, "rate_reminder", SYSTEM_ACTOR, now, note=note)
+    firing.event(item, "rate_reminder", note)
     key = f"rate_remind:{item.number}:r{item.round}"
     for resident in notify.reporters(item):
-        notify.to_resident(resident, "rate_remind", "result", item, note, now, key)
+        notify.to_resident(resident, "rate_remind", "result", item, note, firing.now, key)
 
 
-def _callback_due(item, now, calendar, people):
+def _callback_due(item, firing):
     """7 days unrated: onto the office's call-back list. Never marked satisfied by itself."""
-    note = "办结7天群众未评价，列入电话回访"
-    record(item, "callback_listed", SYSTEM_ACTOR, now, note=note)
-    notify.to_staff(people.office(), "callback_due", "task", item, "7天未评价，请电话回访", now,
+    firing.event(item, "callback_listed", "办结7天群众未评价，列入电话回访")
+    firing.to_staff(firing.office(), "callback_due", "task", item, "7天未评价，请电话回访",
                     f"callback_due:{item.number}:r{item.round}")
 
 

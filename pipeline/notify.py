@@ -51,8 +51,9 @@ def item_page(item):
     return f"pages/item/item?number={item.number}"
 
 
-def _queue(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
-    Outbox.insert(
+def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
+    """The Outbox row a notice becomes, as a dict (`_queue` writes one; a sweep writes many at once)."""
+    return dict(
         dedup_key=dedup_key[:191],
         kind=kind,
         channel=channel,
@@ -65,7 +66,12 @@ def _queue(dedup_key, kind, channel, setting, item, data, now, resident=None, st
         page=item_page(item) if item else None,
         next_attempt_at=now,
         created_at=now,
-    ).on_conflict_ignore().execute()
+    )
+
+
+def _queue(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
+    Outbox.insert(**outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=resident, staff=staff,
+                               openid=openid)).on_conflict_ignore().execute()
 
 
 def _take_consent(resident, setting):
@@ -95,6 +101,13 @@ def to_resident(resident, kind, notice, item, note, now, key):
             _queue(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident, openid=resident.openid)
     elif _take_consent(resident, mp_setting):
         _queue(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident, openid=resident.openid)
+
+
+def staff_rows(users, kind, notice, item, note, now, key):
+    """The rows `to_staff` would queue, for a caller that inserts a batch of them at once."""
+    data = item_fields(item, note, now)
+    return [outbox_row(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now,
+                       staff=user, openid=user.openid) for user in users if user.openid and user.active]
 
 
 def to_staff(users, kind, notice, item, note, now, key):

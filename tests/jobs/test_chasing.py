@@ -132,3 +132,22 @@ def test_running_every_job_twice_at_the_same_time_queues_nothing_new(app, world,
     run(moment)
     assert [r.dedup_key for r in outbox()] == before
     assert all(r.status == "sent" for r in outbox())
+
+
+def test_a_reminder_that_fails_holds_back_no_other_and_is_tried_again(app, world, loop, now, monkeypatch):
+    first = loop.claimed(now, category="market_environment")
+    second = loop.claimed(now, category="market_environment")
+    check, chase = chasing.HANDLERS["overdue"]
+
+    def broken_for_the_first(item, firing):
+        if item.id == first.id:
+            raise RuntimeError("a bug met only by this item")
+        chase(item, firing)
+
+    monkeypatch.setitem(chasing.HANDLERS, "overdue", (check, broken_for_the_first))
+    moment = datetime(2026, 11, 27, 9, 0)
+    assert chasing.sweep(moment) == {"overdue": 1, "skipped": 4, "failed": 1}  # 2 late reminders each
+    assert not events(first, "overdue") and len(events(second, "overdue")) == 1
+    monkeypatch.setitem(chasing.HANDLERS, "overdue", (check, chase))
+    assert chasing.sweep(later(moment, minutes=1)) == {"overdue": 1}
+    assert len(events(first, "overdue")) == 1
