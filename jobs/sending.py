@@ -5,14 +5,14 @@ import os
 import time
 from collections import Counter
 from datetime import timedelta
-from io import BytesIO
 
 import requests
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from pipeline import dispatch, media
+from pipeline import dispatch, media, uploads
+from pipeline.errors import DomainError
 from wechat.client import make_client
 from wechat.outbound import Delivery, deliver
 from wechat.token_store import refresh_access_token, storage_for
@@ -28,8 +28,7 @@ SEND_TIMEOUT = 5.0
 TOKEN_CACHE_SECONDS = 5.0
 REFRESH_CODES = {40001, 40014, 42001}
 GONE_MEDIA_CODES = {40007}  # WeChat no longer has this media id
-MEDIA_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
-               "audio/amr": ".amr", "audio/speex": ".speex", "audio/mpeg": ".mp3", "voice/speex": ".speex"}
+VOICE_TYPES = {"audio/amr": ".amr", "audio/speex": ".speex", "voice/speex": ".speex", "audio/mpeg": ".mp3"}
 
 
 class CachedTokens(SessionStorage):
@@ -170,7 +169,15 @@ def refresh_tokens(now):
 
 
 def _store_file(photo, content, content_type, now):
-    suffix = MEDIA_TYPES.get((content_type or "").split(";")[0].strip().lower(), ".bin")
+    """Write the media under UPLOAD_DIR; photos re-encoded like uploads (no EXIF, no GPS).
+    Returns (relative path, width, height); raises DomainError for a photo that isn't one."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    width = height = None
+    if kind.startswith("image/"):
+        content, suffix, width, height = uploads.reencode(content)
+        suffix = f".{suffix}"
+    else:
+        suffix = VOICE_TYPES.get(kind, ".bin")
     relative = f"wechat/{now:%Y%m}/{photo.id}{suffix}"
     target = os.path.join(current_app.config["UPLOAD_DIR"], relative)
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -178,15 +185,6 @@ def _store_file(photo, content, content_type, now):
     with open(partial, "wb") as handle:
         handle.write(content)
     os.replace(partial, target)
-    width = height = None
-    if suffix in (".jpg", ".png", ".gif", ".webp"):
-        try:
-            from PIL import Image
-
-            with Image.open(BytesIO(content)) as image:
-                width, height = image.size
-        except OSError:
-            pass  # kept as sent; the dimensions are only a hint for the pages
     return relative, width, height
 
 
@@ -212,7 +210,12 @@ def fetch_media(now, limit=20):
             media.failed(photo, now, "no media in the answer")
             counts["failed"] += 1
             continue
-        path, width, height = _store_file(photo, answer.content, answer.headers.get("Content-Type"), now)
+        try:
+            path, width, height = _store_file(photo, answer.content, answer.headers.get("Content-Type"), now)
+        except DomainError as exc:
+            media.failed(photo, now, f"not a usable image: {exc.code}", permanent=True)
+            counts["failed"] += 1
+            continue
         media.stored(photo, path, now, width, height)
         counts["stored"] += 1
     return dict(counts)

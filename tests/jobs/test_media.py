@@ -5,6 +5,7 @@ import models
 from jobs.sending import fetch_media
 from pipeline import intake
 from pipeline.queries import public_view
+from wechat.fake import ROUTES as fake_routes
 
 from jobs_support import later
 
@@ -54,3 +55,21 @@ def test_after_three_days_wechat_has_forgotten_it_so_it_stops_trying(app, world,
     wechat_api.fail_next("media/get", "http500")
     assert fetch_media(later(now, days=4)) == {"failed": 1}
     assert models.MediaFetch.get(models.MediaFetch.photo == photo.id).gave_up
+
+
+def test_voice_is_stored_as_sent_and_a_broken_photo_is_given_up(app, world, loop, wechat_api, now, monkeypatch):
+    answers = {"media-voice": ("audio/amr", b"#!AMR\n" + b"\x00" * 32), "media-broken": ("image/jpeg", b"not a jpeg")}
+
+    def media_get(fake, query, data):
+        content_type, body = answers[query["media_id"]]
+        return 200, content_type, body, 0
+
+    monkeypatch.setitem(fake_routes, "cgi-bin/media/get", (True, media_get))
+    _, voice = chat_photo(world, loop, now, "media-voice")
+    _, broken = chat_photo(world, loop, later(now, minutes=2), "media-broken")
+    assert fetch_media(now) == {"stored": 1, "failed": 1}
+    voice = models.Photo.get_by_id(voice.id)
+    assert voice.path == f"wechat/202611/{voice.id}.amr"
+    assert (Path(app.config["UPLOAD_DIR"]) / voice.path).read_bytes().startswith(b"#!AMR")
+    attempt = models.MediaFetch.get(models.MediaFetch.photo == broken.id)
+    assert attempt.gave_up and "not_an_image" in attempt.last_error
