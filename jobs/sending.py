@@ -14,7 +14,7 @@ from wechatpy.session import SessionStorage
 from pipeline import dispatch, media, uploads
 from pipeline.errors import DomainError
 from wechat.client import make_client
-from wechat.outbound import Delivery, deliver
+from wechat.outbound import CHANNEL_KINDS, Delivery, deliver, kind_for
 from wechat.token_store import refresh_access_token, storage_for
 
 from .transport import use_lean_session
@@ -108,19 +108,19 @@ def _refresh(client, used_token):
 
 
 def _send(row, clients):
-    client = clients[dispatch_kind(row)]
-    used = client.session.get(client.access_token_key)
+    """`deliver` the row; a rejected token is replaced once and the row tried again."""
+    client = clients.get(kind_for(row.channel)) if row.channel in CHANNEL_KINDS else None
+    used = client.session.get(client.access_token_key) if client else None
     result = deliver(row, clients)
     if result.outcome == "refresh_token":
-        _refresh(client, used)
+        try:
+            _refresh(client, used)
+        except (WeChatClientException, requests.RequestException) as exc:
+            return Delivery("retry", error=f"token refresh failed: {exc}", errcode=result.errcode)
         result = deliver(row, clients)
         if result.outcome == "refresh_token":
             return Delivery("retry", error=result.error, errcode=result.errcode)
     return result
-
-
-def dispatch_kind(row):
-    return "mp" if row.channel == "mp_subscribe" else "oa"
 
 
 def dispatch_outbox(now, budget=BUDGET_SECONDS, keep_going=None):

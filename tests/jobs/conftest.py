@@ -21,8 +21,8 @@ class Loop:
     def __init__(self, world):
         self.world = world
 
-    def collect(self, now, reporter="zhang", content="小区路灯坏了，晚上很黑", community="全椒路社区"):
-        return intake.collect(self.world.actor(reporter), content, "wechat", community=community, now=now)
+    def collect(self, now, reporter="zhang", content="小区路灯坏了，晚上很黑", community="全椒路社区", channel="wechat"):
+        return intake.collect(self.world.actor(reporter), content, channel, community=community, now=now)
 
     def classify(self, item, now, unit="jianshe", category="housing", tier="limited", due=None, wide_concern=False):
         return intake.classify(item, self.world.actor("office"), category=category,
