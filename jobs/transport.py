@@ -21,6 +21,8 @@ import certifi
 import requests
 from requests.structures import CaseInsensitiveDict
 
+SMALL_BODY = 16 * 1024  # a template message is well under this
+
 
 class LeanResponse:
     """What wechatpy reads from a `requests.Response`."""
@@ -50,6 +52,28 @@ class LeanResponse:
             raise requests.HTTPError(f"{self.status_code} error for url: {self.url}", response=self)
 
 
+class _OnePacket:
+    """Headers and a small body in one send: split in two, every call costs the
+    receiver an extra wake-up (http.client sends them separately)."""
+
+    def _send_output(self, message_body=None, encode_chunked=False):
+        if isinstance(message_body, bytes) and len(message_body) <= SMALL_BODY:
+            self._buffer.extend((b"", b""))
+            message = b"\r\n".join(self._buffer) + message_body
+            del self._buffer[:]
+            self.send(message)
+            return
+        super()._send_output(message_body, encode_chunked=encode_chunked)
+
+
+class _HTTPConnection(_OnePacket, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OnePacket, http.client.HTTPSConnection):
+    pass
+
+
 def _closed_by_peer(sock):
     """An idle keep-alive socket with something to read has been closed by the server."""
     try:
@@ -76,9 +100,9 @@ class LeanSession:
             if scheme == "https":
                 if self._tls is None:
                     self._tls = ssl.create_default_context(cafile=certifi.where())
-                connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._tls)
+                connection = _HTTPSConnection(host, port, timeout=self.timeout, context=self._tls)
             else:
-                connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+                connection = _HTTPConnection(host, port, timeout=self.timeout)
             self._connections[key] = connection
         return connection
 
