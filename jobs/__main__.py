@@ -101,7 +101,8 @@ def serve(app, lease):
     def stop(signum, frame):
         log.info("signal %s: stopping", signum)
         lease.stop_trusting()  # running jobs see keep_going() turn false and stop
-        scheduler.shutdown(wait=True)
+        if scheduler.running:  # a second signal while stopping changes nothing
+            scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -144,6 +145,7 @@ def main(argv=None):
     parser.add_argument("--send-timeout", type=float, help="seconds to wait for WeChat (default 5)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not every 3-second run
     from app import create_app
 
     overrides = {}
