@@ -32,10 +32,12 @@ def create_app(config=None):
     from web import register_web
     from cli import register_cli
     from wechat.cli import register_cli as register_wechat_cli
+    from web.limits import limiter
     from wechat.webhook import bp as wechat_webhook
 
     register_web(app)
     app.register_blueprint(wechat_webhook)
+    limiter.exempt(wechat_webhook)  # WeChat's own servers: they must never be told to slow down
     register_cli(app)
     register_wechat_cli(app)
     logging.getLogger("sixstep").setLevel(logging.INFO)

@@ -1,7 +1,7 @@
 """The mechanics every operation shares: transactions, the transition check,
 guarded status writes and the timeline event."""
 from models import Item, TimelineEvent, db
-from models.base import is_postgres
+from models.base import PreparedInsert, is_postgres
 
 from .errors import Forbidden, NotFound, WrongState
 from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS
@@ -55,21 +55,15 @@ def save_changes(item, expected_status, now, **changes):
     return item
 
 
+EVENT_INSERT = PreparedInsert(TimelineEvent, "item", "round", "kind", "from_status", "to_status", "actor_kind",
+                              "actor_id", "actor_name", "note", "data", "at")
+
+
 def record(item, kind, actor, now, note=None, data=None, from_status=None, to_status=None):
     """Append one timeline event (who, when, what, round)."""
-    return TimelineEvent.create(
-        item=item,
-        round=item.round,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        note=note,
-        data=data,
-        at=now,
-    )
+    values = dict(item=item.id, round=item.round, kind=kind, from_status=from_status, to_status=to_status,
+                  actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name, note=note, data=data, at=now)
+    return TimelineEvent(id=EVENT_INSERT.execute(**values), **values)
 
 
 def transition(item, action, actor, now, note=None, data=None, event_kind=None, **changes):

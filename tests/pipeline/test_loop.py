@@ -59,9 +59,10 @@ def test_two_rounds_until_the_residents_are_satisfied(flow, world):
     def heard_by(openid):
         return [kind for kind, resident, _, _ in pushes if resident == openid]
 
-    # the reporter hears of every step, once; a follower from the moment they follow
+    # the reporter hears of every step after the reply that told the number, once;
+    # a follower from the moment they follow
     assert heard_by("oa-openid-zhang") == [
-        "received", "classified", "claimed", "progress", "resolved", "reopened", "claimed", "resolved", "closed"]
+        "classified", "claimed", "progress", "resolved", "reopened", "claimed", "resolved", "closed"]
     assert heard_by("oa-openid-li") == [
         "classified", "claimed", "progress", "resolved", "reopened", "claimed", "resolved", "closed"]
     # the resident supervisor follows the item from their first note on

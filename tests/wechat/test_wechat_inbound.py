@@ -42,8 +42,8 @@ def test_known_sender_never_creates(app, world):
     ("success", "sent"), ("failed:user block", "undeliverable"), ("failed: system failed", "failed"),
 ])
 def test_delivery_receipts(flow, now, status, expected):
-    item = flow.collected(reporter="zhang")
-    row = Outbox.select().where(Outbox.item == item).first()
+    item = flow.classified(reporter="zhang")
+    row = Outbox.select().where((Outbox.item == item) & Outbox.resident.is_null(False)).first()
     Outbox.update(status="sent", wechat_msgid="777", sent_at=None).where(Outbox.id == row.id).execute()
     updated = inbound.delivery_receipt("777", status, now=now)
     assert updated.id == row.id
