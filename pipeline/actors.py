@@ -2,7 +2,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from models import Badge, Resident, StaffUser
+from models import Badge, Resident, StaffUser, db
+from models.base import is_postgres
 
 from .states import RESIDENT, RESIDENT_SUPERVISOR, SYSTEM
 
@@ -46,9 +47,23 @@ def valid_badge(resident, today=None):
     )
 
 
+_HOLDS_BADGE = ('SELECT 1 FROM "{table}" WHERE "resident_id" = {mark} AND "revoked_at" IS NULL '
+                'AND "valid_until" >= {mark} LIMIT 1')
+
+
+def holds_valid_badge(resident_id, today):
+    """Whether the resident holds an unrevoked, unexpired badge.
+
+    Asked on every request a resident makes (chat pushes included), so the
+    statement is written once rather than built by the ORM each time.
+    """
+    sql = _HOLDS_BADGE.format(table=Badge._meta.table_name, mark="%s" if is_postgres() else "?")
+    return db.execute_sql(sql, (resident_id, today.isoformat())).fetchone() is not None
+
+
 def actor_for_resident(resident, today=None):
     """A resident acts as a resident supervisor while holding a valid badge."""
-    role = RESIDENT_SUPERVISOR if valid_badge(resident, today) else RESIDENT
+    role = RESIDENT_SUPERVISOR if holds_valid_badge(resident.id, today or date.today()) else RESIDENT
     return Actor(kind="resident", role=role, id=resident.id, name=resident.nickname or "群众", resident=resident)
 
 
