@@ -41,7 +41,7 @@ def slow_fake():
 
 @pytest.fixture
 def spawn(config, tmp_path):
-    """spawn(name, fake) → a running `python -m jobs` with a short lease; all are killed at the end."""
+    """spawn(name, fake) → a running `python -m jobs` with a short lease (3 s) and claim (8 s); all are killed at the end."""
     started = []
 
     def start(name, fake):
@@ -53,7 +53,7 @@ def spawn(config, tmp_path):
         log_path = tmp_path / f"{name}.log"
         log = open(log_path, "w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "jobs", "--lease-seconds", "2", "--claim-seconds", "8", "--send-timeout", "2"],
+            [sys.executable, "-m", "jobs", "--lease-seconds", "3", "--claim-seconds", "8", "--send-timeout", "2"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         process.log_path = log_path
         started.append((process, log))
