@@ -41,7 +41,7 @@ def slow_fake():
 
 @pytest.fixture
 def spawn(config, tmp_path):
-    """spawn(name, fake) → a running `python -m jobs` with a short lease (3 s) and claim (8 s); all are killed at the end."""
+    """spawn(name, fake) → `python -m jobs` with a 3 s lease and 8 s claims; all are killed at the end."""
     started = []
 
     def start(name, fake):
