@@ -14,7 +14,7 @@ import re
 import secrets
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 import qrcode
@@ -28,7 +28,7 @@ from .core import transaction
 from .errors import Forbidden, Invalid, NotFound, UpstreamError, WrongState
 from .queries import mask_name
 from .states import OFFICE_ROLES
-from .validate import optional_text, required_text
+from .validate import optional_text, parse_date, required_text
 
 log = logging.getLogger("sixstep.badges")
 
@@ -74,17 +74,6 @@ def mask_phone_number(phone):
     return ("+" if plus else "") + masked
 
 
-def _parse_date(value, field):
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
-
-
 def _next_number(year):
     prefix = f"DB-{year}-"
     last = (Badge.select(Badge.number).where(Badge.number.startswith(prefix))
@@ -107,7 +96,7 @@ def issue_badge(actor, *, name, kind, valid_until, phone=None, area=None, now=No
     name = required_text(name, "name", "持证人姓名", 64)
     if kind not in KINDS:
         raise Invalid("督办证类型应为 resident（群众督办员）或 cadre（督办小组）", field="kind")
-    until = _parse_date(valid_until, "valid_until")
+    until = parse_date(valid_until, "valid_until")
     if until < now.date() or until > now.date() + MAX_VALIDITY:
         raise Invalid("有效期应在今天到五年之内", field="valid_until")
     phone = optional_text(phone, "phone", "电话", 32)

@@ -7,7 +7,7 @@ issue from the days since the last one: overdue items by unit, send-backs
 cadres' visits this month, and the disciplinary entries recorded in the period.
 The office edits the draft and publishes it.
 """
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from peewee import IntegrityError, fn
 
@@ -22,22 +22,11 @@ from .errors import Forbidden, Invalid, NotFound, WrongState
 from .queries import page_args
 from .routine import month_start, once, page_of, weekly_slot
 from .states import OFFICE_ROLES, SCORES, UNDER_DEADLINE
-from .validate import required_text
+from .validate import parse_date, required_text
 from .visits import REQUIRED_DAYS, compliance
 from .workdays import WorkCalendar
 
 RECORDERS = OFFICE_ROLES | {"party_office"}
-
-
-def _day(value, field, default):
-    if value in (None, ""):
-        return default
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
 
 
 def record_discipline(actor, *, kind, person, reason, on_date=None, unit=None, staff=None, now=None):
@@ -49,7 +38,7 @@ def record_discipline(actor, *, kind, person, reason, on_date=None, unit=None, s
         raise Invalid("处理方式应为通报、批评、诫勉谈话或处罚", field="kind")
     person = required_text(person, "person", "被处理人", 64)
     reason = required_text(reason, "reason", "事由", 2000)
-    day = _day(on_date, "date", now.date())
+    day = parse_date(on_date, "date", now.date())
     if day > now.date():
         raise Invalid("日期不能晚于今天", field="date")
     unit_row = Unit.get_or_none(Unit.id == unit) if unit else None

@@ -1,10 +1,9 @@
 """The category tree (editable data) and the office's calendar table."""
-from datetime import date
 
 from models import CalendarDay, Category
 
 from .core import transaction
-from .errors import Invalid
+from .validate import parse_date
 
 # Three top categories and ten sub-items (分类梳理). Five are named by the seed;
 # the other five are the office's usual ones. Defaults only: the office edits them.
@@ -65,11 +64,7 @@ def category_tree():
 
 def set_calendar_day(day, is_workday, note=None):
     """The office's own holiday or adjusted workday, on top of chinese-calendar."""
-    if not isinstance(day, date):
-        try:
-            day = date.fromisoformat(str(day))
-        except ValueError:
-            raise Invalid("日期格式应为 YYYY-MM-DD", field="day") from None
+    day = parse_date(day, "day")
     with transaction():
         CalendarDay.insert(day=day, is_workday=bool(is_workday), note=note).on_conflict(
             conflict_target=[CalendarDay.day],

@@ -22,7 +22,7 @@ from .core import transaction
 from .errors import Forbidden, Invalid, NotFound, WrongState
 from .routine import monthly_slot, once, previous_month
 from .states import OFFICE_ROLES
-from .validate import optional_text, required_text
+from .validate import optional_text, parse_date, required_text
 from .workdays import WorkCalendar
 
 REQUIRED_DAYS = 2.0
@@ -41,15 +41,6 @@ def cadres():
                 .order_by(StaffUser.id))
 
 
-def _day(value, field):
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
-
-
 def record_visit(actor, *, community, visit_date, days, content, people=None, staff=None, now=None):
     """A cadre records a day (1) or half day (0.5) in a community; the office may
     record one for any cadre. A month already checked is closed to new records."""
@@ -66,7 +57,7 @@ def record_visit(actor, *, community, visit_date, days, content, people=None, st
     community = required_text(community, "community", "走访社区", 100)
     content = required_text(content, "content", "走访内容", 2000)
     people = optional_text(people, "people", "走访对象", 255)
-    day = _day(visit_date, "date")
+    day = parse_date(visit_date, "date")
     if day > now.date():
         raise Invalid("走访日期不能晚于今天", field="date")
     if days not in (1, 1.0, 0.5):

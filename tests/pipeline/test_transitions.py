@@ -30,7 +30,6 @@ def item_in(flow, status):
 def actions(flow):
     w, now = flow.world, flow.now
     later = now + timedelta(hours=1)
-    due = (now + timedelta(days=10)).date().isoformat()
     return {
         "classify": (lambda i: intake.classify(i, flow.a("office"), category="housing", leader=w.staff["leader"].id,
                                                unit=w.units["jianshe"].id, tier="limited", roadmap="路线图", now=later),
