@@ -1,8 +1,12 @@
 """The jobs over the six-step operations: reminders and chasing, public results,
 the overdue digest, the weekly bulletin, the monthly visit check and badge
-expiry. Each takes `now`, decides itself whether anything is due, and does it
+expiry, housekeeping. Each takes `now`, decides itself whether anything is due, and does it
 once however often it runs."""
-from pipeline import bulletins, chasing, publicity, visits
+from datetime import timedelta
+
+from flask import current_app
+
+from pipeline import bulletins, chasing, inbound, publicity, uploads, visits
 
 
 def sweep_reminders(now):
@@ -36,3 +40,11 @@ def visit_check(now):
 def badge_expiry(now):
     """Tell supervision-badge holders before their badge expires."""
     return publicity.badge_expiry(now)
+
+
+def housekeeping(now):
+    """Forget WeChat pushes older than two days (WeChat stops retrying within
+    seconds) and delete uploads nobody attached to a report within two days."""
+    pushes = inbound.purge(now - timedelta(days=2))
+    photos = uploads.purge_unattached(current_app.config["UPLOAD_DIR"], now=now)
+    return {"pushes": pushes, "uploads": photos}

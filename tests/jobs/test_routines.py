@@ -157,3 +157,28 @@ def test_the_call_back_list_and_the_digest_over_the_api(app, world, loop, run, c
     assert digest["total"] == 1
     assert client.get("/api/v1/staff/digests/2026-11-29", headers=auth("leader")).status_code == 404
     assert client.get("/api/v1/staff/digests/2026-11-30", headers=auth("jianshe")).status_code == 403
+
+
+def test_housekeeping_forgets_old_pushes_and_abandoned_uploads(app, world, now, tmp_path):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from jobs.routines import housekeeping
+    from pipeline import inbound
+
+    inbound.remember("m:old", "o-1", "text", "旧回复", now=now - timedelta(days=3))
+    inbound.remember("m:new", "o-1", "text", "新回复", now=now - timedelta(hours=1))
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    (upload_dir / "old.jpg").write_bytes(b"old")
+    (upload_dir / "new.jpg").write_bytes(b"new")
+    resident = world.residents["zhang"]
+    old = models.Photo.create(path="old.jpg", uploader_resident=resident, created_at=now - timedelta(days=3))
+    fresh = models.Photo.create(path="new.jpg", uploader_resident=resident, created_at=now - timedelta(hours=1))
+
+    assert housekeeping(now) == {"pushes": 1, "uploads": 1}
+    assert [m.dedup_key for m in models.InboundMessage.select()] == ["m:new"]
+    assert [p.id for p in models.Photo.select()] == [fresh.id]
+    assert not (upload_dir / "old.jpg").exists() and (upload_dir / "new.jpg").exists()
+    assert old.id != fresh.id
+    assert housekeeping(now) == {"pushes": 0, "uploads": 0}
