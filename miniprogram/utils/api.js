@@ -10,6 +10,7 @@
  *   code `offline`, a timeout code `timeout`.
  */
 const config = require('../config.js')
+const fmt = require('./format.js')
 
 const PREFIX = '/api/v1'
 const TOKEN_KEY = 'sixstep_token'
@@ -224,6 +225,23 @@ async function me() {
  * Show an error to the resident: a toast for short messages, a modal for long
  * ones (toasts cut text off) or when `opts.modal` is set. Returns the message.
  */
+/**
+ * A mini-program code's scene → item number: read locally (`i=<number>`) when
+ * we can, else asked of the server (`GET /scenes/<scene>`); '' if unknown.
+ */
+async function itemNumberFromScene(scene) {
+  const local = fmt.numberFromScene(scene)
+  if (local) return local
+  let decoded = scene
+  try {
+    decoded = decodeURIComponent(scene)
+  } catch (e) {
+    // use it as it came
+  }
+  const res = await get('/scenes/' + encodeURIComponent(decoded))
+  return res && res.type === 'item' ? res.number : ''
+}
+
 function showError(err, opts) {
   const o = opts || {}
   const message = (err && err.message) || (typeof err === 'string' ? err : MESSAGES.unknown)
@@ -237,6 +255,7 @@ function showError(err, opts) {
 
 module.exports = {
   MESSAGES,
+  itemNumberFromScene,
   TOKEN_KEY,
   USER_KEY,
   apiUrl,

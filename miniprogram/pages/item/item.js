@@ -79,7 +79,7 @@ Component({
       const q = query || {}
       let number = q.number || ''
       try {
-        if (!number && q.scene) number = await this.resolveScene(q.scene)
+        if (!number && q.scene) number = await api.itemNumberFromScene(q.scene)
       } catch (err) {
         this.setData({error: err.message})
         return
@@ -92,19 +92,6 @@ Component({
       await this.load()
     },
 
-    /** A scanned mini-program code's scene → item number, locally when we can. */
-    async resolveScene(scene) {
-      const local = fmt.numberFromScene(scene)
-      if (local) return local
-      let decoded = scene
-      try {
-        decoded = decodeURIComponent(scene)
-      } catch (e) {
-        // use it as it came
-      }
-      const res = await api.get('/scenes/' + encodeURIComponent(decoded))
-      return res && res.type === 'item' ? res.number : ''
-    },
 
     async load() {
       this.setData({loading: true})

@@ -70,7 +70,7 @@ Component({
       const scene = fmt.sceneFromPath(res && res.path)
       let number = ''
       try {
-        if (scene) number = await this.numberFromScene(scene)
+        if (scene) number = await api.itemNumberFromScene(scene)
         number = number || fmt.findNumber(res && res.path) || fmt.findNumber(result)
       } catch (err) {
         this.setData({error: err.message, item: null})
@@ -88,18 +88,6 @@ Component({
       this.setData({item: null, error: '未识别到诉求编号，请扫描诉求二维码或督办证'})
     },
 
-    async numberFromScene(scene) {
-      const local = fmt.numberFromScene(scene)
-      if (local) return local
-      let decoded = scene
-      try {
-        decoded = decodeURIComponent(scene)
-      } catch (e) {
-        // use it as it came
-      }
-      const res = await api.get('/scenes/' + encodeURIComponent(decoded))
-      return res && res.type === 'item' ? res.number : ''
-    },
 
     onNumberInput(e) {
       this.setData({numberInput: e.detail.value || ''})
