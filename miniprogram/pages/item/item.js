@@ -92,7 +92,6 @@ Component({
       await this.load()
     },
 
-
     async load() {
       this.setData({loading: true})
       try {
