@@ -67,7 +67,8 @@ def database_url(tmp_path_factory):
     admin.cursor().execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     base = backend if "://" in backend else PG_ADMIN_URL
     yield base.rsplit("/", 1)[0] + "/" + name
-    models.db.close() if models.db.obj is not None else None
+    if models.db.obj is not None:
+        models.db.close()
     admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
 
@@ -115,7 +116,8 @@ def _empty_tables():
         models.db.execute_sql("PRAGMA foreign_keys = OFF")
         for table in tables:
             models.db.execute_sql(f'DELETE FROM "{table}"')
-        models.db.execute_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence() else None
+        if _has_sqlite_sequence():
+            models.db.execute_sql("DELETE FROM sqlite_sequence")
         models.db.execute_sql("PRAGMA foreign_keys = ON")
 
 
