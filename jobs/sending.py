@@ -179,12 +179,7 @@ def _store_file(photo, content, content_type, now):
     else:
         suffix = VOICE_TYPES.get(kind, ".bin")
     relative = f"wechat/{now:%Y%m}/{photo.id}{suffix}"
-    target = os.path.join(current_app.config["UPLOAD_DIR"], relative)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    partial = f"{target}.part"
-    with open(partial, "wb") as handle:
-        handle.write(content)
-    os.replace(partial, target)
+    uploads.write_atomically(os.path.join(current_app.config["UPLOAD_DIR"], relative), content)
     return relative, width, height
 
 

@@ -24,9 +24,10 @@ from PIL import Image, ImageDraw, ImageFont
 from models import Badge, as_local, db, iso
 from models.base import is_postgres
 
-from .core import transaction
+from .core import fetch, transaction
 from .errors import Forbidden, Invalid, NotFound, UpstreamError, WrongState
 from .queries import mask_name
+from .uploads import write_atomically
 from .states import OFFICE_ROLES
 from .validate import optional_text, parse_date, required_text
 
@@ -115,10 +116,7 @@ def issue_badge(actor, *, name, kind, valid_until, phone=None, area=None, now=No
 
 
 def get_badge(badge_id):
-    badge = Badge.get_or_none(Badge.id == badge_id)
-    if badge is None:
-        raise NotFound("督办证不存在", code="not_found")
-    return badge
+    return fetch(Badge, badge_id, "督办证不存在")
 
 
 def badge_for_token(token):
@@ -280,11 +278,7 @@ def _cached(path, make):
         with open(path, "rb") as handle:
             return handle.read()
     content = make()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = f"{path}.{secrets.token_hex(4)}.part"
-    with open(partial, "wb") as handle:
-        handle.write(content)
-    os.replace(partial, path)
+    write_atomically(path, content)
     return content
 
 

@@ -17,8 +17,8 @@ from models import (
 from models.routines import DISCIPLINE_KINDS
 
 from . import notify
-from .core import transaction
-from .errors import Forbidden, Invalid, NotFound, WrongState
+from .core import fetch, transaction
+from .errors import Forbidden, Invalid, WrongState
 from .queries import page_args
 from .routine import month_start, once, page_of, weekly_slot
 from .states import OFFICE_ROLES, SCORES, UNDER_DEADLINE
@@ -170,10 +170,7 @@ def draft_weekly(now, calendar=None):
 
 
 def get(bulletin_id):
-    bulletin = Bulletin.get_or_none(Bulletin.id == bulletin_id)
-    if bulletin is None:
-        raise NotFound("周通报不存在", code="not_found")
-    return bulletin
+    return fetch(Bulletin, bulletin_id, "周通报不存在")
 
 
 def _editor(actor):

@@ -29,6 +29,14 @@ def check(action, item, actor):
     return target
 
 
+def fetch(model, row_id, message):
+    """The row with this id, or NotFound with the given Chinese message."""
+    row = model.get_or_none(model.id == row_id)
+    if row is None:
+        raise NotFound(message, code="not_found")
+    return row
+
+
 def locked(item):
     """Re-read the item inside the transaction (row-locked on PostgreSQL)."""
     query = Item.select().where(Item.id == item.id)

@@ -91,16 +91,8 @@ def _take_consent(resident, setting):
 
 def to_resident(resident, kind, notice, item, note, now, key):
     """Queue one notice to a resident through the channel they can receive."""
-    if resident is None:
-        return
-    oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
-    data = item_fields(item, note, now)
-    dedup = f"{key}:r{resident.id}"
-    if resident.source == "oa":
-        if resident.subscribed:
-            _queue(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident, openid=resident.openid)
-    elif _take_consent(resident, mp_setting):
-        _queue(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident, openid=resident.openid)
+    if resident is not None:
+        resident_notice(resident, kind, notice, item_fields(item, note, now), now, key, item=item)
 
 
 def staff_rows(users, kind, notice, item, note, now, key):
@@ -188,14 +180,15 @@ def staff_notice(users, kind, notice, data, now, key):
                    staff=user, openid=user.openid)
 
 
-def resident_notice(resident, kind, notice, data, now, key):
-    """Queue a notice that is not about one item to a resident, through the channel they can receive."""
+def resident_notice(resident, kind, notice, data, now, key, item=None):
+    """Queue a notice to a resident through the channel they can receive: the official
+    account while they follow it, else a mini-program message within their consent."""
     if resident is None:
         return
     oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
     dedup = f"{key}:r{resident.id}"
     if resident.source == "oa":
         if resident.subscribed:
-            _queue(dedup, kind, "oa_template", oa_setting, None, data, now, resident=resident, openid=resident.openid)
+            _queue(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident, openid=resident.openid)
     elif _take_consent(resident, mp_setting):
-        _queue(dedup, kind, "mp_subscribe", mp_setting, None, data, now, resident=resident, openid=resident.openid)
+        _queue(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident, openid=resident.openid)

@@ -159,8 +159,8 @@ def _lock_person(actor):
     model.select(model.id).where(model.id == actor.id).for_update().execute()
 
 
-def _write_file(upload_dir, relative, content):
-    target = os.path.join(upload_dir, relative)
+def write_atomically(target, content):
+    """Write a file so readers see all of it or none (a uniquely named part, then a rename)."""
     os.makedirs(os.path.dirname(target), exist_ok=True)
     partial = f"{target}.{secrets.token_hex(4)}.part"
     with open(partial, "wb") as handle:
@@ -186,7 +186,7 @@ def store_upload(actor, stream, upload_dir, *, limit=DAILY_LIMIT, max_bytes=MAX_
         with transaction():
             _lock_person(actor)
             _check_quota(actor, now, limit)
-            target = _write_file(upload_dir, relative, content)
+            target = write_atomically(os.path.join(upload_dir, relative), content)
             photo = Photo.create(
                 item=None, kind="report", path=relative, width=width, height=height, created_at=now,
                 uploader_resident=actor.resident if actor.kind == "resident" else None,

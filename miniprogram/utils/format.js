@@ -76,7 +76,26 @@ function listItem(item) {
   }
 }
 
+/**
+ * The page data after loading `page` of a list response `{items, page, total}`:
+ * page 1 replaces the list, later pages append; `render` shapes each row.
+ */
+function pagedData(previous, res, page, render) {
+  const fresh = (res.items || []).map(render)
+  const items = page === 1 ? fresh : previous.concat(fresh)
+  const total = res.total || 0
+  return {
+    items,
+    total,
+    page: res.page || page,
+    hasMore: items.length < total && fresh.length > 0,
+    loading: false,
+    loaded: true,
+  }
+}
+
 module.exports = {
+  pagedData,
   NUMBER_RE,
   formatTime,
   nameOf,

@@ -71,17 +71,7 @@ Component({
       this.setData({loading: true, error: ''})
       try {
         const res = await api.get('/board', {community: this.data.community, category: this.data.category, page})
-        const fresh = (res.items || []).map(boardItem)
-        const items = page === 1 ? fresh : this.data.items.concat(fresh)
-        const total = res.total || 0
-        this.setData({
-          items,
-          total,
-          page: res.page || page,
-          hasMore: items.length < total && fresh.length > 0,
-          loading: false,
-          loaded: true,
-        })
+        this.setData(fmt.pagedData(this.data.items, res, page, boardItem))
       } catch (err) {
         this.setData({loading: false, loaded: true, error: err.message})
         api.showError(err)

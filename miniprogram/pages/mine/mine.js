@@ -43,17 +43,7 @@ Component({
       this.setData({loading: true, error: ''})
       try {
         const res = await api.get('/items/mine', {page})
-        const fresh = (res.items || []).map(fmt.listItem)
-        const items = page === 1 ? fresh : this.data.items.concat(fresh)
-        const total = res.total || 0
-        this.setData({
-          items,
-          page: res.page || page,
-          total,
-          hasMore: items.length < total && fresh.length > 0,
-          loading: false,
-          loaded: true,
-        })
+        this.setData(fmt.pagedData(this.data.items, res, page, fmt.listItem))
       } catch (err) {
         this.setData({loading: false, loaded: true, error: err.message})
         api.showError(err)
