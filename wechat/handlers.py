@@ -14,7 +14,7 @@ from pipeline import inbound, intake, judging, oversight, people, queries, staff
 from pipeline.actors import actor_for_resident, actor_for_staff, valid_badge
 from pipeline.errors import DomainError, NotFound
 
-from . import replies
+from . import events, replies
 
 DETAIL_WINDOW = timedelta(minutes=30)
 MIN_REPORT_CHARS = 5
@@ -275,12 +275,20 @@ HANDLERS = {
     "event:scan": on_scan,
     "event:click": on_click,
     "event:templatesendjobfinish": on_template_finish,
+    "event:subscribe_msg_popup_event": events.on_subscribe_popup,
+    "event:subscribe_msg_change_event": events.on_subscribe_change,
+    "event:subscribe_msg_sent_event": events.on_subscribe_sent,
+    "event:scancode_push": events.on_scancode,
+    "event:scancode_waitmsg": events.on_scancode,
 }
 
 
 def handler_key(msg):
     if msg.type == "event":
         return "event:" + (msg.event or "")
+    if msg.type == "unknown" and str(msg._data.get("MsgType") or "").lower() == "event":
+        # Events wechatpy has no class for (subscribe_msg_*_event) arrive as UnknownMessage.
+        return "event:" + str(msg._data.get("Event") or "").lower()
     return msg.type
 
 

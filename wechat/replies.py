@@ -36,6 +36,10 @@ NEED_TEXT_FIRST = {
 DETAIL_LABELS = {"image": "照片", "voice": "语音", "location": "位置"}
 BUSY = "系统繁忙，请稍后再发送一次。"
 UNKNOWN_CODE = "二维码无效或已过期。"
+NOT_ITEM_CODE = (
+    "抱歉，这不是“六步工作法”的事项二维码。请扫描交办单或公示上的事项二维码，"
+    "也可以直接发送事项编号（如 20260302-0001）查询办理进度。"
+)
 
 
 def cut(text, limit):

@@ -105,13 +105,15 @@ def receive():
 
 
 def dedup_key(message, xml):
-    """MsgId for messages; sender + CreateTime + event (+ key, receipt id) for events."""
+    """MsgId for messages; sender + CreateTime + event (+ key, receipt id, scanned code) for events."""
     data = message._data
     sender = data.get("FromUserName") or ""
     if data.get("MsgId") and str(data.get("MsgType", "")).lower() != "event":
         parts = ["m", sender, data["MsgId"], data.get("MsgType")]
     elif data.get("CreateTime"):
-        parts = ["e", sender, data["CreateTime"], data.get("Event"), data.get("EventKey"), data.get("MsgID")]
+        scanned = data.get("ScanCodeInfo")
+        parts = ["e", sender, data["CreateTime"], data.get("Event"), data.get("EventKey"), data.get("MsgID"),
+                 scanned.get("ScanResult") if isinstance(scanned, dict) else None]
     else:
         return "x:" + hashlib.sha1(xml.encode("utf-8")).hexdigest()
     key = ":".join("" if p is None else str(p) for p in parts)
