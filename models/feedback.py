@@ -2,14 +2,13 @@
 from peewee import (
     BooleanField,
     CharField,
-    DateTimeField,
     FloatField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
-from .base import BaseModel, JSONField, local_now
+from .base import BaseModel, DateTimeField, JSONField, local_now
 from .items import Item
 from .people import Resident, StaffUser
 

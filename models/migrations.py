@@ -4,7 +4,7 @@
 existing table is a numbered function in MIGRATIONS, applied once and recorded
 in `schema_version`.
 """
-from peewee import IntegerField
+from peewee import CharField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
 
 from . import ALL_MODELS
@@ -19,15 +19,39 @@ def _migrator():
     return PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
 
 
-# (version, function(migrator)) — append only; never edit an applied one.
-MIGRATIONS = []
+def _index_only_where_set(migrator):
+    """Item columns empty until a later step, and the unused inbound openid index,
+    lose their full indexes (models.items.SET_ONLY_INDEXED replaces them with
+    partial ones); inbound pushes gain the plain-mode `signature` column."""
+    for column in ("reporter_id", "community", "suggested_category_id", "category_id", "leader_id", "unit_id",
+                   "due", "claimed_unit_id", "resolved_at", "closed_at", "merged_into_id"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "item_{column}"')
+    db.execute_sql('DROP INDEX IF EXISTS "inbound_message_openid"')
+    if "signature" not in {column.name for column in db.get_columns("inbound_message")}:
+        migrate(migrator.add_column("inbound_message", "signature", CharField(max_length=64, null=True)))
+
+
+# (version, function(migrator)) — append only; never edit an applied one. A new
+# database gets the models' current schema and counts every migration as applied.
+MIGRATIONS = [
+    (1, _index_only_where_set),
+]
 
 
 def init_db():
-    """Create missing tables, then apply pending migrations. Returns versions applied."""
+    """Create missing tables, apply pending migrations, then add missing indexes.
+
+    Safe to run twice. Returns the versions applied.
+    """
     applied = []
     with db.atomic():
-        db.create_tables([SchemaVersion, *ALL_MODELS], safe=True)
+        fresh = SchemaVersion._meta.table_name not in db.get_tables()
+        if fresh:
+            db.create_tables([SchemaVersion, *ALL_MODELS])
+            for version, _ in MIGRATIONS:
+                SchemaVersion.create(version=version)
+            return applied
+        db.create_tables([model for model in ALL_MODELS if not model.table_exists()])
         done = {row.version for row in SchemaVersion.select()}
         for version, change in MIGRATIONS:
             if version in done:
@@ -35,4 +59,7 @@ def init_db():
             change(_migrator())
             SchemaVersion.create(version=version)
             applied.append(version)
+        # Indexes added to existing tables, now that migrations added their columns.
+        for model in ALL_MODELS:
+            model._schema.create_indexes(safe=True)
     return applied

@@ -1,7 +1,7 @@
 """Rows swept by the jobs process: outbound messages and scheduled reminders."""
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, ForeignKeyField, IntegerField, TextField
 
-from .base import BaseModel, JSONField, local_now
+from .base import BaseModel, DateTimeField, JSONField, local_now
 from .items import Item
 from .people import Resident, StaffUser
 

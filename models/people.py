@@ -3,12 +3,11 @@ from peewee import (
     BooleanField,
     CharField,
     DateField,
-    DateTimeField,
     ForeignKeyField,
     IntegerField,
 )
 
-from .base import BaseModel, local_now
+from .base import BaseModel, DateTimeField, local_now
 
 UNIT_KINDS = {
     "department": "街道部门",

@@ -5,14 +5,13 @@ from peewee import (
     BooleanField,
     CharField,
     DateField,
-    DateTimeField,
     FloatField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
-from .base import BaseModel, JSONField, local_now
+from .base import BaseModel, DateTimeField, JSONField, local_now
 from .items import Item, Photo
 from .people import StaffUser, Unit
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from models import Badge, Resident, StaffUser, db
-from models.base import is_postgres
+from models.base import fetch_model, is_postgres
 
 from .states import RESIDENT, RESIDENT_SUPERVISOR, SYSTEM
 
@@ -59,6 +59,26 @@ def holds_valid_badge(resident_id, today):
     """
     sql = _HOLDS_BADGE.format(table=Badge._meta.table_name, mark="%s" if is_postgres() else "?")
     return db.execute_sql(sql, (resident_id, today.isoformat())).fetchone() is not None
+
+
+_KNOWN_RESIDENT = ('SELECT r.*, EXISTS (SELECT 1 FROM "{badge}" b WHERE b."resident_id" = r."id" '
+                   'AND b."revoked_at" IS NULL AND b."valid_until" >= {mark}) AS holds_badge '
+                   'FROM "{resident}" r WHERE r."openid" = {mark} LIMIT 1')
+
+
+def known_resident_actor(openid, today):
+    """The actor for a resident already known by `openid`, or None — one read, never a write.
+
+    Every chat push asks this before taking the write lock, so resident and
+    badge come back in one statement written once.
+    """
+    sql = _KNOWN_RESIDENT.format(badge=Badge._meta.table_name, resident=Resident._meta.table_name,
+                                 mark="%s" if is_postgres() else "?")
+    resident = fetch_model(Resident, sql, (today.isoformat(), openid))
+    if resident is None:
+        return None
+    role = RESIDENT_SUPERVISOR if resident.holds_badge else RESIDENT
+    return Actor(kind="resident", role=role, id=resident.id, name=resident.nickname or "群众", resident=resident)
 
 
 def actor_for_resident(resident, today=None):

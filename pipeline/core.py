@@ -1,18 +1,28 @@
 """The mechanics every operation shares: transactions, the transition check,
 guarded status writes and the timeline event."""
+from contextlib import contextmanager
+
 from models import Item, TimelineEvent, db
-from models.base import PreparedInsert, is_postgres
+from models.base import PreparedInsert, is_postgres, sqlite_writer_turn
 
 from .errors import Forbidden, NotFound, WrongState
 from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS
 
 
+@contextmanager
 def transaction():
-    """A write transaction; on SQLite taken IMMEDIATE so writers queue on the lock
-    instead of failing when a read snapshot goes stale."""
-    if is_postgres():
-        return db.atomic()
-    return db.atomic(lock_type="IMMEDIATE")
+    """A write transaction (a savepoint inside one already open).
+
+    On SQLite it is taken IMMEDIATE, in this writer's turn (see
+    `models.base.sqlite_writer_turn`), so writers queue instead of failing
+    when a read snapshot goes stale.
+    """
+    if is_postgres() or db.in_transaction():
+        with db.atomic():
+            yield
+        return
+    with sqlite_writer_turn(), db.atomic(lock_type="IMMEDIATE"):
+        yield
 
 
 def check(action, item, actor):

@@ -5,46 +5,42 @@ a push whose key was seen gets the stored reply and changes nothing. The row
 is written in the same transaction as whatever the push did, so a crash
 leaves neither, and a retry racing the first attempt loses on the unique key.
 
-Every push passes through here, so the three statements on the hot path are
-plain SQL written once (peewee's query building costs more than SQLite's
-execution of them).
+Every push passes through here, so the statements on the hot path are plain
+SQL written once (peewee's query building costs more than SQLite's execution
+of them).
 """
-import fcntl
-import os
-import threading
 from collections import namedtuple
-from contextlib import contextmanager, nullcontext
 
-from models import InboundMessage, Outbox, Resident, as_local, db
+from models import InboundMessage, Outbox, as_local, db
 from models.base import is_postgres
 
-NONCE_PREFIX = "nonce:"
 Handled = namedtuple("Handled", "reply")
 
 _TABLE = InboundMessage._meta.table_name
 _SQL = {
     "recall": 'SELECT reply FROM "{t}" WHERE dedup_key = {p}',
-    "remember": 'INSERT INTO "{t}" (dedup_key, openid, msg_type, reply, created_at) VALUES ({p}, {p}, {p}, {p}, {p})',
-    "nonce": 'INSERT INTO "{t}" (dedup_key, openid, msg_type, reply, created_at) VALUES ({p}, NULL, {p}, {p}, {p}) '
-             "ON CONFLICT (dedup_key) DO NOTHING",
+    "remember": 'INSERT INTO "{t}" (dedup_key, openid, msg_type, reply, signature, created_at) '
+                "VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+    "signature": 'SELECT 1 FROM "{t}" WHERE signature = {p}',
 }
+_SQL_BY_KIND = {}
 
 
 def _sql(name):
-    return _SQL[name].format(t=_TABLE, p="%s" if is_postgres() else "?")
+    postgres = is_postgres()
+    if postgres not in _SQL_BY_KIND:
+        mark = "%s" if postgres else "?"
+        _SQL_BY_KIND[postgres] = {key: sql.format(t=_TABLE, p=mark) for key, sql in _SQL.items()}
+    return _SQL_BY_KIND[postgres][name]
 
 
 def _stamp(now):
     return as_local(now).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def known_sender(openid):
-    """The resident who sent a push, if already known — a read, never a write."""
-    if not openid:
-        return None
-    sql = 'SELECT * FROM "{t}" WHERE openid = {p} LIMIT 1'.format(
-        t=Resident._meta.table_name, p="%s" if is_postgres() else "?")
-    return next(iter(Resident.raw(sql, openid)), None)
+def plain_signature(timestamp, nonce):
+    """The key a plain-mode push's signed query is remembered by."""
+    return f"{timestamp}:{nonce}"[:64]
 
 
 def recall(key):
@@ -53,58 +49,22 @@ def recall(key):
     return None if row is None else Handled(row[0])
 
 
-def remember(key, openid, msg_type, reply, now=None):
-    """Record a handled push and its reply (raises IntegrityError if already recorded)."""
-    db.execute_sql(_sql("remember"), (key, (openid or "")[:64] or None, msg_type[:32], reply, _stamp(now)))
+def remember(key, openid, msg_type, reply, signature=None, now=None):
+    """Record a handled push, its reply and (plain mode) its signed query.
 
-
-def claim_nonce(timestamp, nonce, key, now=None):
-    """Tie a plain-mode signature (timestamp + nonce) to one push.
-
-    Plain mode's signature doesn't cover the body, so a captured query could
-    carry any other body; returns False when this nonce already came with a
-    different push. Call inside the transaction that handles the push.
+    Raises IntegrityError when the push was already recorded (a retry that
+    raced the first attempt) or when its signed query already came with
+    another push (`signature_used` tells which). Plain mode's signature
+    doesn't cover the body, so a captured query could carry any other body:
+    one signed query, one push.
     """
-    nonce_key = f"{NONCE_PREFIX}{timestamp}:{nonce}"[:191]
-    cursor = db.execute_sql(_sql("nonce"), (nonce_key, "nonce", key, _stamp(now)))
-    if cursor.rowcount == 1:
-        return True
-    seen = recall(nonce_key)
-    return seen is not None and seen.reply == key
+    db.execute_sql(_sql("remember"), (key, (openid or "")[:64] or None, msg_type[:32], reply, signature,
+                                      _stamp(now)))
 
 
-_locks = {}  # path -> (file descriptor, lock for this process's threads)
-_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _file_lock(path):
-    with _locks_guard:
-        if path not in _locks:
-            _locks[path] = (os.open(path, os.O_RDWR | os.O_CREAT, 0o600), threading.Lock())
-        handle, in_process = _locks[path]
-    with in_process:  # flock doesn't exclude threads sharing one descriptor
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def serialized_writes():
-    """On a SQLite file, queue writers of every process on a file lock.
-
-    SQLite lets one writer in at a time and makes the others poll with
-    growing sleeps (up to 100 ms each), which under load turns into seconds
-    of latency; a blocking `flock` wakes the next writer as soon as the lock
-    is free. PostgreSQL needs nothing: its row locks queue writers already.
-    """
-    if is_postgres():
-        return nullcontext()
-    path = getattr(db.obj, "database", None)
-    if not path or path == ":memory:" or str(path).startswith("file:"):
-        return nullcontext()
-    return _file_lock(f"{path}.writelock")
+def signature_used(signature):
+    """Whether a push already came with this plain-mode signed query."""
+    return db.execute_sql(_sql("signature"), (signature,)).fetchone() is not None
 
 
 def purge(before):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pipeline import inbound, intake, judging, oversight, people, queries, staff_binding
-from pipeline.actors import actor_for_resident, actor_for_staff, valid_badge
+from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
 from pipeline.errors import DomainError, NotFound
 
 from . import events, replies
@@ -55,10 +55,9 @@ class Context:
 
         Only reads: a first-time sender is created inside the transaction.
         """
-        resident = inbound.known_sender(self.openid)
-        if resident is not None:
-            self._resident = resident
-            self._actor = actor_for_resident(resident, today=self.now.date())
+        actor = known_resident_actor(self.openid, self.now.date())
+        if actor is not None:
+            self._resident, self._actor = actor.resident, actor
 
     def scanner(self):
         """A bound staff member scans as staff, anyone else as a resident."""

@@ -123,7 +123,11 @@ def dedup_key(message, xml):
 
 
 def handle(message, xml, plain_signature=None):
-    """The rendered reply for a parsed push, handled at most once per key."""
+    """The rendered reply for a parsed push, handled at most once per key.
+
+    `plain_signature` is plain mode's (timestamp, nonce): its signed query
+    may carry this push only.
+    """
     key = dedup_key(message, xml)
     seen = inbound.recall(key)
     if seen is not None:
@@ -131,22 +135,26 @@ def handle(message, xml, plain_signature=None):
     openid = str(message._data.get("FromUserName") or "")[:64]
     now = local_clock()
     ctx = handlers.Context(openid=openid, now=now)
+    kind = handlers.handler_key(message)
+    signature = inbound.plain_signature(*plain_signature) if plain_signature else None
     try:
-        if openid and handlers.HANDLERS.get(handlers.handler_key(message)):
+        if openid and handlers.HANDLERS.get(kind):
             ctx.prefetch()
-        with inbound.serialized_writes(), transaction():
-            seen = inbound.recall(key)  # a retry that waited for the first attempt's commit
-            if seen is not None:
-                return seen.reply
-            if plain_signature and not inbound.claim_nonce(*plain_signature, key, now=now):
-                raise Refused("signature reused for another push")
+        with transaction():
             text = handlers.dispatch(message, ctx)
             reply = replies.render_text(message, text) if text else ""
-            inbound.remember(key, openid, handlers.handler_key(message), reply, now=now)
+            inbound.remember(key, openid, kind, reply, signature=signature, now=now)
     except IntegrityError:
-        # A retry raced the first attempt and lost: answer what the winner stored.
+        # Both unique keys are checked by the insert, not by a read under the write lock:
+        # a retry that raced the first attempt gets the winner's reply; a signed query
+        # replayed with another push is refused. Either way nothing here was kept.
         seen = inbound.recall(key)
-        return seen.reply if seen is not None else ""
+        if seen is not None:
+            return seen.reply
+        if signature and inbound.signature_used(signature):
+            raise Refused("signature reused for another push")
+        log.exception("wechat push %s failed", key)
+        return replies.render_text(message, replies.BUSY) if openid else ""
     except (Refused, BadPush):
         raise
     except Exception:

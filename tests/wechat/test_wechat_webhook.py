@@ -181,3 +181,19 @@ def test_simultaneous_retries_create_one_item(wx, app):
 def test_an_overlong_sender_still_gets_an_answer(wx):
     answer = wx.text("o" * 200, REPORT)
     assert answer.status == 200 and NUMBER.search(answer.content)
+
+
+def test_wechat_is_never_rate_limited_while_the_console_is(config, world):
+    """WeChat's servers must never be told to slow down; the API keeps its limits."""
+    from app import create_app
+
+    app = create_app({**config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                      "RATELIMIT_DEFAULT": "3/minute"})
+    client = app.test_client()
+    for i in range(8):
+        params, body = simulate.signed(simulate.text(f"o-{i}", REPORT, msg_id=500 + i), config["WECHAT_TOKEN"])
+        answer = client.post("/wechat", query_string=params, data=body, content_type="text/xml")
+        assert answer.status_code == 200 and NUMBER.search(answer.get_data(as_text=True))
+    statuses = [client.get("/api/v1/board").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert Item.select().count() == 8
