@@ -2,12 +2,12 @@
 sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope."""
 from datetime import date, timedelta
 
-from models import Category, Item, Photo, StaffUser, Unit, as_local
-from models.base import PreparedInsert
+from models import Category, Item, Photo, StaffUser, Unit, as_local, db
+from models.base import PreparedInsert, is_postgres
 
 from . import notify, reminders
 from .core import check, locked, record, transaction, transition
-from .errors import Forbidden, Invalid, NotFound, WrongState
+from .errors import Forbidden, Invalid, NotFound, TooMany, WrongState
 from .numbering import next_number
 from .states import CHANNELS, COLLECTED, CLASSIFIED, OFFLINE_CHANNELS, OPEN, TIERS
 from .validate import optional_text, required_text
@@ -20,6 +20,11 @@ ITEM_INSERT = PreparedInsert(Item, "number", "status", "round", "content", "chan
                              "suggested_category", "wide_concern", "escalated", "created_at", "updated_at")
 DETAIL_WINDOW = timedelta(minutes=30)
 LONG_TERM_EXPLANATION_DAYS = 20
+CHAT_REPORTS_PER_DAY = 20
+RESEND_WINDOW = timedelta(minutes=10)
+# Asked before every chat report, so written once (see PreparedInsert).
+_TODAYS_CHAT_REPORTS = ('SELECT count(*), max(CASE WHEN "content" = {m} AND "created_at" >= {m} THEN "number" END) '
+                        'FROM "{t}" WHERE "reporter_id" = {m} AND "created_at" >= {m} AND "channel" = \'wechat\'')
 
 
 def _attach_photos(item, actor, photo_ids, kind):
@@ -79,6 +84,28 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
             notify.to_resident(actor.resident, "received", "received", item, "已受理，将尽快分类交办", now,
                                f"collect:{item.number}:{event.id}")
     return item
+
+
+def earlier_chat_report(actor, content, now=None):
+    """Before a chat report: the number the same text from this resident got in the last
+    10 minutes (people re-send when a reply seems slow), or None.
+
+    Raises TooMany once the resident has reported CHAT_REPORTS_PER_DAY problems
+    by chat today: one account can't flood the office's triage list.
+    """
+    now = as_local(now)
+    if actor.resident is None:
+        return None
+    stamp = "%Y-%m-%d %H:%M:%S"
+    sql = _TODAYS_CHAT_REPORTS.format(t=Item._meta.table_name, m="%s" if is_postgres() else "?")
+    count, number = db.execute_sql(sql, ((content or "").strip(), (now - RESEND_WINDOW).strftime(stamp),
+                                         actor.resident.id, now.strftime("%Y-%m-%d 00:00:00"))).fetchone()
+    if number is not None:
+        return number
+    if count >= CHAT_REPORTS_PER_DAY:
+        raise TooMany(f"您今天已通过公众号反映了{count}件问题，今天不能再登记新的问题了。"
+                      "已登记的问题我们会尽快处理；如情况紧急，请直接联系社区或街道。", code="daily_limit")
+    return None
 
 
 def _check_coordinates(lat, lng):

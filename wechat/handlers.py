@@ -102,7 +102,10 @@ def on_text(msg, ctx):
 
 
 def report(content, ctx):
-    """Step 1 by chat: collect the problem and tell its number."""
+    """Step 1 by chat: collect the problem and tell its number (a re-sent message: the number it has)."""
+    earlier = intake.earlier_chat_report(ctx.actor, content, now=ctx.now)
+    if earlier is not None:
+        return replies.already_reported(earlier)
     item = intake.collect(ctx.actor, content, "wechat", community=ctx.resident.community, now=ctx.now)
     return replies.reported(item)
 

@@ -67,6 +67,13 @@ def reported(item):
     )
 
 
+def already_reported(number):
+    return (
+        f"这个问题刚才已经登记过了，编号：{number}，不用重复发送。\n"
+        "发送编号可随时查询办理进度，有进展会推送给您。"
+    )
+
+
 def detail_added(item, kind, text=None, label=None):
     line = f"{DETAIL_LABELS.get(kind, '材料')}已补充到事项 {item.number}。"
     if kind == "voice" and text:

@@ -28,6 +28,32 @@ def test_text_report_is_collected_with_its_number(wx, world):
     assert Outbox.select().where(Outbox.item == item).count() == 0
 
 
+def test_a_message_sent_again_gets_the_number_it_already_has(wx, world):
+    first, _ = reported(wx, "o-new")
+    again = wx.text("o-new", "  " + REPORT + " ")  # a new MsgId: the resident pressed send again
+    assert first.number in again.content and "已经登记过了" in again.content
+    assert first.number not in wx.text("o-other", REPORT).content  # someone else's report is new
+    wx.clock.advance(minutes=11)
+    later, _ = reported(wx, "o-new")  # the same words much later: a new occurrence
+    assert later.number != first.number
+    assert Item.select().count() == 3
+
+
+def test_chat_reports_stop_at_the_daily_limit(wx, world, monkeypatch):
+    from pipeline import intake
+
+    monkeypatch.setattr(intake, "CHAT_REPORTS_PER_DAY", 3)
+    for n in range(3):
+        reported(wx, "o-busy", f"{REPORT}（第{n}处）")
+    refused = wx.text("o-busy", f"{REPORT}（第4处）")
+    assert "今天已通过公众号反映了3件问题" in refused.content and not NUMBER.search(refused.content)
+    assert Item.select().count() == 3
+    assert NUMBER.search(wx.text("o-neighbour", REPORT).content)  # one account's limit, not everyone's
+    wx.clock.advance(days=1)
+    reported(wx, "o-busy", f"{REPORT}（第4处）")
+    assert Item.select().where(Item.content.endswith("（第4处）")).count() == 1
+
+
 def test_greetings_and_too_short_texts_create_nothing(wx):
     assert "发送文字描述" in wx.text("o-1", "你好").content
     assert "再具体一些" in wx.text("o-1", "路灯坏了").content
