@@ -2,7 +2,10 @@
 
     python -m bench.webhook.run [--duration 20] [--connections 16] [--database sqlite|postgresql://...]
 
-Both run under gunicorn with 2 workers on loopback and are driven by `wrk`
+On SQLite a third server runs between them, `floor_app.py`: the bare handler
+plus one durable insert per push, the least any handler that acknowledges
+only what it has stored can do. All run under gunicorn with 2 workers on
+loopback (sync workers unless --worker-class says otherwise) and are driven by `wrk`
 (`apt-get install wrk`) with pre-signed plaintext text messages, each a new
 report; 5% are WeChat-style retries of an earlier message (same MsgId, fresh
 signature), which must create nothing. Prints throughput, latency, the ratio
@@ -33,7 +36,7 @@ from wechat import simulate  # noqa: E402
 
 TOKEN = "bench-token"
 RETRY_SHARE = 0.05
-RESIDENTS = 500
+RESIDENTS = 5000  # ~5 reports each in a run: under the daily chat limit, mostly known senders
 
 
 def free_port():
@@ -75,9 +78,12 @@ def write_pushes(path, count, threads, tag):
             out.write(target + "\t" + body.replace("\n", " ") + "\n")
 
 
-def start_gunicorn(target, port, env, workers, log):
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-               "--backlog", "2048", "--log-level", "warning", target]
+def start_gunicorn(target, port, env, args, log):
+    command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+               "--backlog", "2048", "--log-level", "warning", "-k", args.worker_class]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.worker_threads)]
+    command.append(target)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     wait_for(port)
     return process
@@ -122,6 +128,11 @@ def prepare_database(url):
     for i in range(2):  # the office hears of every new report, as in production
         user = create_staff(f"office{i}", "office", "bench-password", name=f"活动办{i}")
         models.StaffUser.update(openid=f"o-bench-office-{i}").where(models.StaffUser.id == user.id).execute()
+    # Residents follow the account (the subscribe event records them) before they report.
+    now = models.local_now()
+    with models.db.atomic():
+        models.Resident.insert_many([{"openid": f"o-bench-{i}", "source": "oa", "created_at": now}
+                                     for i in range(RESIDENTS)]).execute()
     models.db.close()
 
 
@@ -175,6 +186,9 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
+                        help="gunicorn worker class, the same for both servers")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of load before measuring")
     parser.add_argument("--database", default="sqlite",
                         help="sqlite (a fresh WAL file) or a PostgreSQL admin URL (a fresh database is made)")
@@ -196,9 +210,14 @@ def main(argv=None):
     results = {"database": "sqlite (WAL)" if pg_name is None else "postgresql", "workers": args.workers,
                "connections": args.connections, "duration_s": args.duration}
     try:
-        for name, target in (("bare", "bench.webhook.bare_app:app"), ("sixstep", "app:app")):
+        servers = [("bare", "bench.webhook.bare_app:app", env)]
+        if pg_name is None:
+            floor_env = dict(env, DATABASE_URL=f"sqlite:///{work / 'floor.db'}")
+            servers.append(("floor", "bench.webhook.floor_app:app", floor_env))
+        servers.append(("sixstep", "app:app", env))
+        for name, target, server_env in servers:
             port = free_port()
-            server = start_gunicorn(target, port, env, args.workers, log)
+            server = start_gunicorn(target, port, server_env, args, log)
             try:
                 # Warm up first (imports, connections, caches), then measure; both runs'
                 # items are checked.
@@ -217,6 +236,9 @@ def main(argv=None):
         if pg_name:
             drop_pg_database(args.database, pg_name)
     results["ratio"] = results["sixstep"]["rps"] / results["bare"]["rps"]
+    if "floor" in results:
+        results["floor_ratio"] = results["floor"]["rps"] / results["bare"]["rps"]
+        results["ratio_to_floor"] = results["sixstep"]["rps"] / results["floor"]["rps"]
     report(results)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
@@ -231,7 +253,9 @@ def report(results):
     print(f"database: {results['database']}, gunicorn workers: {results['workers']}, "
           f"wrk connections: {results['connections']}, {results['duration_s']} s each")
     print(f"{'':10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'errors':>8}  statuses")
-    for name in ("bare", "sixstep"):
+    for name in ("bare", "floor", "sixstep"):
+        if name not in results:
+            continue
         r = results[name]
         print(f"{name:10}{r['rps']:>10.0f}{r['p50_us'] / 1000:>10.1f}{r['p99_us'] / 1000:>10.1f}"
               f"{r['max_us'] / 1000:>10.1f}{r['errors']:>8}  {r['statuses']}"
@@ -239,6 +263,9 @@ def report(results):
     items = results["items"]
     print(f"ratio sixstep/bare: {results['ratio']:.0%} (target ≥ 60%); sixstep p99 "
           f"{results['sixstep']['p99_us'] / 1000:.1f} ms (target < 200 ms)")
+    if "floor" in results:
+        print(f"floor (bare + one durable insert per push)/bare: {results['floor_ratio']:.0%}; "
+              f"sixstep/floor: {results['ratio_to_floor']:.0%}")
     print(f"items stored: {items['items']}, numbers told: {items['numbers_told']}, lost: {items['lost']}, "
           f"duplicated: {items['duplicated']}, stored after wrk stopped: {items['stored_not_told']}, "
           f"text pushes recorded: {items['inbound_rows']} → {'OK' if items['ok'] else 'PROBLEM'}")
