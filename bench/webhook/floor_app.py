@@ -11,13 +11,10 @@ import os
 import sqlite3
 import threading
 
-from flask import Flask, Response, request
-from wechatpy import parse_message
-from wechatpy.exceptions import InvalidSignatureException
-from wechatpy.replies import TextReply
-from wechatpy.utils import check_signature
+from flask import Flask
 
-TOKEN = os.environ.get("WECHAT_TOKEN", "sixstep-dev-token")
+from bench.webhook.bare_app import answer_push
+
 PATH = os.environ.get("DATABASE_URL", "sqlite:////tmp/sixstep-floor.db").split("sqlite:///", 1)[1]
 
 app = Flask(__name__)
@@ -40,15 +37,7 @@ def _connection():
     return _local.conn, _lock_file["fd"]
 
 
-@app.post("/wechat")
-def wechat():
-    args = request.args
-    try:
-        check_signature(TOKEN, args.get("signature"), args.get("timestamp"), args.get("nonce"))
-    except InvalidSignatureException:
-        return Response("forbidden", 403)
-    body = request.get_data()
-    message = parse_message(body)
+def _store(message, body):
     conn, lock = _connection()
     with _in_process:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -58,4 +47,8 @@ def wechat():
             conn.execute("COMMIT")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    return Response(TextReply(message=message, content="收到").render(), mimetype="application/xml")
+
+
+@app.post("/wechat")
+def wechat():
+    return answer_push(store=_store)
