@@ -4,7 +4,7 @@
 existing table is a numbered function in MIGRATIONS, applied once and recorded
 in `schema_version`.
 """
-from peewee import CharField, IntegerField
+from peewee import BooleanField, CharField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
 
 from . import ALL_MODELS
@@ -33,8 +33,15 @@ def _index_only_where_set(migrator):
 
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
+def _staff_following(migrator):
+    """Staff who unfollow the official account stop getting pushes, as residents do."""
+    if "following" not in {column.name for column in db.get_columns("staff_user")}:
+        migrate(migrator.add_column("staff_user", "following", BooleanField(default=True)))
+
+
 MIGRATIONS = [
     (1, _index_only_where_set),
+    (2, _staff_following),
 ]
 
 

@@ -62,6 +62,7 @@ class StaffUser(BaseModel):
     area = CharField(max_length=100, null=True)  # cadre supervisors follow an area
     password_hash = CharField(max_length=255)
     openid = CharField(max_length=64, null=True, unique=True)  # bound official-account openid
+    following = BooleanField(default=True)  # still follows the official account: pushes can reach them
     active = BooleanField(default=True)
     created_at = DateTimeField(default=local_now)
 

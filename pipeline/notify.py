@@ -95,18 +95,23 @@ def to_resident(resident, kind, notice, item, note, now, key):
         resident_notice(resident, kind, notice, item_fields(item, note, now), now, key, item=item)
 
 
+def reachable(user):
+    """An active staff member whose WeChat is bound and still follows the official account."""
+    return bool(user.openid and user.active and user.following)
+
+
 def staff_rows(users, kind, notice, item, note, now, key):
     """The rows `to_staff` would queue, for a caller that inserts a batch of them at once."""
     data = item_fields(item, note, now)
     return [outbox_row(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now,
-                       staff=user, openid=user.openid) for user in users if user.openid and user.active]
+                       staff=user, openid=user.openid) for user in users if reachable(user)]
 
 
 def to_staff(users, kind, notice, item, note, now, key):
     """Queue one notice to every bound staff member in `users`."""
     data = item_fields(item, note, now)
     for user in users:
-        if user.openid and user.active:
+        if reachable(user):
             _queue(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now, staff=user, openid=user.openid)
 
 
@@ -175,7 +180,7 @@ def notice_fields(code, title, state, note, now):
 def staff_notice(users, kind, notice, data, now, key):
     """Queue a notice that is not about one item to every bound staff member in `users`."""
     for user in users:
-        if user.openid and user.active:
+        if reachable(user):
             _queue(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], None, data, now,
                    staff=user, openid=user.openid)
 

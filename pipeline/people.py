@@ -33,9 +33,11 @@ def resident_for_openid(openid, source="oa", unionid=None, now=None):
 
 
 def set_subscribed(openid, subscribed, now=None):
-    """Follow/unfollow of the official account: pushes stop for someone who left."""
+    """Follow/unfollow of the official account: pushes stop for someone who left,
+    resident or staff member bound to this WeChat (a person may be both)."""
     resident = resident_for_openid(openid, source="oa", now=now)
     Resident.update(subscribed=bool(subscribed)).where(Resident.id == resident.id).execute()
+    StaffUser.update(following=bool(subscribed)).where(StaffUser.openid == openid).execute()
     resident.subscribed = bool(subscribed)
     return resident
 

@@ -74,8 +74,9 @@ def bind(scene, openid, now=None):
         previous = StaffUser.get_or_none((StaffUser.openid == openid) & (StaffUser.id != user.id))
         if previous is not None:
             StaffUser.update(openid=None).where(StaffUser.id == previous.id).execute()
-        StaffUser.update(openid=openid).where(StaffUser.id == user.id).execute()
-        user.openid = openid
+        # Scanning the code in WeChat means they follow the account now.
+        StaffUser.update(openid=openid, following=True).where(StaffUser.id == user.id).execute()
+        user.openid, user.following = openid, True
         StaffBindTicket.update(used_at=now, used_openid=openid).where(StaffBindTicket.id == ticket.id).execute()
     return user, previous
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify, request
 
 from models import Item, StaffUser, Unit, local_now
-from pipeline import handling, intake, judging, oversight
+from pipeline import handling, intake, judging, notify, oversight
 from pipeline.errors import Invalid, NotFound
 from pipeline.queries import category_filter, page_args, paginate, public_view, staff_scope, summary, visible_item
 from pipeline.sheet import staff_view
@@ -149,8 +149,8 @@ def users():
     role = request.args.get("role")
     if role:
         query = query.where(StaffUser.role == role)
-    return jsonify([{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid)}
-                    for u in query])
+    return jsonify([{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid),
+                     "receives_pushes": notify.reachable(u)} for u in query])
 
 
 @bp.get("/stats")

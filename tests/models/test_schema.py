@@ -78,3 +78,14 @@ def test_partial_indexes_serve_equality_and_range_lookups(db, sql, index):
     else:
         plan = " ".join(str(row[-1]) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql).fetchall())
     assert index in plan, plan
+
+
+def test_migration_2_gives_existing_staff_the_following_flag(db):
+    models.StaffUser.create(username="old-hand", name="老王", role="office", password_hash="x")
+    db.execute_sql('ALTER TABLE "staff_user" DROP COLUMN "following"')
+    SchemaVersion.delete().where(SchemaVersion.version == 2).execute()
+
+    assert init_db() == [2]
+
+    assert "following" in column_names("staff_user")
+    assert models.StaffUser.get(models.StaffUser.username == "old-hand").following is True

@@ -163,6 +163,23 @@ def test_subscribe_and_unsubscribe(wx, world):
     assert not Resident.get(Resident.openid == "oa-openid-zhang").subscribed
 
 
+def test_staff_who_unfollow_get_no_pushes_until_they_follow_again(wx, flow, world, client, auth):
+    jianshe = world.staff["jianshe"]
+    assert wx.event("staff-openid-jianshe", "unsubscribe").reply == "success"
+    assert not StaffUser.get_by_id(jianshe.id).following
+    first = flow.classified(reporter="zhang")  # the unit is told of a new assignment
+    assert Outbox.select().where((Outbox.item == first) & (Outbox.staff == jianshe)).count() == 0
+    assert Outbox.select().where((Outbox.item == first) & (Outbox.staff == world.staff["leader"])).count() == 1
+    users = {u["id"]: u for u in client.get("/api/v1/staff/users", headers=auth("office")).get_json()}
+    assert users[jianshe.id]["bound"] and not users[jianshe.id]["receives_pushes"]
+    assert users[world.staff["leader"].id]["receives_pushes"]
+
+    wx.event("staff-openid-jianshe", "subscribe")
+    assert StaffUser.get_by_id(jianshe.id).following
+    second = flow.classified(reporter="li")
+    assert Outbox.select().where((Outbox.item == second) & (Outbox.staff == jianshe)).count() == 1
+
+
 def test_scanning_an_item_code_follows_it(wx, flow):
     item = flow.classified(reporter="zhang")
     answer = wx.event("o-neighbour", "SCAN", f"item-{item.number}")
