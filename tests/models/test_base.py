@@ -24,3 +24,42 @@ def test_fetch_model_builds_the_model_with_extra_columns(db, now):
     assert resident == Resident.get(Resident.openid == "o-1")
     assert not resident.is_dirty()
     assert fetch_model(Resident, f'SELECT * FROM "resident" WHERE "openid" = {mark}', ("o-2",)) is None
+
+
+def test_sqlite_writers_checkpoint_after_leaving_the_write_lock(db, now, monkeypatch):
+    """SQLite's own checkpoint ran inside a commit, holding every other writer up."""
+    import fcntl
+    import os
+
+    import pytest
+
+    import models.base
+    from pipeline.core import transaction
+
+    if is_postgres():
+        pytest.skip("PostgreSQL checkpoints by itself; writers queue on row locks")
+    monkeypatch.setattr(models.base, "CHECKPOINT_EVERY_COMMITS", 2)
+    lock_path = f"{db.obj.database}.writelock"
+    seen = []
+    execute_sql = db.obj.execute_sql
+
+    def spy(sql, *args, **kwargs):
+        if "wal_checkpoint" in sql:
+            probe = os.open(lock_path, os.O_RDWR)
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if a writer still held it
+                fcntl.flock(probe, fcntl.LOCK_UN)
+                seen.append(db.in_transaction())
+            finally:
+                os.close(probe)
+        return execute_sql(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", spy)
+    for n in range(4):
+        with transaction():
+            Resident.create(openid=f"o-{n}", created_at=now)
+            with transaction():  # a savepoint: neither a turn nor a checkpoint of its own
+                Resident.create(openid=f"o-{n}-inner", created_at=now)
+    assert seen == [False, False]
+    assert Resident.select().count() == 8
+    assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == models.base.SAFETY_NET_CHECKPOINT_PAGES
