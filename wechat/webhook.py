@@ -105,14 +105,19 @@ def receive():
 
 
 def dedup_key(message, xml):
-    """MsgId for messages; sender + CreateTime + event (+ key, receipt id, scanned code) for events."""
+    """MsgId for messages; CreateTime + sender + event (+ key, receipt id, scanned code) for events.
+
+    The id or time comes first: WeChat's MsgIds and times grow, so new keys land
+    at the end of the unique index, on pages the last pushes already wrote,
+    instead of on a random page of it (one more page read and written a push).
+    """
     data = message._data
     sender = data.get("FromUserName") or ""
     if data.get("MsgId") and str(data.get("MsgType", "")).lower() != "event":
-        parts = ["m", sender, data["MsgId"], data.get("MsgType")]
+        parts = ["m", data["MsgId"], sender, data.get("MsgType")]
     elif data.get("CreateTime"):
         scanned = data.get("ScanCodeInfo")
-        parts = ["e", sender, data["CreateTime"], data.get("Event"), data.get("EventKey"), data.get("MsgID"),
+        parts = ["e", data["CreateTime"], sender, data.get("Event"), data.get("EventKey"), data.get("MsgID"),
                  scanned.get("ScanResult") if isinstance(scanned, dict) else None]
     else:
         return "x:" + hashlib.sha1(xml.encode("utf-8")).hexdigest()
