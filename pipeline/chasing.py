@@ -277,30 +277,52 @@ def digest_key(day):
 
 def overdue_digest(now, calendar=None):
     """09:00 on working days: every overdue item, by unit, to the leaders and the
-    office — once a day. Returns the digest's data, or None if not due or done."""
+    office — once a day, with who of them and of those units' staff a WeChat
+    push can't reach. Returns the digest's data, or None if not due or done."""
     calendar = calendar or WorkCalendar()
     if daily_slot(now, calendar, DIGEST_AT) is None or mark(digest_key(now.date())):
         return None
     today = now.date()
     items = overdue_items(today)
     names = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
-    units = {}
+    by_unit = {}
     for item in items:
-        name = names.get(_unit_id(item), "未定单位")
-        units.setdefault(name, []).append(item.number)
-    data = {"date": today.isoformat(), "total": len(items),
-            "units": [{"unit": name, "count": len(numbers), "items": numbers}
-                      for name, numbers in sorted(units.items(), key=lambda pair: (-len(pair[1]), pair[0]))]}
+        by_unit.setdefault(_unit_id(item), []).append(item.number)
+    recipients = notify.staff_with_role("leader", "office")
+    unit_staff = {unit_id: notify.staff_of_unit(unit_id) for unit_id in by_unit}
+    units = [{"unit": names.get(unit_id, "未定单位"), "count": len(numbers), "items": numbers,
+              "reachable_staff": sum(notify.reachable(u) for u in unit_staff[unit_id]) if unit_id else None}
+             for unit_id, numbers in by_unit.items()]
+    units.sort(key=lambda u: (-u["count"], u["unit"]))
+    data = {"date": today.isoformat(), "total": len(items), "units": units,
+            "unreachable": unreachable_staff(recipients + [u for staff in unit_staff.values() for u in staff], names)}
     with transaction():
         if not once(digest_key(today), now, data):
             return None
         if items:
             summary = "，".join(f"{u['unit']}{u['count']}件" for u in data["units"])
+            if data["unreachable"]:
+                # Said first: the template's field is cut at WeChat's limit.
+                summary = f"{len(data['unreachable'])}人收不到微信提醒；" + summary
             fields = notify.notice_fields(today.strftime("%Y%m%d"), f"超期事项日报：共{len(items)}件", "超期",
                                           summary, now)
             staff = notify.staff_with_role("leader", "office")
             notify.staff_notice(staff, "digest", "overdue", fields, now, digest_key(today))
     return data
+
+
+def unreachable_staff(users, unit_names):
+    """Who among `users` a WeChat push can't reach, and why: the digest shows the
+    office who would miss overdue reminders (never bound, or unfollowed)."""
+    seen, rows = set(), []
+    for user in users:
+        if user.id in seen or notify.reachable(user) or not user.active:
+            continue
+        seen.add(user.id)
+        rows.append({"id": user.id, "name": user.name, "role": user.role,
+                     "unit": unit_names.get(user.unit_id) if user.unit_id else None,
+                     "reason": "未绑定微信" if not user.openid else "已取消关注公众号"})
+    return sorted(rows, key=lambda row: row["id"])
 
 
 def digest(day):

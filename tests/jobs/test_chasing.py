@@ -123,6 +123,24 @@ def test_the_daily_digest_lists_every_overdue_item_by_unit_at_nine_on_working_da
     assert chasing.digest(datetime(2026, 11, 27).date()) == data
 
 
+def test_the_digest_names_who_would_miss_the_reminders(app, world, loop, now):
+    """Officials must never miss an overdue item: the office learns whose WeChat can't be reached."""
+    from pipeline import people
+
+    first = loop.claimed(now, category="market_environment")  # 建设办
+    loop.classified(now, category="market_environment", unit="shirong")
+    people.set_subscribed("staff-openid-jianshe", False, now=now)  # the unit's only handler unfollowed
+    models.StaffUser.update(openid=None).where(models.StaffUser.id == world.staff["leader"].id).execute()
+    data = chasing.overdue_digest(datetime(2026, 11, 27, 9, 0))
+    assert {u["unit"]: u["reachable_staff"] for u in data["units"]} == {"建设办": 0, "市容办": 1}
+    assert [(r["name"], r["unit"], r["reason"]) for r in data["unreachable"]] == [
+        ("陈建国", None, "未绑定微信"), ("王强", "建设办", "已取消关注公众号")]
+    assert recipients("digest") == ["office"]  # the leader can't be reached; the office is told why
+    (note,) = {r.data["thing5"]["value"] for r in outbox(kind="digest")}
+    assert note.startswith("2人收不到微信提醒；") and len(note) <= 20
+    assert first.number in data["units"][0]["items"] + data["units"][1]["items"]
+
+
 def test_running_every_job_twice_at_the_same_time_queues_nothing_new(app, world, loop, run, now):
     loop.claimed(now, category="market_environment")
     loop.resolved(now)
