@@ -31,14 +31,14 @@ def _index_only_where_set(migrator):
         migrate(migrator.add_column("inbound_message", "signature", CharField(max_length=64, null=True)))
 
 
-# (version, function(migrator)) — append only; never edit an applied one. A new
-# database gets the models' current schema and counts every migration as applied.
 def _staff_following(migrator):
     """Staff who unfollow the official account stop getting pushes, as residents do."""
     if "following" not in {column.name for column in db.get_columns("staff_user")}:
         migrate(migrator.add_column("staff_user", "following", BooleanField(default=True)))
 
 
+# (version, function(migrator)) — append only; never edit an applied one. A new
+# database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
     (1, _index_only_where_set),
     (2, _staff_following),

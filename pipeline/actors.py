@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from models import Badge, Resident, StaffUser, db
-from models.base import fetch_model, is_postgres
+from models.base import fetch_model
 
 from .states import RESIDENT, RESIDENT_SUPERVISOR, SYSTEM
 
@@ -57,7 +57,7 @@ def holds_valid_badge(resident_id, today):
     Asked on every request a resident makes (chat pushes included), so the
     statement is written once rather than built by the ORM each time.
     """
-    sql = _HOLDS_BADGE.format(table=Badge._meta.table_name, mark="%s" if is_postgres() else "?")
+    sql = _HOLDS_BADGE.format(table=Badge._meta.table_name, mark=db.param)
     return db.execute_sql(sql, (resident_id, today.isoformat())).fetchone() is not None
 
 
@@ -72,18 +72,18 @@ def known_resident_actor(openid, today):
     Every chat push asks this before taking the write lock, so resident and
     badge come back in one statement written once.
     """
-    sql = _KNOWN_RESIDENT.format(badge=Badge._meta.table_name, resident=Resident._meta.table_name,
-                                 mark="%s" if is_postgres() else "?")
+    sql = _KNOWN_RESIDENT.format(badge=Badge._meta.table_name, resident=Resident._meta.table_name, mark=db.param)
     resident = fetch_model(Resident, sql, (today.isoformat(), openid))
-    if resident is None:
-        return None
-    role = RESIDENT_SUPERVISOR if resident.holds_badge else RESIDENT
-    return Actor(kind="resident", role=role, id=resident.id, name=resident.nickname or "群众", resident=resident)
+    return None if resident is None else _resident_actor(resident, resident.holds_badge)
 
 
 def actor_for_resident(resident, today=None):
     """A resident acts as a resident supervisor while holding a valid badge."""
-    role = RESIDENT_SUPERVISOR if holds_valid_badge(resident.id, today or date.today()) else RESIDENT
+    return _resident_actor(resident, holds_valid_badge(resident.id, today or date.today()))
+
+
+def _resident_actor(resident, holds_badge):
+    role = RESIDENT_SUPERVISOR if holds_badge else RESIDENT
     return Actor(kind="resident", role=role, id=resident.id, name=resident.nickname or "群众", resident=resident)
 
 

@@ -17,11 +17,12 @@ from models import (
 from models.routines import DISCIPLINE_KINDS
 
 from . import notify
+from .chasing import overdue_items
 from .core import fetch, transaction
 from .errors import Forbidden, Invalid, WrongState
 from .queries import page_args
 from .routine import month_start, once, page_of, weekly_slot
-from .states import OFFICE_ROLES, SCORES, UNDER_DEADLINE
+from .states import OFFICE_ROLES, SCORES
 from .validate import parse_date, required_text
 from .visits import REQUIRED_DAYS, compliance
 from .workdays import WorkCalendar
@@ -63,10 +64,13 @@ def entries(start, end):
     return [entry_json(e, units) for e in query]
 
 
-def _lead_unit(item_id, round_, units):
-    claim = (Claim.select().where((Claim.item == item_id) & (Claim.round == round_) & (Claim.role == "lead"))
-             .order_by(Claim.id.desc()).first())
-    return units.get(claim.unit_id) if claim else None
+def _lead_units(item_ids, units):
+    """{(item id, round): name of the round's latest lead unit} for these items, in one query."""
+    leads = {}
+    for claim in (Claim.select(Claim.item, Claim.round, Claim.unit)
+                  .where(Claim.item.in_(list(item_ids)) & (Claim.role == "lead")).order_by(Claim.id)):
+        leads[(claim.item_id, claim.round)] = units.get(claim.unit_id)
+    return leads
 
 
 def figures(start, end, today):
@@ -74,23 +78,25 @@ def figures(start, end, today):
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     since, until = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
     overdue = {}
-    for item in Item.select().where(Item.status.in_(UNDER_DEADLINE) & (Item.due < today)).order_by(Item.due, Item.id):
+    for item in overdue_items(today):
         name = units.get(item.claimed_unit_id or item.unit_id, "未定单位")
         overdue.setdefault(name, []).append(item.number)
-    events = (TimelineEvent.select(TimelineEvent, Item.id, Item.number).join(Item)
-              .where(TimelineEvent.kind.in_(("return", "reopen")) & (TimelineEvent.at >= since)
-                     & (TimelineEvent.at < until)).order_by(TimelineEvent.at, TimelineEvent.id))
+    events = list(TimelineEvent.select(TimelineEvent, Item.id, Item.number).join(Item)
+                  .where(TimelineEvent.kind.in_(("return", "reopen")) & (TimelineEvent.at >= since)
+                         & (TimelineEvent.at < until)).order_by(TimelineEvent.at, TimelineEvent.id))
+    ratings = list(Rating.select(Rating, Item.id, Item.number).join(Item)
+                   .where((Rating.score == "unsatisfied") & (Rating.at >= since) & (Rating.at < until))
+                   .order_by(Rating.id))
+    leads = _lead_units({row.item_id for row in events + ratings}, units)
     staff_units = {s.id: units.get(s.unit_id) for s in StaffUser.select(StaffUser.id, StaffUser.unit)}
     returns, redos = [], []
     for event in events:
         if event.kind == "return":
             returns.append({"number": event.item.number, "unit": staff_units.get(event.actor_id), "reason": event.note})
         else:
-            redos.append({"number": event.item.number, "unit": _lead_unit(event.item_id, event.round - 1, units)})
-    low = [{"number": r.item.number, "unit": _lead_unit(r.item_id, r.round, units), "score": r.score,
-            "label": SCORES[r.score], "source": r.source, "comment": r.comment}
-           for r in Rating.select(Rating, Item.id, Item.number).join(Item)
-           .where((Rating.score == "unsatisfied") & (Rating.at >= since) & (Rating.at < until)).order_by(Rating.id)]
+            redos.append({"number": event.item.number, "unit": leads.get((event.item_id, event.round - 1))})
+    low = [{"number": r.item.number, "unit": leads.get((r.item_id, r.round)), "score": r.score,
+            "label": SCORES[r.score], "source": r.source, "comment": r.comment} for r in ratings]
     month_from = month_start(end)
     return {
         "overdue": [{"unit": name, "count": len(numbers), "items": numbers}

@@ -31,13 +31,14 @@ def ensure_default_categories():
     """Create the default tree where codes are missing; never overwrite edits."""
     created = 0
     with transaction():
+        existing = {c.code: c for c in Category.select()}
         for top_sort, (code, name, public, children) in enumerate(DEFAULT_CATEGORIES):
-            top = Category.get_or_none(Category.code == code)
+            top = existing.get(code)
             if top is None:
                 top = Category.create(code=code, name=name, public=public, sort=top_sort)
                 created += 1
             for sort, (child_code, child_name, tier, days) in enumerate(children):
-                if Category.get_or_none(Category.code == child_code) is None:
+                if child_code not in existing:
                     Category.create(code=child_code, name=child_name, parent=top, default_tier=tier,
                                     limit_days=days, public=public, sort=sort)
                     created += 1

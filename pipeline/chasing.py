@@ -13,13 +13,14 @@ from collections import Counter
 from peewee import JOIN, fn
 
 from models import (
-    Follower, Item, Outbox, Rating, Reminder, Resident, StaffUser, SupervisionNote, TimelineEvent, Unit, iso,
+    Badge, Follower, Item, Outbox, Rating, Reminder, Resident, StaffUser, SupervisionNote, TimelineEvent, Unit, iso,
 )
 from models.base import is_postgres
 
 from . import notify
-from .actors import SYSTEM_ACTOR, valid_badge
+from .actors import SYSTEM_ACTOR
 from .core import transaction
+from .queries import attach_relations
 from .routine import DIGEST_AT, daily_slot, mark, once
 from .states import CLAIMABLE, RESOLVED, UNDER_DEADLINE
 from .workdays import WorkCalendar
@@ -39,12 +40,13 @@ class Firing:
         self.now = now
         self.calendar = calendar
         self.events, self.notes, self.rows = [], [], {}
-        self._units, self._users, self._areas, self._followers = {}, {}, {}, None
+        self._units, self._users, self._areas = {}, {}, {}
+        self._followers = self._rated = self._badge_holders = None
         self._office = self._names = None
         self.item_ids = []
 
     def begin(self, item_ids):
-        self.item_ids, self._followers = item_ids, None
+        self.item_ids, self._followers, self._rated, self._badge_holders = item_ids, None, None, None
         self.events, self.notes, self.rows = [], [], {}
 
     def office(self):
@@ -80,6 +82,22 @@ class Firing:
             for follower in query:
                 self._followers.setdefault(follower.item_id, []).append(follower)
         return self._followers.get(item_id, [])
+
+    def holds_badge(self, resident_id):
+        """Whether a following resident holds a valid badge (the chunk's followers' badges read at once)."""
+        if self._badge_holders is None:
+            following = {f.resident_id for item_id in self.item_ids for f in self.followers(item_id) if f.resident_id}
+            self._badge_holders = {resident for (resident,) in Badge.select(Badge.resident).where(
+                Badge.resident.in_(following) & Badge.revoked_at.is_null()
+                & (Badge.valid_until >= self.now.date())).tuples()}
+        return resident_id in self._badge_holders
+
+    def rated(self, item):
+        """Whether the item has a rating for its current round (the chunk's ratings read at once)."""
+        if self._rated is None:
+            self._rated = set(Rating.select(Rating.item, Rating.round).where(Rating.item.in_(self.item_ids))
+                              .tuples())
+        return (item.id, item.round) in self._rated
 
     def unit_name(self, unit_id):
         if self._names is None:
@@ -153,7 +171,7 @@ def fire(rows, firing):
     for row in fresh:
         item = items.get(row.item_id)
         handler = HANDLERS.get(row.kind)
-        fired = item is not None and handler is not None and row.round == item.round and handler[0](item, now)
+        fired = item is not None and handler is not None and row.round == item.round and handler[0](item, firing)
         if fired:
             handler[1](item, firing)
         counts[row.kind if fired else "skipped"] += 1
@@ -202,7 +220,7 @@ def supervisors(item, firing):
     for follower in firing.followers(item.id):
         if follower.staff_id and follower.staff.role == "supervisor" and follower.staff.active:
             staff[follower.staff_id] = follower.staff
-        elif follower.resident_id and valid_badge(follower.resident, firing.now.date()):
+        elif follower.resident_id and firing.holds_badge(follower.resident_id):
             residents.append(follower.resident)
     return list(staff.values()), residents
 
@@ -232,9 +250,12 @@ def _unclaimed(item, firing):
     firing.to_staff(staff, "unclaimed", "task", item, note, f"unclaimed:{item.number}:r{item.round}")
 
 
-def _unrated(item, now):
-    return item.status == RESOLVED and not Rating.select().where(
-        (Rating.item == item) & (Rating.round == item.round)).exists()
+def _before_due(item, firing):
+    return _running(item) and firing.now.date() <= item.due
+
+
+def _unrated(item, firing):
+    return item.status == RESOLVED and not firing.rated(item)
 
 
 def _rate_remind(item, firing):
@@ -254,12 +275,10 @@ def _callback_due(item, firing):
 
 # kind -> (does the item still qualify?, what firing does)
 HANDLERS = {
-    "unclaimed": (lambda item, now: item.status in CLAIMABLE, _unclaimed),
-    "half_time": (lambda item, now: _running(item) and now.date() <= item.due,
-                  _deadline_reminder("half_time", _half_time_note)),
-    "day_before": (lambda item, now: _running(item) and now.date() <= item.due,
-                   _deadline_reminder("day_before", _day_before_note)),
-    "overdue": (lambda item, now: _running(item) and now.date() > item.due, _chase),
+    "unclaimed": (lambda item, firing: item.status in CLAIMABLE, _unclaimed),
+    "half_time": (_before_due, _deadline_reminder("half_time", _half_time_note)),
+    "day_before": (_before_due, _deadline_reminder("day_before", _day_before_note)),
+    "overdue": (lambda item, firing: _running(item) and firing.now.date() > item.due, _chase),
     "rate_remind": (_unrated, _rate_remind),
     "callback_due": (_unrated, _callback_due),
 }
@@ -289,7 +308,7 @@ def overdue_digest(now, calendar=None):
     for item in items:
         by_unit.setdefault(_unit_id(item), []).append(item.number)
     recipients = notify.staff_with_role("leader", "office")
-    unit_staff = {unit_id: notify.staff_of_unit(unit_id) for unit_id in by_unit}
+    unit_staff = staff_of_units(by_unit)
     units = [{"unit": names.get(unit_id, "未定单位"), "count": len(numbers), "items": numbers,
               "reachable_staff": sum(notify.reachable(u) for u in unit_staff[unit_id]) if unit_id else None}
              for unit_id, numbers in by_unit.items()]
@@ -306,9 +325,16 @@ def overdue_digest(now, calendar=None):
                 summary = f"{len(data['unreachable'])}人收不到微信提醒；" + summary
             fields = notify.notice_fields(today.strftime("%Y%m%d"), f"超期事项日报：共{len(items)}件", "超期",
                                           summary, now)
-            staff = notify.staff_with_role("leader", "office")
-            notify.staff_notice(staff, "digest", "overdue", fields, now, digest_key(today))
+            notify.staff_notice(recipients, "digest", "overdue", fields, now, digest_key(today))
     return data
+
+
+def staff_of_units(unit_ids):
+    """{unit id: its active staff} for these units in one query (`notify.staff_of_unit` for each)."""
+    staff = {unit_id: [] for unit_id in unit_ids}
+    for user in StaffUser.select().where(StaffUser.unit.in_([u for u in unit_ids if u]) & StaffUser.active):
+        staff[user.unit_id].append(user)
+    return staff
 
 
 def unreachable_staff(users, unit_names):
@@ -336,4 +362,6 @@ def callback_list():
     listed = (TimelineEvent.select(TimelineEvent.item)
               .where((TimelineEvent.kind == "callback_listed") & (TimelineEvent.round == Item.round)
                      & (TimelineEvent.item == Item.id)))
-    return list(Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed)).order_by(Item.resolved_at, Item.id))
+    items = list(Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed)).order_by(Item.resolved_at, Item.id))
+    attach_relations(items)  # the list shows each item's category and unit
+    return items

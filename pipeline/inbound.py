@@ -12,7 +12,8 @@ of them).
 from collections import namedtuple
 
 from models import InboundMessage, Outbox, as_local, db
-from models.base import is_postgres
+
+from .dispatch import FAILED, SENT, UNDELIVERABLE
 
 Handled = namedtuple("Handled", "reply")
 
@@ -23,15 +24,10 @@ _SQL = {
                 "VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
     "signature": 'SELECT 1 FROM "{t}" WHERE signature = {p}',
 }
-_SQL_BY_KIND = {}
 
 
 def _sql(name):
-    postgres = is_postgres()
-    if postgres not in _SQL_BY_KIND:
-        mark = "%s" if postgres else "?"
-        _SQL_BY_KIND[postgres] = {key: sql.format(t=_TABLE, p=mark) for key, sql in _SQL.items()}
-    return _SQL_BY_KIND[postgres][name]
+    return _SQL[name].format(t=_TABLE, p=db.param)
 
 
 def _stamp(now):
@@ -85,11 +81,11 @@ def delivery_receipt(msgid, status, now=None):
         return None
     status = (status or "").strip()
     if status == "success":
-        changes = {"status": "sent", "sent_at": row.sent_at or now}
+        changes = {"status": SENT, "sent_at": row.sent_at or now}
     elif "block" in status:
-        changes = {"status": "undeliverable", "last_error": f"WeChat: {status}"}
+        changes = {"status": UNDELIVERABLE, "last_error": f"WeChat: {status}"}
     else:
-        changes = {"status": "failed", "last_error": f"WeChat: {status or 'failed'}"}
+        changes = {"status": FAILED, "last_error": f"WeChat: {status or 'failed'}"}
     Outbox.update(**changes).where(Outbox.id == row.id).execute()
     for name, value in changes.items():
         setattr(row, name, value)

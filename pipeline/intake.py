@@ -3,7 +3,7 @@ sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope.
 from datetime import date, timedelta
 
 from models import Category, Item, Photo, StaffUser, Unit, as_local, db
-from models.base import PreparedInsert, is_postgres
+from models.base import PreparedInsert
 
 from . import notify, reminders
 from .core import check, locked, record, transaction, transition
@@ -22,7 +22,7 @@ DETAIL_WINDOW = timedelta(minutes=30)
 LONG_TERM_EXPLANATION_DAYS = 20
 CHAT_REPORTS_PER_DAY = 20
 RESEND_WINDOW = timedelta(minutes=10)
-# Asked before every chat report, so written once (see PreparedInsert).
+# Asked before every chat report, so the statement is written by hand rather than built by the ORM.
 _TODAYS_CHAT_REPORTS = ('SELECT count(*), max(CASE WHEN "content" = {m} AND "created_at" >= {m} THEN "number" END) '
                         'FROM "{t}" WHERE "reporter_id" = {m} AND "created_at" >= {m} AND "channel" = \'wechat\'')
 
@@ -97,7 +97,7 @@ def earlier_chat_report(actor, content, now=None):
     if actor.resident is None:
         return None
     stamp = "%Y-%m-%d %H:%M:%S"
-    sql = _TODAYS_CHAT_REPORTS.format(t=Item._meta.table_name, m="%s" if is_postgres() else "?")
+    sql = _TODAYS_CHAT_REPORTS.format(t=Item._meta.table_name, m=db.param)
     count, number = db.execute_sql(sql, ((content or "").strip(), (now - RESEND_WINDOW).strftime(stamp),
                                          actor.resident.id, now.strftime("%Y-%m-%d 00:00:00"))).fetchone()
     if number is not None:

@@ -52,7 +52,7 @@ def item_page(item):
 
 
 def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
-    """The Outbox row a notice becomes, as a dict (`_queue` writes one; a sweep writes many at once)."""
+    """The Outbox row a notice becomes, as a dict (`_queue` writes them; a sweep batches its own)."""
     return dict(
         dedup_key=dedup_key[:191],
         kind=kind,
@@ -69,9 +69,10 @@ def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None
     )
 
 
-def _queue(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
-    Outbox.insert(**outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=resident, staff=staff,
-                               openid=openid)).on_conflict_ignore().execute()
+def _queue(rows):
+    """Insert a notice's rows in one statement; a row whose dedup key exists is skipped."""
+    if rows:
+        Outbox.insert_many(rows).on_conflict_ignore().execute()
 
 
 def _take_consent(resident, setting):
@@ -100,19 +101,19 @@ def reachable(user):
     return bool(user.openid and user.active and user.following)
 
 
-def staff_rows(users, kind, notice, item, note, now, key):
-    """The rows `to_staff` would queue, for a caller that inserts a batch of them at once."""
-    data = item_fields(item, note, now)
+def _staff_rows(users, kind, notice, item, data, now, key):
     return [outbox_row(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now,
                        staff=user, openid=user.openid) for user in users if reachable(user)]
 
 
+def staff_rows(users, kind, notice, item, note, now, key):
+    """The rows `to_staff` would queue, for a caller that inserts a batch of them at once."""
+    return _staff_rows(users, kind, notice, item, item_fields(item, note, now), now, key)
+
+
 def to_staff(users, kind, notice, item, note, now, key):
     """Queue one notice to every bound staff member in `users`."""
-    data = item_fields(item, note, now)
-    for user in users:
-        if reachable(user):
-            _queue(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now, staff=user, openid=user.openid)
+    _queue(staff_rows(users, kind, notice, item, note, now, key))
 
 
 def reporters(item):
@@ -155,11 +156,14 @@ def residents_concerned(item, kind, notice, note, now, key, include_followers=Tr
     """The reporter(s) and, usually, followers of the item."""
     seen = set()
     people = reporters(item) + (followers(item) if include_followers else [])
+    data = item_fields(item, note, now)
+    rows = []
     for resident in people:
         if resident.id in seen:
             continue
         seen.add(resident.id)
-        to_resident(resident, kind, notice, item, note, now, key)
+        rows += _resident_rows(resident, kind, notice, data, now, key, item)
+    _queue(rows)
 
 
 def describe(item):
@@ -179,21 +183,25 @@ def notice_fields(code, title, state, note, now):
 
 def staff_notice(users, kind, notice, data, now, key):
     """Queue a notice that is not about one item to every bound staff member in `users`."""
-    for user in users:
-        if reachable(user):
-            _queue(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], None, data, now,
-                   staff=user, openid=user.openid)
+    _queue(_staff_rows(users, kind, notice, None, data, now, key))
 
 
 def resident_notice(resident, kind, notice, data, now, key, item=None):
     """Queue a notice to a resident through the channel they can receive: the official
     account while they follow it, else a mini-program message within their consent."""
-    if resident is None:
-        return
+    if resident is not None:
+        _queue(_resident_rows(resident, kind, notice, data, now, key, item))
+
+
+def _resident_rows(resident, kind, notice, data, now, key, item):
+    """The row (none or one) for this resident; a mini-program row spends one consent."""
     oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
     dedup = f"{key}:r{resident.id}"
     if resident.source == "oa":
         if resident.subscribed:
-            _queue(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident, openid=resident.openid)
+            return [outbox_row(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident,
+                               openid=resident.openid)]
     elif _take_consent(resident, mp_setting):
-        _queue(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident, openid=resident.openid)
+        return [outbox_row(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident,
+                           openid=resident.openid)]
+    return []

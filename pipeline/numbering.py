@@ -1,6 +1,5 @@
 """Item numbers people read over the phone: YYYYMMDD-NNNN, unique, never reused."""
 from models import DailySequence, db
-from models.base import is_postgres
 
 
 _UPSERT = ('INSERT INTO "{table}" ("day", "last") VALUES ({mark}, 1) '
@@ -17,6 +16,6 @@ def next_number(day):
     creates the item: a rollback returns the number, a commit keeps it forever.
     """
     key = day.strftime("%Y%m%d")
-    sql = _UPSERT.format(table=DailySequence._meta.table_name, mark="%s" if is_postgres() else "?")
+    sql = _UPSERT.format(table=DailySequence._meta.table_name, mark=db.param)
     last = db.execute_sql(sql, (key,)).fetchone()[0]
     return f"{key}-{last:04d}"

@@ -5,10 +5,9 @@ from models import Evaluation, Follower, SupervisionNote, as_local
 from . import notify
 from .core import check, locked, record, transaction
 from .errors import Forbidden, Invalid, WrongState
-from .states import MERGED, REJECTED, SCORES
+from .states import MERGED, OVERSEERS, REJECTED, SCORES
 from .validate import optional_text, required_text
 
-ORG_EVALUATORS = frozenset({"office", "leader", "party_office", "admin"})
 
 
 def supervise(item, actor, *, note, urge=False, now=None):
@@ -76,7 +75,7 @@ def evaluate(item, actor, *, kind, score, comment=None, now=None):
     with transaction():
         item = locked(item)
         check("evaluate", item, actor)
-        if (kind == "org") != (actor.role in ORG_EVALUATORS):
+        if (kind == "org") != (actor.role in OVERSEERS):
             raise Forbidden("组织评议由活动办或领导填写，督办评议由督办员填写", code="forbidden")
         Evaluation.create(item=item, round=item.round, kind=kind, score=score, comment=comment,
                           resident=actor.resident, staff=actor.staff, at=now)

@@ -19,8 +19,8 @@ from .actors import Actor
 from .errors import Invalid, NotFound
 from .states import (
     EVENT_LABELS,
-    OFFICE_ROLES,
     OUTCOMES,
+    OVERSEERS,
     RESOLVED,
     SCORES,
     STATUS_LABELS,
@@ -220,11 +220,11 @@ def page_args(page, per_page=20):
 def paginate(query, page, per_page, render):
     total = query.count()
     rows = list(query.paginate(page, per_page))
-    _attach_relations(rows)
+    attach_relations(rows)
     return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total}
 
 
-def _attach_relations(items):
+def attach_relations(items):
     """Load a page's categories, units and latest ratings in three queries, not 3 per row."""
     if not items:
         return
@@ -308,7 +308,7 @@ def awaiting_rating(resident):
 
 def staff_scope(query, actor: Actor):
     """Units see their own items and the claim board; area supervisors their area."""
-    if actor.role in OFFICE_ROLES or actor.role in ("leader", "party_office"):
+    if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
         return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import IntegrityError
 
-from models import RoutineMark, StaffUser, db
+from models import RoutineMark, db
 
 DIGEST_AT = time(9, 0)
 BULLETIN_AT = time(8, 30)
@@ -72,10 +72,6 @@ def monthly_slot(now, calendar, at=VISIT_CHECK_AT):
     first_day = month_start(now.date())
     slot = datetime.combine(calendar.next_workday(first_day), at)
     return (first_day, slot) if now >= slot else None
-
-
-def active_staff(*roles):
-    return list(StaffUser.select().where(StaffUser.role.in_(roles) & StaffUser.active).order_by(StaffUser.id))
 
 
 def page_of(query, page, per_page, render):

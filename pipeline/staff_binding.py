@@ -88,13 +88,6 @@ def bound_staff(openid):
     return StaffUser.get_or_none((StaffUser.openid == openid) & StaffUser.active)
 
 
-def unbind(user):
-    """Stop pushes to this account's WeChat (a lost phone, someone leaving)."""
-    StaffUser.update(openid=None).where(StaffUser.id == user.id).execute()
-    user.openid = None
-    return user
-
-
 def staff_by_username(username):
     """The active staff user with this username, or NotFound."""
     user = StaffUser.get_or_none((StaffUser.username == username) & StaffUser.active)

@@ -27,6 +27,8 @@ CLAIMABLE = frozenset({CLASSIFIED})
 # Statuses in which a deadline runs (overdue is derived from these plus `due`).
 UNDER_DEADLINE = frozenset({CLASSIFIED, CLAIMED})
 TRIAGE = frozenset({COLLECTED, CLASSIFIED})
+# Statuses that show a unit took the item on (the response rate in stats).
+TAKEN_ON = frozenset({CLAIMED, RESOLVED, CLOSED})
 
 TIERS = {
     "on_spot": "现场答复、立时办结",
@@ -63,6 +65,8 @@ RESIDENT = "resident"
 RESIDENT_SUPERVISOR = "resident_supervisor"
 SYSTEM = "system"
 OFFICE_ROLES = frozenset({"office", "admin"})
+# The organisation (组织): sees every item, evaluates as the organisation, reads the routines' reports.
+OVERSEERS = OFFICE_ROLES | frozenset({"leader", "party_office"})
 SUPERVISING_ROLES = frozenset({"supervisor", RESIDENT_SUPERVISOR, "office", "leader", "admin"})
 
 # action -> (statuses it may start from, roles that may do it, status it leads to;

@@ -6,9 +6,7 @@ from models import Category, Item, Rating, Unit, as_local
 
 from .errors import Invalid
 from .queries import is_overdue
-from .states import ACCEPTING_SCORES, CLAIMED, CLOSED, RESOLVED
-
-HANDLED = frozenset({CLAIMED, RESOLVED, CLOSED})
+from .states import ACCEPTING_SCORES, CLOSED, MERGED, REJECTED, TAKEN_ON
 
 
 def parse_period(start, end, today):
@@ -33,7 +31,7 @@ def stats(start=None, end=None, now=None):
     items = list(Item.select().where(
         (Item.created_at >= datetime.combine(start_day, time.min))
         & (Item.created_at < datetime.combine(end_day + timedelta(days=1), time.min))
-        & Item.status.not_in(("merged", "rejected"))))
+        & Item.status.not_in((MERGED, REJECTED))))
     ids = [i.id for i in items]
     latest = {}
     if ids:
@@ -59,7 +57,7 @@ def stats(start=None, end=None, now=None):
 
 def _row(key, name, members, latest, now):
     total = len(members)
-    responded = sum(1 for i in members if i.claimed_at or i.status in HANDLED)
+    responded = sum(1 for i in members if i.claimed_at or i.status in TAKEN_ON)
     resolved = [i for i in members if i.resolved_at or i.status == CLOSED]
     on_time = sum(1 for i in resolved if i.due and i.resolved_at and i.resolved_at.date() <= i.due)
     rated = [i for i in members if i.id in latest]

@@ -5,7 +5,7 @@ adjusted workdays), then chinese-calendar for the years it knows, then plain
 weekends for later years — chinese-calendar raises for a year it has no data
 for, and a deadline landing in such a year must still work.
 """
-from datetime import date, timedelta
+from datetime import timedelta
 
 import chinese_calendar
 
@@ -68,11 +68,3 @@ class WorkCalendar:
         while not self.is_workday(current):
             current -= timedelta(days=1)
         return current
-
-
-def is_workday(day: date) -> bool:
-    return WorkCalendar().is_workday(day)
-
-
-def add_workdays(day: date, count: int) -> date:
-    return WorkCalendar().add_workdays(day, count)

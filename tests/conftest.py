@@ -20,6 +20,7 @@ from models.migrations import init_db
 from pipeline.actors import actor_for_resident, actor_for_staff
 from pipeline.catalog import ensure_default_categories
 from pipeline.people import create_staff, create_unit, issue_token, resident_for_openid
+from shared_support import WECHAT_SETTINGS
 from wechat.fake import FakeWeChat
 
 PG_ADMIN_URL = os.environ.get("SIXSTEP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -91,18 +92,11 @@ def wechat_api(fake_wechat):
 @pytest.fixture
 def config(database_url, fake_wechat, tmp_path):
     return {
+        **WECHAT_SETTINGS,
         "TESTING": True,
-        "SIXSTEP_ENV": "development",
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
-        "WECHAT_TOKEN": "test-token",
-        "WECHAT_APPID": "wx-test-oa",
-        "WECHAT_SECRET": "oa-secret",
-        "WECHAT_AES_KEY": None,
-        "MINIPROGRAM_APPID": "wx-test-mp",
-        "MINIPROGRAM_SECRET": "mp-secret",
         "WECHAT_API_BASE": fake_wechat.base_url,
-        "REDIS_URL": None,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "RATELIMIT_ENABLED": False,
     }

@@ -9,23 +9,24 @@ from models import VisitCheck, local_now
 from pipeline import bulletins, chasing, publicity, visits
 from pipeline.errors import Invalid, NotFound
 from pipeline.queries import summary
-from pipeline.states import OFFICE_ROLES
+from pipeline.states import OFFICE_ROLES, OVERSEERS
 from web.auth import current_actor, login_required
 from web.params import allowed, integer, json_body, number, text
 
 bp = Blueprint("api_routines", __name__, url_prefix="/api/v1")
 
-OVERSEERS = OFFICE_ROLES | {"leader", "party_office"}
+
+
+def _date(value, field):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
 
 
 def _date_arg(name, default):
     value = request.args.get(name)
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=name) from None
+    return _date(value, name) if value else default
 
 
 @bp.get("/notices")
@@ -130,10 +131,7 @@ def callback_list():
 @bp.get("/staff/digests/<day>")
 @login_required(kind="staff", roles=OVERSEERS)
 def overdue_digest(day):
-    try:
-        data = chasing.digest(date.fromisoformat(day))
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field="day") from None
+    data = chasing.digest(_date(day, "day"))
     if data is None:
         raise NotFound("该日没有超期日报", code="not_found")
     return jsonify(data)

@@ -22,14 +22,6 @@ def opt(max_length):
     return lambda d, name: text(d, name, False, max_length)
 
 
-def flag(d, name):
-    return boolean(d, name)
-
-
-def photos(d, name):
-    return id_list(d, name)
-
-
 def fraction(d, name):
     value = d.get(name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -46,18 +38,18 @@ ACTIONS = {
     "classify": (intake.classify, {
         "category": ("category", req(32)), "leader": ("leader", lambda d, n: integer(d, n, True)),
         "unit": ("unit", lambda d, n: integer(d, n, True)), "tier": ("tier", req(16)), "due": ("due", opt(10)),
-        "roadmap": ("roadmap", req(2000)), "wide_concern": ("wide_concern", flag)}),
+        "roadmap": ("roadmap", req(2000)), "wide_concern": ("wide_concern", boolean)}),
     "claim": (handling.claim, {"unit": ("unit", integer), "role": ("role", lambda d, n: opt(8)(d, n) or "lead")}),
     "return": (handling.return_to_office, {"reason": ("reason", req(1000))}),
-    "progress": (handling.progress, {"note": ("note", req(2000)), "photos": ("photo_ids", photos)}),
+    "progress": (handling.progress, {"note": ("note", req(2000)), "photos": ("photo_ids", id_list)}),
     "escalate": (handling.escalate, {"reason": ("reason", req(2000))}),
     "consult": (handling.consult, {"conclusion": ("conclusion", req(4000)), "due": ("due", req(10))}),
     "meeting": (handling.record_meeting, {
         "kind": ("kind", req(16)), "held_at": ("held_at", req(40)), "attendees": ("attendees", attendees),
         "minutes": ("minutes", req(10000)), "satisfaction": ("satisfaction", fraction)}),
-    "resolve": (handling.resolve, {"result": ("result", req(4000)), "photos": ("photo_ids", photos),
+    "resolve": (handling.resolve, {"result": ("result", req(4000)), "photos": ("photo_ids", id_list),
                                    "outcome": ("outcome", opt(16))}),
-    "supervise": (oversight.supervise, {"note": ("note", req(2000)), "urge": ("urge", flag)}),
+    "supervise": (oversight.supervise, {"note": ("note", req(2000)), "urge": ("urge", boolean)}),
     "evaluate": (oversight.evaluate, {"kind": ("kind", req(16)), "score": ("score", req(32)),
                                       "comment": ("comment", opt(2000))}),
     "callback": (judging.callback, {"score": ("score", req(32)), "comment": ("comment", req(1000))}),

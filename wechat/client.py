@@ -64,21 +64,25 @@ def _normalise_base(base):
     return base if base.endswith("/") else base + "/"
 
 
+def _http_session(base, timeout):
+    """A session with a default timeout; loopback bases never go through an environment proxy."""
+    http = _TimeoutSession(timeout)
+    if base.startswith(("http://127.", "http://localhost")):
+        http.trust_env = False
+    return http
+
+
 class SixstepWeChatClient(WeChatClient):
     """`WeChatClient` pointed at `api_base`, with a timeout and the shared token store."""
 
     def __init__(self, appid, secret, *, api_base=OFFICIAL_BASE, session=None,
-                 timeout=DEFAULT_TIMEOUT, auto_retry=False, kind="oa", miniprogram_appid=None,
-                 miniprogram_state="formal"):
+                 timeout=DEFAULT_TIMEOUT, auto_retry=False, miniprogram_appid=None, miniprogram_state="formal"):
         super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=auto_retry)
-        self.kind = kind
         self.api_base = _normalise_base(api_base)
         self.API_BASE_URL = self.api_base + "cgi-bin/"
         self.miniprogram_appid = miniprogram_appid
         self.miniprogram_state = miniprogram_state
-        self._http = _TimeoutSession(timeout)
-        if self.api_base.startswith(("http://127.", "http://localhost")):
-            self._http.trust_env = False  # never route loopback through an environment proxy
+        self._http = _http_session(self.api_base, timeout)
         # Endpoint groups with their own base (wxa, card, datacube, ...) are
         # separate objects that __new__ put on the instance: repoint every one.
         for api in list(vars(self).values()):
@@ -143,7 +147,6 @@ def make_client(config, kind="oa", session=None, *, timeout=DEFAULT_TIMEOUT, aut
         session=session if session is not None else storage_for(config),
         timeout=timeout,
         auto_retry=auto_retry,
-        kind=kind,
         miniprogram_appid=config.get("MINIPROGRAM_APPID"),
         miniprogram_state=state,
     )
@@ -161,9 +164,7 @@ def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
         raise WeChatAPIError(40029, "invalid code")
     appid, secret = _credentials(config, "mp")
     base = _normalise_base(config.get("WECHAT_API_BASE"))
-    http = _TimeoutSession(timeout)
-    if base.startswith(("http://127.", "http://localhost")):
-        http.trust_env = False
+    http = _http_session(base, timeout)
     try:
         with http:
             res = http.get(

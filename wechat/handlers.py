@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from models.people import ROLES
 from pipeline import inbound, intake, judging, oversight, people, queries, staff_binding
 from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
-from pipeline.errors import DomainError, NotFound
+from pipeline.errors import DomainError
 
 from . import events, replies
 
@@ -24,8 +25,6 @@ RATING_WORDS = (("非常满意", "satisfied"), ("基本满意", "basically_satis
                 ("满意", "satisfied"))
 RATING_DIGITS = {"1": "satisfied", "2": "basically_satisfied", "3": "unsatisfied"}
 GREETINGS = {"你好", "您好", "在吗", "在么", "hi", "hello", "帮助", "help", "?", "？", "菜单", "说明", "怎么用"}
-ROLE_LABELS = {"office": "活动办", "leader": "分管领导", "unit": "承办单位", "supervisor": "督办小组",
-               "party_office": "党政办", "admin": "系统管理员"}
 ITEM_SCENE_PREFIXES = ("item-", "item:", "i=")
 
 
@@ -209,15 +208,15 @@ def on_scan(msg, ctx):
 def bind_staff(scene, ctx):
     """Bind this WeChat to the staff account the code was printed for."""
     user, previous = staff_binding.bind(scene, ctx.openid, now=ctx.now)
-    return replies.bound(user, ROLE_LABELS.get(user.role, user.role), previous)
+    return replies.bound(user, ROLES.get(user.role, user.role), previous)
 
 
 def follow_item(number, ctx):
     """Follow a scanned item and show its status."""
     actor = ctx.scanner()
-    item = queries.get_item(number)
-    if not (actor.is_staff or actor.is_supervisor or queries.can_view(item, actor)):
-        raise NotFound("事项编号不存在", code="not_found")
+    # Staff and supervisors follow any item they scan; others only what they may see.
+    scope_free = actor.is_staff or actor.is_supervisor
+    item = queries.get_item(number) if scope_free else queries.visible_item(number, actor)
     item = oversight.follow(item, actor, now=ctx.now)
     return replies.following(queries.public_view(item, viewer=actor, now=ctx.now))
 

@@ -6,6 +6,8 @@ Replies are passive text replies (no API call: the webhook must answer within
 """
 from wechatpy.replies import TextReply
 
+from pipeline.notify import cut
+
 from .security import escape_cdata
 
 MAX_REPLY_CHARS = 600
@@ -40,11 +42,6 @@ NOT_ITEM_CODE = (
     "抱歉，这不是“六步工作法”的事项二维码。请扫描交办单或公示上的事项二维码，"
     "也可以直接发送事项编号（如 20260302-0001）查询办理进度。"
 )
-
-
-def cut(text, limit):
-    text = (text or "").replace("\n", " ").strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_text(message, content):

@@ -21,14 +21,14 @@ import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from .security import sign
+from .security import escape_cdata, sign
 
 DEFAULT_URL = "http://127.0.0.1:5000/wechat"
 ACCOUNT = "gh_sixstep_demo"
 
 
 def _cdata(value):
-    return "<![CDATA[" + str(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return "<![CDATA[" + escape_cdata(str(value)) + "]]>"
 
 
 def push_xml(msg_type, openid, fields=None, create_time=None, msg_id=None, to=ACCOUNT):

@@ -29,9 +29,7 @@ const COMMUNITY = encodeURIComponent('幸福里社区')
 
 async function openBoard(routes) {
   const env = h.setup(Object.assign({'GET /api/v1/categories': CATEGORIES}, routes))
-  const comp = h.renderPage('board')
-  comp.instance.onLoad({})
-  await h.flush()
+  const comp = await h.openPage('board')
   return Object.assign(env, {comp})
 }
 

@@ -5,7 +5,7 @@
 const path = require('path')
 const simulate = require('miniprogram-simulate')
 
-const BASE = 'http://127.0.0.1:5000'
+const BASE = require('../config.js').apiBase
 const RESIDENT = {kind: 'resident', id: 7, nickname: '居民', is_supervisor: false}
 
 /** Let every pending promise chain, fake network callback and render settle. */
@@ -129,6 +129,14 @@ function renderPage(name) {
   return comp
 }
 
+/** Render a page, run its onLoad(query) and let the loading settle; returns the component. */
+async function openPage(name, query = {}) {
+  const comp = renderPage(name)
+  await comp.instance.onLoad(query)
+  await flush()
+  return comp
+}
+
 /** Text content of the first node matching the selector ('' when absent). */
 function text(comp, selector) {
   const node = comp.querySelector(selector)
@@ -153,4 +161,4 @@ async function input(comp, selector, value, event = 'input') {
   await flush()
 }
 
-module.exports = {BASE, RESIDENT, flush, setup, networkFailure, calls, renderPage, text, texts, tap, input}
+module.exports = {BASE, RESIDENT, flush, setup, networkFailure, calls, renderPage, openPage, text, texts, tap, input}

@@ -39,9 +39,7 @@ function detail(extra) {
 
 async function openItem(query, routes) {
   const env = h.setup(routes)
-  const comp = h.renderPage('item')
-  await comp.instance.onLoad(query)
-  await h.flush()
+  const comp = await h.openPage('item', query)
   return Object.assign(env, {comp})
 }
 

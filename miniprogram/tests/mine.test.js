@@ -26,13 +26,6 @@ function range(from, to, extra) {
   return out
 }
 
-async function openMine() {
-  const comp = h.renderPage('mine')
-  comp.instance.onLoad({})
-  await h.flush()
-  return comp
-}
-
 describe('我的诉求 page', () => {
   test('lists own items with status chips, deadlines and the overdue mark', async () => {
     h.setup({
@@ -42,7 +35,7 @@ describe('我的诉求 page', () => {
         item(3, {status: 'collected', status_label: '已收集', due: null, unit: null, category: null}),
       ], page: 1, per_page: 20, total: 3},
     })
-    const comp = await openMine()
+    const comp = await h.openPage('mine')
 
     const cards = comp.querySelectorAll('.item-card')
     expect(cards).toHaveLength(3)
@@ -64,7 +57,7 @@ describe('我的诉求 page', () => {
       'GET /api/v1/items/mine?page=1': {items: range(1, 20), page: 1, per_page: 20, total: 25},
       'GET /api/v1/items/mine?page=2': {items: range(21, 25), page: 2, per_page: 20, total: 25},
     })
-    const comp = await openMine()
+    const comp = await h.openPage('mine')
 
     expect(comp.querySelectorAll('.item-card')).toHaveLength(20)
     expect(h.text(comp, '.list-foot')).toBe('上拉加载更多')
@@ -91,7 +84,7 @@ describe('我的诉求 page', () => {
       },
       'GET /api/v1/items/mine?page=2': {items: [item(20)], page: 2, per_page: 20, total: 21},
     })
-    const comp = await openMine()
+    const comp = await h.openPage('mine')
     comp.instance.onReachBottom()
     await h.flush()
     expect(comp.querySelectorAll('.item-card')).toHaveLength(21)
@@ -111,7 +104,7 @@ describe('我的诉求 page', () => {
 
   test('empty state invites a first report', async () => {
     const {wx} = h.setup({'GET /api/v1/items/mine?page=1': {items: [], page: 1, per_page: 20, total: 0}})
-    const comp = await openMine()
+    const comp = await h.openPage('mine')
 
     expect(h.text(comp, '.empty-text')).toBe('您还没有反映过问题')
     expect(comp.querySelector('.list-foot')).toBeFalsy()
@@ -121,7 +114,7 @@ describe('我的诉求 page', () => {
 
   test('tapping an item opens its detail page', async () => {
     const {wx} = h.setup({'GET /api/v1/items/mine?page=1': {items: range(1, 2), page: 1, per_page: 20, total: 2}})
-    const comp = await openMine()
+    const comp = await h.openPage('mine')
 
     comp.querySelectorAll('.item-card')[1].dispatchEvent('tap')
     await h.flush()
@@ -131,7 +124,7 @@ describe('我的诉求 page', () => {
 
   test('a failed load shows the message and a retry button', async () => {
     h.setup({'GET /api/v1/items/mine?page=1': h.networkFailure('request:fail timeout')})
-    const comp = await openMine()
+    const comp = await h.openPage('mine')
 
     expect(h.text(comp, '.load-error .empty-text')).toBe('请求超时，请稍后重试')
     expect(comp.querySelector('.retry-btn')).toBeTruthy()

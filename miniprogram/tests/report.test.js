@@ -21,17 +21,10 @@ function routes(extra) {
   }, extra)
 }
 
-async function openReport() {
-  const comp = h.renderPage('report')
-  comp.instance.onLoad({})
-  await h.flush()
-  return comp
-}
-
 describe('反映问题 page', () => {
   test('shows the category tree: top categories as tabs, sub-items as chips', async () => {
     h.setup(routes())
-    const comp = await openReport()
+    const comp = await h.openPage('report')
 
     expect(h.texts(comp, '.top-tab')).toEqual(['经济', '民生', '作风'])
     expect(h.texts(comp, '.category-chip')).toEqual(['社保就业'])
@@ -56,7 +49,7 @@ describe('反映问题 page', () => {
     wx.requestSubscribeMessage = jest.fn(o => o.success({
       errMsg: 'requestSubscribeMessage:ok', 'TPL-PROGRESS': 'accept', 'TPL-RESULT': 'reject', 'TPL-RATE': 'accept',
     }))
-    const comp = await openReport()
+    const comp = await h.openPage('report')
 
     comp.querySelectorAll('.top-tab')[1].dispatchEvent('tap')
     await h.flush()
@@ -118,7 +111,7 @@ describe('反映问题 page', () => {
       'POST /api/v1/items': created('20240501-0008'),
     }))
     wx.chooseMedia = jest.fn(o => o.success({tempFiles: [1, 2, 3].map(n => ({tempFilePath: 'wxfile://' + n}))}))
-    const comp = await openReport()
+    const comp = await h.openPage('report')
 
     await h.tap(comp, '.add-photo')
     await h.tap(comp, '.add-photo')
@@ -138,7 +131,7 @@ describe('反映问题 page', () => {
   test('no consent granted: nothing is posted to /me/subscriptions, the number is still shown', async () => {
     const {server, wx} = h.setup(routes({'POST /api/v1/items': created('20240501-0009')}))
     wx.requestSubscribeMessage = jest.fn(o => o.success({'TPL-PROGRESS': 'reject', 'TPL-RESULT': 'ban', 'TPL-RATE': 'filter'}))
-    const comp = await openReport()
+    const comp = await h.openPage('report')
 
     await h.input(comp, '.content-input', '垃圾清运不及时')
     await h.tap(comp, '.submit-btn')
@@ -154,7 +147,7 @@ describe('反映问题 page', () => {
     ['2001 characters', '很'.repeat(2001), '问题描述不能超过2000个字'],
   ])('validation: %s content is refused with a Chinese message before any request', async (_, content, message) => {
     const {server, wx} = h.setup(routes())
-    const comp = await openReport()
+    const comp = await h.openPage('report')
 
     await h.input(comp, '.content-input', content)
     await h.tap(comp, '.submit-btn')
@@ -170,7 +163,7 @@ describe('反映问题 page', () => {
     const {server} = h.setup(routes({
       'POST /api/v1/items': {status: 429, body: {error: {code: 'rate_limited', message: '提交太频繁，请稍后再试'}}},
     }))
-    const comp = await openReport()
+    const comp = await h.openPage('report')
 
     await h.input(comp, '.content-input', '小区门口占道经营严重')
     await h.tap(comp, '.submit-btn')
@@ -183,7 +176,7 @@ describe('反映问题 page', () => {
 
   test('offline submission says so in Chinese', async () => {
     h.setup(routes({'POST /api/v1/items': h.networkFailure()}))
-    const comp = await openReport()
+    const comp = await h.openPage('report')
 
     await h.input(comp, '.content-input', '小区门口占道经营严重')
     await h.tap(comp, '.submit-btn')

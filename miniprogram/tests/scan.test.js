@@ -19,9 +19,7 @@ function item(number, extra) {
 
 async function openScan(user, routes) {
   const env = h.setup(Object.assign({'GET /api/v1/me': {user}}, routes))
-  const comp = h.renderPage('scan')
-  comp.instance.onLoad({})
-  await h.flush()
+  const comp = await h.openPage('scan')
   return Object.assign(env, {comp})
 }
 

@@ -91,10 +91,6 @@ function getToken() {
   return wx.getStorageSync(TOKEN_KEY) || ''
 }
 
-function getUser() {
-  return wx.getStorageSync(USER_KEY) || null
-}
-
 function clearSession() {
   wx.removeStorageSync(TOKEN_KEY)
   wx.removeStorageSync(USER_KEY)
@@ -192,10 +188,6 @@ async function call(opts) {
   return body
 }
 
-function request(method, path, data) {
-  return call({method, path, data})
-}
-
 function get(path, params) {
   return call({method: 'GET', path: path + query(params)})
 }
@@ -222,10 +214,6 @@ async function me() {
 }
 
 /**
- * Show an error to the resident: a toast for short messages, a modal for long
- * ones (toasts cut text off) or when `opts.modal` is set. Returns the message.
- */
-/**
  * A mini-program code's scene → item number: read locally (`i=<number>`) when
  * we can, else asked of the server (`GET /scenes/<scene>`); '' if unknown.
  */
@@ -242,6 +230,10 @@ async function itemNumberFromScene(scene) {
   return res && res.type === 'item' ? res.number : ''
 }
 
+/**
+ * Show an error to the resident: a toast for short messages, a modal for long
+ * ones (toasts cut text off) or when `opts.modal` is set. Returns the message.
+ */
 function showError(err, opts) {
   const o = opts || {}
   const message = (err && err.message) || (typeof err === 'string' ? err : MESSAGES.unknown)
@@ -263,9 +255,7 @@ module.exports = {
   query,
   login,
   getToken,
-  getUser,
   clearSession,
-  request,
   get,
   post,
   del,

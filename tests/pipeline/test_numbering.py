@@ -1,10 +1,10 @@
 """Item numbers: YYYYMMDD-NNNN, unique under concurrent writers, never reused."""
-import threading
 from datetime import timedelta
 
 import models
 from pipeline.errors import Invalid
 from pipeline.intake import collect
+from shared_support import run_concurrently
 
 WRITERS = 8
 PER_WRITER = 15
@@ -12,25 +12,14 @@ PER_WRITER = 15
 
 def test_eight_concurrent_writers_get_unique_consecutive_numbers(app, world, now):
     reporter = world.actor("zhang")
-    numbers, errors = [], []
-    start = threading.Barrier(WRITERS)
+    numbers = []
 
     def writer(index):
-        try:
-            start.wait()
-            for n in range(PER_WRITER):
-                item = collect(reporter, f"第{index}号写入者的第{n}条反映：路灯不亮", "wechat", now=now)
-                numbers.append(item.number)
-        except Exception as error:  # noqa: BLE001 - reported below, the test fails on any
-            errors.append(repr(error))
-        finally:
-            models.db.close()
+        for n in range(PER_WRITER):
+            item = collect(reporter, f"第{index}号写入者的第{n}条反映：路灯不亮", "wechat", now=now)
+            numbers.append(item.number)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_concurrently(writer, WRITERS)
     assert errors == []
     total = WRITERS * PER_WRITER
     assert len(numbers) == total == len(set(numbers))

@@ -3,7 +3,6 @@ binding, the printable card, item QR codes (URL and WeChat) and /i/<number>."""
 import io
 import os
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from PIL import Image
 
 import models
 from pipeline import badges
+from shared_support import fetch as page, run_concurrently
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
@@ -22,12 +22,6 @@ def issue(client, headers, **overrides):
             "valid_until": NEXT_YEAR}
     body.update(overrides)
     return client.post("/api/v1/staff/badges", headers=headers, json=body)
-
-
-def page(client, url):
-    with client.get(url) as response:
-        response.get_data()
-    return response
 
 
 def png_size(content):
@@ -251,25 +245,14 @@ def test_concurrent_issuing_gives_consecutive_unique_numbers(app, world):
     from pipeline.actors import actor_for_staff
 
     office = actor_for_staff(world.staff["office"])
-    numbers, errors = [], []
-    start = threading.Barrier(WRITERS)
+    numbers = []
 
     def clerk(index):
-        try:
-            start.wait()
-            for n in range(3):
-                numbers.append(badges.issue_badge(office, name=f"督办员{index}-{n}", kind="resident",
-                                                  valid_until=NEXT_YEAR).number)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(repr(error))
-        finally:
-            models.db.close()
+        for n in range(3):
+            numbers.append(badges.issue_badge(office, name=f"督办员{index}-{n}", kind="resident",
+                                              valid_until=NEXT_YEAR).number)
 
-    threads = [threading.Thread(target=clerk, args=(i,)) for i in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_concurrently(clerk, WRITERS)
     assert errors == []
     year = models.local_now().year
     assert sorted(numbers) == [f"DB-{year}-{n:04d}" for n in range(1, WRITERS * 3 + 1)]

@@ -14,6 +14,7 @@ import json
 from PIL import Image
 
 import models
+from shared_support import fetch
 
 API = "/api/v1"
 
@@ -83,13 +84,6 @@ def camera_photo():
     exif[0x8825] = {1: "N", 2: (31.0, 51.0, 36.0), 3: "E", 4: (117.0, 17.0, 2.0)}
     Image.new("RGB", (120, 90), (90, 120, 60)).save(out, "JPEG", exif=exif)
     return out.getvalue()
-
-
-def fetch(client, url):
-    """<image src="{{api.absUrl(url)}}">: a relative URL on the API's own origin, no token."""
-    with client.get(url) as response:
-        response.get_data()
-    return response
 
 
 def staff_action(client, headers, number, action, body):

@@ -11,6 +11,7 @@ from PIL import Image
 
 import models
 from pipeline import uploads
+from shared_support import fetch, run_concurrently
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -64,13 +65,6 @@ def upload_raw(client, headers, content, name="photo.jpg"):
             f"Content-Type: image/jpeg\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
     return client.post("/api/v1/uploads", headers=headers, data=body,
                        content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def fetch(client, url, headers=None):
-    """GET and close (a sent file stays open until the response is closed)."""
-    with client.get(url, headers=headers or {}) as response:
-        response.get_data()
-    return response
 
 
 def stored_files(app):
@@ -262,34 +256,22 @@ def test_abandoned_uploads_are_purged(app, client, auth, world):
 
 
 def test_concurrent_uploads_never_pass_the_daily_limit(app, world):
-    import threading
-
     from pipeline.errors import TooMany
 
     mp = world.residents["mp"]
     actor = world.actor("mp")
     for _ in range(uploads.DAILY_LIMIT - 3):
         models.Photo.create(path="up/old.jpg", uploader_resident=mp, created_at=models.local_now())
-    writers, stored, refused, errors = 8, [], [], []
-    start = threading.Barrier(writers)
+    writers, stored, refused = 8, [], []
     content = jpeg((64, 64))
 
-    def uploader():
+    def uploader(_index):
         try:
-            start.wait()
             stored.append(uploads.store_upload(actor, io.BytesIO(content), app.config["UPLOAD_DIR"]).id)
         except TooMany:
             refused.append(1)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(repr(error))
-        finally:
-            models.db.close()
 
-    threads = [threading.Thread(target=uploader) for _ in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_concurrently(uploader, writers)
     assert errors == []
     assert (len(stored), len(refused)) == (3, 5)
     assert len(stored_files(app)) == 3

@@ -10,15 +10,14 @@ client, token store and outbound delivery, which need no app.
 """
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 
 import wechat.webhook
 from models import ALL_MODELS, open_database
+from shared_support import WECHAT_SETTINGS
 from wechat import simulate
-
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+from wechat_support import AES_KEY, Clock
 
 
 @pytest.fixture
@@ -40,29 +39,7 @@ def wx_db(tmp_path):
 @pytest.fixture
 def wx_config(wx_fake):
     """Settings pointing at the fake server (database token store)."""
-    return {
-        "SIXSTEP_ENV": "development",
-        "WECHAT_TOKEN": "test-token",
-        "WECHAT_APPID": "wx-test-oa",
-        "WECHAT_SECRET": "oa-secret",
-        "WECHAT_AES_KEY": None,
-        "MINIPROGRAM_APPID": "wx-test-mp",
-        "MINIPROGRAM_SECRET": "mp-secret",
-        "WECHAT_API_BASE": wx_fake.base_url,
-        "REDIS_URL": None,
-    }
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-        return self.now
+    return {**WECHAT_SETTINGS, "WECHAT_API_BASE": wx_fake.base_url}
 
 
 @dataclass

@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from models import Item, StaffBindTicket, StaffUser, local_now
 from wechat import simulate
+from wechat_support import AES_KEY
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def live_webhook(app, monkeypatch):
 
 @pytest.mark.parametrize("aes", [False, True], ids=["plain", "aes"])
 def test_simulate_sends_signed_pushes(live_webhook, app, capsys, aes):
-    app.config["WECHAT_AES_KEY"] = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" if aes else None
+    app.config["WECHAT_AES_KEY"] = AES_KEY if aes else None
     assert simulate.main(["--url", live_webhook, "--from", "o-sim", "全椒路社区8号楼下水道堵了，污水漫到路面"]) == 0
     out = capsys.readouterr().out
     number = re.search(r"\d{8}-\d{4}", out).group(0)

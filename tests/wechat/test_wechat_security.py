@@ -5,8 +5,8 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from wechat.security import BadPush, Refused, SafeMode, check_signature, check_timestamp, escape_cdata, parse, sign
+from wechat_support import AES_KEY
 
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 TEXT = """<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o-1]]></FromUserName>
 <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[路灯坏了]]></Content>
 <MsgId>42</MsgId></xml>"""

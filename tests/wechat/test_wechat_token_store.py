@@ -6,14 +6,7 @@ import pytest
 
 from models import SharedToken, local_now
 from wechat.token_store import DatabaseStorage, RedisStorage, refresh_access_token, storage_for
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
+from wechat_support import Clock
 
 
 def test_database_storage_round_trip_and_ttl(wx_db):
