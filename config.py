@@ -28,6 +28,15 @@ DEFAULT_TEMPLATES = {
 UNSAFE_SECRET = "dev-secret-change-me"
 
 
+# Per-person and per-address allowances (Flask-Limiter notation, ";" between several).
+RATE_LIMIT_DEFAULTS = {
+    "RATELIMIT_LOGIN": "20/minute",  # logins from one client address
+    "RATELIMIT_LOGIN_ACCOUNT": "10/5 minutes",  # logins naming one account, from anywhere
+    "RATELIMIT_REPORT": "30/hour",  # reports by one resident
+    "RATELIMIT_UPLOAD": "60/hour",  # uploads by one person
+}
+
+
 def _env(name, default=None):
     value = os.environ.get(name)
     return default if value in (None, "") else value
@@ -58,6 +67,8 @@ def load_config():
         "JSON_AS_ASCII": False,
     }
     for name, default in DEFAULT_TEMPLATES.items():
+        config[name] = _env(name, default)
+    for name, default in RATE_LIMIT_DEFAULTS.items():
         config[name] = _env(name, default)
     return config
 

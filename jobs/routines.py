@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from pipeline import bulletins, chasing, inbound, publicity, uploads, visits
+from pipeline import bulletins, chasing, inbound, publicity, ratelimits, uploads, visits
 
 
 def sweep_reminders(now):
@@ -44,7 +44,8 @@ def badge_expiry(now):
 
 def housekeeping(now):
     """Forget WeChat pushes older than two days (WeChat stops retrying within
-    seconds) and delete uploads nobody attached to a report within two days."""
+    seconds), delete uploads nobody attached to a report within two days, and
+    drop rate-limit hits whose window has passed."""
     pushes = inbound.purge(now - timedelta(days=2))
     photos = uploads.purge_unattached(current_app.config["UPLOAD_DIR"], now=now)
-    return {"pushes": pushes, "uploads": photos}
+    return {"pushes": pushes, "uploads": photos, "rate_hits": ratelimits.forget_expired(now)}

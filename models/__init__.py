@@ -5,7 +5,7 @@ from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, Resident, StaffUser, SubscriptionGrant, Unit
-from .runtime import InboundMessage, JobLease, SharedToken, StaffBindTicket
+from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 from .routines import Bulletin, DisciplinaryEntry, MediaFetch, PublicNotice, RoutineMark, Visit, VisitCheck
 
 ALL_MODELS = [
@@ -34,6 +34,7 @@ ALL_MODELS = [
     InboundMessage,
     JobLease,
     StaffBindTicket,
+    RateHit,
     RoutineMark,
     PublicNotice,
     DisciplinaryEntry,

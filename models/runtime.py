@@ -1,5 +1,5 @@
 """Process-shared state: the WeChat access token, inbound dedup, job lease."""
-from peewee import SQL, CharField, ForeignKeyField, TextField
+from peewee import SQL, CharField, DoubleField, ForeignKeyField, TextField
 
 from .base import BaseModel, DateTimeField, local_now
 from .people import StaffUser
@@ -50,3 +50,15 @@ class StaffBindTicket(BaseModel):
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
     used_openid = CharField(max_length=64, null=True)
+
+
+class RateHit(BaseModel):
+    """One counted request for a rate limit (Flask-Limiter's moving window), shared
+    by every web worker through the database when there is no Redis."""
+
+    key = CharField(max_length=191)
+    at = DoubleField()
+    expires_at = DoubleField()
+
+    class Meta:
+        indexes = ((("key", "at"), False),)

@@ -6,7 +6,7 @@ from pipeline.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
 from pipeline.people import check_staff_password, resident_for_openid, revoke_token
 from pipeline.queries import board, get_item, public_view, visible_item
 from web.auth import current_actor, optional_actor
-from web.limits import LOGIN, limiter
+from web.limits import LOGIN, client_key, limiter, login_limits
 from web.params import allowed, json_body, text
 from web.serialize import token_response, user_json
 
@@ -22,7 +22,7 @@ SUBSCRIBE_TITLES = {
 
 
 @bp.post("/auth/wxlogin")
-@limiter.limit(LOGIN)
+@limiter.limit(LOGIN, key_func=client_key)
 def wxlogin():
     """Mini-program login: code2session via WeChat, then our own token (never session_key)."""
     from wechat.client import WeChatAPIError, code_to_session
@@ -41,7 +41,7 @@ def wxlogin():
 
 
 @bp.post("/auth/staff")
-@limiter.limit(LOGIN)
+@login_limits
 def staff_login():
     data = json_body()
     allowed(data, {"username", "password"})

@@ -1,30 +1,74 @@
-"""Rate limits (Flask-Limiter): per person when logged in, else per address.
+"""Rate limits (Flask-Limiter), keyed on who is really asking.
 
-Counters live in Redis when REDIS_URL is set, so every web worker shares them;
-in memory otherwise (one process, the demo).
+- A request whose token checks out counts against that person (`staff:<id>`,
+  `resident:<id>`): logging in again, or sending another token, starts no fresh
+  allowance. A missing or invalid token counts as anonymous, by client address.
+- Logins count per client address and per target account, so neither many
+  addresses against one account nor one address against many accounts gets far.
+- Counters are shared by every web worker: in Redis when REDIS_URL is set,
+  else in the database (`pipeline.ratelimits`). Never per process.
+
+The allowances are settings (RATELIMIT_LOGIN, RATELIMIT_LOGIN_ACCOUNT,
+RATELIMIT_REPORT, RATELIMIT_UPLOAD), defaults in `config.RATE_LIMIT_DEFAULTS`;
+a malformed one stops the app at start-up rather than failing each request.
 """
-import hashlib
-
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
-LOGIN = "20/minute"
-REPORT = "30/hour"
-UPLOAD = "60/hour"
-
-
-def _who():
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return "t:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
-    return "a:" + (get_remote_address() or "unknown")
+from config import RATE_LIMIT_DEFAULTS
+from pipeline.ratelimits import SCHEME
+from web.auth import optional_actor
 
 
-limiter = Limiter(key_func=_who, strategy="moving-window")
+def client_key() -> str:
+    return "addr:" + (get_remote_address() or "unknown")
 
 
-def init_limits(app):
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+def identity_key() -> str:
+    """The verified person behind the request, or the client address."""
+    actor = optional_actor()
+    if actor is None or actor.id is None:
+        return client_key()
+    return f"{actor.kind}:{actor.id}"
+
+
+def login_account_key() -> str:
+    """The account a login names (lower-cased), whoever tries it."""
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    if not isinstance(username, str) or not username.strip():
+        return client_key()
+    return "account:" + username.strip().lower()[:64]
+
+
+def _setting(name: str):
+    return lambda: current_app.config.get(name) or RATE_LIMIT_DEFAULTS[name]
+
+
+limiter = Limiter(key_func=identity_key, strategy="moving-window")
+
+LOGIN = _setting("RATELIMIT_LOGIN")
+LOGIN_ACCOUNT = _setting("RATELIMIT_LOGIN_ACCOUNT")
+REPORT = _setting("RATELIMIT_REPORT")
+UPLOAD = _setting("RATELIMIT_UPLOAD")
+
+
+def login_limits(view):
+    """Both login limits: per client address and per target account."""
+    view = limiter.limit(LOGIN_ACCOUNT, key_func=login_account_key)(view)
+    return limiter.limit(LOGIN, key_func=client_key)(view)
+
+
+def init_limits(app) -> None:
+    for name, default in RATE_LIMIT_DEFAULTS.items():
+        value = app.config.get(name) or default
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{name}={value!r} is not a rate limit such as '20/minute' or '30/hour;200/day'") from None
+        app.config[name] = value
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or f"{SCHEME}://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)

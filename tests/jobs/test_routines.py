@@ -175,10 +175,14 @@ def test_housekeeping_forgets_old_pushes_and_abandoned_uploads(app, world, now, 
     resident = world.residents["zhang"]
     old = models.Photo.create(path="old.jpg", uploader_resident=resident, created_at=now - timedelta(days=3))
     fresh = models.Photo.create(path="new.jpg", uploader_resident=resident, created_at=now - timedelta(hours=1))
+    epoch = now.replace(tzinfo=models.base.TZ).timestamp()
+    models.RateHit.create(key="addr:gone", at=epoch - 7200, expires_at=epoch - 3600)
+    models.RateHit.create(key="addr:live", at=epoch - 60, expires_at=epoch + 3540)
 
-    assert housekeeping(now) == {"pushes": 1, "uploads": 1}
+    assert housekeeping(now) == {"pushes": 1, "uploads": 1, "rate_hits": 1}
+    assert [h.key for h in models.RateHit.select()] == ["addr:live"]
     assert [m.dedup_key for m in models.InboundMessage.select()] == ["m:new"]
     assert [p.id for p in models.Photo.select()] == [fresh.id]
     assert not (upload_dir / "old.jpg").exists() and (upload_dir / "new.jpg").exists()
     assert old.id != fresh.id
-    assert housekeeping(now) == {"pushes": 0, "uploads": 0}
+    assert housekeeping(now) == {"pushes": 0, "uploads": 0, "rate_hits": 0}

@@ -141,7 +141,7 @@ def test_too_many_login_attempts_get_429(config, world):
 
     app = create_app({**config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
     client = app.test_client()
-    statuses = [client.post("/api/v1/auth/staff", json={"username": "office", "password": "guess-%d" % i}).status_code
+    statuses = [client.post("/api/v1/auth/staff", json={"username": f"user-{i}", "password": "guess"}).status_code
                 for i in range(21)]
     assert statuses[:20] == [401] * 20
     assert statuses[20] == 429
