@@ -1,4 +1,5 @@
 """The category tree (editable data) and the office's calendar table."""
+import re
 
 from models import CalendarDay, Category
 
@@ -72,3 +73,24 @@ def set_calendar_day(day, is_workday, note=None):
             update={CalendarDay.is_workday: bool(is_workday), CalendarDay.note: note},
         ).execute()
     return day
+
+
+# A chat report that starts with one of these is about officials' conduct (作风).
+CONDUCT_KEYWORD = re.compile(r"^\s*(?:[#＃]\s*作风|【作风】|作风问题\s*[:：]|作风\s*[:：])\s*")
+
+
+def conduct_category():
+    """The sub-item a report about officials' conduct suggests: the first active one
+    under a non-public top category (干部作风 in the default tree)."""
+    Parent = Category.alias()
+    return (Category.select().join(Parent, on=(Category.parent == Parent.id))
+            .where(Category.active & ~Parent.public).order_by(Category.code != "cadre_conduct", Parent.sort,
+                                                              Category.sort, Category.id).first())
+
+
+def split_conduct_keyword(text: str) -> tuple[str, bool]:
+    """("作风：窗口人员态度差" → ("窗口人员态度差", True)); other text is returned as it is."""
+    match = CONDUCT_KEYWORD.match(text or "")
+    if match is None or not text[match.end():].strip():
+        return text, False
+    return text[match.end():], True

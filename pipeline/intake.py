@@ -6,6 +6,7 @@ from models import Category, Item, Photo, StaffUser, Unit, as_local, db
 from models.base import PreparedInsert
 
 from . import notify, reminders
+from .catalog import conduct_category
 from .core import check, locked, record, transaction, transition
 from .errors import Forbidden, Invalid, NotFound, TooMany, WrongState
 from .numbering import next_number
@@ -50,8 +51,13 @@ def subcategory(code, field="category"):
 
 
 def collect(actor, content, channel, *, category=None, community=None, address=None, lat=None, lng=None,
-            photo_ids=(), anonymous=False, reporter_name=None, reporter_phone=None, now=None):
-    """Step 1: create an item from any channel; the reporter gets its number."""
+            photo_ids=(), anonymous=False, reporter_name=None, reporter_phone=None, conduct=False, now=None):
+    """Step 1: create an item from any channel; the reporter gets its number.
+
+    `conduct`: the reporter says it is about officials' conduct (作风); it then
+    suggests the 作风 category, so it stays private after classification unless
+    the office decides otherwise.
+    """
     now = as_local(now)
     check("collect", None, actor)
     if channel not in CHANNELS:
@@ -62,6 +68,8 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
         raise Invalid("工作人员录入请选择线下渠道", field="channel")
     content = required_text(content, "content", "问题描述", max_length=2000)
     suggested = subcategory(category) if category else None
+    if conduct and (suggested is None or _root_public(suggested)):
+        suggested = conduct_category()
     if lat is not None or lng is not None:
         _check_coordinates(lat, lng)
     fields = dict(
@@ -84,6 +92,10 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
             notify.to_resident(actor.resident, "received", "received", item, "已受理，将尽快分类交办", now,
                                f"collect:{item.number}:{event.id}")
     return item
+
+
+def _root_public(category):
+    return (category.parent if category.parent_id else category).public
 
 
 def earlier_chat_report(actor, content, now=None):

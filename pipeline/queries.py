@@ -60,8 +60,12 @@ def is_overdue(item, today):
 
 
 def is_public(item):
-    category = item.category or item.suggested_category
-    return category is None or _root(category).public
+    """Public once the office has classified it into a public category.
+
+    Until then it may be a complaint about officials (作风) — a resident can't be
+    relied on to say so — so it stays with its reporter and the office.
+    """
+    return item.category_id is not None and _root(item.category).public
 
 
 def _root(category):
@@ -69,13 +73,17 @@ def _root(category):
 
 
 def can_view(item, viewer):
-    """作风 items are seen only by staff, their reporter and badge-holding followers."""
+    """Public items are seen by anyone. Unclassified and 作风 items by the
+    organisation and cadre supervisors, the units the office gave them to, their
+    reporter and badge-holding followers."""
     if is_public(item):
         return True
     if viewer is None:
         return False
     if viewer.kind == "staff":
-        return True
+        if viewer.role != "unit":
+            return True
+        return viewer.unit_id is not None and viewer.unit_id in (item.unit_id, item.claimed_unit_id)
     if item.reporter_id == viewer.id:
         return True
     return viewer.is_supervisor and Follower.get_or_none((Follower.item == item) & (Follower.resident == viewer.id))

@@ -19,7 +19,7 @@ bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
 @login_required(kind="resident")
 def report():
     data = json_body()
-    allowed(data, {"content", "community", "address", "lat", "lng", "photos", "anonymous", "category"})
+    allowed(data, {"content", "community", "address", "lat", "lng", "photos", "anonymous", "category", "conduct"})
     actor = current_actor()
     item = collect(
         actor,
@@ -32,6 +32,7 @@ def report():
         lng=number(data, "lng"),
         photo_ids=id_list(data, "photos"),
         anonymous=boolean(data, "anonymous"),
+        conduct=boolean(data, "conduct"),
     )
     return jsonify(public_view(item, actor)), 201
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from models.people import ROLES
-from pipeline import inbound, intake, judging, oversight, people, queries, staff_binding
+from pipeline import catalog, inbound, intake, judging, oversight, people, queries, staff_binding
 from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
 from pipeline.errors import DomainError
 
@@ -102,11 +102,13 @@ def on_text(msg, ctx):
 
 def report(content, ctx):
     """Step 1 by chat: collect the problem and tell its number (a re-sent message: the number it has)."""
+    content, conduct = catalog.split_conduct_keyword(content)
     earlier = intake.earlier_chat_report(ctx.actor, content, now=ctx.now)
     if earlier is not None:
         return replies.already_reported(earlier)
-    item = intake.collect(ctx.actor, content, "wechat", community=ctx.resident.community, now=ctx.now)
-    return replies.reported(item)
+    item = intake.collect(ctx.actor, content, "wechat", community=ctx.resident.community, conduct=conduct,
+                          now=ctx.now)
+    return replies.reported(item, conduct)
 
 
 def query_status(number, ctx):

@@ -128,6 +128,19 @@ describe('反映问题 page', () => {
     })
   })
 
+  test('a complaint about officials is sent as conduct, which keeps it private', async () => {
+    const {server} = h.setup(routes({'POST /api/v1/items': created('20240501-0010')}))
+    const comp = await h.openPage('report')
+
+    await h.input(comp, '.content-input', '社区窗口工作人员办事推诿，多次找不到人')
+    await h.input(comp, '.conduct-switch', true, 'change')
+    await h.tap(comp, '.submit-btn')
+
+    expect(server.requests.find(r => r.path === '/api/v1/items').data).toEqual({
+      content: '社区窗口工作人员办事推诿，多次找不到人', photos: [], anonymous: false, conduct: true,
+    })
+  })
+
   test('no consent granted: nothing is posted to /me/subscriptions, the number is still shown', async () => {
     const {server, wx} = h.setup(routes({'POST /api/v1/items': created('20240501-0009')}))
     wx.requestSubscribeMessage = jest.fn(o => o.success({'TPL-PROGRESS': 'reject', 'TPL-RESULT': 'ban', 'TPL-RATE': 'filter'}))

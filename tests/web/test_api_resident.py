@@ -50,15 +50,16 @@ def test_report_list_follow_and_rate(client, world, auth, flow):
     assert client.get("/api/v1/items/mine", headers=auth("li")).get_json()["total"] == 0
 
     li = auth("li")
-    assert client.post(f"/api/v1/items/{number}/follow", headers=li).get_json() == {"following": True}
-    assert client.get(f"/api/v1/items/{number}", headers=li).get_json()["following"] is True
-    assert client.delete(f"/api/v1/items/{number}/follow", headers=li).get_json() == {"following": False}
-
+    # Unclassified, it is the reporter's and the office's only.
+    assert client.post(f"/api/v1/items/{number}/follow", headers=li).status_code == 404
     stored = models.Item.get(models.Item.number == number)
     from pipeline import handling, intake
 
     intake.classify(stored, flow.a("office"), category="property", leader=world.staff["leader"].id,
                     unit=world.units["jianshe"].id, tier="on_spot", roadmap="当日修复")
+    assert client.post(f"/api/v1/items/{number}/follow", headers=li).get_json() == {"following": True}
+    assert client.get(f"/api/v1/items/{number}", headers=li).get_json()["following"] is True
+    assert client.delete(f"/api/v1/items/{number}/follow", headers=li).get_json() == {"following": False}
     handling.claim(stored, flow.a("jianshe"))
     handling.resolve(stored, flow.a("jianshe"), result="已更换灯泡")
 
@@ -82,7 +83,7 @@ def test_report_list_follow_and_rate(client, world, auth, flow):
 
 
 def test_public_view_masks_personal_data(client, world, flow):
-    item = flow.collected(content="我家电话13812345678，楼下噪音扰民")
+    item = flow.classified(content="我家电话13812345678，楼下噪音扰民")
     view = client.get(f"/api/v1/items/{item.number}").get_json()
     assert "13812345678" not in str(view) and "138****5678" in view["content"]
     assert "reporter" not in view

@@ -202,7 +202,9 @@ def test_daily_limit_on_unattached_uploads(app, client, auth, world):
     assert upload(client, auth("li"), jpeg()).status_code == 201  # someone else is not limited
 
 
-def test_a_photo_attached_by_a_report_is_served_publicly(app, client, auth):
+def test_a_photo_attached_by_a_report_is_served_publicly_once_classified(app, client, auth, world):
+    from pipeline import intake
+
     resident = auth("mp")
     made = upload(client, resident, jpeg()).get_json()
     bare = f"/uploads/{made['id']}"
@@ -217,6 +219,13 @@ def test_a_photo_attached_by_a_report_is_served_publicly(app, client, auth):
     assert item.status_code == 201
     photos = item.get_json()["photos"]
     assert [p["id"] for p in photos] == [made["id"]] and photos[0]["url"] == bare
+    # Attached to an unclassified item: its reporter's and the office's until classified.
+    assert fetch(client, photos[0]["url"]).status_code == 404
+    assert fetch(client, photos[0]["url"], headers=resident).status_code == 200
+    assert fetch(client, photos[0]["url"], headers=auth("office")).status_code == 200
+    stored = models.Item.get(models.Item.number == item.get_json()["number"])
+    intake.classify(stored, world.actor("office"), category="property", leader=world.staff["leader"].id,
+                    unit=world.units["jianshe"].id, tier="limited", roadmap="三日内疏通")
     public = fetch(client, photos[0]["url"])
     assert public.status_code == 200 and public.mimetype == "image/jpeg"
     with open(stored_path(app, made["id"]), "rb") as handle:

@@ -261,3 +261,13 @@ def test_template_send_job_finish_marks_the_outbox_row(wx, flow):
     assert Outbox.get_by_id(rows[0].id).status == "sent"
     blocked = Outbox.get_by_id(rows[1].id)
     assert blocked.status == "undeliverable" and "block" in blocked.last_error
+
+
+def test_a_chat_report_marked_as_conduct_is_kept_private(wx, world, client):
+    item, answer = reported(wx, "o-conduct", "作风：" + REPORT)
+    assert item.content == REPORT and item.suggested_category.code == "cadre_conduct"
+    assert "仅您本人和街道活动办可以查看" in answer.content
+    assert client.get(f"/api/v1/items/{item.number}").status_code == 404
+    plain, answer = reported(wx, "o-plain", "楼下垃圾桶满了三天没人清运，气味很大")
+    assert plain.suggested_category is None and "仅您本人" not in answer.content
+    assert client.get(f"/api/v1/items/{plain.number}").status_code == 404  # unclassified: private all the same

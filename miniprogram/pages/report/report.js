@@ -23,6 +23,7 @@ function emptyForm() {
     community: '',
     building: '',
     anonymous: false,
+    conduct: false,
     error: '',
   }
 }
@@ -108,6 +109,11 @@ Component({
 
     onAnonymousChange(e) {
       this.setData({anonymous: !!e.detail.value})
+    },
+
+    /** A complaint about officials' conduct (作风) stays private to the reporter and the office. */
+    onConductChange(e) {
+      this.setData({conduct: !!e.detail.value})
     },
 
     /** Pick photos, then upload each to /api/v1/uploads and keep the ids. */
@@ -207,6 +213,7 @@ Component({
       }
       body.photos = d.photos.map(p => p.id)
       body.anonymous = d.anonymous
+      if (d.conduct) body.conduct = true
       return body
     },
 
