@@ -1,4 +1,4 @@
-"""Flask CLI commands from DESIGN.md: init-db, seed-demo, create-unit, create-user."""
+"""Flask CLI commands from docs/DESIGN.md: init-db, seed-demo, create-unit, create-user."""
 import click
 
 from models.migrations import init_db

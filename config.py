@@ -1,6 +1,6 @@
 """Settings from the environment, in one place.
 
-The variable names are part of the contract in DESIGN.md. `load_config()`
+The variable names are part of the contract in docs/DESIGN.md. `load_config()`
 returns a plain dict that `create_app()` merges into Flask's config; tests pass
 their own overrides on top.
 """
