@@ -34,6 +34,7 @@ RATE_LIMIT_DEFAULTS = {
     "RATELIMIT_LOGIN_ACCOUNT": "10/5 minutes",  # logins naming one account, from anywhere
     "RATELIMIT_REPORT": "30/hour",  # reports by one resident
     "RATELIMIT_UPLOAD": "60/hour",  # uploads by one person
+    "RATELIMIT_PUBLIC_READ": "60/minute",  # item pages read without logging in, per client address
 }
 
 

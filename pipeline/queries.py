@@ -17,6 +17,7 @@ from models import (
 
 from .actors import Actor
 from .errors import Invalid, NotFound
+from .privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 from .states import (
     EVENT_LABELS,
     OUTCOMES,
@@ -29,7 +30,6 @@ from .states import (
 )
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
-PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 PRIVATE_EVENTS = frozenset({"follow", "unfollow"})
 ROLE_NAMES = {"office": "活动办", "leader": "分管领导", "supervisor": "督办小组", "party_office": "党政办",
               "admin": "活动办", "unit": "承办单位"}
@@ -43,16 +43,6 @@ def get_item(number):
     if item is None:
         raise NotFound("事项编号不存在", code="not_found")
     return item
-
-
-def mask_phone(text):
-    return PHONE_RE.sub(r"\1****\2", text) if text else text
-
-
-def mask_name(name):
-    if not name:
-        return name
-    return name[0] + "*" * max(len(name) - 1, 1)
 
 
 def is_overdue(item, today):
@@ -133,12 +123,15 @@ def timeline(item, staff=False):
         actor = _public_actor(event, labels)
         if staff and event.actor_kind == "staff":
             actor = f"{actor} {event.actor_name}"
+        note = event.note
+        if not staff and event.kind == "detail" and (event.data or {}).get("media_kind") == "location":
+            note = coarse_place(note)
         rows.append({
             "kind": event.kind,
             "label": EVENT_LABELS.get(event.kind, event.kind),
             "at": iso(event.at),
             "actor": actor,
-            "note": mask_phone(event.note),
+            "note": mask_phone(note),
             "round": event.round,
             "status": event.to_status,
         })
@@ -193,11 +186,13 @@ def public_view(item, viewer=None, now=None):
     if viewer is not None and viewer.kind in ("resident", "staff"):
         column = Follower.resident if viewer.kind == "resident" else Follower.staff
         following = Follower.get_or_none((Follower.item == item) & (column == viewer.id)) is not None
+    # The exact place is for its reporter and staff; the public gets the street, no coordinates.
+    exact = is_reporter or (viewer is not None and viewer.kind == "staff")
     view.update({
         "content": mask_phone(item.content),
-        "address": item.address,
-        "lat": item.lat,
-        "lng": item.lng,
+        "address": item.address if exact else coarse_place(item.address),
+        "lat": item.lat if exact else None,
+        "lng": item.lng if exact else None,
         "tier_label": TIERS.get(item.tier),
         "photos": _photos(item),
         "result": mask_phone(item.result),

@@ -23,6 +23,7 @@ from pipeline.errors import NotFound, UpstreamError
 from pipeline.queries import public_view, visible_item
 from pipeline.states import OFFICE_ROLES
 from web.auth import current_actor, login_required, optional_actor
+from web.limits import anonymous_reads
 from web.params import allowed, json_body, text
 from web.serialize import user_json
 
@@ -139,6 +140,7 @@ def item_qrcode(number):
 
 
 @bp.get("/i/<number>")
+@anonymous_reads
 def item_page(number):
     """For a URL QR scanned with a plain camera: the item's public view as a small page."""
     try:

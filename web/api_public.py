@@ -6,7 +6,7 @@ from pipeline.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
 from pipeline.people import check_staff_password, resident_for_openid, revoke_token
 from pipeline.queries import board, get_item, public_view, visible_item
 from web.auth import current_actor, optional_actor
-from web.limits import LOGIN, client_key, limiter, login_limits
+from web.limits import LOGIN, anonymous_reads, client_key, limiter, login_limits
 from web.params import allowed, json_body, text
 from web.serialize import token_response, user_json
 
@@ -70,6 +70,7 @@ def categories():
 
 
 @bp.get("/items/<number>")
+@anonymous_reads
 def item_view(number):
     viewer = optional_actor()
     return jsonify(public_view(visible_item(number, viewer), viewer))

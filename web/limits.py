@@ -9,7 +9,7 @@
   else in the database (`pipeline.ratelimits`). Never per process.
 
 The allowances are settings (RATELIMIT_LOGIN, RATELIMIT_LOGIN_ACCOUNT,
-RATELIMIT_REPORT, RATELIMIT_UPLOAD), defaults in `config.RATE_LIMIT_DEFAULTS`;
+RATELIMIT_REPORT, RATELIMIT_UPLOAD, RATELIMIT_PUBLIC_READ), defaults in `config.RATE_LIMIT_DEFAULTS`;
 a malformed one stops the app at start-up rather than failing each request.
 """
 from flask import current_app, request
@@ -53,12 +53,20 @@ LOGIN = _setting("RATELIMIT_LOGIN")
 LOGIN_ACCOUNT = _setting("RATELIMIT_LOGIN_ACCOUNT")
 REPORT = _setting("RATELIMIT_REPORT")
 UPLOAD = _setting("RATELIMIT_UPLOAD")
+PUBLIC_READ = _setting("RATELIMIT_PUBLIC_READ")
 
 
 def login_limits(view):
     """Both login limits: per client address and per target account."""
     view = limiter.limit(LOGIN_ACCOUNT, key_func=login_account_key)(view)
     return limiter.limit(LOGIN, key_func=client_key)(view)
+
+
+def anonymous_reads(view):
+    """Item numbers are sequential: reading them without logging in is limited per
+    address, so nobody walks the whole register; logged-in readers aren't counted."""
+    return limiter.shared_limit(PUBLIC_READ, scope="public_read", key_func=client_key,
+                                exempt_when=lambda: optional_actor() is not None)(view)
 
 
 def init_limits(app) -> None:
