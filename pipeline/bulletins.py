@@ -17,9 +17,10 @@ from models import (
 from models.routines import DISCIPLINE_KINDS
 
 from . import notify
-from .chasing import overdue_items
+from .actors import Actor
 from .core import fetch, transaction
-from .errors import Forbidden, Invalid, WrongState
+from .errors import Forbidden, Invalid, NotFound, WrongState
+from .overdue import overdue_items
 from .queries import page_args
 from .routine import month_start, once, page_of, weekly_slot
 from .states import OFFICE_ROLES, SCORES
@@ -179,8 +180,21 @@ def get(bulletin_id):
     return fetch(Bulletin, bulletin_id, "周通报不存在")
 
 
+def _edits(actor: Actor) -> bool:
+    """Only the office drafts, edits and publishes issues — and so only it sees drafts."""
+    return actor.role in OFFICE_ROLES
+
+
+def readable(bulletin_id: int, actor: Actor) -> Bulletin:
+    """The issue if `actor` may read it: a draft is, to anyone but the office, not found."""
+    bulletin = get(bulletin_id)
+    if bulletin.status != "published" and not _edits(actor):
+        raise NotFound("周通报不存在", code="not_found")
+    return bulletin
+
+
 def _editor(actor):
-    if actor.role not in OFFICE_ROLES:
+    if not _edits(actor):
         raise Forbidden("只有活动办可以编辑和发布周通报", code="forbidden")
 
 
@@ -237,6 +251,6 @@ def listing(actor, page=1, per_page=20):
     """Issues, newest first: drafts only for the office."""
     page, per_page = page_args(page, per_page)
     query = Bulletin.select().order_by(Bulletin.issue.desc())
-    if actor.role not in OFFICE_ROLES:
+    if not _edits(actor):
         query = query.where(Bulletin.status == "published")
     return page_of(query, page, per_page, lambda b: bulletin_json(b, full=False))

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from models import VisitCheck, local_now
+from models import local_now
 from pipeline import bulletins, chasing, publicity, visits
 from pipeline.errors import Invalid, NotFound
 from pipeline.queries import summary
@@ -41,17 +41,10 @@ def bulletin_list():
     return jsonify(bulletins.listing(current_actor(), request.args.get("page"), request.args.get("per_page")))
 
 
-def _visible_bulletin(bulletin_id):
-    bulletin = bulletins.get(bulletin_id)
-    if bulletin.status != "published" and current_actor().role not in OFFICE_ROLES:
-        raise NotFound("周通报不存在", code="not_found")
-    return bulletin
-
-
 @bp.get("/staff/bulletins/<int:bulletin_id>")
 @login_required(kind="staff")
 def bulletin_detail(bulletin_id):
-    return jsonify(bulletins.bulletin_json(_visible_bulletin(bulletin_id)))
+    return jsonify(bulletins.bulletin_json(bulletins.readable(bulletin_id, current_actor())))
 
 
 @bp.patch("/staff/bulletins/<int:bulletin_id>")
@@ -93,11 +86,8 @@ def discipline_record():
 @bp.get("/staff/visits")
 @login_required(kind="staff")
 def visit_list():
-    actor = current_actor()
-    staff = integer(dict(request.args), "staff")
-    if actor.role not in OVERSEERS:
-        staff = actor.id  # a cadre sees their own records
-    return jsonify(visits.visits(request.args.get("month"), staff))
+    return jsonify(visits.readable_visits(current_actor(), request.args.get("month"),
+                                          integer(dict(request.args), "staff")))
 
 
 @bp.post("/staff/visits")
@@ -115,10 +105,7 @@ def visit_record():
 @bp.get("/staff/visit-checks/<month>")
 @login_required(kind="staff", roles=OVERSEERS)
 def visit_check(month):
-    check = VisitCheck.get_or_none(VisitCheck.month == month[:7])
-    if check is None:
-        raise NotFound("该月尚未核查", code="not_found")
-    return jsonify(visits.check_json(check))
+    return jsonify(visits.checked_month(month))
 
 
 @bp.get("/staff/callbacks")

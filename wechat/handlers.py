@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from models.people import ROLES
 from pipeline import inbound, intake, judging, oversight, people, queries, staff_binding
 from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
 from pipeline.errors import DomainError
+from pipeline.states import ROLE_LABELS
 
 from . import events, replies
 
@@ -208,16 +208,14 @@ def on_scan(msg, ctx):
 def bind_staff(scene, ctx):
     """Bind this WeChat to the staff account the code was printed for."""
     user, previous = staff_binding.bind(scene, ctx.openid, now=ctx.now)
-    return replies.bound(user, ROLES.get(user.role, user.role), previous)
+    return replies.bound(user, ROLE_LABELS.get(user.role, user.role), previous)
 
 
 def follow_item(number, ctx):
-    """Follow a scanned item and show its status."""
+    """Follow a scanned item and show its status: whoever scans follows only what
+    they may see (`queries.visible_item`, the rule the API follows too)."""
     actor = ctx.scanner()
-    # Staff and supervisors follow any item they scan; others only what they may see.
-    scope_free = actor.is_staff or actor.is_supervisor
-    item = queries.get_item(number) if scope_free else queries.visible_item(number, actor)
-    item = oversight.follow(item, actor, now=ctx.now)
+    item = oversight.follow(queries.visible_item(number, actor), actor, now=ctx.now)
     return replies.following(queries.public_view(item, viewer=actor, now=ctx.now))
 
 
