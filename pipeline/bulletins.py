@@ -23,6 +23,7 @@ from .errors import Forbidden, Invalid, NotFound, WrongState
 from .overdue import overdue_items
 from .queries import page_args
 from .routine import month_start, once, page_of, weekly_slot
+from .schemas import limit
 from .states import OFFICE_ROLES, SCORES
 from .validate import parse_date, required_text
 from .visits import REQUIRED_DAYS, compliance
@@ -38,8 +39,8 @@ def record_discipline(actor, *, kind, person, reason, on_date=None, unit=None, s
         raise Forbidden("只有活动办或党政办可以登记作风问题处理", code="forbidden")
     if kind not in DISCIPLINE_KINDS:
         raise Invalid("处理方式应为通报、批评、诫勉谈话或处罚", field="kind")
-    person = required_text(person, "person", "被处理人", 64)
-    reason = required_text(reason, "reason", "事由", 2000)
+    person = required_text(person, "person", "被处理人", limit("record_discipline", "person"))
+    reason = required_text(reason, "reason", "事由", limit("record_discipline", "reason"))
     day = parse_date(on_date, "date", now.date())
     if day > now.date():
         raise Invalid("日期不能晚于今天", field="date")
@@ -204,9 +205,9 @@ def edit(bulletin, actor, *, title=None, body=None, issue=None, now=None):
     _editor(actor)
     changes = {"updated_at": now}
     if title is not None:
-        changes["title"] = required_text(title, "title", "标题", 200)
+        changes["title"] = required_text(title, "title", "标题", limit("edit_bulletin", "title"))
     if body is not None:
-        changes["body"] = required_text(body, "body", "正文", 50000)
+        changes["body"] = required_text(body, "body", "正文", limit("edit_bulletin", "body"))
     if issue is not None:
         if isinstance(issue, bool) or not isinstance(issue, int) or not 1 <= issue <= 100000:
             raise Invalid("期号应为正整数", field="issue")

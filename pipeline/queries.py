@@ -21,6 +21,8 @@ from .actors import Actor
 from .errors import Invalid, NotFound
 from .overdue import is_overdue, overdue_condition
 from .states import (
+    CLAIMABLE,
+    CLOSED,
     EVENT_LABELS,
     OFFICE_ROLES,
     OUTCOMES,
@@ -279,7 +281,7 @@ def board(community=None, category=None, page=1, per_page=20, now=None):
     Parent = Category.alias()
     public_ids = (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
                   .where(Parent.public == True))  # noqa: E712
-    query = Item.select().where((Item.status == "closed") & Item.category.in_(public_ids))
+    query = Item.select().where((Item.status == CLOSED) & Item.category.in_(public_ids))
     if community:
         query = query.where(Item.community == community)
     if category:
@@ -352,7 +354,7 @@ def staff_scope(query, actor: Actor):
         return query
     if actor.role == "unit":
         return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | (Item.status == "classified"))
+                           | Item.status.in_(CLAIMABLE))
     if actor.role == "supervisor" and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

@@ -100,6 +100,17 @@ SCHEMAS: dict[str, Schema] = {
     "reject": schema(reason=required(1000)),
     # The reporter's rating (POST /items/<number>/rating).
     "rate": schema(score=required(32), comment=optional(1000)),
+    # The office's routines and badges.
+    "record_discipline": schema(kind=required(16), person=required(64), reason=required(2000),
+                                date=Field("text", max_length=10, argument="on_date"), unit=INTEGER, staff=INTEGER),
+    "edit_bulletin": schema(title=optional(200), body=optional(50000), issue=INTEGER),
+    "record_visit": schema(community=required(100), date=Field("text", required=True, max_length=10,
+                                                               argument="visit_date"),
+                           days=Field("number", required=True), content=required(2000), people=optional(255),
+                           staff=INTEGER),
+    "issue_badge": schema(name=required(64), phone=optional(32), area=optional(100), kind=required(16),
+                          valid_until=REQUIRED_DATE),
+    "bind_badge": schema(token=required(64)),
 }
 
 

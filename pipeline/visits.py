@@ -22,6 +22,7 @@ from .actors import Actor
 from .core import transaction
 from .errors import Forbidden, Invalid, NotFound, WrongState
 from .routine import monthly_slot, once, previous_month
+from .schemas import limit
 from .states import OFFICE_ROLES, OVERSEERS
 from .validate import optional_text, parse_date, required_text
 from .workdays import WorkCalendar
@@ -55,9 +56,9 @@ def record_visit(actor, *, community, visit_date, days, content, people=None, st
         who = StaffUser.get_or_none((StaffUser.id == staff) & StaffUser.active)
         if who is None:
             raise NotFound("干部不存在", code="not_found")
-    community = required_text(community, "community", "走访社区", 100)
-    content = required_text(content, "content", "走访内容", 2000)
-    people = optional_text(people, "people", "走访对象", 255)
+    community = required_text(community, "community", "走访社区", limit("record_visit", "community"))
+    content = required_text(content, "content", "走访内容", limit("record_visit", "content"))
+    people = optional_text(people, "people", "走访对象", limit("record_visit", "people"))
     day = parse_date(visit_date, "date")
     if day > now.date():
         raise Invalid("走访日期不能晚于今天", field="date")

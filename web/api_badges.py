@@ -20,9 +20,10 @@ from pipeline.badges import (
 )
 from pipeline.errors import NotFound
 from pipeline.queries import public_view, visible_item
+from pipeline.schemas import SCHEMAS
 from pipeline.states import OFFICE_ROLES
 from web.auth import current_actor, login_required, optional_actor
-from web.params import allowed, json_body, text
+from web.params import arguments, json_body
 from web.serialize import user_json
 from wechat.client import wxacode_fetcher
 
@@ -42,11 +43,7 @@ def _public_url(path):
 @login_required(kind="staff", roles=OFFICE_ROLES)
 def issue():
     """{name, phone?, area?, kind, valid_until} → 201 {id, number, token, card_url, ...}."""
-    data = json_body()
-    allowed(data, {"name", "phone", "area", "kind", "valid_until"})
-    badge = issue_badge(current_actor(), name=text(data, "name", True, 64), phone=text(data, "phone", False, 32),
-                        area=text(data, "area", False, 100), kind=text(data, "kind", True, 16),
-                        valid_until=text(data, "valid_until", True, 10))
+    badge = issue_badge(current_actor(), **arguments(json_body(), SCHEMAS["issue_badge"]))
     body = badge_json(badge, local_now().date())
     body.update(token=badge.token, url=_public_url(f"/b/{badge.token}"))
     return jsonify(body), 201
@@ -72,10 +69,8 @@ def card(badge_id):
 @login_required(kind="resident")
 def bind():
     """{token} (from the badge's QR code) → {badge, user}; the resident is now a supervisor."""
-    data = json_body()
-    allowed(data, {"token"})
     actor = current_actor()
-    badge = bind_badge(actor, text(data, "token", True, 64))
+    badge = bind_badge(actor, **arguments(json_body(), SCHEMAS["bind_badge"]))
     today = local_now().date()
     return jsonify(badge=badge_json(badge, today, staff=False), user=user_json(actor_for_resident(actor.resident,
                                                                                                   today)))

@@ -8,7 +8,7 @@ Chinese message as the reply.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pipeline import inbound, intake, judging, oversight, people, queries, staff_binding
 from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
@@ -17,7 +17,6 @@ from pipeline.states import ROLE_LABELS
 
 from . import events, replies
 
-DETAIL_WINDOW = timedelta(minutes=30)
 MIN_REPORT_CHARS = 5
 NUMBER_RE = re.compile(r"^(?:查询|查|进度|查进度|查询进度)?\s*[:：]?\s*(\d{8}-\d{4})\s*[。.!！]?$")
 SEPARATORS = " \t\r\n,，。.!！:：;；、-—"
@@ -127,7 +126,7 @@ def rate(item, rating, ctx):
 
 
 def _recent_report(ctx):
-    return queries.latest_report(ctx.resident, since=ctx.now - DETAIL_WINDOW)
+    return queries.latest_report(ctx.resident, since=ctx.now - intake.DETAIL_WINDOW)
 
 
 def on_image(msg, ctx):
