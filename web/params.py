@@ -82,7 +82,8 @@ def allowed(data, names):
         raise Invalid(f"未知字段：{', '.join(unknown)[:100]}", code="unknown_field", field=unknown[0][:64])
 
 
-def fraction(data, name):
+def fraction(data: dict, name: str) -> int | float | None:
+    """A share from 0 to 1 (the operation checks the range)."""
     value = data.get(name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise Invalid("满意率应为0到1之间的数字", field=name)

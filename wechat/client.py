@@ -9,7 +9,7 @@ account ("oa") or the mini-program ("mp") that:
   process uses one token, and never retries on 40001 by itself unless asked
   (`auto_retry=True` makes every worker refetch: the jobs process refreshes).
 """
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -169,22 +169,22 @@ def forget_token(client: SixstepWeChatClient) -> None:
     client.session.delete(client.access_token_key)
 
 
-def wxacode_fetcher(config: Mapping[str, Any]) -> Callable[[str, str], bytes] | None:
-    """`fetch(scene, page) -> PNG bytes` of the mini-program's code (getwxacodeunlimit),
-    or None when the mini-program isn't configured for item codes (ITEM_QR_SOURCE=wechat).
+class WxacodeFetcher:
+    """`fetch(scene, page) -> PNG bytes`: the mini-program's code (getwxacodeunlimit).
 
     A failure is an `UpstreamError`; a token WeChat rejects is forgotten first.
-    `fetch.cache_key` names what the code depends on (app and version).
+    `cache_key` names what the code depends on besides scene and page (app and version).
     """
-    if config.get("ITEM_QR_SOURCE") != "wechat" or not (config.get("MINIPROGRAM_APPID")
-                                                         and config.get("MINIPROGRAM_SECRET")):
-        return None
-    env_version = ENV_VERSIONS.get(miniprogram_state(config), "develop")
 
-    def fetch(scene: str, page: str) -> bytes:
-        client = make_client(config, "mp")
-        body = {"scene": scene, "page": page, "width": 430, "check_path": env_version == "release",
-                "env_version": env_version}
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.env_version = ENV_VERSIONS.get(miniprogram_state(config), "develop")
+        self.cache_key = f"{config['MINIPROGRAM_APPID']}|{self.env_version}"
+
+    def __call__(self, scene: str, page: str) -> bytes:
+        client = make_client(self.config, "mp")
+        body = {"scene": scene, "page": page, "width": 430, "check_path": self.env_version == "release",
+                "env_version": self.env_version}
         try:
             answer = client.post(client.url("wxa/getwxacodeunlimit"), data=body)
         except WeChatClientException as error:
@@ -197,8 +197,14 @@ def wxacode_fetcher(config: Mapping[str, Any]) -> Callable[[str, str], bytes] | 
             raise UpstreamError("微信未返回小程序码", code="wechat_error")
         return answer.content
 
-    fetch.cache_key = f"{config['MINIPROGRAM_APPID']}|{env_version}"
-    return fetch
+
+def wxacode_fetcher(config: Mapping[str, Any]) -> WxacodeFetcher | None:
+    """The mini-program code fetcher, or None when the mini-program isn't
+    configured for item codes (ITEM_QR_SOURCE=wechat, its appid and secret)."""
+    if config.get("ITEM_QR_SOURCE") != "wechat" or not (config.get("MINIPROGRAM_APPID")
+                                                         and config.get("MINIPROGRAM_SECRET")):
+        return None
+    return WxacodeFetcher(config)
 
 
 def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
