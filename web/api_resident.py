@@ -6,10 +6,10 @@ from pipeline.judging import rate
 from pipeline.oversight import follow, unfollow
 from pipeline.people import record_subscriptions
 from pipeline.queries import list_mine, public_view, visible_item
+from pipeline.schemas import SCHEMAS
 from web.api_public import SUBSCRIBE_TITLES
 from web.auth import current_actor, login_required
 from web.limits import REPORT, limiter
-from pipeline.schemas import SCHEMAS
 from web.params import allowed, arguments, json_body
 
 bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
