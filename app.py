@@ -5,6 +5,7 @@ from flask import Flask, g
 
 import models
 from config import check_production, load_config
+from pipeline import settings as pipeline_settings
 
 
 def create_app(config=None):
@@ -14,6 +15,7 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     check_production(app.config)
+    pipeline_settings.configure(app.config)
     app.json.ensure_ascii = False
     models.open_database(app.config["DATABASE_URL"])
 

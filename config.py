@@ -25,6 +25,9 @@ DEFAULT_TEMPLATES = {
     "SUBSCRIBE_ITEM_RESULT": "sub-item-result",  # 小程序订阅: 办理结果
 }
 
+# Below this share of satisfied votes an evaluation meeting sends the item back.
+DEFAULT_MEETING_SATISFACTION_THRESHOLD = 0.8
+
 UNSAFE_SECRET = "dev-secret-change-me"
 
 
@@ -62,8 +65,8 @@ def load_config():
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
         "RESIDENT_TOKEN_DAYS": int(_env("RESIDENT_TOKEN_DAYS", "30")),
         "STAFF_TOKEN_HOURS": int(_env("STAFF_TOKEN_HOURS", "12")),
-        # Below this share of satisfied votes an evaluation meeting sends the item back.
-        "MEETING_SATISFACTION_THRESHOLD": float(_env("MEETING_SATISFACTION_THRESHOLD", "0.8")),
+        "MEETING_SATISFACTION_THRESHOLD": float(_env("MEETING_SATISFACTION_THRESHOLD",
+                                                     str(DEFAULT_MEETING_SATISFACTION_THRESHOLD))),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "JSON_AS_ASCII": False,
     }

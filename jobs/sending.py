@@ -13,7 +13,7 @@ from wechatpy.session import SessionStorage
 
 from pipeline import dispatch, media, uploads
 from pipeline.errors import DomainError
-from wechat.client import make_client
+from wechat.client import TOKEN_ERROR_CODES, make_client
 from wechat.outbound import CHANNEL_KINDS, Delivery, deliver, kind_for
 from wechat.token_store import refresh_access_token, storage_for
 
@@ -26,7 +26,6 @@ CLAIM_SECONDS = 120
 BUDGET_SECONDS = 50
 SEND_TIMEOUT = 5.0
 TOKEN_CACHE_SECONDS = 5.0
-REFRESH_CODES = {40001, 40014, 42001}
 GONE_MEDIA_CODES = {40007}  # WeChat no longer has this media id
 VOICE_TYPES = {"audio/amr": ".amr", "audio/speex": ".speex", "voice/speex": ".speex", "audio/mpeg": ".mp3"}
 
@@ -192,7 +191,7 @@ def fetch_media(now, limit=20):
         try:
             answer = client.get("media/get", params={"media_id": photo.media_id})
         except WeChatClientException as exc:
-            if exc.errcode in REFRESH_CODES:
+            if exc.errcode in TOKEN_ERROR_CODES:
                 client.session.forget()
             media.failed(photo, now, f"{exc.errcode}: {exc.errmsg}", permanent=exc.errcode in GONE_MEDIA_CODES)
             counts["failed"] += 1

@@ -5,8 +5,6 @@ from .base import BaseModel, DateTimeField, JSONField, local_now
 from .items import Item
 from .people import Resident, StaffUser
 
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "undeliverable")
-
 
 class Outbox(BaseModel):
     """One message to one person, queued in the transaction of the event it tells of.

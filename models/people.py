@@ -9,25 +9,6 @@ from peewee import (
 
 from .base import BaseModel, DateTimeField, local_now
 
-UNIT_KINDS = {
-    "department": "街道部门",
-    "community": "社区",
-    "paired_org": "结对单位党组织",
-    "jurisdiction_org": "辖区单位党组织",
-    "enterprise_branch": "非公企业党支部",
-    "volunteer_org": "党员志愿者组织",
-    "leadership": "街道班子",
-}
-
-ROLES = {
-    "office": "活动办",
-    "leader": "分管领导",
-    "unit": "承办单位",
-    "supervisor": "督办小组",
-    "party_office": "党政办",
-    "admin": "系统管理员",
-}
-
 
 class Unit(BaseModel):
     """A responsible unit (承办单位): department, community, paired org, ..."""

@@ -28,6 +28,7 @@ from .core import fetch, transaction
 from .errors import Forbidden, Invalid, NotFound, UpstreamError, WrongState
 from .queries import mask_name
 from .uploads import write_atomically
+from .schemas import limit
 from .states import OFFICE_ROLES
 from .validate import optional_text, parse_date, required_text
 
@@ -94,15 +95,15 @@ def issue_badge(actor, *, name, kind, valid_until, phone=None, area=None, now=No
     now = as_local(now)
     if actor.role not in OFFICE_ROLES:
         raise Forbidden("只有活动办可以发放督办证", code="forbidden")
-    name = required_text(name, "name", "持证人姓名", 64)
+    name = required_text(name, "name", "持证人姓名", limit("issue_badge", "name"))
     if kind not in KINDS:
         raise Invalid("督办证类型应为 resident（群众督办员）或 cadre（督办小组）", field="kind")
     until = parse_date(valid_until, "valid_until")
     if until < now.date() or until > now.date() + MAX_VALIDITY:
         raise Invalid("有效期应在今天到五年之内", field="valid_until")
-    phone = optional_text(phone, "phone", "电话", 32)
+    phone = optional_text(phone, "phone", "电话", limit("issue_badge", "phone"))
     phone_masked = mask_phone_number(phone) if phone else None
-    area = optional_text(area, "area", "督办区域", 100)
+    area = optional_text(area, "area", "督办区域", limit("issue_badge", "area"))
     for _ in range(5):  # the unique number is the last word should two clerks ever collide
         try:
             with transaction():

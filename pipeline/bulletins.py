@@ -17,11 +17,13 @@ from models import (
 from models.routines import DISCIPLINE_KINDS
 
 from . import notify
-from .chasing import overdue_items
+from .actors import Actor
 from .core import fetch, transaction
-from .errors import Forbidden, Invalid, WrongState
+from .errors import Forbidden, Invalid, NotFound, WrongState
+from .overdue import overdue_items
 from .queries import page_args
 from .routine import month_start, once, page_of, weekly_slot
+from .schemas import limit
 from .states import OFFICE_ROLES, SCORES
 from .validate import parse_date, required_text
 from .visits import REQUIRED_DAYS, compliance
@@ -37,8 +39,8 @@ def record_discipline(actor, *, kind, person, reason, on_date=None, unit=None, s
         raise Forbidden("只有活动办或党政办可以登记作风问题处理", code="forbidden")
     if kind not in DISCIPLINE_KINDS:
         raise Invalid("处理方式应为通报、批评、诫勉谈话或处罚", field="kind")
-    person = required_text(person, "person", "被处理人", 64)
-    reason = required_text(reason, "reason", "事由", 2000)
+    person = required_text(person, "person", "被处理人", limit("record_discipline", "person"))
+    reason = required_text(reason, "reason", "事由", limit("record_discipline", "reason"))
     day = parse_date(on_date, "date", now.date())
     if day > now.date():
         raise Invalid("日期不能晚于今天", field="date")
@@ -179,8 +181,21 @@ def get(bulletin_id):
     return fetch(Bulletin, bulletin_id, "周通报不存在")
 
 
+def _edits(actor: Actor) -> bool:
+    """Only the office drafts, edits and publishes issues — and so only it sees drafts."""
+    return actor.role in OFFICE_ROLES
+
+
+def readable(bulletin_id: int, actor: Actor) -> Bulletin:
+    """The issue if `actor` may read it: a draft is, to anyone but the office, not found."""
+    bulletin = get(bulletin_id)
+    if bulletin.status != "published" and not _edits(actor):
+        raise NotFound("周通报不存在", code="not_found")
+    return bulletin
+
+
 def _editor(actor):
-    if actor.role not in OFFICE_ROLES:
+    if not _edits(actor):
         raise Forbidden("只有活动办可以编辑和发布周通报", code="forbidden")
 
 
@@ -190,9 +205,9 @@ def edit(bulletin, actor, *, title=None, body=None, issue=None, now=None):
     _editor(actor)
     changes = {"updated_at": now}
     if title is not None:
-        changes["title"] = required_text(title, "title", "标题", 200)
+        changes["title"] = required_text(title, "title", "标题", limit("edit_bulletin", "title"))
     if body is not None:
-        changes["body"] = required_text(body, "body", "正文", 50000)
+        changes["body"] = required_text(body, "body", "正文", limit("edit_bulletin", "body"))
     if issue is not None:
         if isinstance(issue, bool) or not isinstance(issue, int) or not 1 <= issue <= 100000:
             raise Invalid("期号应为正整数", field="issue")
@@ -237,6 +252,6 @@ def listing(actor, page=1, per_page=20):
     """Issues, newest first: drafts only for the office."""
     page, per_page = page_args(page, per_page)
     query = Bulletin.select().order_by(Bulletin.issue.desc())
-    if actor.role not in OFFICE_ROLES:
+    if not _edits(actor):
         query = query.where(Bulletin.status == "published")
     return page_of(query, page, per_page, lambda b: bulletin_json(b, full=False))

@@ -20,9 +20,10 @@ from models.base import is_postgres
 from . import notify
 from .actors import SYSTEM_ACTOR
 from .core import transaction
+from .overdue import deadline_running, is_overdue, overdue_items
 from .queries import attach_relations
 from .routine import DIGEST_AT, daily_slot, mark, once
-from .states import CLAIMABLE, RESOLVED, UNDER_DEADLINE
+from .states import CLAIMABLE, RESOLVED
 from .workdays import WorkCalendar
 
 log = logging.getLogger("sixstep.jobs")
@@ -189,10 +190,6 @@ def _deadline_key(kind, item):
     return f"{kind}:{item.number}:r{item.round}:{item.due.isoformat()}"
 
 
-def _running(item):
-    return item.status in UNDER_DEADLINE and item.due is not None
-
-
 def _half_time_note(item, days):
     return f"办理时限已过半，请于{item.due:%m月%d日}前办结"
 
@@ -251,7 +248,7 @@ def _unclaimed(item, firing):
 
 
 def _before_due(item, firing):
-    return _running(item) and firing.now.date() <= item.due
+    return deadline_running(item) and not is_overdue(item, firing.now.date())
 
 
 def _unrated(item, firing):
@@ -278,16 +275,10 @@ HANDLERS = {
     "unclaimed": (lambda item, firing: item.status in CLAIMABLE, _unclaimed),
     "half_time": (_before_due, _deadline_reminder("half_time", _half_time_note)),
     "day_before": (_before_due, _deadline_reminder("day_before", _day_before_note)),
-    "overdue": (lambda item, firing: _running(item) and firing.now.date() > item.due, _chase),
+    "overdue": (lambda item, firing: is_overdue(item, firing.now.date()), _chase),
     "rate_remind": (_unrated, _rate_remind),
     "callback_due": (_unrated, _callback_due),
 }
-
-
-def overdue_items(today):
-    """Items past their deadline and not yet resolved (overdue is derived, never a status)."""
-    return list(Item.select().where(Item.status.in_(UNDER_DEADLINE) & (Item.due < today))
-                .order_by(Item.due, Item.id))
 
 
 def digest_key(day):

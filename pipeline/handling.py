@@ -9,6 +9,7 @@ from .core import check, locked, transaction, transition
 from .errors import Forbidden, Invalid, WrongState
 from .intake import _attach_photos, parse_due
 from .judging import judge_by_meeting
+from .schemas import limit
 from .states import CLAIMED, OFFICE_ROLES
 from .validate import required_text
 
@@ -70,7 +71,7 @@ def claim(item, actor, *, unit=None, role="lead", now=None):
 def return_to_office(item, actor, *, reason, now=None):
     """退单: the unit sends a wrongly routed item back to the office for re-triage."""
     now = as_local(now)
-    reason = required_text(reason, "reason", "退单理由", max_length=1000)
+    reason = required_text(reason, "reason", "退单理由", max_length=limit("return", "reason"))
     with transaction():
         item = locked(item)
         check("return", item, actor)
@@ -88,7 +89,7 @@ def return_to_office(item, actor, *, reason, now=None):
 def progress(item, actor, *, note, photo_ids=(), now=None):
     """The claiming unit reports progress; residents following it hear of it."""
     now = as_local(now)
-    note = required_text(note, "note", "进展情况", max_length=2000)
+    note = required_text(note, "note", "进展情况", max_length=limit("progress", "note"))
     with transaction():
         item = locked(item)
         check("progress", item, actor)
@@ -102,7 +103,7 @@ def progress(item, actor, *, note, photo_ids=(), now=None):
 def escalate(item, actor, *, reason, now=None):
     """上报会诊: a problem the unit cannot solve at this stage goes up for consultation."""
     now = as_local(now)
-    reason = required_text(reason, "reason", "上报理由", max_length=2000)
+    reason = required_text(reason, "reason", "上报理由", max_length=limit("escalate", "reason"))
     with transaction():
         item = locked(item)
         check("escalate", item, actor)
@@ -119,7 +120,7 @@ def escalate(item, actor, *, reason, now=None):
 def consult(item, actor, *, conclusion, due, now=None):
     """会诊: the answer to residents and a new deadline for an escalated item."""
     now = as_local(now)
-    conclusion = required_text(conclusion, "conclusion", "会诊结论", max_length=4000)
+    conclusion = required_text(conclusion, "conclusion", "会诊结论", max_length=limit("consult", "conclusion"))
     new_due = parse_due(due, now.date())
     if new_due is None:
         raise Invalid("请填写会诊后的办结时限", field="due")
@@ -169,7 +170,7 @@ def record_meeting(item, actor, *, kind, held_at, attendees, minutes, satisfacti
         raise Invalid("会议类型无效", field="kind")
     held = _held_at(held_at, now)
     people = _attendees(attendees)
-    minutes = required_text(minutes, "minutes", "会议纪要", max_length=10000)
+    minutes = required_text(minutes, "minutes", "会议纪要", max_length=limit("meeting", "minutes"))
     if kind == "evaluation":
         try:
             share = float(satisfaction)
@@ -192,7 +193,7 @@ def record_meeting(item, actor, *, kind, held_at, attendees, minutes, satisfacti
 def resolve(item, actor, *, result, photo_ids=(), outcome=None, now=None):
     """Step 4 done: the unit reports the result; the residents are asked to rate it."""
     now = as_local(now)
-    result = required_text(result, "result", "办理结果", max_length=4000)
+    result = required_text(result, "result", "办理结果", max_length=limit("resolve", "result"))
     if outcome not in (None, "solved", "explained"):
         raise Invalid("办理结果类型无效", field="outcome")
     with transaction():

@@ -10,6 +10,7 @@ from .catalog import conduct_category
 from .core import check, locked, record, transaction, transition
 from .errors import Forbidden, Invalid, NotFound, TooMany, WrongState
 from .numbering import next_number
+from .schemas import limit
 from .states import CHANNELS, COLLECTED, CLASSIFIED, OFFLINE_CHANNELS, OPEN, TIERS
 from .validate import optional_text, required_text
 from .workdays import WorkCalendar
@@ -66,7 +67,7 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
         raise Invalid("群众只能通过微信或小程序反映", field="channel")
     if actor.kind == "staff" and channel not in OFFLINE_CHANNELS:
         raise Invalid("工作人员录入请选择线下渠道", field="channel")
-    content = required_text(content, "content", "问题描述", max_length=2000)
+    content = required_text(content, "content", "问题描述", max_length=limit("collect", "content"))
     suggested = subcategory(category) if category else None
     if conduct and (suggested is None or _root_public(suggested)):
         suggested = conduct_category()
@@ -75,10 +76,10 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
     fields = dict(
         status=COLLECTED, round=1, content=content, channel=channel,
         reporter=actor.resident.id if actor.resident else None,
-        reporter_name=optional_text(reporter_name, "reporter_name", "姓名", 64),
-        reporter_phone=optional_text(reporter_phone, "reporter_phone", "电话", 32),
-        anonymous=bool(anonymous), community=optional_text(community, "community", "社区", 100),
-        address=optional_text(address, "address", "地址", 255), lat=lat, lng=lng,
+        reporter_name=optional_text(reporter_name, "reporter_name", "姓名", limit("collect", "reporter_name")),
+        reporter_phone=optional_text(reporter_phone, "reporter_phone", "电话", limit("collect", "reporter_phone")),
+        anonymous=bool(anonymous), community=optional_text(community, "community", "社区", limit("collect", "community")),
+        address=optional_text(address, "address", "地址", limit("collect", "address")), lat=lat, lng=lng,
         suggested_category=suggested.id if suggested else None,
         wide_concern=False, escalated=False, created_at=now, updated_at=now,
     )
@@ -197,7 +198,7 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
         raise Invalid("责任单位不存在", field="unit")
     if tier not in TIERS:
         raise Invalid("办理时限类型无效", field="tier")
-    roadmap = required_text(roadmap, "roadmap", "路线图", max_length=2000)
+    roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
     due_date = parse_due(due, now.date()) or default_due(tier, category, now.date(), calendar)
     with transaction():
@@ -247,7 +248,7 @@ def merge(item, actor, *, into, now=None):
 def reject(item, actor, *, reason, now=None):
     """Out of scope (不予受理): the reason goes to the reporter."""
     now = as_local(now)
-    reason = required_text(reason, "reason", "不予受理理由", max_length=1000)
+    reason = required_text(reason, "reason", "不予受理理由", max_length=limit("reject", "reason"))
     with transaction():
         item = locked(item)
         event = transition(item, "reject", actor, now, note=reason, reject_reason=reason)

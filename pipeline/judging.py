@@ -1,19 +1,17 @@
 """Step 6, the residents' verdict (评议考核): a rating in the app or by chat, a
 phone call-back (回访), or a public evaluation meeting. 满意/基本满意 closes the
 item; 不满意 sends it back to be reassigned (返回重新交办) with round + 1."""
-from flask import current_app, has_app_context
-
 from models import Claim, Meeting, Rating, as_local
 
 from . import notify, reminders
 from .core import check, locked, record, transaction, transition
 from .errors import Forbidden, Invalid
 from .intake import default_due
+from .schemas import limit
+from .settings import settings
 from .states import ACCEPTING_SCORES, SCORES
 from .validate import optional_text, required_text
 from .workdays import WorkCalendar
-
-DEFAULT_MEETING_THRESHOLD = 0.8
 
 
 def _score(score):
@@ -26,7 +24,7 @@ def rate(item, actor, score, comment=None, source="app", now=None):
     """The reporter rates the result of this round; the first rating decides."""
     now = as_local(now)
     score = _score(score)
-    comment = optional_text(comment, "comment", "评价意见", 1000)
+    comment = optional_text(comment, "comment", "评价意见", limit("rate", "comment"))
     if score == "unsatisfied" and not comment and source == "app":
         raise Invalid("请说明不满意的原因", field="comment")
     with transaction():
@@ -45,7 +43,7 @@ def callback(item, actor, *, score, comment, now=None):
     """回访: the office records a rating the resident gave by phone."""
     now = as_local(now)
     score = _score(score)
-    comment = required_text(comment, "comment", "回访记录", max_length=1000)
+    comment = required_text(comment, "comment", "回访记录", max_length=limit("callback", "comment"))
     with transaction():
         item = locked(item)
         check("callback", item, actor)
@@ -56,12 +54,6 @@ def callback(item, actor, *, score, comment, now=None):
     return item
 
 
-def meeting_threshold():
-    if has_app_context():
-        return current_app.config.get("MEETING_SATISFACTION_THRESHOLD", DEFAULT_MEETING_THRESHOLD)
-    return DEFAULT_MEETING_THRESHOLD
-
-
 def judge_by_meeting(item, actor, held_at, attendees, minutes, satisfaction, now):
     """群众评议会: its satisfaction share counts as the residents' rating."""
     with transaction():
@@ -69,7 +61,7 @@ def judge_by_meeting(item, actor, held_at, attendees, minutes, satisfaction, now
         check("evaluation_meeting", item, actor)
         Meeting.create(item=item, round=item.round, kind="evaluation", held_at=held_at, attendees=attendees,
                        minutes=minutes, satisfaction=satisfaction, recorded_by=actor.staff, created_at=now)
-        score = "satisfied" if satisfaction >= meeting_threshold() else "unsatisfied"
+        score = "satisfied" if satisfaction >= settings.meeting_satisfaction_threshold else "unsatisfied"
         Rating.create(item=item, round=item.round, score=score, comment=f"评议会满意率{satisfaction:.0%}",
                       source="meeting", recorded_by=actor.staff, at=now)
         record(item, "evaluation_meeting", actor, now, note=minutes,

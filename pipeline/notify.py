@@ -5,11 +5,10 @@ template message, or mini-program subscribe message within the consent the
 resident granted) is decided per recipient. A recipient with no channel still
 sees everything in the mini-program or console: the timeline is the record.
 """
-from flask import current_app, has_app_context
+from models import Follower, Outbox, Resident, StaffUser, SubscriptionGrant
 
-from config import DEFAULT_TEMPLATES
-from models import Follower, Item, Outbox, Resident, StaffUser, SubscriptionGrant, iso
-
+from .queries import reporters
+from .settings import settings
 from .states import STATUS_LABELS
 
 # kind of notice -> (official-account template setting, mini-program subscribe setting)
@@ -26,9 +25,7 @@ STAFF_TEMPLATES = {
 
 
 def template_id(setting):
-    if has_app_context():
-        return current_app.config.get(setting, DEFAULT_TEMPLATES[setting])
-    return DEFAULT_TEMPLATES[setting]
+    return settings.template_id(setting)
 
 
 def cut(text, limit):
@@ -116,22 +113,6 @@ def to_staff(users, kind, notice, item, note, now, key):
     _queue(staff_rows(users, kind, notice, item, note, now, key))
 
 
-def reporters(item):
-    """The reporter and the reporters of items merged into this one."""
-    people = []
-    if item.reporter_id:
-        people.append(item.reporter)
-    merged = (
-        Resident.select()
-        .join(Item, on=(Item.reporter == Resident.id))
-        .where(Item.merged_into == item)
-    )
-    for resident in merged:
-        if all(p.id != resident.id for p in people):
-            people.append(resident)
-    return people
-
-
 def followers(item):
     return list(
         Resident.select().join(Follower, on=(Follower.resident == Resident.id)).where(Follower.item == item)
@@ -164,10 +145,6 @@ def residents_concerned(item, kind, notice, note, now, key, include_followers=Tr
         seen.add(resident.id)
         rows += _resident_rows(resident, kind, notice, data, now, key, item)
     _queue(rows)
-
-
-def describe(item):
-    return {"number": item.number, "status": item.status, "due": iso(item.due)}
 
 
 def notice_fields(code, title, state, note, now):

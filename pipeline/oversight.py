@@ -5,6 +5,7 @@ from models import Evaluation, Follower, SupervisionNote, as_local
 from . import notify
 from .core import check, locked, record, transaction
 from .errors import Forbidden, Invalid, WrongState
+from .schemas import limit
 from .states import MERGED, OVERSEERS, REJECTED, SCORES
 from .validate import optional_text, required_text
 
@@ -13,7 +14,7 @@ from .validate import optional_text, required_text
 def supervise(item, actor, *, note, urge=False, now=None):
     """A cadre or resident supervisor notes or urges (催办) an open item, and follows it."""
     now = as_local(now)
-    note = required_text(note, "note", "督办意见", max_length=2000)
+    note = required_text(note, "note", "督办意见", max_length=limit("supervise", "note"))
     with transaction():
         item = locked(item)
         check("supervise", item, actor)
@@ -71,7 +72,7 @@ def evaluate(item, actor, *, kind, score, comment=None, now=None):
         raise Invalid("评议类型无效", field="kind")
     if score not in SCORES:
         raise Invalid("评议结果应为满意、基本满意或不满意", field="score")
-    comment = optional_text(comment, "comment", "评议意见", 2000)
+    comment = optional_text(comment, "comment", "评议意见", limit("evaluate", "comment"))
     with transaction():
         item = locked(item)
         check("evaluate", item, actor)

@@ -1,5 +1,6 @@
 """Read side: finding items, who may see them, and their public and staff views."""
 import re
+from datetime import datetime
 
 from peewee import JOIN
 from models import (
@@ -8,6 +9,7 @@ from models import (
     Item,
     Photo,
     Rating,
+    Resident,
     StaffUser,
     TimelineEvent,
     Unit,
@@ -18,21 +20,24 @@ from models import (
 from .actors import Actor
 from .errors import Invalid, NotFound
 from .privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
+from .overdue import is_overdue, overdue_condition
 from .states import (
+    CLAIMABLE,
+    CLOSED,
     EVENT_LABELS,
+    OFFICE_ROLES,
     OUTCOMES,
     OVERSEERS,
     RESOLVED,
+    ROLE_LABELS,
     SCORES,
     STATUS_LABELS,
     TIERS,
-    UNDER_DEADLINE,
 )
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
 PRIVATE_EVENTS = frozenset({"follow", "unfollow"})
-ROLE_NAMES = {"office": "活动办", "leader": "分管领导", "supervisor": "督办小组", "party_office": "党政办",
-              "admin": "活动办", "unit": "承办单位"}
+SEARCH_MAX = 100  # characters of a work-list search that are used
 
 
 def get_item(number):
@@ -45,8 +50,6 @@ def get_item(number):
     return item
 
 
-def is_overdue(item, today):
-    return item.status in UNDER_DEADLINE and item.due is not None and today > item.due
 
 
 def is_public(item):
@@ -79,7 +82,13 @@ def can_view(item, viewer):
     return viewer.is_supervisor and Follower.get_or_none((Follower.item == item) & (Follower.resident == viewer.id))
 
 
-def visible_item(number, viewer):
+def visible_item(number: str, viewer: Actor | None) -> Item:
+    """The item with this number if `viewer` may see it, else NotFound (as if it didn't exist).
+
+    The one rule on every channel: reading, acting on and following an item,
+    by the API, the mini-program, an item's code scanned in WeChat or a number
+    sent by chat.
+    """
     item = get_item(number)
     if not can_view(item, viewer):
         raise NotFound("事项编号不存在", code="not_found")
@@ -101,8 +110,13 @@ def _staff_labels(events):
     labels = {}
     if ids:
         for user in StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER).where(StaffUser.id.in_(ids)):
-            labels[user.id] = user.unit.name if user.unit_id else ROLE_NAMES.get(user.role, "工作人员")
+            labels[user.id] = user.unit.name if user.unit_id else _public_role_label(user.role)
     return labels
+
+
+def _public_role_label(role: str) -> str:
+    """How a staff member without a unit is named on the public timeline: the admin acts as the office."""
+    return ROLE_LABELS.get("office" if role in OFFICE_ROLES else role, "工作人员")
 
 
 def _public_actor(event, labels):
@@ -179,9 +193,8 @@ def public_view(item, viewer=None, now=None):
     """The public view: status, deadline, result, rating and a masked timeline."""
     now = as_local(now)
     view = summary(item, now.date())
-    reporters = {item.reporter_id} | {
-        i.reporter_id for i in Item.select(Item.reporter).where(Item.merged_into == item)}
-    is_reporter = viewer is not None and viewer.kind == "resident" and viewer.id in reporters
+    is_reporter = (viewer is not None and viewer.kind == "resident"
+                   and any(resident.id == viewer.id for resident in reporters(item)))
     following = False
     if viewer is not None and viewer.kind in ("resident", "staff"):
         column = Follower.resident if viewer.kind == "resident" else Follower.staff
@@ -273,7 +286,7 @@ def board(community=None, category=None, page=1, per_page=20, now=None):
     Parent = Category.alias()
     public_ids = (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
                   .where(Parent.public == True))  # noqa: E712
-    query = Item.select().where((Item.status == "closed") & Item.category.in_(public_ids))
+    query = Item.select().where((Item.status == CLOSED) & Item.category.in_(public_ids))
     if community:
         query = query.where(Item.community == community)
     if category:
@@ -309,13 +322,44 @@ def awaiting_rating(resident):
             .order_by(Item.resolved_at.desc(), Item.id.desc()).first())
 
 
+def reporters(item: Item) -> list[Resident]:
+    """The item's reporter and the reporters of items merged into it, each once, its own first."""
+    merged = Item.select(Item.reporter).where(Item.merged_into == item)
+    people = Resident.select().where((Resident.id == item.reporter_id) | Resident.id.in_(merged))
+    return sorted(people, key=lambda resident: (resident.id != item.reporter_id, resident.id))
+
+
+def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
+              category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
+              now: datetime | None = None) -> dict:
+    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first."""
+    today = as_local(now).date()
+    page, per_page = page_args(page, per_page)
+    query = staff_scope(Item.select(), actor)
+    if status:
+        if status not in STATUS_LABELS:
+            raise Invalid("状态无效", field="status")
+        query = query.where(Item.status == status)
+    if overdue:
+        query = query.where(overdue_condition(today))
+    if unit:
+        query = query.where((Item.unit == unit) | (Item.claimed_unit == unit))
+    if category:
+        query = query.where(category_filter(category))
+    if search:
+        search = search[:SEARCH_MAX]
+        query = query.where(Item.number.contains(search) | Item.content.contains(search))
+    query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
+    return paginate(query, page, per_page, lambda item: summary(item, today))
+
+
 def staff_scope(query, actor: Actor):
     """Units see their own items and the claim board; area supervisors their area."""
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
         return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | (Item.status == "classified"))
+                           | Item.status.in_(CLAIMABLE))
     if actor.role == "supervisor" and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

@@ -127,6 +127,14 @@ EVENT_LABELS = {
     "publish": "结果公示",
 }
 
-ROLES_ALLOWED = frozenset({"office", "leader", "unit", "supervisor", "party_office", "admin"})
+ROLE_LABELS = {
+    "office": "活动办",
+    "leader": "分管领导",
+    "unit": "承办单位",
+    "supervisor": "督办小组",
+    "party_office": "党政办",
+    "admin": "系统管理员",
+}
+ROLES_ALLOWED = frozenset(ROLE_LABELS)
 UNIT_KINDS_ALLOWED = frozenset({"department", "community", "paired_org", "jurisdiction_org", "enterprise_branch",
                                 "volunteer_org", "leadership"})

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from models import Category, Item, Rating, Unit, as_local
 
 from .errors import Invalid
-from .queries import is_overdue
+from .overdue import is_overdue
 from .states import ACCEPTING_SCORES, CLOSED, MERGED, REJECTED, TAKEN_ON
 
 

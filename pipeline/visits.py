@@ -18,10 +18,12 @@ from peewee import JOIN
 from models import StaffUser, Unit, Visit, VisitCheck, as_local, iso
 
 from . import notify
+from .actors import Actor
 from .core import transaction
 from .errors import Forbidden, Invalid, NotFound, WrongState
 from .routine import monthly_slot, once, previous_month
-from .states import OFFICE_ROLES
+from .schemas import limit
+from .states import OFFICE_ROLES, OVERSEERS
 from .validate import optional_text, parse_date, required_text
 from .workdays import WorkCalendar
 
@@ -54,9 +56,9 @@ def record_visit(actor, *, community, visit_date, days, content, people=None, st
         who = StaffUser.get_or_none((StaffUser.id == staff) & StaffUser.active)
         if who is None:
             raise NotFound("干部不存在", code="not_found")
-    community = required_text(community, "community", "走访社区", 100)
-    content = required_text(content, "content", "走访内容", 2000)
-    people = optional_text(people, "people", "走访对象", 255)
+    community = required_text(community, "community", "走访社区", limit("record_visit", "community"))
+    content = required_text(content, "content", "走访内容", limit("record_visit", "content"))
+    people = optional_text(people, "people", "走访对象", limit("record_visit", "people"))
     day = parse_date(visit_date, "date")
     if day > now.date():
         raise Invalid("走访日期不能晚于今天", field="date")
@@ -138,6 +140,20 @@ def monthly_check(now, calendar=None, seed=None):
 def visit_json(visit):
     return {"id": visit.id, "staff": {"id": visit.staff_id, "name": visit.staff.name}, "community": visit.community,
             "date": iso(visit.visit_date), "days": visit.days, "content": visit.content, "people": visit.people}
+
+
+def readable_visits(actor: Actor, month: str | None = None, staff: int | None = None) -> list[dict]:
+    """The visit records `actor` may read, for a month and/or one cadre: the
+    organisation reads anyone's (all, or `staff`'s), every other cadre their own."""
+    return visits(month, staff if actor.role in OVERSEERS else actor.id)
+
+
+def checked_month(month: str) -> dict:
+    """The monthly check of `month` (YYYY-MM; a longer date is cut to its month), or NotFound."""
+    check = VisitCheck.get_or_none(VisitCheck.month == month[:7])
+    if check is None:
+        raise NotFound("该月尚未核查", code="not_found")
+    return check_json(check)
 
 
 def visits(month=None, staff=None):

@@ -3,7 +3,6 @@ badges; residents bind them; public H5 pages for a badge (`/b/<token>`) and for
 an item scanned with a plain camera (`/i/<number>`); an item's QR code PNG."""
 import os
 
-import requests
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from models import local_now
@@ -19,17 +18,18 @@ from pipeline.badges import (
     item_code,
     revoke_badge,
 )
-from pipeline.errors import NotFound, UpstreamError
+from pipeline.errors import NotFound
 from pipeline.queries import public_view, visible_item
+from pipeline.schemas import SCHEMAS
 from pipeline.states import OFFICE_ROLES
 from web.auth import current_actor, login_required, optional_actor
 from web.limits import anonymous_reads
-from web.params import allowed, json_body, text
+from web.params import arguments, json_body
 from web.serialize import user_json
+from wechat.client import wxacode_fetcher
 
 bp = Blueprint("api_badges", __name__, template_folder="templates")
 
-TOKEN_CODES = (40001, 42001)  # the stored access token is stale: forget it so the next call refetches
 H5_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer",
               "X-Content-Type-Options": "nosniff",
               "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
@@ -44,11 +44,7 @@ def _public_url(path):
 @login_required(kind="staff", roles=OFFICE_ROLES)
 def issue():
     """{name, phone?, area?, kind, valid_until} → 201 {id, number, token, card_url, ...}."""
-    data = json_body()
-    allowed(data, {"name", "phone", "area", "kind", "valid_until"})
-    badge = issue_badge(current_actor(), name=text(data, "name", True, 64), phone=text(data, "phone", False, 32),
-                        area=text(data, "area", False, 100), kind=text(data, "kind", True, 16),
-                        valid_until=text(data, "valid_until", True, 10))
+    badge = issue_badge(current_actor(), **arguments(json_body(), SCHEMAS["issue_badge"]))
     body = badge_json(badge, local_now().date())
     body.update(token=badge.token, url=_public_url(f"/b/{badge.token}"))
     return jsonify(body), 201
@@ -74,10 +70,8 @@ def card(badge_id):
 @login_required(kind="resident")
 def bind():
     """{token} (from the badge's QR code) → {badge, user}; the resident is now a supervisor."""
-    data = json_body()
-    allowed(data, {"token"})
     actor = current_actor()
-    badge = bind_badge(actor, text(data, "token", True, 64))
+    badge = bind_badge(actor, **arguments(json_body(), SCHEMAS["bind_badge"]))
     today = local_now().date()
     return jsonify(badge=badge_json(badge, today, staff=False), user=user_json(actor_for_resident(actor.resident,
                                                                                                   today)))
@@ -94,39 +88,6 @@ def badge_page(token):
                            state=badge_state(badge, today)), 200, H5_HEADERS
 
 
-def _wxacode_fetcher(config):
-    """`fetch(scene, page) -> PNG bytes` via getwxacodeunlimit, or None when the
-    mini-program isn't configured for item codes (ITEM_QR_SOURCE=wechat)."""
-    if config.get("ITEM_QR_SOURCE") != "wechat" or not (config.get("MINIPROGRAM_APPID")
-                                                         and config.get("MINIPROGRAM_SECRET")):
-        return None
-    from wechatpy.exceptions import WeChatClientException
-
-    from wechat.client import make_client
-
-    state = config.get("MINIPROGRAM_STATE") or ("formal" if config.get("SIXSTEP_ENV") == "production" else "developer")
-    env_version = {"formal": "release", "trial": "trial"}.get(state, "develop")
-
-    def fetch(scene, page):
-        client = make_client(config, "mp")
-        body = {"scene": scene, "page": page, "width": 430, "check_path": env_version == "release",
-                "env_version": env_version}
-        try:
-            answer = client.post(client.url("wxa/getwxacodeunlimit"), data=body)
-        except WeChatClientException as error:
-            if error.errcode in TOKEN_CODES:
-                client.session.delete(client.access_token_key)
-            raise UpstreamError(f"微信小程序码生成失败（{error.errcode}）", code="wechat_error") from error
-        except requests.RequestException as error:
-            raise UpstreamError("微信服务暂时不可用", code="wechat_error") from error
-        if isinstance(answer, dict) or not getattr(answer, "content", None):
-            raise UpstreamError("微信未返回小程序码", code="wechat_error")
-        return answer.content
-
-    fetch.cache_key = f"{config['MINIPROGRAM_APPID']}|{env_version}"
-    return fetch
-
-
 @bp.get("/api/v1/items/<number>/qrcode.png")
 def item_qrcode(number):
     """WeChat's mini-program code when configured, else a QR of the public /i/<number> page."""
@@ -134,7 +95,7 @@ def item_qrcode(number):
     config = current_app.config
     source, png = item_code(item, base_url=config["PUBLIC_BASE_URL"],
                             cache_dir=os.path.join(config["UPLOAD_DIR"], "codes"),
-                            fetch_wxacode=_wxacode_fetcher(config))
+                            fetch_wxacode=wxacode_fetcher(config))
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600",
                                                         "X-Code-Source": source})
 

@@ -6,10 +6,11 @@ from pipeline.judging import rate
 from pipeline.oversight import follow, unfollow
 from pipeline.people import record_subscriptions
 from pipeline.queries import list_mine, public_view, visible_item
+from pipeline.schemas import SCHEMAS
 from web.api_public import SUBSCRIBE_TITLES
 from web.auth import current_actor, login_required
 from web.limits import REPORT, limiter
-from web.params import allowed, boolean, id_list, json_body, number, text
+from web.params import allowed, arguments, json_body
 
 bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
 
@@ -18,22 +19,8 @@ bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
 @limiter.limit(REPORT)
 @login_required(kind="resident")
 def report():
-    data = json_body()
-    allowed(data, {"content", "community", "address", "lat", "lng", "photos", "anonymous", "category", "conduct"})
     actor = current_actor()
-    item = collect(
-        actor,
-        text(data, "content", required=True, max_length=2000),
-        "miniprogram",
-        category=text(data, "category", max_length=32),
-        community=text(data, "community", max_length=100),
-        address=text(data, "address", max_length=255),
-        lat=number(data, "lat"),
-        lng=number(data, "lng"),
-        photo_ids=id_list(data, "photos"),
-        anonymous=boolean(data, "anonymous"),
-        conduct=boolean(data, "conduct"),
-    )
+    item = collect(actor, channel="miniprogram", **arguments(json_body(), SCHEMAS["collect_app"]))
     return jsonify(public_view(item, actor)), 201
 
 
@@ -47,10 +34,7 @@ def mine():
 @login_required(kind="resident")
 def rating(number):
     actor = current_actor()
-    data = json_body()
-    allowed(data, {"score", "comment"})
-    item = rate(visible_item(number, actor), actor, text(data, "score", required=True, max_length=32),
-                text(data, "comment", max_length=1000), source="app")
+    item = rate(visible_item(number, actor), actor, **arguments(json_body(), SCHEMAS["rate"]), source="app")
     return jsonify(public_view(item, actor))
 
 

@@ -5,13 +5,14 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from models import VisitCheck, local_now
+from models import local_now
 from pipeline import bulletins, chasing, publicity, visits
 from pipeline.errors import Invalid, NotFound
 from pipeline.queries import summary
+from pipeline.schemas import SCHEMAS
 from pipeline.states import OFFICE_ROLES, OVERSEERS
 from web.auth import current_actor, login_required
-from web.params import allowed, integer, json_body, number, text
+from web.params import arguments, integer, json_body
 
 bp = Blueprint("api_routines", __name__, url_prefix="/api/v1")
 
@@ -41,26 +42,17 @@ def bulletin_list():
     return jsonify(bulletins.listing(current_actor(), request.args.get("page"), request.args.get("per_page")))
 
 
-def _visible_bulletin(bulletin_id):
-    bulletin = bulletins.get(bulletin_id)
-    if bulletin.status != "published" and current_actor().role not in OFFICE_ROLES:
-        raise NotFound("周通报不存在", code="not_found")
-    return bulletin
-
-
 @bp.get("/staff/bulletins/<int:bulletin_id>")
 @login_required(kind="staff")
 def bulletin_detail(bulletin_id):
-    return jsonify(bulletins.bulletin_json(_visible_bulletin(bulletin_id)))
+    return jsonify(bulletins.bulletin_json(bulletins.readable(bulletin_id, current_actor())))
 
 
 @bp.patch("/staff/bulletins/<int:bulletin_id>")
 @login_required(kind="staff", roles=OFFICE_ROLES)
 def bulletin_edit(bulletin_id):
-    data = json_body()
-    allowed(data, {"title", "body", "issue"})
-    bulletin = bulletins.edit(bulletins.get(bulletin_id), current_actor(), title=text(data, "title", max_length=200),
-                              body=text(data, "body", max_length=50000), issue=integer(data, "issue"))
+    changes = arguments(json_body(), SCHEMAS["edit_bulletin"])
+    bulletin = bulletins.edit(bulletins.get(bulletin_id), current_actor(), **changes)
     return jsonify(bulletins.bulletin_json(bulletin))
 
 
@@ -81,44 +73,28 @@ def discipline_list():
 @bp.post("/staff/discipline")
 @login_required(kind="staff", roles=bulletins.RECORDERS)
 def discipline_record():
-    data = json_body()
-    allowed(data, {"kind", "person", "reason", "date", "unit", "staff"})
-    entry = bulletins.record_discipline(
-        current_actor(), kind=text(data, "kind", True, 16), person=text(data, "person", True, 64),
-        reason=text(data, "reason", True, 2000), on_date=text(data, "date", max_length=10),
-        unit=integer(data, "unit"), staff=integer(data, "staff"))
+    entry = bulletins.record_discipline(current_actor(), **arguments(json_body(), SCHEMAS["record_discipline"]))
     return jsonify(bulletins.entry_json(entry)), 201
 
 
 @bp.get("/staff/visits")
 @login_required(kind="staff")
 def visit_list():
-    actor = current_actor()
-    staff = integer(dict(request.args), "staff")
-    if actor.role not in OVERSEERS:
-        staff = actor.id  # a cadre sees their own records
-    return jsonify(visits.visits(request.args.get("month"), staff))
+    return jsonify(visits.readable_visits(current_actor(), request.args.get("month"),
+                                          integer(dict(request.args), "staff")))
 
 
 @bp.post("/staff/visits")
 @login_required(kind="staff")
 def visit_record():
-    data = json_body()
-    allowed(data, {"community", "date", "days", "content", "people", "staff"})
-    visit = visits.record_visit(
-        current_actor(), community=text(data, "community", True, 100), visit_date=text(data, "date", True, 10),
-        days=number(data, "days", True), content=text(data, "content", True, 2000),
-        people=text(data, "people", max_length=255), staff=integer(data, "staff"))
+    visit = visits.record_visit(current_actor(), **arguments(json_body(), SCHEMAS["record_visit"]))
     return jsonify(visits.visit_json(visit)), 201
 
 
 @bp.get("/staff/visit-checks/<month>")
 @login_required(kind="staff", roles=OVERSEERS)
 def visit_check(month):
-    check = VisitCheck.get_or_none(VisitCheck.month == month[:7])
-    if check is None:
-        raise NotFound("该月尚未核查", code="not_found")
-    return jsonify(visits.check_json(check))
+    return jsonify(visits.checked_month(month))
 
 
 @bp.get("/staff/callbacks")

@@ -1,7 +1,11 @@
 """Reading request bodies: a JSON object or a clear 400, and typed fields."""
+from collections.abc import Callable
+from typing import Any
+
 from flask import request
 
 from pipeline.errors import Invalid
+from pipeline.schemas import Field, Schema
 
 
 def json_body():
@@ -76,3 +80,40 @@ def allowed(data, names):
     unknown = sorted(set(data) - set(names))
     if unknown:
         raise Invalid(f"未知字段：{', '.join(unknown)[:100]}", code="unknown_field", field=unknown[0][:64])
+
+
+def fraction(data: dict, name: str) -> int | float | None:
+    """A share from 0 to 1 (the operation checks the range)."""
+    value = data.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise Invalid("满意率应为0到1之间的数字", field=name)
+    return value
+
+
+def _text_field(data: dict, name: str, field: Field) -> str | None:
+    value = text(data, name, field.required, field.max_length)
+    if field.choices is not None and value is not None and value not in field.choices:
+        raise Invalid(field.choices_message or f"字段 {name} 的值无效", field=name)
+    return value
+
+
+PARSERS: dict[str, Callable[[dict, str, Field], Any]] = {
+    "text": _text_field,
+    "integer": lambda data, name, field: integer(data, name, field.required),
+    "number": lambda data, name, field: number(data, name, field.required),
+    "boolean": lambda data, name, field: boolean(data, name),
+    "ids": lambda data, name, field: id_list(data, name),
+    "fraction": lambda data, name, field: fraction(data, name),
+    "any": lambda data, name, field: data.get(name),
+}
+
+
+def arguments(data: dict, schema: Schema) -> dict[str, Any]:
+    """An operation's keyword arguments from a JSON body, checked against the
+    operation's schema (`pipeline.schemas`); unknown fields are refused."""
+    allowed(data, schema)
+    values = {}
+    for name, field in schema.items():
+        value = PARSERS[field.kind](data, name, field)
+        values[field.argument or name] = field.default if value is None else value
+    return values

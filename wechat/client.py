@@ -9,11 +9,16 @@ account ("oa") or the mini-program ("mp") that:
   process uses one token, and never retries on 40001 by itself unless asked
   (`auto_retry=True` makes every worker refetch: the jobs process refreshes).
 """
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 import requests
 from wechatpy import WeChatClient
 from wechatpy.client.api.base import BaseWeChatAPI
+from wechatpy.exceptions import WeChatClientException
+
+from pipeline.errors import UpstreamError
 
 from .token_store import storage_for
 
@@ -21,6 +26,11 @@ DEFAULT_TIMEOUT = 5.0
 OFFICIAL_BASE = "https://api.weixin.qq.com/"
 # Below this many seconds left, a stored token is not handed out: fetch anew.
 TOKEN_MIN_REMAINING = 60
+# WeChat's answers that the access token used is bad: invalid (40001), not a
+# token at all (40014), expired (42001). The stored token is forgotten and fetched anew.
+TOKEN_ERROR_CODES = frozenset({40001, 40014, 42001})
+# The mini-program version WeChat's codes open, by MINIPROGRAM_STATE.
+ENV_VERSIONS = {"formal": "release", "trial": "trial", "developer": "develop"}
 
 
 class WeChatAPIError(Exception):
@@ -137,9 +147,6 @@ def make_client(config, kind="oa", session=None, *, timeout=DEFAULT_TIMEOUT, aut
     `config`). Web processes keep `auto_retry=False`.
     """
     appid, secret = _credentials(config, kind)
-    state = config.get("MINIPROGRAM_STATE") or (
-        "formal" if config.get("SIXSTEP_ENV") == "production" else "developer"
-    )
     return SixstepWeChatClient(
         appid,
         secret,
@@ -148,8 +155,56 @@ def make_client(config, kind="oa", session=None, *, timeout=DEFAULT_TIMEOUT, aut
         timeout=timeout,
         auto_retry=auto_retry,
         miniprogram_appid=config.get("MINIPROGRAM_APPID"),
-        miniprogram_state=state,
+        miniprogram_state=miniprogram_state(config),
     )
+
+
+def miniprogram_state(config: Mapping[str, Any]) -> str:
+    """Which mini-program version messages and codes open: formal | trial | developer."""
+    return config.get("MINIPROGRAM_STATE") or ("formal" if config.get("SIXSTEP_ENV") == "production" else "developer")
+
+
+def forget_token(client: SixstepWeChatClient) -> None:
+    """Drop the client's stored access token, so the next call fetches a new one."""
+    client.session.delete(client.access_token_key)
+
+
+class WxacodeFetcher:
+    """`fetch(scene, page) -> PNG bytes`: the mini-program's code (getwxacodeunlimit).
+
+    A failure is an `UpstreamError`; a token WeChat rejects is forgotten first.
+    `cache_key` names what the code depends on besides scene and page (app and version).
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.env_version = ENV_VERSIONS.get(miniprogram_state(config), "develop")
+        self.cache_key = f"{config['MINIPROGRAM_APPID']}|{self.env_version}"
+
+    def __call__(self, scene: str, page: str) -> bytes:
+        client = make_client(self.config, "mp")
+        body = {"scene": scene, "page": page, "width": 430, "check_path": self.env_version == "release",
+                "env_version": self.env_version}
+        try:
+            answer = client.post(client.url("wxa/getwxacodeunlimit"), data=body)
+        except WeChatClientException as error:
+            if error.errcode in TOKEN_ERROR_CODES:
+                forget_token(client)
+            raise UpstreamError(f"微信小程序码生成失败（{error.errcode}）", code="wechat_error") from error
+        except requests.RequestException as error:
+            raise UpstreamError("微信服务暂时不可用", code="wechat_error") from error
+        if isinstance(answer, dict) or not getattr(answer, "content", None):
+            raise UpstreamError("微信未返回小程序码", code="wechat_error")
+        return answer.content
+
+
+def wxacode_fetcher(config: Mapping[str, Any]) -> WxacodeFetcher | None:
+    """The mini-program code fetcher, or None when the mini-program isn't
+    configured for item codes (ITEM_QR_SOURCE=wechat, its appid and secret)."""
+    if config.get("ITEM_QR_SOURCE") != "wechat" or not (config.get("MINIPROGRAM_APPID")
+                                                         and config.get("MINIPROGRAM_SECRET")):
+        return None
+    return WxacodeFetcher(config)
 
 
 def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):

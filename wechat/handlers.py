@@ -8,16 +8,15 @@ Chinese message as the reply.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from models.people import ROLES
 from pipeline import catalog, inbound, intake, judging, oversight, people, queries, staff_binding
 from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
 from pipeline.errors import DomainError
+from pipeline.states import ROLE_LABELS
 
 from . import events, replies
 
-DETAIL_WINDOW = timedelta(minutes=30)
 MIN_REPORT_CHARS = 5
 NUMBER_RE = re.compile(r"^(?:查询|查|进度|查进度|查询进度)?\s*[:：]?\s*(\d{8}-\d{4})\s*[。.!！]?$")
 SEPARATORS = " \t\r\n,，。.!！:：;；、-—"
@@ -129,7 +128,7 @@ def rate(item, rating, ctx):
 
 
 def _recent_report(ctx):
-    return queries.latest_report(ctx.resident, since=ctx.now - DETAIL_WINDOW)
+    return queries.latest_report(ctx.resident, since=ctx.now - intake.DETAIL_WINDOW)
 
 
 def on_image(msg, ctx):
@@ -210,16 +209,14 @@ def on_scan(msg, ctx):
 def bind_staff(scene, ctx):
     """Bind this WeChat to the staff account the code was printed for."""
     user, previous = staff_binding.bind(scene, ctx.openid, now=ctx.now)
-    return replies.bound(user, ROLES.get(user.role, user.role), previous)
+    return replies.bound(user, ROLE_LABELS.get(user.role, user.role), previous)
 
 
 def follow_item(number, ctx):
-    """Follow a scanned item and show its status."""
+    """Follow a scanned item and show its status: whoever scans follows only what
+    they may see (`queries.visible_item`, the rule the API follows too)."""
     actor = ctx.scanner()
-    # Staff and supervisors follow any item they scan; others only what they may see.
-    scope_free = actor.is_staff or actor.is_supervisor
-    item = queries.get_item(number) if scope_free else queries.visible_item(number, actor)
-    item = oversight.follow(item, actor, now=ctx.now)
+    item = oversight.follow(queries.visible_item(number, actor), actor, now=ctx.now)
     return replies.following(queries.public_view(item, viewer=actor, now=ctx.now))
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-REFRESH_CODES = {40001, 40014, 42001}
+from .client import TOKEN_ERROR_CODES
+
 # The user doesn't follow (43004), refused (43101), bad openid (40003),
 # bad data (47003/47001), bad template or page (40037, 41030, 41028, 41029).
 UNDELIVERABLE_CODES = {43004, 43101, 40003, 47003, 47001, 40037, 41030, 41028, 41029, 40036}
@@ -117,7 +118,7 @@ def deliver(row, client):
         error = f"{code}: {exc.errmsg}"
         if code is None:  # an HTTP error status from WeChat
             return Delivery("retry", error=f"http error: {exc.response.status_code if exc.response is not None else '?'}")
-        if code in REFRESH_CODES:
+        if code in TOKEN_ERROR_CODES:
             return Delivery("refresh_token", error=error, errcode=code)
         if code in UNDELIVERABLE_CODES:
             return Delivery("undeliverable", error=error, errcode=code)

@@ -2,7 +2,8 @@
 import pytest
 
 from models import SharedToken
-from wechat.client import WeChatAPIError, code_to_session, make_client
+from pipeline.errors import UpstreamError
+from wechat.client import TOKEN_ERROR_CODES, WeChatAPIError, code_to_session, make_client, wxacode_fetcher
 from wechat.token_store import DatabaseStorage
 
 
@@ -83,3 +84,45 @@ def test_code_to_session_refuses_empty_code_without_calling(wx_config, wx_fake):
     with pytest.raises(WeChatAPIError):
         code_to_session(wx_config, "")
     assert wx_fake.calls == []
+
+
+# -- mini-program codes ------------------------------------------------------------------------
+
+ITEM_SCENE, ITEM_PAGE = "i=20261123-0001", "pages/item/item"
+MP_TOKEN = "wx-test-mp_access_token"
+
+
+@pytest.fixture
+def fetch_code(wx_db, wx_config):
+    return wxacode_fetcher({**wx_config, "ITEM_QR_SOURCE": "wechat"})
+
+
+def test_no_code_fetcher_unless_configured(wx_config):
+    assert wxacode_fetcher(wx_config) is None
+    assert wxacode_fetcher({**wx_config, "ITEM_QR_SOURCE": "wechat", "MINIPROGRAM_SECRET": ""}) is None
+    fetch = wxacode_fetcher({**wx_config, "ITEM_QR_SOURCE": "wechat"})
+    assert fetch.cache_key == "wx-test-mp|develop"
+
+
+@pytest.mark.parametrize("errcode", sorted(TOKEN_ERROR_CODES))
+def test_a_token_wechat_rejects_is_forgotten_when_a_code_fails(fetch_code, wx_fake, errcode):
+    assert fetch_code(ITEM_SCENE, ITEM_PAGE).startswith(b"\x89PNG")
+    store = DatabaseStorage()
+    assert store.get(MP_TOKEN)
+    wx_fake.fail_next("getwxacodeunlimit", errcode)
+    with pytest.raises(UpstreamError) as failed:
+        fetch_code(ITEM_SCENE, ITEM_PAGE)
+    assert failed.value.code == "wechat_error" and str(errcode) in failed.value.message
+    assert store.get(MP_TOKEN) is None
+    assert fetch_code(ITEM_SCENE, ITEM_PAGE).startswith(b"\x89PNG")  # with a token fetched anew
+    assert len(wx_fake.calls_to("cgi-bin/token")) == 2
+
+
+def test_other_code_failures_keep_the_token(fetch_code, wx_fake):
+    fetch_code(ITEM_SCENE, ITEM_PAGE)
+    wx_fake.fail_next("getwxacodeunlimit", 45009)
+    with pytest.raises(UpstreamError):
+        fetch_code(ITEM_SCENE, ITEM_PAGE)
+    assert DatabaseStorage().get(MP_TOKEN)
+    fetch_code(ITEM_SCENE, ITEM_PAGE)
+    assert len(wx_fake.calls_to("cgi-bin/token")) == 1

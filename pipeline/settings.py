@@ -1,0 +1,49 @@
+"""The settings pipeline code reads, in one object, so it runs without a Flask app.
+
+`create_app()` (the web server and the jobs process alike) hands its
+configuration to `configure()`; before that, and in scripts and tests that
+build no app, the defaults from config.py apply. The mapping is kept, not
+copied: Flask's `app.config` is the one configuration, and a setting changed
+on it later is seen here too.
+"""
+from collections.abc import Mapping
+from typing import Any
+
+from config import DEFAULT_MEETING_SATISFACTION_THRESHOLD, DEFAULT_TEMPLATES
+
+DEFAULTS: dict[str, Any] = {
+    **DEFAULT_TEMPLATES,
+    "MEETING_SATISFACTION_THRESHOLD": DEFAULT_MEETING_SATISFACTION_THRESHOLD,
+}
+
+
+class Settings:
+    """Named settings over a configured mapping, each with its default."""
+
+    def __init__(self) -> None:
+        self._mapping: Mapping[str, Any] = {}
+
+    def configure(self, mapping: Mapping[str, Any]) -> None:
+        self._mapping = mapping
+
+    def get(self, name: str) -> Any:
+        """The configured value of `name`, or its default (KeyError for an unknown name)."""
+        value = self._mapping.get(name)
+        return DEFAULTS[name] if value is None else value
+
+    def template_id(self, setting: str) -> str:
+        """The WeChat template id configured for a template setting (TEMPLATE_*, SUBSCRIBE_*)."""
+        return self.get(setting)
+
+    @property
+    def meeting_satisfaction_threshold(self) -> float:
+        """Below this share of satisfied votes an evaluation meeting sends the item back."""
+        return float(self.get("MEETING_SATISFACTION_THRESHOLD"))
+
+
+settings = Settings()
+
+
+def configure(mapping: Mapping[str, Any]) -> None:
+    """Use `mapping` (an app's config) for every setting pipeline code reads."""
+    settings.configure(mapping)
