@@ -8,16 +8,16 @@ Chinese message as the reply.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from models.people import ROLES
 from pipeline import inbound, intake, judging, oversight, people, queries, staff_binding
 from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
 from pipeline.errors import DomainError
+from pipeline.states import DETAIL_WINDOW
 
 from . import events, replies
 
-DETAIL_WINDOW = timedelta(minutes=30)
 MIN_REPORT_CHARS = 5
 NUMBER_RE = re.compile(r"^(?:查询|查|进度|查进度|查询进度)?\s*[:：]?\s*(\d{8}-\d{4})\s*[。.!！]?$")
 SEPARATORS = " \t\r\n,，。.!！:：;；、-—"
