@@ -18,6 +18,8 @@ from models import (
 from .actors import Actor
 from .errors import Invalid, NotFound
 from .states import (
+    CLAIMABLE,
+    CLOSED,
     EVENT_LABELS,
     OUTCOMES,
     OVERSEERS,
@@ -270,7 +272,7 @@ def board(community=None, category=None, page=1, per_page=20, now=None):
     Parent = Category.alias()
     public_ids = (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
                   .where(Parent.public == True))  # noqa: E712
-    query = Item.select().where((Item.status == "closed") & Item.category.in_(public_ids))
+    query = Item.select().where((Item.status == CLOSED) & Item.category.in_(public_ids))
     if community:
         query = query.where(Item.community == community)
     if category:
@@ -312,7 +314,7 @@ def staff_scope(query, actor: Actor):
         return query
     if actor.role == "unit":
         return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | (Item.status == "classified"))
+                           | Item.status.in_(CLAIMABLE))
     if actor.role == "supervisor" and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

@@ -28,6 +28,8 @@ CLAIMABLE = frozenset({CLASSIFIED})
 # Statuses in which a deadline runs (overdue is derived from these plus `due`).
 UNDER_DEADLINE = frozenset({CLASSIFIED, CLAIMED})
 TRIAGE = frozenset({COLLECTED, CLASSIFIED})
+# Statuses in which the item carries its unit's result.
+WITH_RESULT = frozenset({RESOLVED, CLOSED})
 # Statuses that show a unit took the item on (the response rate in stats).
 TAKEN_ON = frozenset({CLAIMED, RESOLVED, CLOSED})
 
