@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 import models
-from pipeline import badges, intake, oversight
+from pipeline import badges, intake, oversight, staff_binding
 from pipeline.actors import actor_for_resident
 from pipeline.errors import Forbidden
 from shared_support import run_concurrently
@@ -130,3 +130,23 @@ def test_a_badge_revoked_while_its_holder_acts_stops_them_at_once(flow):
         oversight.supervise(item, holder, note="请加快办理", now=flow.now)
     assert len(events(item, "supervise")) == before
     assert not models.SupervisionNote.select().where(models.SupervisionNote.item == item).exists()
+
+
+def test_one_binding_code_scanned_by_two_wechats_at_once_binds_one(flow):
+    """A staff binding code works once: the ticket is read under a lock."""
+    user = flow.world.staff["jianshe"]
+    bound = []
+
+    def scan(ticket, openid):
+        def run():
+            bound.append(staff_binding.bind(ticket.scene, openid, now=flow.now)[0].openid)
+        return run
+
+    failures = []
+    for trial in range(TRIALS):
+        ticket = staff_binding.issue(user, now=flow.now)
+        bound.clear()
+        unexpected = race(scan(ticket, f"scanner-a-{trial}"), scan(ticket, f"scanner-b-{trial}"))
+        if unexpected or len(bound) != 1:
+            failures.append((trial, unexpected or f"{len(bound)} scanners told the code bound their WeChat"))
+    assert failures == [], f"{len(failures)} of {TRIALS} trials went wrong: {failures[:3]}"
