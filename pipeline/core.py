@@ -157,7 +157,7 @@ def operation(item: Item | None, action: str, actor: Actor, now: datetime, *,
             if item is not None and fresh is None:
                 raise NotFound("事项不存在", code="not_found")
             other_id = second(fresh) if fresh is not None else None
-            if other_id is None or other_id in rows:
+            if other_id is None or other_id in wanted:  # (locked, or no longer there)
                 if _needs_badge(action):
                     actor = current_actor(actor, now.date())
                 op = Operation(action, actor, now, fresh, rows.get(other_id), params)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from models import Claim, PublicNotice
+from models import Claim, Item, PublicNotice
 
 from .errors import DomainError, Forbidden, WrongState
 from .states import CLAIMED, DETAIL_WINDOW, MERGED, OFFICE_ROLES, OPEN, OVERSEERS, REJECTED, SYSTEM, TRIAGE
@@ -42,7 +42,7 @@ def _own_unit(op: "Operation") -> bool:
     return _office(op) or wanted in (None, "", op.actor.unit_id) or str(wanted) == str(op.actor.unit_id)
 
 
-def acting_unit_id(op: "Operation"):
+def acting_unit_id(op: "Operation") -> int | str | None:
     """The unit the actor works for here: a unit handler's own, or the office's pick
     (the item's unit unless the request names another)."""
     return (op.params.get("unit") or op.item.unit_id) if _office(op) else op.actor.unit_id
@@ -91,7 +91,7 @@ def _detail_window(op: "Operation") -> bool:
     return op.item.status in TRIAGE and op.now - op.item.created_at <= DETAIL_WINDOW
 
 
-def followed(op: "Operation"):
+def followed(op: "Operation") -> "Item":
     """The item a follow or unfollow applies to: a merged item's target, else the item."""
     return op.other if op.item.status == MERGED and op.other is not None else op.item
 

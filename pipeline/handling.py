@@ -5,7 +5,7 @@ from datetime import datetime
 from models import Claim, Meeting, Unit, as_local
 
 from . import notify, reminders
-from .core import operation
+from .core import Operation, operation
 from .errors import Invalid
 from .guards import acting_unit_id
 from .intake import _attach_photos, active_unit, parse_due
@@ -14,7 +14,7 @@ from .states import OFFICE_ROLES
 from .validate import required_text
 
 
-def _acting_unit(op):
+def _acting_unit(op: Operation) -> Unit:
     """The unit the actor claims for (`guards.acting_unit_id`; the table's guards have
     made sure a unit handler acts for their own)."""
     if op.actor.role in OFFICE_ROLES:

@@ -1,12 +1,13 @@
 """Steps 1 and 2: collect opinions (意见收集), classify and fill the assignment
 sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope."""
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+
+from peewee import Model, ModelSelect
 
 from models import Category, Item, Photo, StaffUser, Unit, as_local, db
 from models.base import PreparedInsert, is_postgres
 
 from . import notify, reminders
-from .actors import Actor
 from .core import operation
 from .errors import Invalid, NotFound, TooMany
 from .numbering import next_number
@@ -200,7 +201,7 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
     return item
 
 
-def _shared(query):
+def _shared(query: ModelSelect) -> Model | None:
     """The first row, share-locked on PostgreSQL until the operation commits: the
     leader or unit it names can't be deactivated under it."""
     return (query.for_update("FOR SHARE") if is_postgres() else query).first()

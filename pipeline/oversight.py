@@ -1,6 +1,6 @@
 """Step 5, supervision (督查督办) — orthogonal to the status — plus following
 and the organisation's and supervisors' evaluations (组织评议 / 督办评议)."""
-from models import Evaluation, Follower, SupervisionNote, as_local
+from models import Evaluation, Follower, Item, SupervisionNote, as_local
 
 from . import notify
 from .core import operation
@@ -35,7 +35,7 @@ def _add_follower(item, actor, now):
     return True
 
 
-def _merged_target(item):
+def _merged_target(item: Item) -> int | None:
     """A merged item's followers follow its target: the operation's second item."""
     return item.merged_into_id if item.status == MERGED else None
 

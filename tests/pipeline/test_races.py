@@ -150,3 +150,16 @@ def test_one_binding_code_scanned_by_two_wechats_at_once_binds_one(flow):
         if unexpected or len(bound) != 1:
             failures.append((trial, unexpected or f"{len(bound)} scanners told the code bound their WeChat"))
     assert failures == [], f"{len(failures)} of {TRIALS} trials went wrong: {failures[:3]}"
+
+
+def test_following_an_item_merged_since_it_was_read_follows_its_target(flow):
+    """The request read the item before a merge committed: the operation finds the
+    merge under its lock and locks the target too (in id order) before following it."""
+    target = flow.collected(reporter="li")
+    stale = flow.collected()
+    intake.merge(fresh(stale), flow.a("office"), into=target.number, now=flow.now)
+    assert stale.status == "collected"
+    followed = oversight.follow(stale, flow.a("mp"), now=flow.now)
+    assert followed.id == target.id
+    assert [f.item_id for f in models.Follower.select()] == [target.id]
+    assert len(events(target, "follow")) == 1 and events(stale, "follow") == []
