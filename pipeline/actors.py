@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from models import Badge, Resident, StaffUser, db
-from models.base import fetch_model
+from models.base import fetch_model, is_postgres
 
 from .states import RESIDENT, RESIDENT_SUPERVISOR, SYSTEM
 
@@ -89,3 +89,16 @@ def _resident_actor(resident, holds_badge):
 
 def actor_for_staff(user):
     return Actor(kind="staff", role=user.role, id=user.id, name=user.name, staff=user)
+
+
+def current_actor(actor: Actor, today: date) -> Actor:
+    """A resident actor as their badge stands now, read inside the caller's transaction
+    (share-locked on PostgreSQL, so a revocation waits for the operation to commit):
+    the actor was made when the request came in, and a badge revoked since counts."""
+    if actor.kind != "resident":
+        return actor
+    query = Badge.select(Badge.id).where((Badge.resident == actor.id) & Badge.revoked_at.is_null()
+                                         & (Badge.valid_until >= today))
+    if is_postgres():
+        query = query.for_update("FOR SHARE")
+    return _resident_actor(actor.resident, query.first() is not None)

@@ -19,7 +19,7 @@ from models.base import is_postgres
 
 from . import notify
 from .actors import SYSTEM_ACTOR
-from .core import transaction
+from .core import event_row, lock_items, transaction
 from .overdue import deadline_running, is_overdue, overdue_items
 from .queries import attach_relations
 from .routine import DIGEST_AT, daily_slot, mark, once
@@ -106,10 +106,8 @@ class Firing:
         return self._names.get(unit_id, "未定单位")
 
     def event(self, item, kind, note, data=None):
-        """A system timeline event, as `core.record` writes it."""
-        self.events.append({"item": item.id, "round": item.round, "kind": kind, "actor_kind": SYSTEM_ACTOR.kind,
-                            "actor_id": SYSTEM_ACTOR.id, "actor_name": SYSTEM_ACTOR.name, "note": note, "data": data,
-                            "at": self.now})
+        """A system timeline event on an item `fire` has locked, inserted with the chunk's."""
+        self.events.append(event_row(item, kind, SYSTEM_ACTOR, self.now, note, data))
 
     def urge(self, item, note):
         self.notes.append({"item": item.id, "round": item.round, "author_name": SYSTEM_AUTHOR, "note": note,
@@ -163,8 +161,7 @@ def fire(rows, firing):
     now = firing.now
     ids = sorted({r.item_id for r in rows})
     firing.begin(ids)
-    items = Item.select().where(Item.id.in_(ids)).order_by(Item.id)
-    items = {item.id: item for item in (items.for_update() if is_postgres() else items)}
+    items = lock_items(ids)
     fresh = (Reminder.select().where(Reminder.id.in_([r.id for r in rows]) & Reminder.done_at.is_null()
                                      & (Reminder.fire_at <= now)).order_by(Reminder.fire_at, Reminder.id))
     fresh = list(fresh.for_update() if is_postgres() else fresh)

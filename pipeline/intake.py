@@ -2,16 +2,18 @@
 sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope."""
 from datetime import date, timedelta
 
+from peewee import Model, ModelSelect
+
 from models import Category, Item, Photo, StaffUser, Unit, as_local, db
-from models.base import PreparedInsert
+from models.base import PreparedInsert, is_postgres
 
 from . import notify, reminders
 from .catalog import conduct_category
-from .core import check, locked, record, transaction, transition
-from .errors import Forbidden, Invalid, NotFound, TooMany, WrongState
+from .core import operation
+from .errors import Invalid, NotFound, TooMany
 from .numbering import next_number
 from .schemas import limit
-from .states import CHANNELS, COLLECTED, CLASSIFIED, OFFLINE_CHANNELS, OPEN, TIERS
+from .states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
 from .validate import optional_text, required_text
 from .workdays import WorkCalendar
 
@@ -20,7 +22,6 @@ MAX_PHOTOS = 9
 ITEM_INSERT = PreparedInsert(Item, "number", "status", "round", "content", "channel", "reporter", "reporter_name",
                              "reporter_phone", "anonymous", "community", "address", "lat", "lng",
                              "suggested_category", "wide_concern", "escalated", "created_at", "updated_at")
-DETAIL_WINDOW = timedelta(minutes=30)
 LONG_TERM_EXPLANATION_DAYS = 20
 CHAT_REPORTS_PER_DAY = 20
 RESEND_WINDOW = timedelta(minutes=10)
@@ -60,7 +61,6 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
     the office decides otherwise.
     """
     now = as_local(now)
-    check("collect", None, actor)
     if channel not in CHANNELS:
         raise Invalid("渠道无效", field="channel")
     if actor.kind == "resident" and channel in OFFLINE_CHANNELS:
@@ -83,11 +83,11 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
         suggested_category=suggested.id if suggested else None,
         wide_concern=False, escalated=False, created_at=now, updated_at=now,
     )
-    with transaction():
+    with operation(None, "collect", actor, now) as op:
         fields["number"] = next_number(now.date())
-        item = Item(id=ITEM_INSERT.execute(**fields), **fields)
+        item = op.created(Item(id=ITEM_INSERT.execute(**fields), **fields))
         _attach_photos(item, actor, photo_ids, "report")
-        event = record(item, "collect", actor, now, data={"channel": channel}, to_status=COLLECTED)
+        event = op.record(data={"channel": channel}, to_status=COLLECTED)
         if channel != "wechat":
             # A chat report is acknowledged by the passive reply that carries its number.
             notify.to_resident(actor.resident, "received", "received", item, "已受理，将尽快分类交办", now,
@@ -134,12 +134,8 @@ def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="imag
                       label=None, now=None):
     """Attach a photo, voice or place sent by chat within 30 minutes of the report."""
     now = as_local(now)
-    if actor.kind != "resident" or item.reporter_id != actor.id:
-        raise Forbidden("只能补充自己反映的问题", code="forbidden")
-    if item.status not in (COLLECTED, CLASSIFIED) or now - item.created_at > DETAIL_WINDOW:
-        raise WrongState("该问题已不能补充材料，请重新反映", code="wrong_state")
-    with transaction():
-        item = locked(item)
+    with operation(item, "detail", actor, now) as op:
+        item = op.item
         changes = {}
         data = {"media_kind": media_kind}
         if text:
@@ -153,10 +149,8 @@ def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="imag
             Photo.create(item=item, kind="voice" if media_kind == "voice" else "report", media_id=media_id,
                          uploader_resident=actor.resident, created_at=now)
         if changes:
-            Item.update(updated_at=now, **changes).where(Item.id == item.id).execute()
-            for name, value in changes.items():
-                setattr(item, name, value)
-        record(item, "detail", actor, now, note=label or text, data=data)
+            op.update(**changes)
+        op.record(note=label or text, data=data)
     return item
 
 
@@ -189,22 +183,22 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
     """Step 2: fill the assignment sheet; the item goes on the public claim board."""
     now = as_local(now)
     category = subcategory(category)
-    leader_user = StaffUser.get_or_none((StaffUser.id == _int(leader, "leader")) & (StaffUser.role == "leader")
-                                        & StaffUser.active)
-    if leader_user is None:
-        raise Invalid("负责领导不存在", field="leader")
-    unit_row = Unit.get_or_none((Unit.id == _int(unit, "unit")) & Unit.active)
-    if unit_row is None:
-        raise Invalid("责任单位不存在", field="unit")
+    leader_id, unit_id = _int(leader, "leader"), _int(unit, "unit")
     if tier not in TIERS:
         raise Invalid("办理时限类型无效", field="tier")
     roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
     due_date = parse_due(due, now.date()) or default_due(tier, category, now.date(), calendar)
-    with transaction():
-        item = locked(item)
-        event = transition(
-            item, "classify", actor, now,
+    with operation(item, "classify", actor, now) as op:
+        item = op.item
+        leader_user = _shared(StaffUser.select().where((StaffUser.id == leader_id) & (StaffUser.role == "leader")
+                                                       & StaffUser.active))
+        if leader_user is None:
+            raise Invalid("负责领导不存在", field="leader")
+        unit_row = active_unit(unit_id)
+        if unit_row is None:
+            raise Invalid("责任单位不存在", field="unit")
+        event = op.transition(
             note=roadmap,
             data={"category": category.code, "unit": unit_row.name, "tier": tier, "due": due_date.isoformat()},
             category=category, leader=leader_user, unit=unit_row, tier=tier, due=due_date, roadmap=roadmap,
@@ -220,6 +214,17 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
     return item
 
 
+def _shared(query: ModelSelect) -> Model | None:
+    """The first row, share-locked on PostgreSQL until the operation commits: the
+    leader or unit it names can't be deactivated under it."""
+    return (query.for_update("FOR SHARE") if is_postgres() else query).first()
+
+
+def active_unit(unit_id: int | None) -> Unit | None:
+    """The active unit with this id, read under the operation's lock."""
+    return _shared(Unit.select().where((Unit.id == unit_id) & Unit.active)) if unit_id else None
+
+
 def _int(value, field):
     try:
         return int(value)
@@ -233,13 +238,11 @@ def merge(item, actor, *, into, now=None):
     target = Item.get_or_none(Item.number == str(into or ""))
     if target is None:
         raise NotFound("合并目标事项不存在", code="not_found")
-    if target.id == item.id or target.status not in OPEN:
-        raise WrongState("只能合并到另一个未办结的事项", code="wrong_state")
-    with transaction():
-        item = locked(item)
-        event = transition(item, "merge", actor, now, note=f"合并至{target.number}",
-                           data={"into": target.number}, merged_into=target)
-        record(target, "merged_in", actor, now, note=f"合并来件{item.number}", data={"from": item.number})
+    # The target's status is checked (guard open_target) once both items are locked.
+    with operation(item, "merge", actor, now, other=target) as op:
+        item, target = op.item, op.other
+        event = op.transition(note=f"合并至{target.number}", data={"into": target.number}, merged_into=target)
+        op.record("merged_in", note=f"合并来件{item.number}", data={"from": item.number}, item=target)
         key = f"merge:{item.number}:{event.id}"
         notify.residents_concerned(item, "merged", "progress", f"已与{target.number}合并办理", now, key)
     return item
@@ -249,9 +252,9 @@ def reject(item, actor, *, reason, now=None):
     """Out of scope (不予受理): the reason goes to the reporter."""
     now = as_local(now)
     reason = required_text(reason, "reason", "不予受理理由", max_length=limit("reject", "reason"))
-    with transaction():
-        item = locked(item)
-        event = transition(item, "reject", actor, now, note=reason, reject_reason=reason)
+    with operation(item, "reject", actor, now) as op:
+        item = op.item
+        event = op.transition(note=reason, reject_reason=reason)
         notify.residents_concerned(item, "rejected", "result", f"不予受理：{reason}", now,
                                    f"reject:{item.number}:{event.id}")
     return item

@@ -4,8 +4,8 @@ item; 不满意 sends it back to be reassigned (返回重新交办) with round +
 from models import Claim, Meeting, Rating, as_local
 
 from . import notify, reminders
-from .core import check, locked, record, transaction, transition
-from .errors import Forbidden, Invalid
+from .core import Operation, operation
+from .errors import Invalid
 from .intake import default_due
 from .schemas import limit
 from .settings import settings
@@ -27,15 +27,12 @@ def rate(item, actor, score, comment=None, source="app", now=None):
     comment = optional_text(comment, "comment", "评价意见", limit("rate", "comment"))
     if score == "unsatisfied" and not comment and source == "app":
         raise Invalid("请说明不满意的原因", field="comment")
-    with transaction():
-        item = locked(item)
-        check("rate", item, actor)
-        if actor.id not in {r.id for r in notify.reporters(item)}:
-            raise Forbidden("只有反映人可以评价", code="forbidden")
+    with operation(item, "rate", actor, now) as op:
+        item = op.item
         Rating.create(item=item, round=item.round, score=score, comment=comment, source=source,
                       resident=actor.resident, at=now)
-        record(item, "rate", actor, now, note=comment, data={"score": score, "source": source})
-        _conclude(item, actor, score, now)
+        op.record(note=comment, data={"score": score, "source": source})
+        _conclude(op, score)
     return item
 
 
@@ -44,56 +41,55 @@ def callback(item, actor, *, score, comment, now=None):
     now = as_local(now)
     score = _score(score)
     comment = required_text(comment, "comment", "回访记录", max_length=limit("callback", "comment"))
-    with transaction():
-        item = locked(item)
-        check("callback", item, actor)
+    with operation(item, "callback", actor, now) as op:
+        item = op.item
         Rating.create(item=item, round=item.round, score=score, comment=comment, source="callback",
                       recorded_by=actor.staff, at=now)
-        record(item, "callback", actor, now, note=comment, data={"score": score})
-        _conclude(item, actor, score, now)
+        op.record(note=comment, data={"score": score})
+        _conclude(op, score)
     return item
 
 
 def judge_by_meeting(item, actor, held_at, attendees, minutes, satisfaction, now):
     """群众评议会: its satisfaction share counts as the residents' rating."""
-    with transaction():
-        item = locked(item)
-        check("evaluation_meeting", item, actor)
+    with operation(item, "evaluation_meeting", actor, now) as op:
+        item = op.item
         Meeting.create(item=item, round=item.round, kind="evaluation", held_at=held_at, attendees=attendees,
                        minutes=minutes, satisfaction=satisfaction, recorded_by=actor.staff, created_at=now)
         score = "satisfied" if satisfaction >= settings.meeting_satisfaction_threshold else "unsatisfied"
         Rating.create(item=item, round=item.round, score=score, comment=f"评议会满意率{satisfaction:.0%}",
                       source="meeting", recorded_by=actor.staff, at=now)
-        record(item, "evaluation_meeting", actor, now, note=minutes,
-               data={"satisfaction": satisfaction, "score": score, "attendees": len(attendees)})
-        _conclude(item, actor, score, now)
+        op.record(note=minutes, data={"satisfaction": satisfaction, "score": score, "attendees": len(attendees)})
+        _conclude(op, score)
     return item
 
 
-def _conclude(item, actor, score, now):
-    reminders.cancel(item, reminders.RATING_KINDS, now)
+def _conclude(op: Operation, score: str) -> None:
+    """The first verdict of a round decides: close, or back for a new round."""
+    reminders.cancel(op.item, reminders.RATING_KINDS, op.now)
     if score in ACCEPTING_SCORES:
-        _close(item, actor, score, now)
+        _close(op, score)
     else:
-        _reopen(item, actor, now)
+        _reopen(op)
 
 
-def _close(item, actor, score, now):
-    event = transition(item, "close", actor, now, note=item.result, data={"score": score, "outcome": item.outcome},
-                       closed_at=now)
+def _close(op: Operation, score: str) -> None:
+    item, now = op.item, op.now
+    event = op.transition("close", note=item.result, data={"score": score, "outcome": item.outcome}, closed_at=now)
     key = f"close:{item.number}:{event.id}"
     notify.residents_concerned(item, "closed", "result", f"已办结：{item.result or ''}", now, key)
     notify.to_staff(notify.staff_of_unit(item.claimed_unit_id), "closed", "task", item, "群众满意，已办结", now, key)
 
 
-def _reopen(item, actor, now):
+def _reopen(op: Operation) -> None:
     """返回重新交办: back on the claim board for a new round with a fresh deadline."""
+    item, now = op.item, op.now
     calendar = WorkCalendar()
     previous_unit = item.claimed_unit_id
     new_due = default_due(item.tier if item.tier != "escalated" else "limited", item.category, now.date(), calendar)
     Claim.update(active=False).where((Claim.item == item) & (Claim.round == item.round)).execute()
-    event = transition(
-        item, "reopen", actor, now, note="群众不满意，返回重新交办",
+    event = op.transition(
+        "reopen", note="群众不满意，返回重新交办",
         data={"previous_round": item.round, "due": new_due.isoformat()},
         round=item.round + 1, claimed_unit=None, claimed_at=None, escalated=False, explained_at=None,
         result=None, resolved_at=None, outcome=None, due=new_due, classified_at=now,

@@ -1,26 +1,25 @@
 """Step 5, supervision (督查督办) — orthogonal to the status — plus following
 and the organisation's and supervisors' evaluations (组织评议 / 督办评议)."""
-from models import Evaluation, Follower, SupervisionNote, as_local
+from models import Evaluation, Follower, Item, SupervisionNote, as_local
 
 from . import notify
-from .core import check, locked, record, transaction
-from .errors import Forbidden, Invalid, WrongState
+from .core import operation
+from .errors import Invalid
+from .guards import followed
 from .schemas import limit
-from .states import MERGED, OVERSEERS, REJECTED, SCORES
+from .states import MERGED, SCORES
 from .validate import optional_text, required_text
-
 
 
 def supervise(item, actor, *, note, urge=False, now=None):
     """A cadre or resident supervisor notes or urges (催办) an open item, and follows it."""
     now = as_local(now)
     note = required_text(note, "note", "督办意见", max_length=limit("supervise", "note"))
-    with transaction():
-        item = locked(item)
-        check("supervise", item, actor)
+    with operation(item, "supervise", actor, now) as op:
+        item = op.item
         SupervisionNote.create(item=item, round=item.round, resident=actor.resident, staff=actor.staff,
                                author_name=actor.name, note=note, urge=bool(urge), at=now)
-        event = record(item, "urge" if urge else "supervise", actor, now, note=note, data={"urge": bool(urge)})
+        event = op.record("urge" if urge else "supervise", note=note, data={"urge": bool(urge)})
         _add_follower(item, actor, now)
         if urge:
             unit_id = item.claimed_unit_id or item.unit_id
@@ -37,31 +36,30 @@ def _add_follower(item, actor, now):
     return True
 
 
+def _merged_target(item: Item) -> int | None:
+    """A merged item's followers follow its target: the operation's second item."""
+    return item.merged_into_id if item.status == MERGED else None
+
+
 def follow(item, actor, now=None):
     """Follow an item (a merged duplicate: its target). Idempotent."""
     now = as_local(now)
-    if actor.kind == "system":
-        raise Forbidden("系统不能关注事项", code="forbidden")
-    with transaction():
-        item = locked(item)
-        if item.status == MERGED and item.merged_into_id:
-            item = locked(item.merged_into)
-        if item.status == REJECTED:
-            raise WrongState("不予受理的事项不能关注", code="wrong_state")
+    with operation(item, "follow", actor, now, other=_merged_target) as op:
+        item = followed(op)
         if _add_follower(item, actor, now):
-            record(item, "follow", actor, now)
+            op.record(item=item)
     return item
 
 
 def unfollow(item, actor, now=None):
+    """Stop following an item (a merged duplicate: its target). Idempotent."""
     now = as_local(now)
-    with transaction():
-        if item.status == MERGED and item.merged_into_id:
-            item = item.merged_into
+    with operation(item, "unfollow", actor, now, other=_merged_target) as op:
+        item = followed(op)
         column = Follower.resident if actor.kind == "resident" else Follower.staff
         removed = Follower.delete().where((Follower.item == item) & (column == actor.id)).execute()
         if removed:
-            record(item, "unfollow", actor, now)
+            op.record(item=item)
     return item
 
 
@@ -73,12 +71,9 @@ def evaluate(item, actor, *, kind, score, comment=None, now=None):
     if score not in SCORES:
         raise Invalid("评议结果应为满意、基本满意或不满意", field="score")
     comment = optional_text(comment, "comment", "评议意见", limit("evaluate", "comment"))
-    with transaction():
-        item = locked(item)
-        check("evaluate", item, actor)
-        if (kind == "org") != (actor.role in OVERSEERS):
-            raise Forbidden("组织评议由活动办或领导填写，督办评议由督办员填写", code="forbidden")
+    with operation(item, "evaluate", actor, now, kind=kind) as op:
+        item = op.item
         Evaluation.create(item=item, round=item.round, kind=kind, score=score, comment=comment,
                           resident=actor.resident, staff=actor.staff, at=now)
-        record(item, "evaluate", actor, now, note=comment, data={"kind": kind, "score": score})
+        op.record(note=comment, data={"kind": kind, "score": score})
     return item

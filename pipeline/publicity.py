@@ -14,7 +14,8 @@ from models import Badge, Item, PublicNotice, Resident, as_local, iso
 
 from . import notify
 from .actors import SYSTEM_ACTOR
-from .core import locked, record, transaction
+from .core import Operation, operation, transaction
+from .errors import WrongState
 from .queries import is_public, mask_phone, page_args
 from .routine import daily_slot, once, page_of
 from .states import CLOSED
@@ -40,24 +41,30 @@ def publish(item, now=None):
     """公示 one closed item of wide concern: the notice record, the timeline event and
     a push to each resident of its community. Returns the notice, or None if done."""
     now = as_local(now)
-    with transaction():
-        item = locked(item)
-        if item.status != CLOSED or PublicNotice.select().where(PublicNotice.item == item).exists():
-            return None
-        public = is_public(item)
-        told = {r.id for r in notify.reporters(item) + notify.followers(item)}
-        audience = []
-        if public and item.community:
-            audience = [r for r in Resident.select().where(Resident.community == item.community).order_by(Resident.id)
-                        if r.id not in told]
-        notice = PublicNotice.create(item=item, community=item.community, title=f"{item.number} 办理结果公示",
-                                     result=item.result, public=public, recipients=len(audience), published_at=now)
-        if public:
-            record(item, "publish", SYSTEM_ACTOR, now, note=f"办理结果向{item.community or '群众'}公示",
-                   data={"community": item.community, "recipients": len(audience)})
-            for resident in audience:
-                notify.to_resident(resident, "published", "result", item, f"结果公示：{item.result or ''}", now,
-                                   f"publish:{item.number}")
+    try:
+        with operation(item, "publish", SYSTEM_ACTOR, now) as op:
+            return _publish(op)
+    except WrongState:  # not closed, or published already
+        return None
+
+
+def _publish(op: Operation) -> PublicNotice:
+    """The notice, the event (a public item only) and the pushes, under the operation's lock."""
+    item, now = op.item, op.now
+    public = is_public(item)
+    told = {r.id for r in notify.reporters(item) + notify.followers(item)}
+    audience = []
+    if public and item.community:
+        audience = [r for r in Resident.select().where(Resident.community == item.community).order_by(Resident.id)
+                    if r.id not in told]
+    notice = PublicNotice.create(item=item, community=item.community, title=f"{item.number} 办理结果公示",
+                                 result=item.result, public=public, recipients=len(audience), published_at=now)
+    if public:
+        op.record(note=f"办理结果向{item.community or '群众'}公示",
+                  data={"community": item.community, "recipients": len(audience)})
+        for resident in audience:
+            notify.to_resident(resident, "published", "result", item, f"结果公示：{item.result or ''}", now,
+                               f"publish:{item.number}")
     return notice
 
 

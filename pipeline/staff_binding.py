@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 from models import StaffBindTicket, StaffUser, as_local
+from models.base import is_postgres
 
 from .core import transaction
 from .errors import Invalid, NotFound, WrongState
@@ -59,7 +60,9 @@ def bind(scene, openid, now=None):
     if not openid:
         raise Invalid("openid 无效", field="openid")
     with transaction():
-        ticket = StaffBindTicket.get_or_none(StaffBindTicket.scene == scene)
+        # Locked: two people scanning one code at once must not both be told it is theirs.
+        query = StaffBindTicket.select().where(StaffBindTicket.scene == scene)
+        ticket = (query.for_update() if is_postgres() else query).first()
         if ticket is None:
             raise NotFound("绑定码无效，请联系活动办重新生成", code="not_found")
         if ticket.used_at is not None:

@@ -2,6 +2,8 @@
 
 Nobody lists statuses inline: use OPEN, CLAIMABLE, ... from here.
 """
+from datetime import timedelta
+from typing import NamedTuple
 
 COLLECTED = "collected"
 CLASSIFIED = "classified"
@@ -22,11 +24,12 @@ STATUS_LABELS = {
 }
 
 OPEN = frozenset({COLLECTED, CLASSIFIED, CLAIMED, RESOLVED})
-FINISHED = frozenset({CLOSED, MERGED, REJECTED})
 CLAIMABLE = frozenset({CLASSIFIED})
 # Statuses in which a deadline runs (overdue is derived from these plus `due`).
 UNDER_DEADLINE = frozenset({CLASSIFIED, CLAIMED})
 TRIAGE = frozenset({COLLECTED, CLASSIFIED})
+# Statuses in which the item carries its unit's result.
+WITH_RESULT = frozenset({RESOLVED, CLOSED})
 # Statuses that show a unit took the item on (the response rate in stats).
 TAKEN_ON = frozenset({CLAIMED, RESOLVED, CLOSED})
 
@@ -61,6 +64,7 @@ CHANNELS = {
 }
 OFFLINE_CHANNELS = frozenset(CHANNELS) - {"wechat", "miniprogram"}
 
+ROLES_ALLOWED = frozenset({"office", "leader", "unit", "supervisor", "party_office", "admin"})
 RESIDENT = "resident"
 RESIDENT_SUPERVISOR = "resident_supervisor"
 SYSTEM = "system"
@@ -69,30 +73,58 @@ OFFICE_ROLES = frozenset({"office", "admin"})
 OVERSEERS = OFFICE_ROLES | frozenset({"leader", "party_office"})
 SUPERVISING_ROLES = frozenset({"supervisor", RESIDENT_SUPERVISOR, "office", "leader", "admin"})
 
-# action -> (statuses it may start from, roles that may do it, status it leads to;
-# None keeps the status). Role checks that depend on the item (the claiming unit,
-# the reporter) are made by the operation itself.
+STATUSES = frozenset(STATUS_LABELS)
+# How long after a chat report its photos, voice and place are added to it.
+DETAIL_WINDOW = timedelta(minutes=30)
+PEOPLE = frozenset({RESIDENT, RESIDENT_SUPERVISOR}) | ROLES_ALLOWED
+EVERYONE = PEOPLE | {SYSTEM}
+UNITS_OR_OFFICE = frozenset({"unit"}) | OFFICE_ROLES
+JUDGES = frozenset({RESIDENT, RESIDENT_SUPERVISOR, SYSTEM}) | OFFICE_ROLES
+
+
+class Transition(NamedTuple):
+    """What an action may start from, who may do it, where it leads (None keeps the
+    status), and the rules that depend on the item, the actor and the request: names
+    in `pipeline.guards.GUARDS`, checked in order after the role and the status."""
+
+    sources: frozenset
+    roles: frozenset
+    target: str | None
+    guards: tuple[str, ...] = ()
+
+
+# Every operation that writes an item's timeline checks its entry here, through
+# `pipeline.core.operation` (and nothing else writes statuses or events).
 TRANSITIONS = {
-    "collect": (frozenset({None}), frozenset({RESIDENT, RESIDENT_SUPERVISOR, "office", "admin", SYSTEM}), COLLECTED),
-    "classify": (TRIAGE, OFFICE_ROLES, CLASSIFIED),
-    "claim": (CLAIMABLE, frozenset({"unit"}) | OFFICE_ROLES, CLAIMED),
-    "assist": (frozenset({CLAIMED}), frozenset({"unit"}) | OFFICE_ROLES, None),
-    "return": (frozenset({CLASSIFIED, CLAIMED}), frozenset({"unit"}), COLLECTED),
-    "progress": (frozenset({CLAIMED}), frozenset({"unit"}) | OFFICE_ROLES, None),
-    "escalate": (frozenset({CLAIMED}), frozenset({"unit"}), None),
-    "consult": (frozenset({CLAIMED}), frozenset({"leader"}) | OFFICE_ROLES, None),
-    "explanation_meeting": (frozenset({CLASSIFIED, CLAIMED}), OFFICE_ROLES, None),
-    "evaluation_meeting": (frozenset({RESOLVED}), OFFICE_ROLES, None),
-    "resolve": (frozenset({CLAIMED}), frozenset({"unit"}) | OFFICE_ROLES, RESOLVED),
-    "supervise": (OPEN, SUPERVISING_ROLES, None),
-    "evaluate": (frozenset({RESOLVED, CLOSED}), frozenset({"office", "leader", "party_office", "admin", "supervisor", RESIDENT_SUPERVISOR}), None),
-    "rate": (frozenset({RESOLVED}), frozenset({RESIDENT, RESIDENT_SUPERVISOR}), None),
-    "callback": (frozenset({RESOLVED}), OFFICE_ROLES, None),
-    "merge": (TRIAGE, OFFICE_ROLES, MERGED),
-    "reject": (TRIAGE, OFFICE_ROLES, REJECTED),
+    "collect": Transition(frozenset({None}), frozenset({RESIDENT, RESIDENT_SUPERVISOR, SYSTEM}) | OFFICE_ROLES,
+                          COLLECTED),
+    "detail": Transition(STATUSES, EVERYONE, None, ("own_report", "detail_window")),
+    "classify": Transition(TRIAGE, OFFICE_ROLES, CLASSIFIED),
+    "claim": Transition(CLAIMABLE, UNITS_OR_OFFICE, CLAIMED, ("unit_member", "own_unit")),
+    "assist": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, None, ("unit_member", "own_unit", "new_unit")),
+    "return": Transition(frozenset({CLASSIFIED, CLAIMED}), frozenset({"unit"}), COLLECTED, ("assigned_unit",)),
+    "progress": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, None, ("claiming_unit",)),
+    "escalate": Transition(frozenset({CLAIMED}), frozenset({"unit"}), None, ("claiming_unit", "not_escalated")),
+    "consult": Transition(frozenset({CLAIMED}), frozenset({"leader"}) | OFFICE_ROLES, None, ("escalated",)),
+    "explanation_meeting": Transition(frozenset({CLASSIFIED, CLAIMED}), OFFICE_ROLES, None),
+    "evaluation_meeting": Transition(frozenset({RESOLVED}), OFFICE_ROLES, None),
+    "resolve": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, RESOLVED,
+                          ("claiming_unit", "consulted", "explained")),
+    "supervise": Transition(OPEN, SUPERVISING_ROLES, None),
+    "evaluate": Transition(frozenset({RESOLVED, CLOSED}), OVERSEERS | {"supervisor", RESIDENT_SUPERVISOR}, None,
+                           ("evaluator_kind",)),
+    "rate": Transition(frozenset({RESOLVED}), frozenset({RESIDENT, RESIDENT_SUPERVISOR}), None, ("reporter",)),
+    "callback": Transition(frozenset({RESOLVED}), OFFICE_ROLES, None),
+    "merge": Transition(TRIAGE, OFFICE_ROLES, MERGED, ("open_target",)),
+    "reject": Transition(TRIAGE, OFFICE_ROLES, REJECTED),
     # Outcomes of step 6, reached only through rate/callback/evaluation meetings.
-    "close": (frozenset({RESOLVED}), frozenset({RESIDENT, RESIDENT_SUPERVISOR, SYSTEM}) | OFFICE_ROLES, CLOSED),
-    "reopen": (frozenset({RESOLVED}), frozenset({RESIDENT, RESIDENT_SUPERVISOR, SYSTEM}) | OFFICE_ROLES, CLASSIFIED),
+    "close": Transition(frozenset({RESOLVED}), JUDGES, CLOSED),
+    "reopen": Transition(frozenset({RESOLVED}), JUDGES, CLASSIFIED),
+    # Following is open to anyone but the system, on any item but a rejected one; a
+    # merged item's followers follow its target (the operation's second item).
+    "follow": Transition(STATUSES, EVERYONE, None, ("not_system", "followable")),
+    "unfollow": Transition(STATUSES, EVERYONE, None),
+    "publish": Transition(frozenset({CLOSED}), frozenset({SYSTEM}), None, ("unpublished",)),
 }
 
 EVENT_LABELS = {

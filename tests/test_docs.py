@@ -18,6 +18,8 @@ SOURCE_DIRS = ("pipeline", "web")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # `code="forbidden"` in a raise, or `code = "invalid"` on an error class.
 CODE_LITERAL = re.compile(r"\bcode\s*=\s*\"([a-z0-9_]+)\"")
+# The transition table's guards name their error as Guard(predicate, ErrorClass, "code", "message").
+GUARD_CODE = re.compile(r"\b(?:Forbidden|WrongState|Invalid|NotFound),\s*\"([a-z0-9_]+)\"")
 ROUTE_IN_HEADING = re.compile(r"`([A-Z]+) (/api/v1/[^`]*)`")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
@@ -100,7 +102,8 @@ def _raised_codes():
     codes = {}
     for folder in SOURCE_DIRS:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            for code in CODE_LITERAL.findall(path.read_text(encoding="utf-8")):
+            text = path.read_text(encoding="utf-8")
+            for code in CODE_LITERAL.findall(text) + GUARD_CODE.findall(text):
                 codes.setdefault(code, str(path.relative_to(ROOT)))
     codes.update({code: "web/errors.py HTTP_MESSAGES" for code, _message in HTTP_MESSAGES.values()})
     return codes

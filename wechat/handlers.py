@@ -13,7 +13,7 @@ from datetime import datetime
 from pipeline import catalog, inbound, intake, judging, oversight, people, queries, staff_binding
 from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
 from pipeline.errors import DomainError
-from pipeline.states import ROLE_LABELS
+from pipeline.states import DETAIL_WINDOW, ROLE_LABELS
 
 from . import events, replies
 
@@ -128,7 +128,7 @@ def rate(item, rating, ctx):
 
 
 def _recent_report(ctx):
-    return queries.latest_report(ctx.resident, since=ctx.now - intake.DETAIL_WINDOW)
+    return queries.latest_report(ctx.resident, since=ctx.now - DETAIL_WINDOW)
 
 
 def on_image(msg, ctx):

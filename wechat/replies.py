@@ -7,6 +7,7 @@ Replies are passive text replies (no API call: the webhook must answer within
 from wechatpy.replies import TextReply
 
 from pipeline.notify import cut
+from pipeline.states import UNDER_DEADLINE, WITH_RESULT
 
 from .security import escape_cdata
 
@@ -91,7 +92,7 @@ def status(view):
     lines.append(f"状态：{state}")
     if view.get("unit"):
         lines.append(f"承办单位：{view['unit']['name']}")
-    if view.get("due") and view["status"] in ("classified", "claimed"):
+    if view.get("due") and view["status"] in UNDER_DEADLINE:
         lines.append(f"办结时限：{view['due'][:10]}")
     steps = view.get("timeline") or []
     if steps:
@@ -103,7 +104,7 @@ def status(view):
         lines.append(f"已与事项 {view['merged_into']} 合并办理，发送该编号可查询。")
     if view.get("reject_reason"):
         lines.append(f"不予受理原因：{cut(view['reject_reason'], 80)}")
-    if view.get("result") and view["status"] in ("resolved", "closed"):
+    if view.get("result") and view["status"] in WITH_RESULT:
         lines.append(f"办理结果：{cut(view['result'], 80)}")
     if view.get("rating"):
         lines.append(f"群众评价：{view['rating']['label']}")
