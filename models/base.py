@@ -184,7 +184,7 @@ def fetch_model(model, sql, params):
         return None
     columns = model._meta.columns
     data = {}
-    for description, value in zip(cursor.description, row):
+    for description, value in zip(cursor.description, row, strict=True):
         field = columns.get(description[0])
         if field is None:
             data[description[0]] = value

@@ -27,8 +27,8 @@ from models.base import is_postgres
 from .core import fetch, transaction
 from .errors import Forbidden, Invalid, NotFound, UpstreamError, WrongState
 from .queries import mask_name
-from .uploads import write_atomically
 from .states import OFFICE_ROLES
+from .uploads import write_atomically
 from .validate import optional_text, parse_date, required_text
 
 log = logging.getLogger("sixstep.badges")

@@ -9,7 +9,7 @@ from . import notify, reminders
 from .core import check, locked, record, transaction, transition
 from .errors import Forbidden, Invalid, NotFound, TooMany, WrongState
 from .numbering import next_number
-from .states import CHANNELS, COLLECTED, CLASSIFIED, OFFLINE_CHANNELS, OPEN, TIERS
+from .states import CHANNELS, CLASSIFIED, COLLECTED, OFFLINE_CHANNELS, OPEN, TIERS
 from .validate import optional_text, required_text
 from .workdays import WorkCalendar
 

@@ -1,7 +1,6 @@
 """Item numbers people read over the phone: YYYYMMDD-NNNN, unique, never reused."""
 from models import DailySequence, db
 
-
 _UPSERT = ('INSERT INTO "{table}" ("day", "last") VALUES ({mark}, 1) '
            'ON CONFLICT ("day") DO UPDATE SET "last" = "{table}"."last" + 1 RETURNING "last"')
 

@@ -9,7 +9,6 @@ from .states import MERGED, OVERSEERS, REJECTED, SCORES
 from .validate import optional_text, required_text
 
 
-
 def supervise(item, actor, *, note, urge=False, now=None):
     """A cadre or resident supervisor notes or urges (催办) an open item, and follows it."""
     now = as_local(now)

@@ -2,6 +2,7 @@
 import re
 
 from peewee import JOIN
+
 from models import (
     Category,
     Follower,

@@ -20,8 +20,9 @@ from models.migrations import init_db
 from pipeline.actors import actor_for_resident, actor_for_staff
 from pipeline.catalog import ensure_default_categories
 from pipeline.people import create_staff, create_unit, issue_token, resident_for_openid
-from shared_support import WECHAT_SETTINGS
 from wechat.fake import FakeWeChat
+
+from shared_support import WECHAT_SETTINGS
 
 PG_ADMIN_URL = os.environ.get("SIXSTEP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # A Monday morning in an ordinary working week.

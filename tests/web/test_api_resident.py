@@ -25,8 +25,9 @@ def test_staff_login_logout_and_expired_tokens(client, world, now):
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
     revoked = client.get("/api/v1/staff/items", headers=headers)
     assert revoked.status_code == 401
-    from pipeline.people import issue_token
     from datetime import timedelta
+
+    from pipeline.people import issue_token
 
     old, _ = issue_token(now=models.local_now() - timedelta(days=2), staff=world.staff["office"],
                          lifetime=timedelta(hours=1))
@@ -141,7 +142,7 @@ def test_too_many_login_attempts_get_429(config, world):
 
     app = create_app({**config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
     client = app.test_client()
-    statuses = [client.post("/api/v1/auth/staff", json={"username": "office", "password": "guess-%d" % i}).status_code
+    statuses = [client.post("/api/v1/auth/staff", json={"username": "office", "password": f"guess-{i}"}).status_code
                 for i in range(21)]
     assert statuses[:20] == [401] * 20
     assert statuses[20] == 429
