@@ -1,4 +1,6 @@
 """The category tree (editable data) and the office's calendar table."""
+from datetime import date
+from typing import Any
 
 from models import CalendarDay, Category
 
@@ -27,7 +29,7 @@ DEFAULT_CATEGORIES = [
 ]
 
 
-def ensure_default_categories():
+def ensure_default_categories() -> int:
     """Create the default tree where codes are missing; never overwrite edits."""
     created = 0
     with transaction():
@@ -45,7 +47,7 @@ def ensure_default_categories():
     return created
 
 
-def category_tree():
+def category_tree() -> list[dict[str, Any]]:
     """Active categories as [{code, name, children: [...]}], in the office's order."""
     rows = list(Category.select().where(Category.active).order_by(Category.sort, Category.id))
     tops = [c for c in rows if c.parent_id is None]
@@ -63,7 +65,7 @@ def category_tree():
     ]
 
 
-def set_calendar_day(day, is_workday, note=None):
+def set_calendar_day(day: object, is_workday: object, note: str | None = None) -> date:
     """The office's own holiday or adjusted workday, on top of chinese-calendar."""
     day = parse_date(day, "day")
     with transaction():

@@ -314,6 +314,6 @@ def staff_scope(query, actor: Actor):
     if actor.role == "unit":
         return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
                            | (Item.status == "classified"))
-    if actor.role == "supervisor" and actor.staff.area:
+    if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

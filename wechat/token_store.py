@@ -10,6 +10,7 @@ how many seconds a key has left (`remaining`), which the client and
 """
 import json
 from datetime import timedelta
+from typing import Any
 
 from wechatpy.session import SessionStorage
 
@@ -81,7 +82,7 @@ class RedisStorage(SessionStorage):
         return max(int(ttl), 0)
 
 
-_redis_clients = {}
+_redis_clients: dict[str, Any] = {}
 
 
 def storage_for(config):
