@@ -21,8 +21,8 @@ def create_app(config=None):
 
     _use_database(app)
 
-    from web import register_web
     from cli import register_cli
+    from web import register_web
     from wechat.cli import register_cli as register_wechat_cli
     register_web(app)
     app.wsgi_app = _serve_path("/wechat", _webhook_app(app).wsgi_app, app.wsgi_app)

@@ -8,7 +8,7 @@ Reminders and messages are rows these jobs sweep, never one scheduler job each.
 import logging
 from dataclasses import dataclass, field
 
-from models import local_now
+from pipeline.boundary import local_now
 
 from . import routines, sending
 

@@ -12,7 +12,7 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from models import as_local, db, local_now
+from pipeline.boundary import as_local, connected, local_now
 
 from . import JOBS, JOBS_BY_NAME, run_job, run_once
 from .lease import Lease
@@ -31,12 +31,8 @@ class LeaseKeeper(threading.Thread):
 
     def renew(self):
         was = self.lease.held()
-        with self.app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                now_held = self.lease.renew()
-            finally:
-                db.close()
+        with self.app.app_context(), connected():
+            now_held = self.lease.renew()
         if now_held != was:
             log.info("%s the leader lease (%s)", "took" if now_held else "lost", self.lease.holder)
         return now_held
@@ -52,12 +48,8 @@ class LeaseKeeper(threading.Thread):
     def stop(self):
         self.stopping.set()
         self.join(timeout=self.lease.ttl)
-        with self.app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                self.lease.release()
-            finally:
-                db.close()
+        with self.app.app_context(), connected():
+            self.lease.release()
 
 
 def _parse_now(value):
@@ -72,12 +64,8 @@ def _parse_now(value):
 def _guarded(app, lease, job):
     if not lease.held():
         return
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        try:
-            run_job(job, local_now(), keep_going=lease.held)
-        finally:
-            db.close()
+    with app.app_context(), connected():
+        run_job(job, local_now(), keep_going=lease.held)
 
 
 def serve(app, lease):
@@ -123,12 +111,8 @@ def once(app, lease, now, only):
         return 0
     keeper.start()
     try:
-        with app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                results = run_once(now, only=only, keep_going=lease.held)
-            finally:
-                db.close()
+        with app.app_context(), connected():
+            results = run_once(now, only=only, keep_going=lease.held)
     finally:
         keeper.stop()
     print(json.dumps(results, ensure_ascii=False, default=str))

@@ -19,7 +19,6 @@ from datetime import timedelta
 
 from models import JobLease, db, local_now
 from models.base import is_postgres
-
 from pipeline.core import transaction
 
 TRUST = 0.8  # share of the lease a holder acts on before it must have renewed

@@ -5,6 +5,7 @@ import os
 import time
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import requests
 from flask import current_app
@@ -77,7 +78,7 @@ class CachedTokens(SessionStorage):
         self._cache.clear()
 
 
-_clients = {}
+_clients: dict[Any, Any] = {}
 
 
 def clients_for(purpose, config):

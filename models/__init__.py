@@ -5,8 +5,8 @@ from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, Resident, StaffUser, SubscriptionGrant, Unit
-from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 from .routines import Bulletin, DisciplinaryEntry, MediaFetch, PublicNotice, RoutineMark, Visit, VisitCheck
+from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 
 ALL_MODELS = [
     Unit,

@@ -9,8 +9,10 @@ import json
 import logging
 import os
 import threading
-from contextlib import contextmanager, nullcontext
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from peewee import DatabaseProxy, Model, OperationalError, TextField
@@ -23,12 +25,12 @@ log = logging.getLogger("sixstep.db")
 db = DatabaseProxy()
 
 
-def local_now():
+def local_now() -> datetime:
     """The current time in Asia/Shanghai, naive (the storage convention)."""
     return datetime.now(TZ).replace(tzinfo=None, microsecond=0)
 
 
-def as_local(value):
+def as_local(value: datetime | None) -> datetime:
     """Normalise a datetime to naive Asia/Shanghai time."""
     if value is None:
         return local_now()
@@ -37,7 +39,7 @@ def as_local(value):
     return value
 
 
-def iso(value):
+def iso(value: date | datetime | None) -> str | None:
     """A stored naive local datetime as ISO 8601 with the +08:00 offset."""
     if value is None:
         return None
@@ -46,7 +48,7 @@ def iso(value):
     return value.isoformat()
 
 
-def open_database(url):
+def open_database(url: str) -> Any:
     """Connect the proxy to `url` (sqlite:///path or postgresql://...)."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -75,13 +77,13 @@ def open_database(url):
 
 SAFETY_NET_CHECKPOINT_PAGES = 10000
 CHECKPOINT_EVERY_COMMITS = 64
-_file_locks = {}  # path -> (file descriptor, lock for this process's threads)
+_file_locks: dict[str, tuple[int, threading.Lock]] = {}  # path -> (file descriptor, lock for this process's threads)
 _file_locks_guard = threading.Lock()
 _commits = {"count": 0}
 
 
 @contextmanager
-def _file_lock(path):
+def _file_lock(path: str) -> Iterator[None]:
     with _file_locks_guard:
         if path not in _file_locks:
             _file_locks[path] = (os.open(path, os.O_RDWR | os.O_CREAT, 0o600), threading.Lock())
@@ -94,14 +96,14 @@ def _file_lock(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _sqlite_file():
+def _sqlite_file() -> str | None:
     path = getattr(db.obj, "database", None)
     if not path or path == ":memory:" or str(path).startswith("file:"):
         return None
     return path
 
 
-def sqlite_writer_turn():
+def sqlite_writer_turn() -> AbstractContextManager[None]:
     """Around a SQLite write transaction: wait for this writer's turn, then
     checkpoint now and then once the turn is over.
 
@@ -120,7 +122,7 @@ def sqlite_writer_turn():
 
 
 @contextmanager
-def _writer_turn(path):
+def _writer_turn(path: str) -> Iterator[None]:
     with _file_lock(f"{path}.writelock"):
         yield
     _commits["count"] += 1
@@ -133,7 +135,7 @@ def _writer_turn(path):
             log.warning("WAL checkpoint failed", exc_info=True)
 
 
-def is_postgres():
+def is_postgres() -> bool:
     from peewee import PostgresqlDatabase
 
     return isinstance(db.obj, PostgresqlDatabase)
@@ -142,10 +144,14 @@ def is_postgres():
 class JSONField(TextField):
     """JSON stored as text, so SQLite and PostgreSQL behave the same."""
 
-    def db_value(self, value):
+    if TYPE_CHECKING:  # what a row's attribute holds (peewee's accessor, which has no types)
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
+
+    def db_value(self, value: Any) -> str | None:
         return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
-    def python_value(self, value):
+    def python_value(self, value: str | None) -> Any:
         return None if value is None else json.loads(value)
 
 
@@ -157,7 +163,11 @@ class DateTimeField(PeeweeDateTimeField):
     row's datetimes cost more than the query that fetched it.
     """
 
-    def python_value(self, value):
+    if TYPE_CHECKING:  # what a row's attribute holds (peewee's accessor, which has no types)
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
+
+    def python_value(self, value: Any) -> Any:
         if isinstance(value, str):
             try:
                 return datetime.fromisoformat(value)
@@ -172,7 +182,7 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def fetch_model(model, sql, params):
+def fetch_model(model: type[Model], sql: str, params: Sequence[Any]) -> Any:
     """The first row of a hand-written SELECT as a `model` instance, or None.
 
     For statements run on every push: `Model.raw` costs several times the
@@ -184,7 +194,7 @@ def fetch_model(model, sql, params):
         return None
     columns = model._meta.columns
     data = {}
-    for description, value in zip(cursor.description, row):
+    for description, value in zip(cursor.description, row, strict=True):
         field = columns.get(description[0])
         if field is None:
             data[description[0]] = value
@@ -205,12 +215,12 @@ class PreparedInsert:
     `Model.create` would store them. List every NOT NULL column.
     """
 
-    def __init__(self, model, *names):
+    def __init__(self, model: type[Model], *names: str) -> None:
         self.model = model
         self.fields = [model._meta.fields[name] for name in names]
-        self._sql = {}
+        self._sql: dict[bool, str] = {}
 
-    def _statement(self, postgres):
+    def _statement(self, postgres: bool) -> str:
         if postgres not in self._sql:
             columns = ", ".join(f'"{field.column_name}"' for field in self.fields)
             marks = ", ".join(["%s" if postgres else "?"] * len(self.fields))
@@ -218,7 +228,7 @@ class PreparedInsert:
             self._sql[postgres] = sql + ' RETURNING "id"' if postgres else sql
         return self._sql[postgres]
 
-    def execute(self, **values):
+    def execute(self, **values: Any) -> int:
         """Insert one row; returns its id."""
         postgres = is_postgres()
         params = [field.db_value(values.get(field.name)) for field in self.fields]

@@ -1,12 +1,12 @@
 """The item aggregate: the problem, its assignment sheet, photos, claims and timeline."""
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     DateField,
     DoubleField,
     ForeignKeyField,
     IntegerField,
-    SQL,
     TextField,
 )
 

@@ -5,7 +5,7 @@ existing table is a numbered function in MIGRATIONS, applied once and recorded
 in `schema_version`.
 """
 from peewee import BooleanField, CharField, IntegerField
-from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
 from . import ALL_MODELS
 from .base import BaseModel, db, is_postgres
@@ -15,11 +15,11 @@ class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
 
 
-def _migrator():
+def _migrator() -> SchemaMigrator:
     return PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
 
 
-def _index_only_where_set(migrator):
+def _index_only_where_set(migrator: SchemaMigrator) -> None:
     """Item columns empty until a later step, and the unused inbound openid index,
     lose their full indexes (models.items.SET_ONLY_INDEXED replaces them with
     partial ones); inbound pushes gain the plain-mode `signature` column."""
@@ -31,7 +31,7 @@ def _index_only_where_set(migrator):
         migrate(migrator.add_column("inbound_message", "signature", CharField(max_length=64, null=True)))
 
 
-def _staff_following(migrator):
+def _staff_following(migrator: SchemaMigrator) -> None:
     """Staff who unfollow the official account stop getting pushes, as residents do."""
     if "following" not in {column.name for column in db.get_columns("staff_user")}:
         migrate(migrator.add_column("staff_user", "following", BooleanField(default=True)))
@@ -45,12 +45,12 @@ MIGRATIONS = [
 ]
 
 
-def init_db():
+def init_db() -> list[int]:
     """Create missing tables, apply pending migrations, then add missing indexes.
 
     Safe to run twice. Returns the versions applied.
     """
-    applied = []
+    applied: list[int] = []
     with db.atomic():
         fresh = SchemaVersion._meta.table_name not in db.get_tables()
         if fresh:

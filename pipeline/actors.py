@@ -1,6 +1,7 @@
 """Who is acting: a resident (maybe holding a badge), a staff user, or the system."""
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from models import Badge, Resident, StaffUser, db
 from models.base import fetch_model, is_postgres
@@ -18,22 +19,22 @@ class Actor:
     staff: StaffUser | None = None
 
     @property
-    def unit_id(self):
+    def unit_id(self) -> int | None:
         return self.staff.unit_id if self.staff else None
 
     @property
-    def is_staff(self):
+    def is_staff(self) -> bool:
         return self.kind == "staff"
 
     @property
-    def is_supervisor(self):
+    def is_supervisor(self) -> bool:
         return self.role in (RESIDENT_SUPERVISOR, "supervisor")
 
 
 SYSTEM_ACTOR = Actor(kind="system", role=SYSTEM, id=None, name="系统")
 
 
-def valid_badge(resident, today=None):
+def valid_badge(resident: Resident, today: date | None = None) -> Badge | None:
     """The resident's unrevoked, unexpired supervision badge, if any."""
     today = today or date.today()
     return (
@@ -51,7 +52,7 @@ _HOLDS_BADGE = ('SELECT 1 FROM "{table}" WHERE "resident_id" = {mark} AND "revok
                 'AND "valid_until" >= {mark} LIMIT 1')
 
 
-def holds_valid_badge(resident_id, today):
+def holds_valid_badge(resident_id: int, today: date) -> bool:
     """Whether the resident holds an unrevoked, unexpired badge.
 
     Asked on every request a resident makes (chat pushes included), so the
@@ -66,7 +67,7 @@ _KNOWN_RESIDENT = ('SELECT r.*, EXISTS (SELECT 1 FROM "{badge}" b WHERE b."resid
                    'FROM "{resident}" r WHERE r."openid" = {mark} LIMIT 1')
 
 
-def known_resident_actor(openid, today):
+def known_resident_actor(openid: str, today: date) -> Actor | None:
     """The actor for a resident already known by `openid`, or None — one read, never a write.
 
     Every chat push asks this before taking the write lock, so resident and
@@ -77,17 +78,17 @@ def known_resident_actor(openid, today):
     return None if resident is None else _resident_actor(resident, resident.holds_badge)
 
 
-def actor_for_resident(resident, today=None):
+def actor_for_resident(resident: Resident, today: date | None = None) -> Actor:
     """A resident acts as a resident supervisor while holding a valid badge."""
     return _resident_actor(resident, holds_valid_badge(resident.id, today or date.today()))
 
 
-def _resident_actor(resident, holds_badge):
+def _resident_actor(resident: Resident, holds_badge: bool) -> Actor:
     role = RESIDENT_SUPERVISOR if holds_badge else RESIDENT
     return Actor(kind="resident", role=role, id=resident.id, name=resident.nickname or "群众", resident=resident)
 
 
-def actor_for_staff(user):
+def actor_for_staff(user: StaffUser) -> Actor:
     return Actor(kind="staff", role=user.role, id=user.id, name=user.name, staff=user)
 
 
@@ -101,4 +102,4 @@ def current_actor(actor: Actor, today: date) -> Actor:
                                          & (Badge.valid_until >= today))
     if is_postgres():
         query = query.for_update("FOR SHARE")
-    return _resident_actor(actor.resident, query.first() is not None)
+    return _resident_actor(cast(Resident, actor.resident), query.first() is not None)

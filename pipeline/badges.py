@@ -14,22 +14,25 @@ import re
 import secrets
 import shutil
 import subprocess
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import qrcode
 from peewee import IntegrityError, fn
 from PIL import Image, ImageDraw, ImageFont
 
-from models import Badge, as_local, db, iso
+from models import Badge, Item, as_local, db, iso
 from models.base import is_postgres
 
+from .actors import Actor
 from .core import fetch, transaction
 from .errors import Forbidden, Invalid, NotFound, UpstreamError, WrongState
 from .queries import mask_name
-from .uploads import write_atomically
 from .schemas import limit
 from .states import OFFICE_ROLES
+from .uploads import write_atomically
 from .validate import optional_text, parse_date, required_text
 
 log = logging.getLogger("sixstep.badges")
@@ -53,7 +56,7 @@ FONT_FILES = (  # tried after fontconfig, in order
 
 # -- badges ---------------------------------------------------------------------
 
-def badge_state(badge, today):
+def badge_state(badge: Badge, today: date) -> str:
     """valid | revoked | expired."""
     if badge.revoked_at is not None:
         return "revoked"
@@ -62,7 +65,7 @@ def badge_state(badge, today):
     return "valid"
 
 
-def mask_phone_number(phone):
+def mask_phone_number(phone: str) -> str:
     """Keep the first three and last four digits of a mobile number (138****5678)."""
     digits = re.sub(r"[\s()-]", "", phone)
     if not PHONE_RE.match(digits):
@@ -76,7 +79,7 @@ def mask_phone_number(phone):
     return ("+" if plus else "") + masked
 
 
-def _next_number(year):
+def _next_number(year: int) -> str:
     prefix = f"DB-{year}-"
     last = (Badge.select(Badge.number).where(Badge.number.startswith(prefix))
             .order_by(fn.LENGTH(Badge.number).desc(), Badge.number.desc()).first())
@@ -84,13 +87,14 @@ def _next_number(year):
     return f"{prefix}{sequence + 1:04d}"
 
 
-def _serialise_numbering():
+def _serialise_numbering() -> None:
     """One badge number at a time on PostgreSQL (SQLite's write lock already serialises)."""
     if is_postgres():
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (BADGE_NUMBER_LOCK,))
 
 
-def issue_badge(actor, *, name, kind, valid_until, phone=None, area=None, now=None):
+def issue_badge(actor: Actor, *, name: object, kind: object, valid_until: object, phone: object = None,
+                area: object = None, now: datetime | None = None) -> Badge:
     """The office issues a badge: number DB-YYYY-NNNN (sequential per year) and a random token."""
     now = as_local(now)
     if actor.role not in OFFICE_ROLES:
@@ -116,18 +120,18 @@ def issue_badge(actor, *, name, kind, valid_until, phone=None, area=None, now=No
     raise WrongState("督办证编号冲突，请重试", code="conflict")
 
 
-def get_badge(badge_id):
+def get_badge(badge_id: object) -> Badge:
     return fetch(Badge, badge_id, "督办证不存在")
 
 
-def badge_for_token(token):
+def badge_for_token(token: object) -> Badge | None:
     """The badge behind a QR code's token, or None (unknown or malformed)."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         return None
     return Badge.get_or_none(Badge.token == token)
 
 
-def revoke_badge(actor, badge, now=None):
+def revoke_badge(actor: Actor, badge: Badge, now: datetime | None = None) -> Badge:
     """The office revokes a badge (its holder stops being a supervisor at once). Idempotent."""
     now = as_local(now)
     if actor.role not in OFFICE_ROLES:
@@ -137,7 +141,7 @@ def revoke_badge(actor, badge, now=None):
     return get_badge(badge.id)
 
 
-def bind_badge(actor, token, now=None):
+def bind_badge(actor: Actor, token: object, now: datetime | None = None) -> Badge:
     """A logged-in resident binds a valid badge to themselves (scanning it in the mini-program)."""
     now = as_local(now)
     if actor.kind != "resident":
@@ -160,7 +164,7 @@ def bind_badge(actor, token, now=None):
     return get_badge(badge.id)
 
 
-def badge_json(badge, today, staff=True):
+def badge_json(badge: Badge, today: date, staff: bool = True) -> dict[str, Any]:
     """A badge for the office (full name) or for its holder and the public (name masked)."""
     state = badge_state(badge, today)
     view = {
@@ -177,7 +181,7 @@ def badge_json(badge, today, staff=True):
 
 # -- QR codes and the badge card ---------------------------------------------------
 
-def qr_image(data, box_size=10, border=4):
+def qr_image(data: str, box_size: int = 10, border: int = 4) -> Image.Image:
     """A black-on-white QR code of `data` as a PIL image."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border)
     code.add_data(data)
@@ -185,14 +189,14 @@ def qr_image(data, box_size=10, border=4):
     return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
 
 
-def png_bytes(image):
+def png_bytes(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
 
 
 @lru_cache(maxsize=4)
-def cjk_font(configured=None):
+def cjk_font(configured: str | None = None) -> tuple[str, int] | None:
     """(path, index) of a font with Simplified Chinese glyphs, or None.
 
     The setting BADGE_FONT wins; then fontconfig (`fc-list :lang=zh-cn`), then
@@ -208,7 +212,7 @@ def cjk_font(configured=None):
             listing = ""
         fonts = [line.split("|") for line in listing.splitlines() if line.count("|") == 3]
 
-        def rank(font):
+        def rank(font: list[str]) -> tuple[bool, bool, bool, str]:
             family, style = font[2], font[3]
             return ("SC" not in family, "Mono" in family, "Regular" not in style, font[0])
         for path, index, _family, _style in sorted(fonts, key=rank):
@@ -220,7 +224,7 @@ def cjk_font(configured=None):
     return None
 
 
-def _font(found, size):
+def _font(found: tuple[str, int] | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont | None:
     if found:
         try:
             return ImageFont.truetype(found[0], size, index=found[1])
@@ -229,7 +233,7 @@ def _font(found, size):
     return None
 
 
-def card_png(badge, url, today, font_file=None):
+def card_png(badge: Badge, url: str, today: date, font_file: str | None = None) -> bytes:
     """A printable badge card (85.6 × 54 mm at 300 dpi) with the QR code of `url`.
 
     Without a CJK font the card still prints: ASCII labels, the number, the
@@ -268,13 +272,13 @@ def card_png(badge, url, today, font_file=None):
     draw.text((40, height - 50), footer, font=small_font, fill=(90, 90, 90))
     if stamp:  # in the band, clear of the QR code
         left, top, right, bottom = draw.textbbox((0, 0), stamp, font=title_font)
-        x, y = width - 40 - (right - left), (band - (bottom - top)) // 2 - top
-        draw.rectangle([x - 16, y + top - 10, width - 24, y + bottom + 10], fill="white")
-        draw.text((x, y), stamp, font=title_font, fill=(200, 30, 30))
+        stamp_x, stamp_y = width - 40 - (right - left), (band - (bottom - top)) // 2 - top
+        draw.rectangle([stamp_x - 16, stamp_y + top - 10, width - 24, stamp_y + bottom + 10], fill="white")
+        draw.text((stamp_x, stamp_y), stamp, font=title_font, fill=(200, 30, 30))
     return png_bytes(card)
 
 
-def _cached(path, make):
+def _cached(path: str, make: Callable[[], bytes]) -> bytes:
     if os.path.isfile(path):
         with open(path, "rb") as handle:
             return handle.read()
@@ -283,7 +287,7 @@ def _cached(path, make):
     return content
 
 
-def _as_png(content):
+def _as_png(content: bytes) -> bytes:
     """WeChat's answer as PNG bytes; anything that is not an image is an upstream error."""
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
         return content
@@ -294,7 +298,8 @@ def _as_png(content):
         raise UpstreamError("微信返回的小程序码无法识别", code="wechat_error") from None
 
 
-def item_code(item, *, base_url, cache_dir, fetch_wxacode=None):
+def item_code(item: Item, *, base_url: str, cache_dir: str,
+              fetch_wxacode: Callable[[str, str], bytes] | None = None) -> tuple[str, bytes]:
     """The item's code as PNG bytes and where it came from: ("wechat" | "url", bytes).
 
     With `fetch_wxacode(scene, page) -> bytes` (the mini-program is configured)

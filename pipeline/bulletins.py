@@ -12,7 +12,16 @@ from datetime import datetime, time, timedelta
 from peewee import IntegrityError, fn
 
 from models import (
-    Bulletin, Claim, DisciplinaryEntry, Item, Rating, StaffUser, TimelineEvent, Unit, as_local, iso,
+    Bulletin,
+    Claim,
+    DisciplinaryEntry,
+    Item,
+    Rating,
+    StaffUser,
+    TimelineEvent,
+    Unit,
+    as_local,
+    iso,
 )
 from models.routines import DISCIPLINE_KINDS
 

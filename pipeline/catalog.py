@@ -1,5 +1,7 @@
 """The category tree (editable data) and the office's calendar table."""
 import re
+from datetime import date
+from typing import Any
 
 from models import CalendarDay, Category
 
@@ -28,7 +30,7 @@ DEFAULT_CATEGORIES = [
 ]
 
 
-def ensure_default_categories():
+def ensure_default_categories() -> int:
     """Create the default tree where codes are missing; never overwrite edits."""
     created = 0
     with transaction():
@@ -46,7 +48,7 @@ def ensure_default_categories():
     return created
 
 
-def category_tree():
+def category_tree() -> list[dict[str, Any]]:
     """Active categories as [{code, name, children: [...]}], in the office's order."""
     rows = list(Category.select().where(Category.active).order_by(Category.sort, Category.id))
     tops = [c for c in rows if c.parent_id is None]
@@ -64,7 +66,7 @@ def category_tree():
     ]
 
 
-def set_calendar_day(day, is_workday, note=None):
+def set_calendar_day(day: object, is_workday: object, note: str | None = None) -> date:
     """The office's own holiday or adjusted workday, on top of chinese-calendar."""
     day = parse_date(day, "day")
     with transaction():
@@ -79,7 +81,7 @@ def set_calendar_day(day, is_workday, note=None):
 CONDUCT_KEYWORD = re.compile(r"^\s*(?:[#＃]\s*作风|【作风】|作风问题\s*[:：]|作风\s*[:：])\s*")
 
 
-def conduct_category():
+def conduct_category() -> Category | None:
     """The sub-item a report about officials' conduct suggests: the first active one
     under a non-public top category (干部作风 in the default tree)."""
     Parent = Category.alias()

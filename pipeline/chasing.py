@@ -13,7 +13,18 @@ from collections import Counter
 from peewee import JOIN, fn
 
 from models import (
-    Badge, Follower, Item, Outbox, Rating, Reminder, Resident, StaffUser, SupervisionNote, TimelineEvent, Unit, iso,
+    Badge,
+    Follower,
+    Item,
+    Outbox,
+    Rating,
+    Reminder,
+    Resident,
+    StaffUser,
+    SupervisionNote,
+    TimelineEvent,
+    Unit,
+    iso,
 )
 from models.base import is_postgres
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from models import Item, TimelineEvent, db
 from models.base import PreparedInsert, is_postgres, sqlite_writer_turn
@@ -73,7 +73,7 @@ class Operation:
     action: str
     actor: Actor
     now: datetime
-    item: Item | None
+    item: Item  # None only while `collect` has yet to insert it (see `created`)
     other: Item | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -160,7 +160,7 @@ def operation(item: Item | None, action: str, actor: Actor, now: datetime, *,
             if other_id is None or other_id in wanted:  # (locked, or no longer there)
                 if _needs_badge(action):
                     actor = current_actor(actor, now.date())
-                op = Operation(action, actor, now, fresh, rows.get(other_id), params)
+                op = Operation(action, actor, now, cast(Item, fresh), rows.get(other_id) if other_id else None, params)
                 op.check()
                 yield op
                 return

@@ -1,10 +1,10 @@
 """Demo data: units, accounts and the seed's own cases, driven through the operations."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from models import Unit, local_now
+from models import Resident, Unit, local_now
 
 from . import handling, intake, judging, oversight
-from .actors import actor_for_resident, actor_for_staff
+from .actors import Actor, actor_for_resident, actor_for_staff
 from .badges import bind_badge, issue_badge
 from .people import create_staff, create_unit, resident_for_openid
 
@@ -32,7 +32,7 @@ ACCOUNTS = [
 ]
 
 
-def seed_demo(now=None):
+def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
     """Create the demo world once; later runs change nothing. Returns the accounts."""
     accounts = [(username, role, DEMO_PASSWORD) for username, role, *_ in ACCOUNTS]
     if Unit.get_or_none(Unit.name == UNITS[0][0]):
@@ -46,23 +46,23 @@ def seed_demo(now=None):
     return accounts
 
 
-def _resident(openid, nickname, community):
+def _resident(openid: str, nickname: str, community: str) -> Resident:
     resident = resident_for_openid(openid, source="oa")
     resident.nickname, resident.community = nickname, community
     resident.save()
     return resident
 
 
-def _seed_cases(staff, now):
+def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:
     office, leader = staff["office"], staff["leader"]
     jianshe, shirong = staff["jianshe"], staff["shirong"]
     units = {u.name: u.id for u in Unit.select()}
     zhang = actor_for_resident(_resident("demo-openid-zhang", "张阿姨", "全椒路社区"), now.date())
-    liu = _resident("demo-openid-liu", "刘师傅", "全椒路社区")
+    liu_resident = _resident("demo-openid-liu", "刘师傅", "全椒路社区")
     badge = issue_badge(office, name="刘师傅", kind="resident", phone="13955556666", area="全椒路社区",
                         valid_until=date(now.year + 1, 12, 31), now=now)
-    bind_badge(actor_for_resident(liu, now.date()), badge.token, now=now)
-    liu = actor_for_resident(liu, now.date())
+    bind_badge(actor_for_resident(liu_resident, now.date()), badge.token, now=now)
+    liu = actor_for_resident(liu_resident, now.date())
     t = now - timedelta(days=30)
 
     roofs = intake.collect(zhang, "XX小区2013年整治后仍有20余户屋顶漏水，下雨天家里接水的盆都放满了", "wechat",

@@ -10,7 +10,9 @@ sent but not recorded. Rows already `sent` are never claimed again, and
 `dedup_key` is unique, so nothing else can send a notification twice.
 """
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from peewee import fn
 
@@ -42,17 +44,17 @@ RETURNING {table}.*
 """
 
 
-def backoff(attempts):
+def backoff(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed try: doubling from 10 s, capped at an hour."""
     return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP))
 
 
-def _due(now):
+def _due(now: datetime) -> Any:
     return (((Outbox.status == QUEUED) & (Outbox.next_attempt_at <= now))
             | ((Outbox.status == SENDING) & (Outbox.locked_until < now)))
 
 
-def claim(now, limit, hold_seconds):
+def claim(now: datetime, limit: int, hold_seconds: float) -> list[Outbox]:
     """Take up to `limit` due rows (queued and due, or abandoned by a dead dispatcher)
     for `hold_seconds`; each claim counts as an attempt. Rows come back oldest first.
 
@@ -76,11 +78,11 @@ def claim(now, limit, hold_seconds):
     return sorted(rows, key=lambda row: (row.next_attempt_at, row.id))
 
 
-def _write(changes, fence):
+def _write(changes: dict[str, Any], fence: Any) -> int:
     return Outbox.update(**changes).where(fence).execute()
 
 
-def _mark_sent(row, now, msgid):
+def _mark_sent(row: Outbox, now: datetime, msgid: str | None) -> int:
     """The hot path, once per message: one plain statement, one round trip."""
     p = db.param
     sql = (f'UPDATE "{Outbox._meta.table_name}" SET status = {p}, sent_at = {p}, wechat_msgid = {p}, '
@@ -94,13 +96,15 @@ def _mark_sent(row, now, msgid):
     return db.execute_sql(sql, (SENT, now, msgid, row.id, SENDING)).rowcount
 
 
-def record(row, outcome, now, msgid=None, error=None):
+def record(row: Outbox, outcome: str, now: datetime, msgid: str | None = None,
+           error: str | None = None) -> str | None:
     """Write the outcome of one try of a claimed row — "sent", "retry" or
     "undeliverable" — and return the status written (None if the claim was lost)."""
     if outcome == SENT:
         # It went out: say so even if a stalled claim was taken over meanwhile.
         return SENT if _mark_sent(row, now, msgid) else None
     mine = (Outbox.id == row.id) & (Outbox.status == SENDING) & (Outbox.locked_until == row.locked_until)
+    changes: dict[str, Any]
     if outcome == UNDELIVERABLE:
         changes = {"status": UNDELIVERABLE, "locked_until": None, "last_error": (error or "")[:2000]}
     elif row.attempts >= MAX_ATTEMPTS:
@@ -111,14 +115,14 @@ def record(row, outcome, now, msgid=None, error=None):
     return changes["status"] if _write(changes, mine) else None
 
 
-def release(rows):
+def release(rows: Iterable[Outbox]) -> None:
     """Give back claimed rows that were never tried (the attempt is not counted)."""
     for row in rows:
         fence = (Outbox.id == row.id) & (Outbox.status == SENDING) & (Outbox.locked_until == row.locked_until)
         _write({"status": QUEUED, "locked_until": None, "attempts": Outbox.attempts - 1}, fence)
 
 
-def counts():
+def counts() -> Counter[str]:
     """Rows by status, for operators."""
     query = Outbox.select(Outbox.status, fn.COUNT(Outbox.id).alias("n")).group_by(Outbox.status)
     return Counter({row.status: row.n for row in query})

@@ -7,8 +7,9 @@ order the table lists them, on the rows it has just locked.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from models import Claim, Item, PublicNotice
 
@@ -21,34 +22,34 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Guard:
-    holds: Callable[["Operation"], bool]
+    holds: Callable[[Operation], bool]
     error: type[DomainError]
     code: str
     message: str
 
-    def check(self, op: "Operation") -> None:
+    def check(self, op: Operation) -> None:
         """Raise this guard's error unless it holds for `op`."""
         if not self.holds(op):
             raise self.error(self.message, code=self.code)
 
 
-def _office(op: "Operation") -> bool:
+def _office(op: Operation) -> bool:
     return op.actor.role in OFFICE_ROLES
 
 
-def _own_unit(op: "Operation") -> bool:
+def _own_unit(op: Operation) -> bool:
     """A unit handler acts for their own unit only (the office picks any)."""
     wanted = op.params.get("unit")
     return _office(op) or wanted in (None, "", op.actor.unit_id) or str(wanted) == str(op.actor.unit_id)
 
 
-def acting_unit_id(op: "Operation") -> int | str | None:
+def acting_unit_id(op: Operation) -> int | str | None:
     """The unit the actor works for here: a unit handler's own, or the office's pick
     (the item's unit unless the request names another)."""
     return (op.params.get("unit") or op.item.unit_id) if _office(op) else op.actor.unit_id
 
 
-def _new_unit(op: "Operation") -> bool:
+def _new_unit(op: Operation) -> bool:
     """The assisting unit isn't on the item yet (as its lead or as an assisting unit)."""
     unit_id = acting_unit_id(op)
     if unit_id is None:
@@ -58,45 +59,45 @@ def _new_unit(op: "Operation") -> bool:
     ).exists()
 
 
-def _assigned_unit(op: "Operation") -> bool:
+def _assigned_unit(op: Operation) -> bool:
     """退单 is for the unit the item was handed to (claimed: the claiming unit)."""
     mine = op.item.claimed_unit_id if op.item.status == CLAIMED else op.item.unit_id
     return op.actor.unit_id is not None and op.actor.unit_id == mine
 
 
-def _claiming_unit(op: "Operation") -> bool:
+def _claiming_unit(op: Operation) -> bool:
     return _office(op) or (op.actor.role == "unit" and op.actor.unit_id == op.item.claimed_unit_id)
 
 
-def _reporter(op: "Operation") -> bool:
+def _reporter(op: Operation) -> bool:
     from .notify import reporters  # notify reads the states too
 
     return op.actor.kind == "resident" and op.actor.id in {r.id for r in reporters(op.item)}
 
 
-def _evaluator_kind(op: "Operation") -> bool:
+def _evaluator_kind(op: Operation) -> bool:
     """组织评议 by the organisation, 督办评议 by supervisors."""
     return (op.params["kind"] == "org") == (op.actor.role in OVERSEERS)
 
 
-def _open_target(op: "Operation") -> bool:
+def _open_target(op: Operation) -> bool:
     return op.other is not None and op.other.id != op.item.id and op.other.status in OPEN
 
 
-def _own_report(op: "Operation") -> bool:
+def _own_report(op: Operation) -> bool:
     return op.actor.kind == "resident" and op.item.reporter_id == op.actor.id
 
 
-def _detail_window(op: "Operation") -> bool:
+def _detail_window(op: Operation) -> bool:
     return op.item.status in TRIAGE and op.now - op.item.created_at <= DETAIL_WINDOW
 
 
-def followed(op: "Operation") -> "Item":
+def followed(op: Operation) -> Item:
     """The item a follow or unfollow applies to: a merged item's target, else the item."""
     return op.other if op.item.status == MERGED and op.other is not None else op.item
 
 
-def _unpublished(op: "Operation") -> bool:
+def _unpublished(op: Operation) -> bool:
     return not PublicNotice.select().where(PublicNotice.item == op.item.id).exists()
 
 

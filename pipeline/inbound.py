@@ -10,6 +10,7 @@ SQL written once (peewee's query building costs more than SQLite's execution
 of them).
 """
 from collections import namedtuple
+from datetime import datetime
 
 from models import InboundMessage, Outbox, as_local, db
 
@@ -26,26 +27,27 @@ _SQL = {
 }
 
 
-def _sql(name):
+def _sql(name: str) -> str:
     return _SQL[name].format(t=_TABLE, p=db.param)
 
 
-def _stamp(now):
+def _stamp(now: datetime | None) -> str:
     return as_local(now).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def plain_signature(timestamp, nonce):
+def plain_signature(timestamp: str, nonce: str) -> str:
     """The key a plain-mode push's signed query is remembered by."""
     return f"{timestamp}:{nonce}"[:64]
 
 
-def recall(key):
+def recall(key: str) -> Handled | None:
     """The stored handling of a push (`.reply`), or None."""
     row = db.execute_sql(_sql("recall"), (key,)).fetchone()
     return None if row is None else Handled(row[0])
 
 
-def remember(key, openid, msg_type, reply, signature=None, now=None):
+def remember(key: str, openid: str | None, msg_type: str, reply: str, signature: str | None = None,
+             now: datetime | None = None) -> None:
     """Record a handled push, its reply and (plain mode) its signed query.
 
     Raises IntegrityError when the push was already recorded (a retry that
@@ -58,17 +60,17 @@ def remember(key, openid, msg_type, reply, signature=None, now=None):
                                       _stamp(now)))
 
 
-def signature_used(signature):
+def signature_used(signature: str) -> bool:
     """Whether a push already came with this plain-mode signed query."""
     return db.execute_sql(_sql("signature"), (signature,)).fetchone() is not None
 
 
-def purge(before):
+def purge(before: datetime) -> int:
     """Forget pushes handled before `before` (WeChat stops retrying after seconds)."""
     return InboundMessage.delete().where(InboundMessage.created_at < before).execute()
 
 
-def delivery_receipt(msgid, status, now=None):
+def delivery_receipt(msgid: object, status: str | None, now: datetime | None = None) -> Outbox | None:
     """TEMPLATESENDJOBFINISH: WeChat tells whether a template message reached the user.
 
     "success" confirms the row as sent; "failed:user block" (the user refused

@@ -220,7 +220,7 @@ def _shared(query: ModelSelect) -> Model | None:
     return (query.for_update("FOR SHARE") if is_postgres() else query).first()
 
 
-def active_unit(unit_id: int | None) -> Unit | None:
+def active_unit(unit_id: int | str | None) -> Unit | None:
     """The active unit with this id, read under the operation's lock."""
     return _shared(Unit.select().where((Unit.id == unit_id) & Unit.active)) if unit_id else None
 

@@ -5,7 +5,7 @@ WeChat keeps temporary media for three days; a media id it no longer knows
 (40007) or a photo older than that is given up, and the item simply shows no
 picture for it.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from peewee import JOIN
 
@@ -19,7 +19,7 @@ RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
 
 
-def pending(now, limit=20):
+def pending(now: datetime, limit: int = 20) -> list[Photo]:
     """Chat media still to download whose next try is due, oldest first."""
     return list(
         Photo.select()
@@ -31,7 +31,7 @@ def pending(now, limit=20):
     )
 
 
-def _fetch_row(photo, now):
+def _fetch_row(photo: Photo, now: datetime) -> MediaFetch:
     row = MediaFetch.get_or_none(MediaFetch.photo == photo.id)
     if row is None:
         MediaFetch.insert(photo=photo.id, attempts=0, next_attempt_at=now).on_conflict_ignore().execute()
@@ -39,7 +39,7 @@ def _fetch_row(photo, now):
     return row
 
 
-def stored(photo, path, now, width=None, height=None):
+def stored(photo: Photo, path: str, now: datetime, width: int | None = None, height: int | None = None) -> bool:
     """The file is under UPLOAD_DIR at `path`: the photo now shows. False if already stored."""
     with transaction():
         updated = (Photo.update(path=path, width=width, height=height)
@@ -49,7 +49,7 @@ def stored(photo, path, now, width=None, height=None):
     return bool(updated)
 
 
-def failed(photo, now, error, permanent=False):
+def failed(photo: Photo, now: datetime, error: str | None, permanent: bool = False) -> bool:
     """A download failed: try again later with back-off, or give up. Returns True if given up."""
     with transaction():
         row = _fetch_row(photo, now)

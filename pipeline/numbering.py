@@ -1,12 +1,13 @@
 """Item numbers people read over the phone: YYYYMMDD-NNNN, unique, never reused."""
-from models import DailySequence, db
+from datetime import date
 
+from models import DailySequence, db
 
 _UPSERT = ('INSERT INTO "{table}" ("day", "last") VALUES ({mark}, 1) '
            'ON CONFLICT ("day") DO UPDATE SET "last" = "{table}"."last" + 1 RETURNING "last"')
 
 
-def next_number(day):
+def next_number(day: date) -> str:
     """Atomically take the next daily sequence number for `day` (a date).
 
     One upsert with RETURNING (the same statement on SQLite ≥ 3.35 and

@@ -13,7 +13,10 @@ official account's own resident-notice templates; `notify` spends consents
 only of mini-program residents, for mini-program templates. A push from an
 openid that is a mini-program resident's records nothing here.
 """
-from models import SubscriptionGrant, as_local
+from collections.abc import Iterable
+from datetime import datetime
+
+from models import Resident, SubscriptionGrant, as_local
 
 from . import notify
 from .core import transaction
@@ -25,12 +28,12 @@ REJECT = "reject"
 USER_BLOCKED = "failed:user block"
 
 
-def official_account_templates():
+def official_account_templates() -> set[str]:
     """Template ids (settings, with their defaults) of the official account's notices to residents."""
     return {notify.template_id(oa_setting) for oa_setting, _ in notify.RESIDENT_TEMPLATES.values()}
 
 
-def _ours(resident, template_ids):
+def _ours(resident: Resident, template_ids: Iterable[str]) -> list[str]:
     """The template ids that count for this resident: the office's own, and only for an official-account resident."""
     if resident is None or resident.source != "oa":
         return []
@@ -38,13 +41,13 @@ def _ours(resident, template_ids):
     return sorted({t for t in template_ids if t in known})
 
 
-def remaining(resident):
+def remaining(resident: Resident) -> dict[str, int]:
     """The resident's unspent consents by template id."""
     grants = SubscriptionGrant.select().where(SubscriptionGrant.resident == resident)
     return {g.template_id: g.remaining for g in grants}
 
 
-def accept_popup(resident, choices, now=None):
+def accept_popup(resident: Resident, choices: Iterable[tuple[str, str]], now: datetime | None = None) -> dict[str, int]:
     """The resident answered the subscribe popup: `choices` are (template_id, "accept"|"reject").
 
     Each accepted template the office uses adds one consent (at most
@@ -65,7 +68,7 @@ def accept_popup(resident, choices, now=None):
     return remaining(resident)
 
 
-def withdraw(resident, template_ids, now=None):
+def withdraw(resident: Resident, template_ids: Iterable[str], now: datetime | None = None) -> dict[str, int]:
     """The resident turned these templates off (in WeChat's notice settings, or blocked them):
     no consent for them is left. Unknown template ids are ignored. Returns the remaining consents."""
     now = as_local(now)
@@ -79,7 +82,8 @@ def withdraw(resident, template_ids, now=None):
     return remaining(resident)
 
 
-def settings_changed(resident, choices, now=None):
+def settings_changed(resident: Resident, choices: Iterable[tuple[str, str]],
+                     now: datetime | None = None) -> dict[str, int]:
     """WeChat's notice settings changed: each (template_id, "reject") clears that template's consents.
 
     WeChat documents only rejects for this event; an accept there grants no
@@ -88,7 +92,8 @@ def settings_changed(resident, choices, now=None):
     return withdraw(resident, [template_id for template_id, status in choices if status == REJECT], now=now)
 
 
-def delivery_receipts(resident, receipts, now=None):
+def delivery_receipts(resident: Resident, receipts: Iterable[tuple[str, str]],
+                      now: datetime | None = None) -> dict[str, int]:
     """Receipts of subscribe messages, (template_id, ErrorStatus): a user who blocked a
     template gets none of its consents spent on them again; other receipts change nothing."""
     blocked = [template_id for template_id, status in receipts if status == USER_BLOCKED]

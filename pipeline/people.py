@@ -1,7 +1,9 @@
 """Residents by openid, staff accounts and bearer tokens."""
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -9,6 +11,7 @@ from models import ApiToken, Resident, StaffUser, SubscriptionGrant, Unit, as_lo
 
 from .core import transaction
 from .errors import Invalid, Unauthorized
+from .notify import reachable
 from .states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
 from .validate import required_text
 
@@ -17,7 +20,8 @@ MAX_GRANTS_PER_TEMPLATE = 20
 PASSWORD_METHOD = "scrypt"
 
 
-def resident_for_openid(openid, source="oa", unionid=None, now=None):
+def resident_for_openid(openid: str, source: str = "oa", unionid: str | None = None,
+                        now: datetime | None = None) -> Resident:
     """The resident with this openid, created on first contact."""
     now = as_local(now)
     if not openid or len(openid) > 64:
@@ -32,7 +36,7 @@ def resident_for_openid(openid, source="oa", unionid=None, now=None):
     return resident
 
 
-def set_subscribed(openid, subscribed, now=None):
+def set_subscribed(openid: str, subscribed: bool, now: datetime | None = None) -> Resident:
     """Follow/unfollow of the official account: pushes stop for someone who left,
     resident or staff member bound to this WeChat (a person may be both)."""
     resident = resident_for_openid(openid, source="oa", now=now)
@@ -42,7 +46,8 @@ def set_subscribed(openid, subscribed, now=None):
     return resident
 
 
-def record_subscriptions(resident, accepted, allowed, now=None):
+def record_subscriptions(resident: Resident, accepted: object, allowed: Collection[str],
+                         now: datetime | None = None) -> dict[str, int]:
     """Count one-time consents from wx.requestSubscribeMessage (one consent = one message)."""
     now = as_local(now)
     if not isinstance(accepted, list) or not all(isinstance(t, str) for t in accepted):
@@ -61,7 +66,7 @@ def record_subscriptions(resident, accepted, allowed, now=None):
     return {g.template_id: g.remaining for g in grants}
 
 
-def create_unit(name, kind, community=None):
+def create_unit(name: str, kind: str, community: str | None = None) -> Unit:
     name = required_text(name, "name", "单位名称", 100)
     if kind not in UNIT_KINDS_ALLOWED:
         raise Invalid("单位类型无效", field="kind")
@@ -70,7 +75,8 @@ def create_unit(name, kind, community=None):
     return Unit.create(name=name, kind=kind, community=community)
 
 
-def create_staff(username, role, password, name=None, unit=None, area=None):
+def create_staff(username: str, role: str, password: str, name: str | None = None, unit: str | None = None,
+                 area: str | None = None) -> StaffUser:
     username = required_text(username, "username", "用户名", 64)
     if role not in ROLES_ALLOWED:
         raise Invalid("角色无效", field="role")
@@ -89,7 +95,7 @@ def create_staff(username, role, password, name=None, unit=None, area=None):
                             password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
 
 
-def check_staff_password(username, password):
+def check_staff_password(username: str, password: str) -> StaffUser:
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 256:
         raise Unauthorized("用户名或密码错误", code="bad_credentials")
     user = StaffUser.get_or_none((StaffUser.username == username) & StaffUser.active)
@@ -98,11 +104,12 @@ def check_staff_password(username, password):
     return user
 
 
-def _hash(token):
+def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(now=None, resident=None, staff=None, lifetime=timedelta(days=30)):
+def issue_token(now: datetime | None = None, resident: Resident | None = None, staff: StaffUser | None = None,
+                lifetime: timedelta = timedelta(days=30)) -> tuple[str, ApiToken]:
     """Mint an opaque bearer token; only its hash is stored."""
     now = as_local(now)
     token = secrets.token_urlsafe(32)
@@ -111,7 +118,7 @@ def issue_token(now=None, resident=None, staff=None, lifetime=timedelta(days=30)
     return token, row
 
 
-def token_owner(token, now=None):
+def token_owner(token: str | None, now: datetime | None = None) -> ApiToken:
     """The token's row if it is valid; raises Unauthorized otherwise."""
     now = as_local(now)
     if not token or len(token) > 128:
@@ -126,6 +133,21 @@ def token_owner(token, now=None):
     return row
 
 
-def revoke_token(row, now=None):
+def revoke_token(row: ApiToken, now: datetime | None = None) -> None:
     row.revoked_at = as_local(now)
     row.save()
+
+
+def active_units() -> list[dict[str, Any]]:
+    """Every active unit, for pickers: [{id, name, kind, community}]."""
+    rows = Unit.select().where(Unit.active).order_by(Unit.kind, Unit.name)
+    return [{"id": u.id, "name": u.name, "kind": u.kind, "community": u.community} for u in rows]
+
+
+def active_staff(role: str | None = None) -> list[dict[str, Any]]:
+    """Every active staff member (of `role`), for pickers, with whether pushes reach them."""
+    query = StaffUser.select().where(StaffUser.active).order_by(StaffUser.role, StaffUser.name)
+    if role:
+        query = query.where(StaffUser.role == role)
+    return [{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid),
+             "receives_pushes": reachable(u)} for u in query]

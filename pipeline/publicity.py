@@ -6,7 +6,8 @@ announced to every resident of its community once, and a PublicNotice row
 records it. The reporter and followers already had the "closed" notice from
 pipeline/judging.py and are not told twice. 作风 items are never announced.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from peewee import JOIN
 
@@ -25,7 +26,7 @@ CATCH_UP = timedelta(days=30)  # items closed longer ago than this are not annou
 BADGE_NOTICE_DAYS = 7
 
 
-def unpublished(now, limit=100):
+def unpublished(now: datetime, limit: int = 100) -> list[Item]:
     """Closed items of wide concern without a public notice yet."""
     return list(
         Item.select()
@@ -37,7 +38,7 @@ def unpublished(now, limit=100):
     )
 
 
-def publish(item, now=None):
+def publish(item: Item, now: datetime | None = None) -> PublicNotice | None:
     """公示 one closed item of wide concern: the notice record, the timeline event and
     a push to each resident of its community. Returns the notice, or None if done."""
     now = as_local(now)
@@ -68,12 +69,12 @@ def _publish(op: Operation) -> PublicNotice:
     return notice
 
 
-def publish_results(now, limit=100):
+def publish_results(now: datetime, limit: int = 100) -> int:
     """The job: publish every closed item of wide concern not yet published. Returns how many."""
     return sum(1 for item in unpublished(now, limit) if publish(item, now) is not None)
 
 
-def notices(community=None, page=1, per_page=20):
+def notices(community: str | None = None, page: int = 1, per_page: int = 20) -> dict[str, Any]:
     """Public notices, newest first (the 公示 board)."""
     page, per_page = page_args(page, per_page)
     query = (PublicNotice.select(PublicNotice, Item).join(Item)
@@ -81,14 +82,14 @@ def notices(community=None, page=1, per_page=20):
     if community:
         query = query.where(PublicNotice.community == community)
 
-    def render(notice):
+    def render(notice: PublicNotice) -> dict[str, Any]:
         return {"number": notice.item.number, "title": notice.title, "community": notice.community,
                 "content": mask_phone(notice.item.content[:200]), "result": mask_phone(notice.result),
                 "published_at": iso(notice.published_at)}
     return page_of(query, page, per_page, render)
 
 
-def badge_expiry(now, calendar=None):
+def badge_expiry(now: datetime, calendar: WorkCalendar | None = None) -> int:
     """From 09:00 on a working day, tell holders whose badge expires within 7 days —
     once per badge and expiry date (a renewed badge is told again before its new date)."""
     calendar = calendar or WorkCalendar()

@@ -3,6 +3,7 @@ import re
 from datetime import datetime
 
 from peewee import JOIN
+
 from models import (
     Category,
     Follower,
@@ -19,8 +20,8 @@ from models import (
 
 from .actors import Actor
 from .errors import Invalid, NotFound
-from .privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 from .overdue import is_overdue, overdue_condition
+from .privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 from .states import (
     CLAIMABLE,
     CLOSED,
@@ -360,6 +361,6 @@ def staff_scope(query, actor: Actor):
     if actor.role == "unit":
         return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
                            | Item.status.in_(CLAIMABLE))
-    if actor.role == "supervisor" and actor.staff.area:
+    if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

@@ -6,9 +6,10 @@ due date), `overdue` (the morning after the due date passes), `rate_remind`
 (resolved and unrated for 3 days), `callback_due` (7 days: onto the call-back
 list). One row per item, kind and round; rescheduling moves the row.
 """
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
-from models import Reminder
+from models import Item, Reminder
 
 from .workdays import WorkCalendar
 
@@ -17,7 +18,7 @@ DEADLINE_KINDS = ("unclaimed", "half_time", "day_before", "overdue")
 RATING_KINDS = ("rate_remind", "callback_due")
 
 
-def schedule(item, kind, fire_at, now):
+def schedule(item: Item, kind: str, fire_at: datetime, now: datetime) -> None:
     """Create or move the (item, kind, round) reminder to `fire_at`, pending again."""
     (
         Reminder.insert(item=item, kind=kind, round=item.round, fire_at=fire_at, created_at=now)
@@ -29,7 +30,7 @@ def schedule(item, kind, fire_at, now):
     )
 
 
-def cancel(item, kinds, now):
+def cancel(item: Item, kinds: Iterable[str], now: datetime) -> None:
     """Mark pending reminders of these kinds done (the condition no longer holds)."""
     (
         Reminder.update(done_at=now)
@@ -38,7 +39,7 @@ def cancel(item, kinds, now):
     )
 
 
-def deadline_times(start, due, calendar=None):
+def deadline_times(start: datetime, due: date, calendar: WorkCalendar | None = None) -> dict[str, datetime]:
     """When the half-time, day-before and overdue reminders fire for a deadline."""
     calendar = calendar or WorkCalendar()
     end = datetime.combine(due + timedelta(days=1), time.min)
@@ -53,7 +54,7 @@ def deadline_times(start, due, calendar=None):
     return {"half_time": half.replace(microsecond=0), "day_before": day_before, "overdue": overdue}
 
 
-def schedule_deadline(item, now, calendar=None):
+def schedule_deadline(item: Item, now: datetime, calendar: WorkCalendar | None = None) -> None:
     """(Re)schedule the deadline reminders of the item's current round and due date."""
     if item.due is None:
         return
@@ -68,11 +69,11 @@ def schedule_deadline(item, now, calendar=None):
         schedule(item, kind, fire_at, now)
 
 
-def schedule_unclaimed(item, now, calendar=None):
+def schedule_unclaimed(item: Item, now: datetime, calendar: WorkCalendar | None = None) -> None:
     calendar = calendar or WorkCalendar()
     schedule(item, "unclaimed", datetime.combine(calendar.add_workdays(now.date(), 1), now.time()), now)
 
 
-def schedule_rating_followups(item, now):
+def schedule_rating_followups(item: Item, now: datetime) -> None:
     schedule(item, "rate_remind", now + timedelta(days=3), now)
     schedule(item, "callback_due", now + timedelta(days=7), now)

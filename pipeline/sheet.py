@@ -1,11 +1,15 @@
 """The assignment sheet (问题解决交办单): everything step 6 records and archives."""
-from models import Claim, Evaluation, Meeting, Milestone, Rating, SupervisionNote, Unit, iso
+from datetime import datetime
+from typing import Any
 
+from models import Claim, Evaluation, Item, Meeting, Milestone, Rating, SupervisionNote, Unit, iso
+
+from .actors import Actor
 from .queries import is_public, mask_name, mask_phone, public_view, timeline
 from .states import CHANNELS, OFFICE_ROLES, SCORES, TIERS
 
 
-def _reporter(item, actor):
+def _reporter(item: Item, actor: Actor) -> dict[str, str | None] | None:
     """Full details for the office; masked for others; hidden from units on 作风 items."""
     if actor.role == "unit" and not is_public(item):
         return None
@@ -21,7 +25,7 @@ def _reporter(item, actor):
     return {"name": mask_name(name), "phone": mask_phone(phone)}
 
 
-def assignment_sheet(item, actor):
+def assignment_sheet(item: Item, actor: Actor) -> dict[str, Any]:
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     return {
         "number": item.number,
@@ -73,7 +77,7 @@ def assignment_sheet(item, actor):
     }
 
 
-def staff_view(item, actor, now=None):
+def staff_view(item: Item, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
     """The staff's full view: the public view, the whole timeline and the sheet."""
     view = public_view(item, actor, now)
     view["timeline"] = timeline(item, staff=True)

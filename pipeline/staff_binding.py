@@ -6,7 +6,7 @@ parametric QR code whose scene is `bind-<random>`. Scanning it in WeChat (a
 SCAN event, or subscribe-with-scene for a new follower) calls `bind`.
 """
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from models import StaffBindTicket, StaffUser, as_local
 from models.base import is_postgres
@@ -19,11 +19,11 @@ DEFAULT_HOURS = 72
 MAX_HOURS = 24 * 30  # WeChat's temporary QR codes live at most 30 days
 
 
-def is_binding_scene(scene):
+def is_binding_scene(scene: object) -> bool:
     return isinstance(scene, str) and scene.startswith(SCENE_PREFIX)
 
 
-def issue(user, hours=DEFAULT_HOURS, now=None):
+def issue(user: StaffUser, hours: int = DEFAULT_HOURS, now: datetime | None = None) -> StaffBindTicket:
     """A fresh one-time binding ticket for `user`; earlier unused ones stop working."""
     now = as_local(now)
     if not user.active:
@@ -43,14 +43,14 @@ def issue(user, hours=DEFAULT_HOURS, now=None):
         )
 
 
-def attach_qr(ticket, qr_ticket, qr_url):
+def attach_qr(ticket: StaffBindTicket, qr_ticket: str, qr_url: str) -> StaffBindTicket:
     """Keep WeChat's QR ticket and image URL with the binding ticket (for reprinting)."""
     StaffBindTicket.update(qr_ticket=qr_ticket, qr_url=qr_url).where(StaffBindTicket.id == ticket.id).execute()
     ticket.qr_ticket, ticket.qr_url = qr_ticket, qr_url
     return ticket
 
 
-def bind(scene, openid, now=None):
+def bind(scene: str, openid: str, now: datetime | None = None) -> tuple[StaffUser, StaffUser | None]:
     """Bind `openid` to the staff user of the scanned ticket; returns `(user, previous)`.
 
     `previous` is another account this WeChat was bound to before (now unbound:
@@ -84,14 +84,14 @@ def bind(scene, openid, now=None):
     return user, previous
 
 
-def bound_staff(openid):
+def bound_staff(openid: str | None) -> StaffUser | None:
     """The active staff user bound to this openid, if any."""
     if not openid:
         return None
     return StaffUser.get_or_none((StaffUser.openid == openid) & StaffUser.active)
 
 
-def staff_by_username(username):
+def staff_by_username(username: str) -> StaffUser:
     """The active staff user with this username, or NotFound."""
     user = StaffUser.get_or_none((StaffUser.username == username) & StaffUser.active)
     if user is None:

@@ -1,6 +1,7 @@
 """Assessment rates (考核) by category, unit and community for a period."""
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from models import Category, Item, Rating, Unit, as_local
 
@@ -9,7 +10,7 @@ from .overdue import is_overdue
 from .states import ACCEPTING_SCORES, CLOSED, MERGED, REJECTED, TAKEN_ON
 
 
-def parse_period(start, end, today):
+def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
     try:
         end_day = date.fromisoformat(end) if end else today
         start_day = date.fromisoformat(start) if start else end_day - timedelta(days=30)
@@ -20,11 +21,11 @@ def parse_period(start, end, today):
     return start_day, end_day
 
 
-def _rate(part, whole):
+def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def stats(start=None, end=None, now=None):
+def stats(start: str | None = None, end: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Response, on-time, resolution and satisfaction rates, reassignments, overdue."""
     now = as_local(now)
     start_day, end_day = parse_period(start, end, now.date())
@@ -39,13 +40,14 @@ def stats(start=None, end=None, now=None):
             latest[rating.item_id] = rating.score
     categories = {c.id: c.name for c in Category.select()}
     units = {u.id: u.name for u in Unit.select()}
-    groups = {"by_category": defaultdict(list), "by_unit": defaultdict(list), "by_community": defaultdict(list)}
+    groups: dict[str, defaultdict[Any, list[Item]]] = {
+        "by_category": defaultdict(list), "by_unit": defaultdict(list), "by_community": defaultdict(list)}
     for item in items:
         groups["by_category"][item.category_id].append(item)
         groups["by_unit"][item.claimed_unit_id or item.unit_id].append(item)
         groups["by_community"][item.community].append(item)
-    names = {"by_category": categories, "by_unit": units, "by_community": {}}
-    result = {"from": start_day.isoformat(), "to": end_day.isoformat(), "total": len(items)}
+    names: dict[str, dict[Any, str]] = {"by_category": categories, "by_unit": units, "by_community": {}}
+    result: dict[str, Any] = {"from": start_day.isoformat(), "to": end_day.isoformat(), "total": len(items)}
     for group, buckets in groups.items():
         rows = []
         for key, members in buckets.items():
@@ -55,7 +57,7 @@ def stats(start=None, end=None, now=None):
     return result
 
 
-def _row(key, name, members, latest, now):
+def _row(key: Any, name: str, members: list[Item], latest: dict[int, str], now: datetime) -> dict[str, Any]:
     total = len(members)
     responded = sum(1 for i in members if i.claimed_at or i.status in TAKEN_ON)
     resolved = [i for i in members if i.resolved_at or i.status == CLOSED]

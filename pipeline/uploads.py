@@ -19,6 +19,7 @@ import os
 import secrets
 import warnings
 from datetime import datetime, timedelta
+from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps
 from werkzeug.security import safe_join
@@ -26,6 +27,7 @@ from werkzeug.security import safe_join
 from models import Photo, Resident, StaffUser, as_local
 from models.base import is_postgres
 
+from .actors import Actor
 from .core import transaction
 from .errors import DomainError, Forbidden, Invalid, NotFound, TooMany
 from .queries import can_view
@@ -49,7 +51,7 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
-def _owner_clause(actor):
+def _owner_clause(actor: Actor) -> Any:
     if actor.kind == "resident":
         return Photo.uploader_resident == actor.id
     if actor.kind == "staff":
@@ -57,7 +59,7 @@ def _owner_clause(actor):
     raise Forbidden("只有群众和工作人员可以上传照片", code="forbidden")
 
 
-def held_today(actor, now):
+def held_today(actor: Actor, now: datetime) -> int:
     """How many unattached uploads `actor` made since midnight (local time)."""
     midnight = datetime.combine(now.date(), datetime.min.time())
     return (Photo.select()
@@ -65,12 +67,12 @@ def held_today(actor, now):
             .count())
 
 
-def _check_quota(actor, now, limit):
+def _check_quota(actor: Actor, now: datetime, limit: int) -> None:
     if held_today(actor, now) >= limit:
         raise TooMany(f"今天上传的照片已达{limit}张，请先提交问题后再上传", code="rate_limited")
 
 
-def _read_limited(stream, max_bytes):
+def _read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise TooLarge(f"图片不能超过{max_bytes // (1024 * 1024)}MB", code="too_large", field="file")
@@ -79,7 +81,7 @@ def _read_limited(stream, max_bytes):
     return data
 
 
-def _open_checked(data, max_pixels):
+def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
     """Open with Pillow (JPEG/PNG/WebP only) and refuse decompression bombs before decoding."""
     not_image = Invalid("只能上传 JPEG、PNG 或 WebP 格式的图片", code="not_an_image", field="file")
     bomb = Invalid("图片尺寸过大，请压缩后再上传", code="image_too_big", field="file")
@@ -110,7 +112,7 @@ def _open_checked(data, max_pixels):
     return image
 
 
-def _clean_copy(image):
+def _clean_copy(image: Image.Image) -> tuple[Image.Image, str | None, bytes | None]:
     """The pixels upright (EXIF orientation applied), downscaled, in a saveable mode, with no metadata."""
     source_format = image.format
     icc_profile = image.info.get("icc_profile")
@@ -132,7 +134,7 @@ def _clean_copy(image):
     return clean, source_format, icc_profile
 
 
-def reencode(data, max_pixels=MAX_PIXELS):
+def reencode(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[bytes, str, int, int]:
     """Bytes of a checked, re-encoded image: (bytes, extension, width, height)."""
     image = _open_checked(data, max_pixels)
     try:
@@ -147,11 +149,11 @@ def reencode(data, max_pixels=MAX_PIXELS):
         clean.save(out, "WEBP", quality=WEBP_QUALITY, method=4, **options)
     else:
         clean.save(out, "PNG", optimize=False, **options)
-    extension = FORMATS[source_format][0]
+    extension = FORMATS.get(source_format or "PNG", FORMATS["PNG"])[0]  # anything else was saved as PNG
     return out.getvalue(), extension, clean.width, clean.height
 
 
-def _lock_person(actor):
+def _lock_person(actor: Actor) -> None:
     """Serialise one person's uploads on PostgreSQL (SQLite's write lock already does)."""
     if not is_postgres():
         return
@@ -159,7 +161,7 @@ def _lock_person(actor):
     model.select(model.id).where(model.id == actor.id).for_update().execute()
 
 
-def write_atomically(target, content):
+def write_atomically(target: str, content: bytes) -> str:
     """Write a file so readers see all of it or none (a uniquely named part, then a rename)."""
     os.makedirs(os.path.dirname(target), exist_ok=True)
     partial = f"{target}.{secrets.token_hex(4)}.part"
@@ -169,7 +171,8 @@ def write_atomically(target, content):
     return target
 
 
-def store_upload(actor, stream, upload_dir, *, limit=DAILY_LIMIT, max_bytes=MAX_BYTES, now=None):
+def store_upload(actor: Actor, stream: BinaryIO, upload_dir: str, *, limit: int = DAILY_LIMIT,
+                 max_bytes: int = MAX_BYTES, now: datetime | None = None) -> Photo:
     """Check, clean and store one uploaded image for `actor`; returns the unattached Photo.
 
     Refuses files over `max_bytes` (413 too_large), anything Pillow can't fully
@@ -199,23 +202,23 @@ def store_upload(actor, stream, upload_dir, *, limit=DAILY_LIMIT, max_bytes=MAX_
     return photo
 
 
-def preview_key(photo):
+def preview_key(photo: Photo) -> str | None:
     """The key that lets an unattached photo's URL work without a token (its file's random name)."""
     if not photo.path:
         return None
     return os.path.splitext(os.path.basename(photo.path))[0]
 
 
-def upload_url(photo):
+def upload_url(photo: Photo) -> str:
     """The URL an upload answers with: the public `/uploads/<id>` plus the preview key."""
     return f"/uploads/{photo.id}?k={preview_key(photo)}"
 
 
-def upload_json(photo):
+def upload_json(photo: Photo) -> dict[str, Any]:
     return {"id": photo.id, "url": upload_url(photo), "width": photo.width, "height": photo.height}
 
 
-def _is_uploader(photo, viewer):
+def _is_uploader(photo: Photo, viewer: Actor | None) -> bool:
     if viewer is None:
         return False
     if viewer.kind == "resident":
@@ -223,7 +226,7 @@ def _is_uploader(photo, viewer):
     return viewer.kind == "staff" and photo.uploader_staff_id == viewer.id
 
 
-def served_photo(photo_id, viewer, key, upload_dir):
+def served_photo(photo_id: int, viewer: Actor | None, key: str | None, upload_dir: str) -> tuple[str, str]:
     """The file to send for `/uploads/<id>`: (absolute path, mimetype), or NotFound.
 
     Attached photos follow their item's visibility; unattached ones need the
@@ -247,7 +250,7 @@ def served_photo(photo_id, viewer, key, upload_dir):
     return path, mimetype
 
 
-def purge_unattached(upload_dir, older_than=timedelta(days=2), now=None):
+def purge_unattached(upload_dir: str, older_than: timedelta = timedelta(days=2), now: datetime | None = None) -> int:
     """Delete uploads nobody attached within `older_than` (a report abandoned half-way).
 
     For the jobs process; returns how many were removed.

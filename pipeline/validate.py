@@ -7,7 +7,7 @@ from .errors import Invalid
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_date(value, field, default=None):
+def parse_date(value: object, field: str, default: date | None = None) -> date:
     """A date given as a `date` or "YYYY-MM-DD"; `default` when absent."""
     if value in (None, ""):
         if default is None:
@@ -23,18 +23,21 @@ def parse_date(value, field, default=None):
     raise Invalid("日期格式应为 YYYY-MM-DD", field=field)
 
 
-def required_text(value, field, label, max_length):
+def required_text(value: object, field: str, label: str, max_length: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f"请填写{label}", field=field)
-    return optional_text(value, field, label, max_length)
+    return _within(value.strip(), field, label, max_length)
 
 
-def optional_text(value, field, label, max_length):
+def optional_text(value: object, field: str, label: str, max_length: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise Invalid(f"{label}应为文字", field=field)
-    value = value.strip()
-    if len(value) > max_length:
+    return _within(value.strip(), field, label, max_length) or None
+
+
+def _within(text: str, field: str, label: str, max_length: int) -> str:
+    if len(text) > max_length:
         raise Invalid(f"{label}不能超过{max_length}字", code="too_long", field=field)
-    return value or None
+    return text

@@ -5,14 +5,14 @@ adjusted workdays), then chinese-calendar for the years it knows, then plain
 weekends for later years — chinese-calendar raises for a year it has no data
 for, and a deadline landing in such a year must still work.
 """
-from datetime import timedelta
+from datetime import date, timedelta
 
 import chinese_calendar
 
 from models import CalendarDay
 
 
-def _library_says(day):
+def _library_says(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
@@ -22,24 +22,24 @@ def _library_says(day):
 class WorkCalendar:
     """Working-day arithmetic with the office's overrides loaded once."""
 
-    def __init__(self, overrides=None):
+    def __init__(self, overrides: dict[date, bool] | None = None) -> None:
         if overrides is None:
             overrides = {row.day: row.is_workday for row in CalendarDay.select()}
         self.overrides = overrides
 
-    def is_workday(self, day):
+    def is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         return _library_says(day)
 
-    def next_workday(self, day, include_today=True):
+    def next_workday(self, day: date, include_today: bool = True) -> date:
         """`day` itself if it is a working day (and include_today), else the next one."""
         current = day if include_today else day + timedelta(days=1)
         while not self.is_workday(current):
             current += timedelta(days=1)
         return current
 
-    def add_workdays(self, day, count):
+    def add_workdays(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (count 0: the same or next working day)."""
         if count <= 0:
             return self.next_workday(day)
@@ -51,7 +51,7 @@ class WorkCalendar:
                 remaining -= 1
         return current
 
-    def workdays_between(self, start, end):
+    def workdays_between(self, start: date, end: date) -> int:
         """Working days in (start, end]: how many working days `end` lies after `start`."""
         if end <= start:
             return 0
@@ -63,7 +63,7 @@ class WorkCalendar:
                 total += 1
         return total
 
-    def previous_workday(self, day):
+    def previous_workday(self, day: date) -> date:
         current = day - timedelta(days=1)
         while not self.is_workday(current):
             current -= timedelta(days=1)

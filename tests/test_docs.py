@@ -32,7 +32,7 @@ def _section(text, heading):
     """The text under `heading` up to the next heading of the same or a higher level."""
     level = len(heading) - len(heading.lstrip("#"))
     start = text.index(heading + "\n")
-    following = re.compile(r"^#{1,%d} " % level, re.M)
+    following = re.compile(rf"^#{{1,{level}}} ", re.M)
     match = following.search(text, start + len(heading) + 1)
     return text[start:match.start() if match else len(text)]
 

@@ -5,7 +5,6 @@ import os
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
-from models import local_now
 from pipeline.actors import actor_for_resident
 from pipeline.badges import (
     badge_for_token,
@@ -18,6 +17,7 @@ from pipeline.badges import (
     item_code,
     revoke_badge,
 )
+from pipeline.boundary import local_now
 from pipeline.errors import NotFound
 from pipeline.queries import public_view, visible_item
 from pipeline.schemas import SCHEMAS

@@ -5,8 +5,8 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from models import local_now
 from pipeline import bulletins, chasing, publicity, visits
+from pipeline.boundary import local_now
 from pipeline.errors import Invalid, NotFound
 from pipeline.queries import summary
 from pipeline.schemas import SCHEMAS

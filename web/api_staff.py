@@ -1,8 +1,7 @@
 """Staff API: offline intake, work lists, the sheet, one transition per action."""
 from flask import Blueprint, jsonify, request
 
-from models import StaffUser, Unit
-from pipeline import handling, intake, judging, notify, oversight, queries
+from pipeline import handling, intake, judging, oversight, people, queries
 from pipeline.errors import NotFound
 from pipeline.queries import public_view, visible_item
 from pipeline.schemas import SCHEMAS
@@ -74,19 +73,13 @@ def item_action(number, action):
 @bp.get("/units")
 @login_required(kind="staff")
 def units():
-    rows = Unit.select().where(Unit.active).order_by(Unit.kind, Unit.name)
-    return jsonify([{"id": u.id, "name": u.name, "kind": u.kind, "community": u.community} for u in rows])
+    return jsonify(people.active_units())
 
 
 @bp.get("/users")
 @login_required(kind="staff")
 def users():
-    query = StaffUser.select().where(StaffUser.active).order_by(StaffUser.role, StaffUser.name)
-    role = request.args.get("role")
-    if role:
-        query = query.where(StaffUser.role == role)
-    return jsonify([{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid),
-                     "receives_pushes": notify.reachable(u)} for u in query])
+    return jsonify(people.active_staff(request.args.get("role")))
 
 
 @bp.get("/stats")

@@ -3,8 +3,8 @@ from functools import wraps
 
 from flask import g, request
 
-from models import local_now
 from pipeline.actors import actor_for_resident, actor_for_staff
+from pipeline.boundary import local_now
 from pipeline.errors import Forbidden, Unauthorized
 from pipeline.people import token_owner
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from flask import jsonify
 
-from models import iso
 from pipeline.actors import actor_for_resident, actor_for_staff
+from pipeline.boundary import iso
 from pipeline.people import issue_token
 
 

@@ -36,7 +36,7 @@ def _png(text):
     return buf.getvalue()
 
 
-_jpeg_cache = {}
+_jpeg_cache: dict[str, bytes] = {}
 
 
 def _jpeg():

@@ -10,10 +10,12 @@ how many seconds a key has left (`remaining`), which the client and
 """
 import json
 from datetime import timedelta
+from typing import Any
 
 from wechatpy.session import SessionStorage
 
-from models import SharedToken, local_now
+from pipeline.boundary import local_now
+from pipeline.shared_tokens import drop_token, live_token, store_token
 
 REFRESH_MARGIN = 600  # the jobs process refreshes tokens expiring within 10 minutes
 
@@ -24,44 +26,28 @@ class DatabaseStorage(SessionStorage):
     def __init__(self, clock=local_now):
         self.clock = clock
 
-    def _live_row(self, key, now=None):
-        row = SharedToken.get_or_none(SharedToken.key == key)
-        if row is None:
-            return None
-        if row.expires_at is not None and row.expires_at <= (now or self.clock()):
-            return None
-        return row
-
     def get(self, key, default=None):
-        row = self._live_row(key)
-        return default if row is None else json.loads(row.value)
+        found = live_token(key, self.clock())
+        return default if found is None else json.loads(found.value)
 
     def set(self, key, value, ttl=None):
         if value is None:
             return
         expires_at = self.clock() + timedelta(seconds=int(ttl)) if ttl else None
-        encoded = json.dumps(value, ensure_ascii=False)
-        (
-            SharedToken.insert(key=key, value=encoded, expires_at=expires_at)
-            .on_conflict(
-                conflict_target=[SharedToken.key],
-                update={SharedToken.value: encoded, SharedToken.expires_at: expires_at},
-            )
-            .execute()
-        )
+        store_token(key, json.dumps(value, ensure_ascii=False), expires_at)
 
     def delete(self, key):
-        SharedToken.delete().where(SharedToken.key == key).execute()
+        drop_token(key)
 
     def remaining(self, key, now=None):
         """Seconds until `key` expires; None if it never does; 0 if absent or expired."""
         now = now or self.clock()
-        row = self._live_row(key, now)
-        if row is None:
+        found = live_token(key, now)
+        if found is None:
             return 0
-        if row.expires_at is None:
+        if found.expires_at is None:
             return None
-        return int((row.expires_at - now).total_seconds())
+        return int((found.expires_at - now).total_seconds())
 
 
 class RedisStorage(SessionStorage):
@@ -96,7 +82,7 @@ class RedisStorage(SessionStorage):
         return max(int(ttl), 0)
 
 
-_redis_clients = {}
+_redis_clients: dict[str, Any] = {}
 
 
 def storage_for(config):

@@ -15,10 +15,9 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, request
-from peewee import IntegrityError
 
-from models.base import local_now
 from pipeline import inbound
+from pipeline.boundary import IntegrityError, local_now
 from pipeline.core import transaction
 
 from . import handlers, replies
@@ -157,7 +156,7 @@ def handle(message, xml, plain_signature=None):
         if seen is not None:
             return seen.reply
         if signature and inbound.signature_used(signature):
-            raise Refused("signature reused for another push")
+            raise Refused("signature reused for another push") from None
         log.exception("wechat push %s failed", key)
         return replies.render_text(message, replies.BUSY) if openid else ""
     except (Refused, BadPush):

@@ -142,7 +142,7 @@ def check_items(url, numbers_file, connections):
     from models import InboundMessage, Item
 
     models.open_database(url)
-    told = {line.strip() for line in open(numbers_file, encoding="utf-8") if line.strip()}
+    told = {line.strip() for line in Path(numbers_file).read_text(encoding="utf-8").splitlines() if line.strip()}
     stored = {row.number: row.content for row in Item.select(Item.number, Item.content)}
     contents = list(stored.values())
     tags = [re.search(r"（(.+)）$", c).group(1) for c in contents]
@@ -206,7 +206,7 @@ def main(argv=None):
     env = dict(os.environ, WECHAT_TOKEN=TOKEN, DATABASE_URL=url, SIXSTEP_ENV="development",
                WECHAT_API_BASE="http://127.0.0.1:9/", REDIS_URL="", PYTHONPATH=str(ROOT))
     pool = 8000 * args.duration
-    log = open(work / "gunicorn.log", "w")
+    log = open(work / "gunicorn.log", "w")  # noqa: SIM115 - shared by every server started below, closed in `finally`
     results = {"database": "sqlite (WAL)" if pg_name is None else "postgresql", "workers": args.workers,
                "connections": args.connections, "duration_s": args.duration}
     try:

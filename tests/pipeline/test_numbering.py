@@ -1,9 +1,12 @@
 """Item numbers: YYYYMMDD-NNNN, unique under concurrent writers, never reused."""
 from datetime import timedelta
 
+import pytest
+
 import models
 from pipeline.errors import Invalid
 from pipeline.intake import collect
+
 from shared_support import run_concurrently
 
 WRITERS = 8
@@ -30,9 +33,7 @@ def test_eight_concurrent_writers_get_unique_consecutive_numbers(app, world, now
 def test_numbers_restart_each_day_and_a_failed_report_leaves_no_gap(world, now):
     reporter = world.actor("zhang")
     assert collect(reporter, "第一条反映内容", "wechat", now=now).number == "20261123-0001"
-    try:
+    with pytest.raises(Invalid):
         collect(reporter, "第二条", "wechat", photo_ids=[999], now=now)
-    except Invalid:
-        pass
     assert collect(reporter, "第三条反映内容", "wechat", now=now).number == "20261123-0002"
     assert collect(reporter, "次日的反映", "wechat", now=now + timedelta(days=1)).number == "20261124-0001"

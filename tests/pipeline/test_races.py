@@ -13,6 +13,7 @@ import models
 from pipeline import badges, intake, oversight, staff_binding
 from pipeline.actors import actor_for_resident
 from pipeline.errors import Forbidden
+
 from shared_support import run_concurrently
 
 # More for a measurement: SIXSTEP_RACE_TRIALS=200.

@@ -25,8 +25,9 @@ def test_staff_login_logout_and_expired_tokens(client, world, now):
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
     revoked = client.get("/api/v1/staff/items", headers=headers)
     assert revoked.status_code == 401
-    from pipeline.people import issue_token
     from datetime import timedelta
+
+    from pipeline.people import issue_token
 
     old, _ = issue_token(now=models.local_now() - timedelta(days=2), staff=world.staff["office"],
                          lifetime=timedelta(hours=1))

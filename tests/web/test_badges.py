@@ -10,7 +10,9 @@ from PIL import Image
 
 import models
 from pipeline import badges
-from shared_support import fetch as page, run_concurrently
+
+from shared_support import fetch as page
+from shared_support import run_concurrently
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()

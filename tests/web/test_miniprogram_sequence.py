@@ -14,6 +14,7 @@ import json
 from PIL import Image
 
 import models
+
 from shared_support import fetch
 
 API = "/api/v1"

@@ -10,6 +10,7 @@ from PIL import Image
 import models
 from pipeline import intake
 from pipeline.catalog import split_conduct_keyword
+
 from shared_support import fetch
 
 # The seed's own cadre-conduct complaint, as a resident would send it by chat.

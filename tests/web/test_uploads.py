@@ -11,6 +11,7 @@ from PIL import Image
 
 import models
 from pipeline import uploads
+
 from shared_support import fetch, run_concurrently
 
 GPS_IFD = 0x8825

@@ -15,8 +15,9 @@ import pytest
 
 import wechat.webhook
 from models import ALL_MODELS, open_database
-from shared_support import WECHAT_SETTINGS
 from wechat import simulate
+
+from shared_support import WECHAT_SETTINGS
 from wechat_support import AES_KEY, Clock
 
 

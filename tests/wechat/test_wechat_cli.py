@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from models import Item, StaffBindTicket, StaffUser, local_now
 from wechat import simulate
+
 from wechat_support import AES_KEY
 
 

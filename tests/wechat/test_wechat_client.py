@@ -9,8 +9,8 @@ from wechat.token_store import DatabaseStorage
 
 def test_every_endpoint_group_points_at_the_configured_base(wx_config, wx_fake):
     client = make_client(wx_config, "oa")
-    assert client.API_BASE_URL == wx_fake.base_url + "cgi-bin/"
-    assert client.wxa.API_BASE_URL == wx_fake.base_url
+    assert wx_fake.base_url + "cgi-bin/" == client.API_BASE_URL
+    assert wx_fake.base_url == client.wxa.API_BASE_URL
     assert client.card.API_BASE_URL.startswith(wx_fake.base_url)
     assert client.timeout == 5.0
     assert client.auto_retry is False

@@ -5,6 +5,7 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from wechat.security import BadPush, Refused, SafeMode, check_signature, check_timestamp, escape_cdata, parse, sign
+
 from wechat_support import AES_KEY
 
 TEXT = """<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o-1]]></FromUserName>

@@ -6,6 +6,7 @@ import pytest
 
 from models import SharedToken, local_now
 from wechat.token_store import DatabaseStorage, RedisStorage, refresh_access_token, storage_for
+
 from wechat_support import Clock
 
 
