@@ -4,7 +4,7 @@ import logging
 from flask import Flask, g
 
 import models
-from config import check_production, load_config
+from config import check_settings, load_config
 
 
 def create_app(config=None):
@@ -13,7 +13,7 @@ def create_app(config=None):
     app.config.update(load_config())
     if config:
         app.config.update(config)
-    check_production(app.config)
+    check_settings(app.config)
     app.json.ensure_ascii = False
     models.open_database(app.config["DATABASE_URL"])
 

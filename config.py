@@ -25,6 +25,10 @@ DEFAULT_TEMPLATES = {
     "SUBSCRIBE_ITEM_RESULT": "sub-item-result",  # 小程序订阅: 办理结果
 }
 
+# Beside each template id, `<SETTING>_KEYS` maps our notice fields to the
+# template's own keys (pipeline/templates.py); unset, the demo's keys.
+TEMPLATE_KEY_SETTINGS = tuple(f"{name}_KEYS" for name in DEFAULT_TEMPLATES)
+
 UNSAFE_SECRET = "dev-secret-change-me"
 
 
@@ -59,6 +63,7 @@ def load_config():
     }
     for name, default in DEFAULT_TEMPLATES.items():
         config[name] = _env(name, default)
+        config[f"{name}_KEYS"] = _env(f"{name}_KEYS")
     return config
 
 
@@ -66,10 +71,19 @@ class UnsafeSettings(RuntimeError):
     """Production mode refuses to start with development defaults."""
 
 
-def check_production(config):
-    """In production, refuse settings that would be unsafe for real residents."""
-    if config.get("SIXSTEP_ENV") != "production":
-        return
+def check_settings(config):
+    """Refuse to start with settings that can't work, and in production with
+    settings that would be unsafe for real residents: one message for each."""
+    from pipeline.templates import problems as template_problems
+
+    problems = template_problems(config, DEFAULT_TEMPLATES)
+    if config.get("SIXSTEP_ENV") == "production":
+        problems += _production_problems(config)
+    if problems:
+        raise UnsafeSettings("; ".join(problems))
+
+
+def _production_problems(config):
     problems = []
     if config.get("SECRET_KEY") in (None, "", UNSAFE_SECRET) or len(config["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY must be set to a random string of 32+ characters")
@@ -79,5 +93,4 @@ def check_production(config):
         problems.append("WECHAT_AES_KEY must be set (safe mode) in production")
     if str(config.get("DATABASE_URL", "")).startswith("sqlite") and not os.environ.get("SIXSTEP_ALLOW_SQLITE"):
         problems.append("DATABASE_URL should be PostgreSQL in production (set SIXSTEP_ALLOW_SQLITE=1 for one machine)")
-    if problems:
-        raise UnsafeSettings("; ".join(problems))
+    return problems

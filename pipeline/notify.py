@@ -10,7 +10,9 @@ from flask import current_app, has_app_context
 from config import DEFAULT_TEMPLATES
 from models import Follower, Item, Outbox, Resident, StaffUser, SubscriptionGrant, iso
 
+from . import templates
 from .states import STATUS_LABELS
+from .templates import cut  # noqa: F401 - the one cut, also for the chat replies
 
 # kind of notice -> (official-account template setting, mini-program subscribe setting)
 RESIDENT_TEMPLATES = {
@@ -25,26 +27,17 @@ STAFF_TEMPLATES = {
 }
 
 
+def _settings():
+    return current_app.config if has_app_context() else {}
+
+
 def template_id(setting):
-    if has_app_context():
-        return current_app.config.get(setting, DEFAULT_TEMPLATES[setting])
-    return DEFAULT_TEMPLATES[setting]
-
-
-def cut(text, limit):
-    text = (text or "").replace("\n", " ").strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return _settings().get(setting) or DEFAULT_TEMPLATES[setting]
 
 
 def item_fields(item, note, now):
-    """Template fields in WeChat's keyword naming, cut to its field limits."""
-    return {
-        "character_string1": {"value": item.number},
-        "thing2": {"value": cut(item.content, 20)},
-        "phrase3": {"value": cut(STATUS_LABELS[item.status], 5)},
-        "time4": {"value": now.strftime("%Y-%m-%d %H:%M")},
-        "thing5": {"value": cut(note, 20)},
-    }
+    """A notice's fields about one item (`templates.FIELDS`), before any template's keys."""
+    return notice_fields(item.number, item.content, STATUS_LABELS[item.status], note, now)
 
 
 def item_page(item):
@@ -52,7 +45,8 @@ def item_page(item):
 
 
 def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
-    """The Outbox row a notice becomes, as a dict (`_queue` writes them; a sweep batches its own)."""
+    """The Outbox row a notice (`data`: our fields) becomes, as a dict, with the data
+    in the keys of the template of `setting` (`_queue` writes them; a sweep batches its own)."""
     return dict(
         dedup_key=dedup_key[:191],
         kind=kind,
@@ -62,7 +56,7 @@ def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None
         resident=resident,
         staff=staff,
         openid=openid,
-        data=data,
+        data=templates.build(_settings(), setting, data),
         page=item_page(item) if item else None,
         next_attempt_at=now,
         created_at=now,
@@ -171,14 +165,9 @@ def describe(item):
 
 
 def notice_fields(code, title, state, note, now):
-    """Template fields for a notice that is not about one item (a digest, a badge), cut to WeChat's limits."""
-    return {
-        "character_string1": {"value": cut(code, 32)},
-        "thing2": {"value": cut(title, 20)},
-        "phrase3": {"value": cut(state, 5)},
-        "time4": {"value": now.strftime("%Y-%m-%d %H:%M")},
-        "thing5": {"value": cut(note, 20)},
-    }
+    """A notice's fields (`templates.FIELDS`); each template's mapping and WeChat's
+    value rules turn them into its data when the row is made (`outbox_row`)."""
+    return {"number": code, "title": title, "state": state, "time": now.strftime(templates.OUR_TIME), "note": note}
 
 
 def staff_notice(users, kind, notice, data, now, key):

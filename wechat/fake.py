@@ -11,6 +11,9 @@ In tests: `fake = FakeWeChat().start()`; `fake.base_url`, `fake.calls`,
 `fake.fail_next("template/send", 45009 | "drop" | "timeout" | "http500", count)`,
 `fake.send_failure_ratio = 0.3`, `fake.invalidate_tokens()`, and users who
 don't follow or refused subscriptions (`fake.unfollowed`, `fake.refused`).
+Tell it a template's keys with `fake.define_template(template_id, keys)`: sends
+to it must then fit them (47003 otherwise, see `fake_rules`), and WeChat's
+template lists show it.
 """
 import argparse
 import io
@@ -23,6 +26,8 @@ import time
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from . import fake_rules
 
 SCENE_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$&'()*+,/:;=?@-._~")
 SEND_PATHS = ("cgi-bin/message/template/send", "cgi-bin/message/subscribe/send", "cgi-bin/message/custom/send")
@@ -56,7 +61,8 @@ class _Drop(Exception):
 class FakeWeChat:
     """The fake API: tokens, template/subscribe/custom sends, QR codes, code2session, media, menu."""
 
-    def __init__(self, host="127.0.0.1", port=0, apps=None, token_ttl=7200, slow_seconds=6.0, seed=None):
+    def __init__(self, host="127.0.0.1", port=0, apps=None, token_ttl=7200, slow_seconds=6.0, seed=None,
+                 templates=None):
         self.host = host
         self.port = port
         self.apps = dict(apps) if apps else None  # {appid: secret}; None accepts any
@@ -68,6 +74,9 @@ class FakeWeChat:
         self.refused = set()  # openids: subscribe sends answer 43101
         self.calls = []
         self.menu = None
+        # template_id -> {"keys", "kind", "appid", "title"}; the demo's by default.
+        self._default_templates = fake_rules.demo_templates() if templates is None else dict(templates)
+        self.templates = dict(self._default_templates)
         self.tickets = {}  # ticket -> scene
         self._tokens = {}  # token -> (appid, expires monotonic)
         self._failures = []  # [fragment, action, remaining]
@@ -112,6 +121,13 @@ class FakeWeChat:
             self.refused.clear()
             self.send_failure_ratio = 0.0
             self.menu = None
+            self.templates = dict(self._default_templates)
+
+    def define_template(self, template_id, keys, kind="subscribe", appid=None, title="模板"):
+        """A template WeChat knows: `kind` "template" (official-account template
+        message) or "subscribe" (subscribe message / notice of `appid`, any if None)."""
+        with self._lock:
+            self.templates[template_id] = fake_rules.template(keys, kind, appid, title)
 
     def fail_next(self, path_fragment, action, count=1):
         """The next `count` calls whose path contains `path_fragment` fail with `action`:
@@ -186,7 +202,8 @@ class FakeWeChat:
             return self._json({"errcode": int(failure), "errmsg": "injected failure"})
         route = ROUTES.get(path)
         if route is None:
-            return self._json({"errcode": 40066, "errmsg": f"invalid url {path}"}) if path.startswith(("cgi-bin/", "wxa/", "sns/")) \
+            return self._json({"errcode": 40066, "errmsg": f"invalid url {path}"}) \
+                if path.startswith(("cgi-bin/", "wxa/", "wxaapi/", "sns/")) \
                 else (404, "text/plain", b"not found", None)
         needs_token, func = route
         if needs_token:
@@ -225,6 +242,10 @@ class FakeWeChat:
             return self._json({"errcode": 47001, "errmsg": "data format error"})
         if data["touser"] in refused_set:
             return self._json({"errcode": refused_code, "errmsg": "user refused or not following"})
+        template = self.templates.get(data["template_id"])
+        refusal = template and fake_rules.refusal(template["keys"], data["data"])
+        if refusal:
+            return self._json({"errcode": 47003, "errmsg": refusal})
         return self._json({"errcode": 0, "errmsg": "ok", "msgid": self._next_msgid()})
 
     def _template_send(self, query, data):
@@ -232,6 +253,22 @@ class FakeWeChat:
 
     def _subscribe_send(self, query, data):
         return self._send(query, data, self.refused, 43101)
+
+    def _defined(self, kind, query):
+        with self._lock:
+            appid = (self._tokens.get(query.get("access_token")) or (None,))[0]
+            return [(tid, t) for tid, t in self.templates.items()
+                    if t["kind"] == kind and t["appid"] in (None, appid)]
+
+    def _template_list(self, query, data):
+        return self._json({"template_list": [
+            {"template_id": tid, "title": t["title"], "content": fake_rules.content(t["keys"])}
+            for tid, t in self._defined("template", query)]})
+
+    def _subscribe_templates(self, query, data):
+        return self._json({"errcode": 0, "errmsg": "ok", "data": [
+            {"priTmplId": tid, "title": t["title"], "content": fake_rules.content(t["keys"]), "type": 2}
+            for tid, t in self._defined("subscribe", query)]})
 
     def _custom_send(self, query, data):
         if not isinstance(data, dict) or not data.get("touser") or not data.get("msgtype"):
@@ -304,6 +341,8 @@ ROUTES = {
     "cgi-bin/message/template/send": (True, FakeWeChat._template_send),
     "cgi-bin/message/subscribe/send": (True, FakeWeChat._subscribe_send),
     "cgi-bin/message/custom/send": (True, FakeWeChat._custom_send),
+    "cgi-bin/template/get_all_private_template": (True, FakeWeChat._template_list),
+    "wxaapi/newtmpl/gettemplate": (True, FakeWeChat._subscribe_templates),
     "cgi-bin/qrcode/create": (True, FakeWeChat._qrcode_create),
     "cgi-bin/showqrcode": (False, FakeWeChat._showqrcode),
     "sns/jscode2session": (False, FakeWeChat._jscode2session),

@@ -16,24 +16,12 @@ from dataclasses import dataclass
 import requests
 from wechatpy.exceptions import WeChatClientException
 
+from pipeline import templates
+
 REFRESH_CODES = {40001, 40014, 42001}
 # The user doesn't follow (43004), refused (43101), bad openid (40003),
 # bad data (47003/47001), bad template or page (40037, 41030, 41028, 41029).
 UNDELIVERABLE_CODES = {43004, 43101, 40003, 47003, 47001, 40037, 41030, 41028, 41029, 40036}
-
-# WeChat's limits on template/subscribe field values, by field-name prefix.
-FIELD_LIMITS = (
-    ("character_string", 32),
-    ("phone_number", 17),
-    ("car_number", 8),
-    ("thing", 20),
-    ("number", 32),
-    ("letter", 32),
-    ("symbol", 5),
-    ("phrase", 5),
-    ("name", 10),
-    ("amount", 32),
-)
 
 CHANNEL_KINDS = {"oa_template": "oa", "mp_subscribe": "mp"}
 
@@ -46,28 +34,6 @@ class Delivery:
     msgid: str | None = None
     error: str | None = None
     errcode: int | None = None
-
-
-def limit_for(field):
-    """The character limit of a template field (None when WeChat sets none)."""
-    for prefix, limit in FIELD_LIMITS:
-        if field.startswith(prefix):
-            return limit
-    return None
-
-
-def cut_fields(data):
-    """`{field: {"value": v}}` (or `{field: v}`) cut to each field's limit."""
-    fields = {}
-    for name, value in (data or {}).items():
-        entry = dict(value) if isinstance(value, dict) else {"value": value}
-        text = "" if entry.get("value") is None else str(entry["value"])
-        limit = limit_for(name)
-        if limit and len(text) > limit:
-            text = text[: limit - 1] + "…" if limit > 5 else text[:limit]
-        entry["value"] = text
-        fields[name] = entry
-    return fields
 
 
 def kind_for(channel):
@@ -87,7 +53,7 @@ def _target(row, client):
 
 
 def _call(row, client):
-    data = cut_fields(row.data)
+    data = templates.apply_rules(row.data)
     if row.channel == "oa_template":
         return client.message.send_template(row.openid, row.template_id, data, **_target(row, client))
     body = {

@@ -19,7 +19,7 @@ def oa(config, app, wechat_api):
 
 
 def row():
-    return Outbox(dedup_key="k", kind="test", channel="oa_template", template_id="tpl-task-assigned",
+    return Outbox(dedup_key="k", kind="test", channel="oa_template", template_id="tpl-unchecked",
                   openid="o-staff", data={"thing2": {"value": "测试"}}, page="pages/item/item?number=1")
 
 

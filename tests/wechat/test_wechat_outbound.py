@@ -3,7 +3,7 @@ import pytest
 
 from models import Outbox
 from wechat.client import make_client
-from wechat.outbound import cut_fields, deliver, kind_for, limit_for
+from wechat.outbound import deliver, kind_for
 
 FIELDS = {
     "character_string1": {"value": "20260302-0001"},
@@ -108,12 +108,5 @@ def test_unbound_staff_row_is_undeliverable_without_a_call(clients, wx_fake):
     assert wx_fake.calls == []
 
 
-def test_field_limits_by_prefix():
-    assert [limit_for(f) for f in ("thing12", "number3", "character_string9", "phrase1", "name2", "phone_number1", "time4")] \
-        == [20, 32, 32, 5, 10, 17, None]
-    cut = cut_fields({"phrase1": "待领办理中啊啊", "name2": "欧阳" * 8, "thing3": 12345, "time4": {"value": "x" * 40}})
-    assert cut["phrase1"]["value"] == "待领办理中"
-    assert len(cut["name2"]["value"]) == 10
-    assert cut["thing3"] == {"value": "12345"}
-    assert len(cut["time4"]["value"]) == 40
+def test_channel_kinds():
     assert kind_for("oa_template") == "oa" and kind_for("mp_subscribe") == "mp"
