@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import fake_rules
 
 SCENE_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$&'()*+,/:;=?@-._~")
+CLIENT_MSG_ID_SECONDS = 600  # how long WeChat remembers a client_msg_id
 SEND_PATHS = ("cgi-bin/message/template/send", "cgi-bin/message/subscribe/send", "cgi-bin/message/custom/send")
 
 
@@ -77,11 +78,13 @@ class FakeWeChat:
         # template_id -> {"keys", "kind", "appid", "title"}; the demo's by default.
         self._default_templates = fake_rules.demo_templates() if templates is None else dict(templates)
         self.templates = dict(self._default_templates)
+        self.client_msg_ids = {}  # (openid, client_msg_id) -> (msgid, monotonic time sent)
         self.tickets = {}  # ticket -> scene
         self._tokens = {}  # token -> (appid, expires monotonic)
         self._failures = []  # [fragment, action, remaining]
         self._msgid = 1000
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._random = random.Random(seed)
         self._server = None
         self._thread = None
@@ -122,6 +125,7 @@ class FakeWeChat:
             self.send_failure_ratio = 0.0
             self.menu = None
             self.templates = dict(self._default_templates)
+            self.client_msg_ids.clear()
 
     def define_template(self, template_id, keys, kind="subscribe", appid=None, title="模板"):
         """A template WeChat knows: `kind` "template" (official-account template
@@ -152,11 +156,12 @@ class FakeWeChat:
             return [c for c in self.calls if fragment in c["path"]]
 
     def sends(self, openid=None):
-        """Template and subscribe sends that succeeded, optionally to one openid, in order."""
+        """Template and subscribe messages delivered (a repeated `client_msg_id` is
+        not delivered again), optionally to one openid, in order."""
         with self._lock:
             return [
                 c for c in self.calls
-                if c["path"] in SEND_PATHS[:2] and c["errcode"] == 0
+                if c["path"] in SEND_PATHS[:2] and c["errcode"] == 0 and not c.get("duplicate")
                 and (openid is None or (c["json"] or {}).get("touser") == openid)
             ]
 
@@ -189,8 +194,9 @@ class FakeWeChat:
             self._msgid += 1
             return self._msgid
 
-    def handle(self, method, path, query, body):
-        """Answer one call: (status, content_type, bytes, errcode)."""
+    def handle(self, method, path, query, body, call=None):
+        """Answer one call: (status, content_type, bytes, errcode). `call` is its record."""
+        self._local.call = {} if call is None else call
         failure = self._take_failure(path)
         if failure == "drop":
             raise _Drop()
@@ -246,7 +252,20 @@ class FakeWeChat:
         refusal = template and fake_rules.refusal(template["keys"], data["data"])
         if refusal:
             return self._json({"errcode": 47003, "errmsg": refusal})
-        return self._json({"errcode": 0, "errmsg": "ok", "msgid": self._next_msgid()})
+        return self._json({"errcode": 0, "errmsg": "ok", "msgid": self._deliver(data)})
+
+    def _deliver(self, data):
+        """A new msgid, or the first one's for a `client_msg_id` seen within WeChat's 10 minutes."""
+        key = (data["touser"], data.get("client_msg_id"))
+        with self._lock:
+            seen = self.client_msg_ids.get(key) if key[1] else None
+            if seen and time.monotonic() - seen[1] < CLIENT_MSG_ID_SECONDS:
+                self._local.call["duplicate"] = True
+                return seen[0]
+            self._msgid += 1
+            if key[1]:
+                self.client_msg_ids[key] = (self._msgid, time.monotonic())
+            return self._msgid
 
     def _template_send(self, query, data):
         return self._send(query, data, self.unfollowed, 43004)
@@ -382,7 +401,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Recorded on arrival, so a slow answer finishing after `reset()` leaves no trace.
         call = self._record(method, path, query, body)
         try:
-            status, content_type, payload, errcode = fake.handle(method, path, query, body)
+            status, content_type, payload, errcode = fake.handle(method, path, query, body, call)
         except _Drop:
             call["status"] = "drop"
             self.close_connection = True

@@ -14,9 +14,10 @@ FIELDS = {
 }
 
 
-def row(channel="oa_template", openid="o-resident-1", page="pages/item/item?number=20260302-0001", **extra):
+def row(channel="oa_template", openid="o-resident-1", page="pages/item/item?number=20260302-0001", dedup_key="k",
+        **extra):
     return Outbox(
-        dedup_key="k", kind="classified", channel=channel,
+        dedup_key=dedup_key, kind="classified", channel=channel,
         template_id="tpl-item-progress" if channel == "oa_template" else "sub-item-progress",
         openid=openid, data=FIELDS, page=page, **extra,
     )
@@ -77,7 +78,7 @@ def test_user_not_following_is_undeliverable(clients, wx_fake):
 
 
 def test_invalid_token_then_refresh_once_and_send(clients, wx_fake):
-    deliver(row(), clients)
+    deliver(row(dedup_key="another"), clients)
     wx_fake.invalidate_tokens()
     first = deliver(row(), clients)
     assert first.outcome == "refresh_token"
