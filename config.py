@@ -35,6 +35,7 @@ TEMPLATE_KEY_SETTINGS = tuple(f"{name}_KEYS" for name in DEFAULT_TEMPLATES)
 
 UNSAFE_SECRET = "dev-secret-change-me"
 ENVIRONMENTS = ("development", "test", "production")
+ITEM_QR_SOURCES = ("url", "wechat")
 # The demo's WeChat accounts: in production every call with them fails, or worse.
 DEMO_WECHAT = {
     "WECHAT_APPID": "wx-sixstep-demo",
@@ -64,6 +65,10 @@ def load_config():
         "REDIS_URL": _env("REDIS_URL"),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", DEV_PUBLIC_BASE_URL),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
+        # A TrueType/OpenType font with Chinese glyphs for badge cards (else fontconfig's).
+        "BADGE_FONT": _env("BADGE_FONT"),
+        # Item codes: "url" (a QR code of PUBLIC_BASE_URL/i/<number>) or "wechat" (the mini-program's code).
+        "ITEM_QR_SOURCE": _env("ITEM_QR_SOURCE", "url"),
         "RESIDENT_TOKEN_DAYS": int(_env("RESIDENT_TOKEN_DAYS", "30")),
         "STAFF_TOKEN_HOURS": int(_env("STAFF_TOKEN_HOURS", "12")),
         # Below this share of satisfied votes an evaluation meeting sends the item back.
@@ -93,6 +98,10 @@ def check_settings(config):
     if config.get("WECHAT_AES_KEY") and not valid_aes_key(config["WECHAT_AES_KEY"]):
         problems.append("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the admin console "
                         "(base64 of 32 bytes without the trailing '='), or every safe-mode push fails")
+    if config.get("ITEM_QR_SOURCE") not in ITEM_QR_SOURCES:
+        problems.append(f"ITEM_QR_SOURCE={config.get('ITEM_QR_SOURCE')!r} must be one of {', '.join(ITEM_QR_SOURCES)}")
+    if config.get("BADGE_FONT") and not Path(config["BADGE_FONT"]).is_file():
+        problems.append(f"BADGE_FONT={config['BADGE_FONT']!r} is not a font file")
     if config.get("SIXSTEP_ENV") == "production":
         problems += _production_problems(config)
     if problems:

@@ -95,3 +95,14 @@ def test_the_app_refuses_to_start(settings, config):
 
     with pytest.raises(UnsafeSettings, match="SIXSTEP_ENV='Production'"):
         create_app({**config, "SIXSTEP_ENV": "Production"})
+
+
+def test_badge_font_and_item_qr_source_come_from_the_environment(settings, tmp_path):
+    assert (settings()["BADGE_FONT"], settings()["ITEM_QR_SOURCE"]) == (None, "url")
+    font = tmp_path / "wqy.ttc"
+    font.write_bytes(b"font")
+    config = settings(BADGE_FONT=str(font), ITEM_QR_SOURCE="wechat")
+    assert (config["BADGE_FONT"], config["ITEM_QR_SOURCE"]) == (str(font), "wechat")
+    check_settings(config)
+    assert "ITEM_QR_SOURCE='mp' must be one of url, wechat" in refusal(settings(ITEM_QR_SOURCE="mp"))
+    assert "is not a font file" in refusal(settings(BADGE_FONT=str(tmp_path / "missing.ttf")))
