@@ -61,9 +61,12 @@ def _webhook_app(app):
 
 
 def _serve_path(path, special, rest):
-    """A WSGI app sending requests for exactly `path` to `special`, the rest to `rest`."""
+    """A WSGI app sending requests for exactly `path` (or `path/`, as an admin may
+    type the server URL) to `special`, the rest to `rest`."""
 
     def dispatch(environ, start_response):
+        if environ.get("PATH_INFO") == path + "/":
+            environ["PATH_INFO"] = path
         target = special if environ.get("PATH_INFO") == path else rest
         return target(environ, start_response)
 

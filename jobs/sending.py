@@ -15,7 +15,7 @@ from config import DEFAULT_TEMPLATES
 from pipeline import dispatch, media, templates, uploads
 from pipeline.errors import DomainError
 from wechat.client import make_client
-from wechat.outbound import CHANNEL_KINDS, Delivery, deliver, kind_for
+from wechat.outbound import CHANNEL_KINDS, REFRESH_CODES, Delivery, deliver, kind_for
 from wechat.token_store import refresh_access_token, storage_for
 
 from .transport import use_lean_session
@@ -27,7 +27,6 @@ CLAIM_SECONDS = 120
 BUDGET_SECONDS = 50
 SEND_TIMEOUT = 5.0
 TOKEN_CACHE_SECONDS = 5.0
-REFRESH_CODES = {40001, 40014, 42001}
 GONE_MEDIA_CODES = {40007}  # WeChat no longer has this media id
 VOICE_TYPES = {"audio/amr": ".amr", "audio/speex": ".speex", "voice/speex": ".speex", "audio/mpeg": ".mp3"}
 

@@ -28,7 +28,6 @@ from web.serialize import user_json
 
 bp = Blueprint("api_badges", __name__, template_folder="templates")
 
-TOKEN_CODES = (40001, 42001)  # the stored access token is stale: forget it so the next call refetches
 H5_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer",
               "X-Content-Type-Options": "nosniff",
               "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
@@ -102,6 +101,7 @@ def _wxacode_fetcher(config):
     from wechatpy.exceptions import WeChatClientException
 
     from wechat.client import make_client
+    from wechat.outbound import REFRESH_CODES
 
     state = config.get("MINIPROGRAM_STATE") or ("formal" if config.get("SIXSTEP_ENV") == "production" else "developer")
     env_version = {"formal": "release", "trial": "trial"}.get(state, "develop")
@@ -113,7 +113,7 @@ def _wxacode_fetcher(config):
         try:
             answer = client.post(client.url("wxa/getwxacodeunlimit"), data=body)
         except WeChatClientException as error:
-            if error.errcode in TOKEN_CODES:
+            if error.errcode in REFRESH_CODES:  # the stored token is stale: the next call refetches
                 client.session.delete(client.access_token_key)
             raise UpstreamError(f"微信小程序码生成失败（{error.errcode}）", code="wechat_error") from error
         except requests.RequestException as error:
