@@ -121,11 +121,11 @@ def _production_problems(config):
     for name, demo in DEMO_WECHAT.items():
         if config.get(name) in (None, "", demo):
             problems.append(f"{name} must be set to the real account's value (the demo's is {demo!r})")
-    if _local_url(config.get("WECHAT_API_BASE")):
+    if local_url(config.get("WECHAT_API_BASE")):
         problems.append(f"WECHAT_API_BASE={config.get('WECHAT_API_BASE')!r} points at this machine (the fake WeChat "
                         f"server, which logs anyone in): unset it for {WECHAT_OFFICIAL_API}")
     base = config.get("PUBLIC_BASE_URL") or ""
-    if base in ("", DEV_PUBLIC_BASE_URL) or _local_url(base) or not base.startswith("https://"):
+    if base in ("", DEV_PUBLIC_BASE_URL) or local_url(base) or not base.startswith("https://"):
         problems.append(f"PUBLIC_BASE_URL={base!r} must be the server's public https address "
                         "(QR codes, badge pages and the menu's fallback link point there)")
     for name, demo in DEFAULT_TEMPLATES.items():
@@ -146,7 +146,7 @@ def valid_aes_key(key):
         return False
 
 
-def _local_url(url):
+def local_url(url):
     """True for a URL on this machine or a private network (never WeChat nor the public)."""
     host = urlsplit(str(url or "")).hostname or ""
     if host == "localhost" or host.endswith(".localhost"):
