@@ -27,6 +27,10 @@ DEFAULT_TEMPLATES = {
     "TEMPLATE_OVERDUE": "tpl-overdue",  # 超期催办 (staff)
     "SUBSCRIBE_ITEM_PROGRESS": "sub-item-progress",  # 小程序订阅: 办理进度
     "SUBSCRIBE_ITEM_RESULT": "sub-item-result",  # 小程序订阅: 办理结果
+    # 公众号订阅通知 (bizsend): their own templates, spent one consent a message.
+    "OA_SUBSCRIBE_ITEM_RECEIVED": "oasub-item-received",  # 受理通知
+    "OA_SUBSCRIBE_ITEM_PROGRESS": "oasub-item-progress",  # 办理进度
+    "OA_SUBSCRIBE_ITEM_RESULT": "oasub-item-result",  # 办理结果
 }
 
 # Beside each template id, `<SETTING>_KEYS` maps our notice fields to the

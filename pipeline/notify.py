@@ -20,6 +20,13 @@ RESIDENT_TEMPLATES = {
     "progress": ("TEMPLATE_ITEM_PROGRESS", "SUBSCRIBE_ITEM_PROGRESS"),
     "result": ("TEMPLATE_ITEM_RESULT", "SUBSCRIBE_ITEM_RESULT"),
 }
+# kind of notice -> official-account subscribe notice (订阅通知) setting, for a resident
+# who consented in the popup but can't get template messages (no longer follows).
+OA_SUBSCRIBE_TEMPLATES = {
+    "received": "OA_SUBSCRIBE_ITEM_RECEIVED",
+    "progress": "OA_SUBSCRIBE_ITEM_PROGRESS",
+    "result": "OA_SUBSCRIBE_ITEM_RESULT",
+}
 STAFF_TEMPLATES = {
     "task": "TEMPLATE_TASK_ASSIGNED",
     "deadline": "TEMPLATE_DEADLINE",
@@ -183,13 +190,19 @@ def resident_notice(resident, kind, notice, data, now, key, item=None):
 
 
 def _resident_rows(resident, kind, notice, data, now, key, item):
-    """The row (none or one) for this resident; a mini-program row spends one consent."""
+    """The row (none or one) for this resident. An official-account resident gets a
+    template message while following, else a subscribe notice if they consented to
+    one; a mini-program resident a subscribe message within their consent. A
+    subscribe message or notice spends one consent."""
     oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
     dedup = f"{key}:r{resident.id}"
     if resident.source == "oa":
         if resident.subscribed:
             return [outbox_row(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident,
                                openid=resident.openid)]
+        if _take_consent(resident, OA_SUBSCRIBE_TEMPLATES[notice]):
+            return [outbox_row(dedup, kind, "oa_subscribe", OA_SUBSCRIBE_TEMPLATES[notice], item, data, now,
+                               resident=resident, openid=resident.openid)]
     elif _take_consent(resident, mp_setting):
         return [outbox_row(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident,
                            openid=resident.openid)]

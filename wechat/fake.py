@@ -31,7 +31,8 @@ from . import fake_rules
 
 SCENE_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$&'()*+,/:;=?@-._~")
 CLIENT_MSG_ID_SECONDS = 600  # how long WeChat remembers a client_msg_id
-SEND_PATHS = ("cgi-bin/message/template/send", "cgi-bin/message/subscribe/send", "cgi-bin/message/custom/send")
+SEND_PATHS = ("cgi-bin/message/template/send", "cgi-bin/message/subscribe/send", "cgi-bin/message/subscribe/bizsend",
+              "cgi-bin/message/custom/send")
 
 
 def _png(text):
@@ -161,7 +162,7 @@ class FakeWeChat:
         with self._lock:
             return [
                 c for c in self.calls
-                if c["path"] in SEND_PATHS[:2] and c["errcode"] == 0 and not c.get("duplicate")
+                if c["path"] in SEND_PATHS[:3] and c["errcode"] == 0 and not c.get("duplicate")
                 and (openid is None or (c["json"] or {}).get("touser") == openid)
             ]
 
@@ -175,7 +176,7 @@ class FakeWeChat:
                     if failure[2] == 0:
                         self._failures.remove(failure)
                     return failure[1]
-            if path in SEND_PATHS[:2] and self.send_failure_ratio and self._random.random() < self.send_failure_ratio:
+            if path in SEND_PATHS[:3] and self.send_failure_ratio and self._random.random() < self.send_failure_ratio:
                 return self.send_failure_errcode
         return None
 
@@ -359,6 +360,7 @@ ROUTES = {
     "cgi-bin/token": (False, FakeWeChat._token),
     "cgi-bin/message/template/send": (True, FakeWeChat._template_send),
     "cgi-bin/message/subscribe/send": (True, FakeWeChat._subscribe_send),
+    "cgi-bin/message/subscribe/bizsend": (True, FakeWeChat._subscribe_send),
     "cgi-bin/message/custom/send": (True, FakeWeChat._custom_send),
     "cgi-bin/template/get_all_private_template": (True, FakeWeChat._template_list),
     "wxaapi/newtmpl/gettemplate": (True, FakeWeChat._subscribe_templates),
@@ -448,7 +450,7 @@ def _html(calls):
     rows = []
     for call in reversed(calls):
         body = call["json"] or {}
-        if call["path"] in SEND_PATHS[:2]:
+        if call["path"] in SEND_PATHS[:3]:
             fields = "<br>".join(
                 f"{escape(k)}: {escape(str(v.get('value') if isinstance(v, dict) else v))}"
                 for k, v in (body.get("data") or {}).items()

@@ -24,7 +24,7 @@ REFRESH_CODES = {40001, 40014, 42001}
 # bad data (47003/47001), bad template or page (40037, 41030, 41028, 41029).
 UNDELIVERABLE_CODES = {43004, 43101, 40003, 47003, 47001, 40037, 41030, 41028, 41029, 40036}
 
-CHANNEL_KINDS = {"oa_template": "oa", "mp_subscribe": "mp"}
+CHANNEL_KINDS = {"oa_template": "oa", "oa_subscribe": "oa", "mp_subscribe": "mp"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,11 @@ def _call(row, client):
         body = {"touser": row.openid, "template_id": row.template_id, "data": data,
                 "client_msg_id": client_msg_id(row), **_target(row, client)}
         return client.post("message/template/send", data=body)
+    if row.channel == "oa_subscribe":  # 公众号订阅通知: an H5 link goes in `page`
+        target = _target(row, client)
+        body = {"touser": row.openid, "template_id": row.template_id, "data": data,
+                **({"page": target["url"]} if "url" in target else target)}
+        return client.post("message/subscribe/bizsend", data=body)
     body = {
         "touser": row.openid,
         "template_id": row.template_id,
