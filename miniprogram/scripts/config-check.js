@@ -5,6 +5,7 @@
 // checks run; nothing is uploaded and no key is needed. Exits 1 on any error.
 //
 //   node scripts/config-check.js [projectRoot]
+const fs = require('fs')
 const path = require('path')
 const ci = require('miniprogram-ci')
 
@@ -14,7 +15,9 @@ const { getAppJSON } = require(JSON_DIR + 'app')
 const { getPageJSON } = require(JSON_DIR + 'page/getPageJSON')
 const { getSiteMapJSON } = require(JSON_DIR + 'sitemap')
 
-function componentsOf(pagePath, json, seen) {
+/** Add the components a page or component uses (its own JSON on disk) to `seen`. */
+function componentsOf(projectPath, pagePath, seen) {
+  const json = JSON.parse(fs.readFileSync(path.join(projectPath, pagePath + '.json'), 'utf8'))
   for (const target of Object.values(json.usingComponents || {})) {
     const file = target.startsWith('/') ? target.slice(1) : path.posix.join(path.posix.dirname(pagePath), target)
     if (!seen.has(file)) seen.add(file)
@@ -30,8 +33,14 @@ function main(root) {
   const app = getAppJSON(project)
   getSiteMapJSON(project)
   const components = new Set()
-  for (const page of app.pages) componentsOf(page, getPageJSON(project, { pagePath: page }), components)
-  for (const component of components) componentsOf(component, getPageJSON(project, { pagePath: component }), components)
+  for (const page of app.pages) {
+    getPageJSON(project, { pagePath: page })
+    componentsOf(projectPath, page, components)
+  }
+  for (const component of components) {
+    getPageJSON(project, { pagePath: component })
+    componentsOf(projectPath, component, components)
+  }
   console.log(`miniprogram-ci: project.config.json (${config.compileType}), app.json, ${app.pages.length} pages, ` +
     `${components.size} components and sitemap.json are valid`)
 }

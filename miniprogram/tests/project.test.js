@@ -18,7 +18,9 @@ describe('project files', () => {
       const js = fs.readFileSync(path.join(root, page + '.js'), 'utf8')
       expect(js).toMatch(/\bComponent\(\{/)
       expect(js).not.toMatch(/\bPage\(\{/)
-      expect(readJson(page + '.json').usingComponents).toEqual({})
+      const components = page === 'pages/report/report'
+        ? {'privacy-popup': '../../components/privacy-popup/privacy-popup'} : {}
+      expect(readJson(page + '.json').usingComponents).toEqual(components)
     })
   })
 

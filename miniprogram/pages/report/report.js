@@ -5,6 +5,7 @@
  * miniprogram-simulate can render it in the tests.
  */
 const api = require('../../utils/api.js')
+const privacy = require('../../utils/privacy.js')
 
 const MAX_PHOTOS = 9
 const MIN_LEN = 5
@@ -25,6 +26,11 @@ function emptyForm() {
     anonymous: false,
     error: '',
   }
+}
+
+/** The user closed the picker: nothing to say. */
+function cancelled(res) {
+  return /cancel/.test((res && res.errMsg) || '')
 }
 
 /** The validation message for the content, or "" when it is fine. */
@@ -123,7 +129,17 @@ Component({
         sizeType: ['compressed'],
         sourceType: ['album', 'camera'],
         success: res => this.uploadPhotos((res.tempFiles || []).map(f => f.tempFilePath)),
-        fail: () => {}, // cancelled
+        fail: res => {
+          if (cancelled(res)) return
+          wx.showModal({
+            title: '无法选择照片',
+            content: privacy.isPrivacyFailure(res)
+              ? '需要同意隐私保护指引才能选择照片，请再点一次“添加照片”并选择同意'
+              : '请在设置中允许访问相册和相机后重试；也可以不附照片直接提交',
+            showCancel: false,
+            confirmText: '知道了',
+          })
+        },
       })
     },
 
@@ -169,10 +185,12 @@ Component({
           this.setData({address, lat: res.latitude, lng: res.longitude})
         },
         fail: res => {
-          if (res && /cancel/.test(res.errMsg || '')) return
+          if (cancelled(res)) return
           wx.showModal({
             title: '无法获取位置',
-            content: '请在设置中允许使用位置信息，或直接填写小区和楼栋',
+            content: privacy.isPrivacyFailure(res)
+              ? '需要同意隐私保护指引才能选择位置，也可以直接填写小区和楼栋'
+              : '请在设置中允许使用位置信息，或直接填写小区和楼栋',
             showCancel: false,
             confirmText: '知道了',
           })
