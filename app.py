@@ -4,7 +4,7 @@ import logging
 from flask import Flask, g
 
 import models
-from config import check_production, load_config
+from config import check_settings, load_config
 from pipeline import settings as pipeline_settings
 
 
@@ -14,7 +14,7 @@ def create_app(config=None):
     app.config.update(load_config())
     if config:
         app.config.update(config)
-    check_production(app.config)
+    check_settings(app.config)
     pipeline_settings.configure(app.config)
     app.json.ensure_ascii = False
     models.open_database(app.config["DATABASE_URL"])
@@ -63,9 +63,12 @@ def _webhook_app(app):
 
 
 def _serve_path(path, special, rest):
-    """A WSGI app sending requests for exactly `path` to `special`, the rest to `rest`."""
+    """A WSGI app sending requests for exactly `path` (or `path/`, as an admin may
+    type the server URL) to `special`, the rest to `rest`."""
 
     def dispatch(environ, start_response):
+        if environ.get("PATH_INFO") == path + "/":
+            environ["PATH_INFO"] = path
         target = special if environ.get("PATH_INFO") == path else rest
         return target(environ, start_response)
 

@@ -4,8 +4,12 @@ The variable names are part of the contract in docs/DESIGN.md. `load_config()`
 returns a plain dict that `create_app()` merges into Flask's config; tests pass
 their own overrides on top.
 """
+import base64
+import binascii
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -23,12 +27,29 @@ DEFAULT_TEMPLATES = {
     "TEMPLATE_OVERDUE": "tpl-overdue",  # 超期催办 (staff)
     "SUBSCRIBE_ITEM_PROGRESS": "sub-item-progress",  # 小程序订阅: 办理进度
     "SUBSCRIBE_ITEM_RESULT": "sub-item-result",  # 小程序订阅: 办理结果
+    # 公众号订阅通知 (bizsend): their own templates, spent one consent a message.
+    "OA_SUBSCRIBE_ITEM_RECEIVED": "oasub-item-received",  # 受理通知
+    "OA_SUBSCRIBE_ITEM_PROGRESS": "oasub-item-progress",  # 办理进度
+    "OA_SUBSCRIBE_ITEM_RESULT": "oasub-item-result",  # 办理结果
 }
 
 # Below this share of satisfied votes an evaluation meeting sends the item back.
 DEFAULT_MEETING_SATISFACTION_THRESHOLD = 0.8
+# Beside each template id, `<SETTING>_KEYS` maps our notice fields to the
+# template's own keys (pipeline/templates.py); unset, the demo's keys.
+TEMPLATE_KEY_SETTINGS = tuple(f"{name}_KEYS" for name in DEFAULT_TEMPLATES)
 
 UNSAFE_SECRET = "dev-secret-change-me"
+ENVIRONMENTS = ("development", "test", "production")
+ITEM_QR_SOURCES = ("url", "wechat")
+# The demo's WeChat accounts: in production every call with them fails, or worse.
+DEMO_WECHAT = {
+    "WECHAT_APPID": "wx-sixstep-demo",
+    "WECHAT_SECRET": "sixstep-demo-secret",
+    "MINIPROGRAM_APPID": "wx-sixstep-mp-demo",
+    "MINIPROGRAM_SECRET": "sixstep-mp-demo-secret",
+}
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 
 # Per-person and per-address allowances (Flask-Limiter notation, ";" between several).
@@ -54,15 +75,16 @@ def load_config():
         "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sixstep.db'}"),
         "SECRET_KEY": _env("SECRET_KEY", UNSAFE_SECRET),
         "WECHAT_TOKEN": _env("WECHAT_TOKEN", "sixstep-dev-token"),
-        "WECHAT_APPID": _env("WECHAT_APPID", "wx-sixstep-demo"),
-        "WECHAT_SECRET": _env("WECHAT_SECRET", "sixstep-demo-secret"),
+        **{name: _env(name, demo) for name, demo in DEMO_WECHAT.items()},
         "WECHAT_AES_KEY": _env("WECHAT_AES_KEY"),
-        "MINIPROGRAM_APPID": _env("MINIPROGRAM_APPID", "wx-sixstep-mp-demo"),
-        "MINIPROGRAM_SECRET": _env("MINIPROGRAM_SECRET", "sixstep-mp-demo-secret"),
         "WECHAT_API_BASE": _env("WECHAT_API_BASE", WECHAT_OFFICIAL_API),
         "REDIS_URL": _env("REDIS_URL"),
-        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", DEV_PUBLIC_BASE_URL),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
+        # A TrueType/OpenType font with Chinese glyphs for badge cards (else fontconfig's).
+        "BADGE_FONT": _env("BADGE_FONT"),
+        # Item codes: "url" (a QR code of PUBLIC_BASE_URL/i/<number>) or "wechat" (the mini-program's code).
+        "ITEM_QR_SOURCE": _env("ITEM_QR_SOURCE", "url"),
         "RESIDENT_TOKEN_DAYS": int(_env("RESIDENT_TOKEN_DAYS", "30")),
         "STAFF_TOKEN_HOURS": int(_env("STAFF_TOKEN_HOURS", "12")),
         "MEETING_SATISFACTION_THRESHOLD": float(_env("MEETING_SATISFACTION_THRESHOLD",
@@ -72,6 +94,7 @@ def load_config():
     }
     for name, default in DEFAULT_TEMPLATES.items():
         config[name] = _env(name, default)
+        config[f"{name}_KEYS"] = _env(f"{name}_KEYS")
     for name, default in RATE_LIMIT_DEFAULTS.items():
         config[name] = _env(name, default)
     return config
@@ -81,10 +104,29 @@ class UnsafeSettings(RuntimeError):
     """Production mode refuses to start with development defaults."""
 
 
-def check_production(config):
-    """In production, refuse settings that would be unsafe for real residents."""
-    if config.get("SIXSTEP_ENV") != "production":
-        return
+def check_settings(config):
+    """Refuse to start with settings that can't work, and in production with
+    settings that would be unsafe for real residents: one message for each."""
+    from pipeline.templates import problems as template_problems
+
+    problems = template_problems(config, DEFAULT_TEMPLATES)
+    if config.get("SIXSTEP_ENV") not in ENVIRONMENTS:
+        problems.append(f"SIXSTEP_ENV={config.get('SIXSTEP_ENV')!r} is not one of {', '.join(ENVIRONMENTS)} "
+                        "(names are exact: \"production\", not \"Production\" or \"prod\")")
+    if config.get("WECHAT_AES_KEY") and not valid_aes_key(config["WECHAT_AES_KEY"]):
+        problems.append("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the admin console "
+                        "(base64 of 32 bytes without the trailing '='), or every safe-mode push fails")
+    if config.get("ITEM_QR_SOURCE") not in ITEM_QR_SOURCES:
+        problems.append(f"ITEM_QR_SOURCE={config.get('ITEM_QR_SOURCE')!r} must be one of {', '.join(ITEM_QR_SOURCES)}")
+    if config.get("BADGE_FONT") and not Path(config["BADGE_FONT"]).is_file():
+        problems.append(f"BADGE_FONT={config['BADGE_FONT']!r} is not a font file")
+    if config.get("SIXSTEP_ENV") == "production":
+        problems += _production_problems(config)
+    if problems:
+        raise UnsafeSettings("; ".join(problems))
+
+
+def _production_problems(config):
     problems = []
     if config.get("SECRET_KEY") in (None, "", UNSAFE_SECRET) or len(config["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY must be set to a random string of 32+ characters")
@@ -94,5 +136,41 @@ def check_production(config):
         problems.append("WECHAT_AES_KEY must be set (safe mode) in production")
     if str(config.get("DATABASE_URL", "")).startswith("sqlite") and not os.environ.get("SIXSTEP_ALLOW_SQLITE"):
         problems.append("DATABASE_URL should be PostgreSQL in production (set SIXSTEP_ALLOW_SQLITE=1 for one machine)")
-    if problems:
-        raise UnsafeSettings("; ".join(problems))
+    for name, demo in DEMO_WECHAT.items():
+        if config.get(name) in (None, "", demo):
+            problems.append(f"{name} must be set to the real account's value (the demo's is {demo!r})")
+    if local_url(config.get("WECHAT_API_BASE")):
+        problems.append(f"WECHAT_API_BASE={config.get('WECHAT_API_BASE')!r} points at this machine (the fake WeChat "
+                        f"server, which logs anyone in): unset it for {WECHAT_OFFICIAL_API}")
+    base = config.get("PUBLIC_BASE_URL") or ""
+    if base in ("", DEV_PUBLIC_BASE_URL) or local_url(base) or not base.startswith("https://"):
+        problems.append(f"PUBLIC_BASE_URL={base!r} must be the server's public https address "
+                        "(QR codes, badge pages and the menu's fallback link point there)")
+    for name, demo in DEFAULT_TEMPLATES.items():
+        if config.get(name) in (None, "", demo):
+            problems.append(f"{name} must be the template id chosen in the admin console (not the demo's {demo!r})")
+        if not config.get(f"{name}_KEYS"):
+            problems.append(f"{name}_KEYS must map our fields to that template's keys (see README)")
+    return problems
+
+
+def valid_aes_key(key):
+    """An EncodingAESKey: 43 base64 characters that decode (with '=') to 32 bytes."""
+    if not isinstance(key, str) or len(key) != 43:
+        return False
+    try:
+        return len(base64.b64decode(key + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+def local_url(url):
+    """True for a URL on this machine or a private network (never WeChat nor the public)."""
+    host = urlsplit(str(url or "")).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_unspecified

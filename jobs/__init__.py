@@ -28,6 +28,7 @@ class Job:
 JOBS = (
     Job("refresh_tokens", sending.refresh_tokens, {"trigger": "interval", "seconds": 60}),
     Job("fetch_media", sending.fetch_media, {"trigger": "interval", "seconds": 20}),
+    Job("check_templates", sending.check_templates, {"trigger": "cron", "hour": 8, "minute": 50}),
     Job("sweep_reminders", routines.sweep_reminders, {"trigger": "cron", "second": 0}),
     Job("publish_results", routines.publish_results, {"trigger": "cron", "second": 30}),
     Job("overdue_digest", routines.overdue_digest, {"trigger": "cron", "minute": "*/5", "second": 5}),

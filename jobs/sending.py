@@ -12,7 +12,8 @@ from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from pipeline import dispatch, media, uploads
+from config import DEFAULT_TEMPLATES
+from pipeline import dispatch, media, templates, uploads
 from pipeline.errors import DomainError
 from wechat.client import TOKEN_ERROR_CODES, make_client
 from wechat.outbound import CHANNEL_KINDS, Delivery, deliver, kind_for
@@ -150,9 +151,55 @@ def dispatch_outbox(now, budget=BUDGET_SECONDS, keep_going=None):
                 dispatch.release(batch[index:])
                 return dict(counts)
             result = _send(row, clients)
+            if result.errcode == 47003:
+                _rejected(row, result, config)
             dispatch.record(row, result.outcome, clock(), msgid=result.msgid, error=result.error)
             counts[result.outcome] += 1
     return dict(counts)
+
+
+def _rejected(row, result, config):
+    """WeChat refused a message's keys or values: say which setting to fix (the digest counts them)."""
+    setting = templates.setting_for(config, row.template_id, DEFAULT_TEMPLATES)
+    log.error("WeChat refused a message to template %s (%s) with %s: set %s to the template's keys "
+              "(the mapping used: %s)", row.template_id, setting or "unknown setting", result.error,
+              templates.keys_setting(setting) if setting else "its key mapping",
+              templates.key_map(config, setting) if setting else "unknown")
+
+
+def _wechat_templates(client, kind):
+    """{template id: its keys} of the templates WeChat has for this client's account."""
+    if kind == "template":
+        answer = client.get("template/get_all_private_template")
+        return {t["template_id"]: templates.keys_in(t.get("content")) for t in answer.get("template_list", [])}
+    answer = client.get(client.url("wxaapi/newtmpl/gettemplate"))
+    return {t["priTmplId"]: templates.keys_in(t.get("content")) for t in answer.get("data", [])}
+
+
+def check_templates(now):
+    """Compare every template setting and its key mapping with the templates WeChat
+    has; log each mismatch and keep them for the office's digest. An account whose
+    list can't be read is logged and left out (not reported as mismatched)."""
+    config = current_app.config
+    clients = clients_for("dispatch", config)
+    lists, found = {}, []
+    for setting in DEFAULT_TEMPLATES:
+        source = templates.source_of(setting)
+        if source not in lists:
+            try:
+                lists[source] = _wechat_templates(clients[source[0]], source[1])
+            except (WeChatClientException, requests.RequestException) as exc:
+                log.warning("could not read WeChat's %s templates of %s: %s", source[1], source[0], exc)
+                lists[source] = None
+        if lists[source] is None:
+            continue
+        template_id = config.get(setting)
+        found += templates.compare(setting, template_id, templates.key_map(config, setting),
+                                   lists[source].get(template_id))
+    for problem in found:
+        log.error("template setting does not match WeChat: %s", problem)
+    templates.record_check(found, now)
+    return {"problems": len(found)}
 
 
 def refresh_tokens(now):

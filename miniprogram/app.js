@@ -6,9 +6,13 @@
  * server address lives in config.js.
  */
 const api = require('./utils/api.js')
+const privacy = require('./utils/privacy.js')
 
 App({
   onLaunch() {
+    // chooseMedia/chooseLocation wait for the privacy guide's consent: pages show the popup.
+    privacy.watch()
+
     // Log in early so the first page's requests find a token; pages log in on
     // demand anyway (and concurrent logins share one round trip).
     if (!api.getToken()) api.login().catch(() => {})

@@ -28,7 +28,7 @@ from models import (
 )
 from models.base import is_postgres
 
-from . import notify
+from . import notify, templates
 from .actors import SYSTEM_ACTOR
 from .core import event_row, lock_items, transaction
 from .overdue import deadline_running, is_overdue, overdue_items
@@ -313,15 +313,18 @@ def overdue_digest(now, calendar=None):
              for unit_id, numbers in by_unit.items()]
     units.sort(key=lambda u: (-u["count"], u["unit"]))
     data = {"date": today.isoformat(), "total": len(items), "units": units,
-            "unreachable": unreachable_staff(recipients + [u for staff in unit_staff.values() for u in staff], names)}
+            "unreachable": unreachable_staff(recipients + [u for staff in unit_staff.values() for u in staff], names),
+            "template_problems": templates.office_report(now)}
     with transaction():
         if not once(digest_key(today), now, data):
             return None
-        if items:
+        if items or data["template_problems"]:
             summary = "，".join(f"{u['unit']}{u['count']}件" for u in data["units"])
             if data["unreachable"]:
                 # Said first: the template's field is cut at WeChat's limit.
                 summary = f"{len(data['unreachable'])}人收不到微信提醒；" + summary
+            if data["template_problems"]:
+                summary = f"{len(data['template_problems'])}处消息模板设置有误；" + summary
             fields = notify.notice_fields(today.strftime("%Y%m%d"), f"超期事项日报：共{len(items)}件", "超期",
                                           summary, now)
             notify.staff_notice(recipients, "digest", "overdue", fields, now, digest_key(today))

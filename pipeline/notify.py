@@ -7,15 +7,24 @@ sees everything in the mini-program or console: the timeline is the record.
 """
 from models import Follower, Outbox, Resident, StaffUser, SubscriptionGrant
 
+from . import templates
 from .queries import reporters
 from .settings import settings
 from .states import STATUS_LABELS
+from .templates import cut  # noqa: F401 - the one cut, also for the chat replies
 
 # kind of notice -> (official-account template setting, mini-program subscribe setting)
 RESIDENT_TEMPLATES = {
     "received": ("TEMPLATE_ITEM_RECEIVED", "SUBSCRIBE_ITEM_PROGRESS"),
     "progress": ("TEMPLATE_ITEM_PROGRESS", "SUBSCRIBE_ITEM_PROGRESS"),
     "result": ("TEMPLATE_ITEM_RESULT", "SUBSCRIBE_ITEM_RESULT"),
+}
+# kind of notice -> official-account subscribe notice (订阅通知) setting, for a resident
+# who consented in the popup but can't get template messages (no longer follows).
+OA_SUBSCRIBE_TEMPLATES = {
+    "received": "OA_SUBSCRIBE_ITEM_RECEIVED",
+    "progress": "OA_SUBSCRIBE_ITEM_PROGRESS",
+    "result": "OA_SUBSCRIBE_ITEM_RESULT",
 }
 STAFF_TEMPLATES = {
     "task": "TEMPLATE_TASK_ASSIGNED",
@@ -24,24 +33,17 @@ STAFF_TEMPLATES = {
 }
 
 
+def _settings():
+    return settings.mapping
+
+
 def template_id(setting):
     return settings.template_id(setting)
 
 
-def cut(text, limit):
-    text = (text or "").replace("\n", " ").strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def item_fields(item, note, now):
-    """Template fields in WeChat's keyword naming, cut to its field limits."""
-    return {
-        "character_string1": {"value": item.number},
-        "thing2": {"value": cut(item.content, 20)},
-        "phrase3": {"value": cut(STATUS_LABELS[item.status], 5)},
-        "time4": {"value": now.strftime("%Y-%m-%d %H:%M")},
-        "thing5": {"value": cut(note, 20)},
-    }
+    """A notice's fields about one item (`templates.FIELDS`), before any template's keys."""
+    return notice_fields(item.number, item.content, STATUS_LABELS[item.status], note, now)
 
 
 def item_page(item):
@@ -49,7 +51,8 @@ def item_page(item):
 
 
 def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
-    """The Outbox row a notice becomes, as a dict (`_queue` writes them; a sweep batches its own)."""
+    """The Outbox row a notice (`data`: our fields) becomes, as a dict, with the data
+    in the keys of the template of `setting` (`_queue` writes them; a sweep batches its own)."""
     return dict(
         dedup_key=dedup_key[:191],
         kind=kind,
@@ -59,7 +62,7 @@ def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None
         resident=resident,
         staff=staff,
         openid=openid,
-        data=data,
+        data=templates.build(_settings(), setting, data),
         page=item_page(item) if item else None,
         next_attempt_at=now,
         created_at=now,
@@ -148,14 +151,9 @@ def residents_concerned(item, kind, notice, note, now, key, include_followers=Tr
 
 
 def notice_fields(code, title, state, note, now):
-    """Template fields for a notice that is not about one item (a digest, a badge), cut to WeChat's limits."""
-    return {
-        "character_string1": {"value": cut(code, 32)},
-        "thing2": {"value": cut(title, 20)},
-        "phrase3": {"value": cut(state, 5)},
-        "time4": {"value": now.strftime("%Y-%m-%d %H:%M")},
-        "thing5": {"value": cut(note, 20)},
-    }
+    """A notice's fields (`templates.FIELDS`); each template's mapping and WeChat's
+    value rules turn them into its data when the row is made (`outbox_row`)."""
+    return {"number": code, "title": title, "state": state, "time": now.strftime(templates.OUR_TIME), "note": note}
 
 
 def staff_notice(users, kind, notice, data, now, key):
@@ -171,13 +169,19 @@ def resident_notice(resident, kind, notice, data, now, key, item=None):
 
 
 def _resident_rows(resident, kind, notice, data, now, key, item):
-    """The row (none or one) for this resident; a mini-program row spends one consent."""
+    """The row (none or one) for this resident. An official-account resident gets a
+    template message while following, else a subscribe notice if they consented to
+    one; a mini-program resident a subscribe message within their consent. A
+    subscribe message or notice spends one consent."""
     oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
     dedup = f"{key}:r{resident.id}"
     if resident.source == "oa":
         if resident.subscribed:
             return [outbox_row(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident,
                                openid=resident.openid)]
+        if _take_consent(resident, OA_SUBSCRIBE_TEMPLATES[notice]):
+            return [outbox_row(dedup, kind, "oa_subscribe", OA_SUBSCRIBE_TEMPLATES[notice], item, data, now,
+                               resident=resident, openid=resident.openid)]
     elif _take_consent(resident, mp_setting):
         return [outbox_row(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident,
                            openid=resident.openid)]

@@ -9,9 +9,10 @@ in the same `SubscriptionGrant` rows as the mini-program's consents
 The two kinds never mix. A grant belongs to the resident who gave it, and
 openids are per app, so an official-account consent sits on an
 official-account resident (`source == "oa"`) and is counted only for the
-official account's own resident-notice templates; `notify` spends consents
-only of mini-program residents, for mini-program templates. A push from an
-openid that is a mini-program resident's records nothing here.
+official account's subscribe-notice templates (`OA_SUBSCRIBE_*`, not the
+template messages' ids); `notify` spends one when such a resident no longer
+follows (so gets no template messages) and sends a subscribe notice (bizsend).
+A push from an openid that is a mini-program resident's records nothing here.
 """
 from collections.abc import Iterable
 from datetime import datetime
@@ -29,8 +30,8 @@ USER_BLOCKED = "failed:user block"
 
 
 def official_account_templates() -> set[str]:
-    """Template ids (settings, with their defaults) of the official account's notices to residents."""
-    return {notify.template_id(oa_setting) for oa_setting, _ in notify.RESIDENT_TEMPLATES.values()}
+    """Template ids (settings, with their defaults) of the official account's subscribe notices to residents."""
+    return {notify.template_id(setting) for setting in notify.OA_SUBSCRIBE_TEMPLATES.values()}
 
 
 def _ours(resident: Resident, template_ids: Iterable[str]) -> list[str]:

@@ -26,6 +26,11 @@ class Settings:
     def configure(self, mapping: Mapping[str, Any]) -> None:
         self._mapping = mapping
 
+    @property
+    def mapping(self) -> Mapping[str, Any]:
+        """The configured mapping itself, for settings named at run time (a template's `_KEYS`)."""
+        return self._mapping
+
     def get(self, name: str) -> Any:
         """The configured value of `name`, or its default (KeyError for an unknown name)."""
         value = self._mapping.get(name)

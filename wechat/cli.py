@@ -14,6 +14,7 @@ import requests
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
+from config import local_url
 from pipeline import staff_binding
 from pipeline.errors import DomainError
 
@@ -23,7 +24,14 @@ MENU_FILE = Path(__file__).with_name("menu.json")
 
 
 def load_menu(config, path=MENU_FILE):
-    """The menu definition with `{SETTING}` placeholders filled from the settings."""
+    """The menu definition with `{SETTING}` placeholders filled from the settings.
+
+    Refused (click.ClickException) when it would send a real account's followers
+    to this machine: PUBLIC_BASE_URL local while WECHAT_API_BASE is not."""
+    base = config.get("PUBLIC_BASE_URL")
+    if (not base or local_url(base)) and not local_url(config.get("WECHAT_API_BASE")):
+        raise click.ClickException(f"PUBLIC_BASE_URL（{base or '未设置'}）是本机地址，"
+                                   "菜单里小程序按钮的备用链接会打不开：请先设置服务器的公网 https 地址")
     text = Path(path).read_text(encoding="utf-8")
     for name in ("MINIPROGRAM_APPID", "PUBLIC_BASE_URL"):
         text = text.replace("{" + name + "}", str(config.get(name) or ""))

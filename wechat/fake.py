@@ -11,6 +11,9 @@ In tests: `fake = FakeWeChat().start()`; `fake.base_url`, `fake.calls`,
 `fake.fail_next("template/send", 45009 | "drop" | "timeout" | "http500", count)`,
 `fake.send_failure_ratio = 0.3`, `fake.invalidate_tokens()`, and users who
 don't follow or refused subscriptions (`fake.unfollowed`, `fake.refused`).
+Tell it a template's keys with `fake.define_template(template_id, keys)`: sends
+to it must then fit them (47003 otherwise, see `fake_rules`), and WeChat's
+template lists show it.
 """
 import argparse
 import io
@@ -24,8 +27,12 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from . import fake_rules
+
 SCENE_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$&'()*+,/:;=?@-._~")
-SEND_PATHS = ("cgi-bin/message/template/send", "cgi-bin/message/subscribe/send", "cgi-bin/message/custom/send")
+CLIENT_MSG_ID_SECONDS = 600  # how long WeChat remembers a client_msg_id
+SEND_PATHS = ("cgi-bin/message/template/send", "cgi-bin/message/subscribe/send", "cgi-bin/message/subscribe/bizsend",
+              "cgi-bin/message/custom/send")
 
 
 def _png(text):
@@ -56,7 +63,8 @@ class _Drop(Exception):
 class FakeWeChat:
     """The fake API: tokens, template/subscribe/custom sends, QR codes, code2session, media, menu."""
 
-    def __init__(self, host="127.0.0.1", port=0, apps=None, token_ttl=7200, slow_seconds=6.0, seed=None):
+    def __init__(self, host="127.0.0.1", port=0, apps=None, token_ttl=7200, slow_seconds=6.0, seed=None,
+                 templates=None):
         self.host = host
         self.port = port
         self.apps = dict(apps) if apps else None  # {appid: secret}; None accepts any
@@ -68,11 +76,16 @@ class FakeWeChat:
         self.refused = set()  # openids: subscribe sends answer 43101
         self.calls = []
         self.menu = None
+        # template_id -> {"keys", "kind", "appid", "title"}; the demo's by default.
+        self._default_templates = fake_rules.demo_templates() if templates is None else dict(templates)
+        self.templates = dict(self._default_templates)
+        self.client_msg_ids = {}  # (openid, client_msg_id) -> (msgid, monotonic time sent)
         self.tickets = {}  # ticket -> scene
         self._tokens = {}  # token -> (appid, expires monotonic)
         self._failures = []  # [fragment, action, remaining]
         self._msgid = 1000
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._random = random.Random(seed)
         self._server = None
         self._thread = None
@@ -112,6 +125,14 @@ class FakeWeChat:
             self.refused.clear()
             self.send_failure_ratio = 0.0
             self.menu = None
+            self.templates = dict(self._default_templates)
+            self.client_msg_ids.clear()
+
+    def define_template(self, template_id, keys, kind="subscribe", appid=None, title="模板"):
+        """A template WeChat knows: `kind` "template" (official-account template
+        message) or "subscribe" (subscribe message / notice of `appid`, any if None)."""
+        with self._lock:
+            self.templates[template_id] = fake_rules.template(keys, kind, appid, title)
 
     def fail_next(self, path_fragment, action, count=1):
         """The next `count` calls whose path contains `path_fragment` fail with `action`:
@@ -136,11 +157,12 @@ class FakeWeChat:
             return [c for c in self.calls if fragment in c["path"]]
 
     def sends(self, openid=None):
-        """Template and subscribe sends that succeeded, optionally to one openid, in order."""
+        """Template and subscribe messages delivered (a repeated `client_msg_id` is
+        not delivered again), optionally to one openid, in order."""
         with self._lock:
             return [
                 c for c in self.calls
-                if c["path"] in SEND_PATHS[:2] and c["errcode"] == 0
+                if c["path"] in SEND_PATHS[:3] and c["errcode"] == 0 and not c.get("duplicate")
                 and (openid is None or (c["json"] or {}).get("touser") == openid)
             ]
 
@@ -154,7 +176,7 @@ class FakeWeChat:
                     if failure[2] == 0:
                         self._failures.remove(failure)
                     return failure[1]
-            if path in SEND_PATHS[:2] and self.send_failure_ratio and self._random.random() < self.send_failure_ratio:
+            if path in SEND_PATHS[:3] and self.send_failure_ratio and self._random.random() < self.send_failure_ratio:
                 return self.send_failure_errcode
         return None
 
@@ -173,8 +195,9 @@ class FakeWeChat:
             self._msgid += 1
             return self._msgid
 
-    def handle(self, method, path, query, body):
-        """Answer one call: (status, content_type, bytes, errcode)."""
+    def handle(self, method, path, query, body, call=None):
+        """Answer one call: (status, content_type, bytes, errcode). `call` is its record."""
+        self._local.call = {} if call is None else call
         failure = self._take_failure(path)
         if failure == "drop":
             raise _Drop()
@@ -186,7 +209,8 @@ class FakeWeChat:
             return self._json({"errcode": int(failure), "errmsg": "injected failure"})
         route = ROUTES.get(path)
         if route is None:
-            return self._json({"errcode": 40066, "errmsg": f"invalid url {path}"}) if path.startswith(("cgi-bin/", "wxa/", "sns/")) \
+            return self._json({"errcode": 40066, "errmsg": f"invalid url {path}"}) \
+                if path.startswith(("cgi-bin/", "wxa/", "wxaapi/", "sns/")) \
                 else (404, "text/plain", b"not found", None)
         needs_token, func = route
         if needs_token:
@@ -225,13 +249,46 @@ class FakeWeChat:
             return self._json({"errcode": 47001, "errmsg": "data format error"})
         if data["touser"] in refused_set:
             return self._json({"errcode": refused_code, "errmsg": "user refused or not following"})
-        return self._json({"errcode": 0, "errmsg": "ok", "msgid": self._next_msgid()})
+        template = self.templates.get(data["template_id"])
+        refusal = template and fake_rules.refusal(template["keys"], data["data"])
+        if refusal:
+            return self._json({"errcode": 47003, "errmsg": refusal})
+        return self._json({"errcode": 0, "errmsg": "ok", "msgid": self._deliver(data)})
+
+    def _deliver(self, data):
+        """A new msgid, or the first one's for a `client_msg_id` seen within WeChat's 10 minutes."""
+        key = (data["touser"], data.get("client_msg_id"))
+        with self._lock:
+            seen = self.client_msg_ids.get(key) if key[1] else None
+            if seen and time.monotonic() - seen[1] < CLIENT_MSG_ID_SECONDS:
+                self._local.call["duplicate"] = True
+                return seen[0]
+            self._msgid += 1
+            if key[1]:
+                self.client_msg_ids[key] = (self._msgid, time.monotonic())
+            return self._msgid
 
     def _template_send(self, query, data):
         return self._send(query, data, self.unfollowed, 43004)
 
     def _subscribe_send(self, query, data):
         return self._send(query, data, self.refused, 43101)
+
+    def _defined(self, kind, query):
+        with self._lock:
+            appid = (self._tokens.get(query.get("access_token")) or (None,))[0]
+            return [(tid, t) for tid, t in self.templates.items()
+                    if t["kind"] == kind and t["appid"] in (None, appid)]
+
+    def _template_list(self, query, data):
+        return self._json({"template_list": [
+            {"template_id": tid, "title": t["title"], "content": fake_rules.content(t["keys"])}
+            for tid, t in self._defined("template", query)]})
+
+    def _subscribe_templates(self, query, data):
+        return self._json({"errcode": 0, "errmsg": "ok", "data": [
+            {"priTmplId": tid, "title": t["title"], "content": fake_rules.content(t["keys"]), "type": 2}
+            for tid, t in self._defined("subscribe", query)]})
 
     def _custom_send(self, query, data):
         if not isinstance(data, dict) or not data.get("touser") or not data.get("msgtype"):
@@ -303,7 +360,10 @@ ROUTES = {
     "cgi-bin/token": (False, FakeWeChat._token),
     "cgi-bin/message/template/send": (True, FakeWeChat._template_send),
     "cgi-bin/message/subscribe/send": (True, FakeWeChat._subscribe_send),
+    "cgi-bin/message/subscribe/bizsend": (True, FakeWeChat._subscribe_send),
     "cgi-bin/message/custom/send": (True, FakeWeChat._custom_send),
+    "cgi-bin/template/get_all_private_template": (True, FakeWeChat._template_list),
+    "wxaapi/newtmpl/gettemplate": (True, FakeWeChat._subscribe_templates),
     "cgi-bin/qrcode/create": (True, FakeWeChat._qrcode_create),
     "cgi-bin/showqrcode": (False, FakeWeChat._showqrcode),
     "sns/jscode2session": (False, FakeWeChat._jscode2session),
@@ -343,7 +403,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Recorded on arrival, so a slow answer finishing after `reset()` leaves no trace.
         call = self._record(method, path, query, body)
         try:
-            status, content_type, payload, errcode = fake.handle(method, path, query, body)
+            status, content_type, payload, errcode = fake.handle(method, path, query, body, call)
         except _Drop:
             call["status"] = "drop"
             self.close_connection = True
@@ -390,7 +450,7 @@ def _html(calls):
     rows = []
     for call in reversed(calls):
         body = call["json"] or {}
-        if call["path"] in SEND_PATHS[:2]:
+        if call["path"] in SEND_PATHS[:3]:
             fields = "<br>".join(
                 f"{escape(k)}: {escape(str(v.get('value') if isinstance(v, dict) else v))}"
                 for k, v in (body.get("data") or {}).items()

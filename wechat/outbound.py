@@ -11,10 +11,13 @@ and returns a `Delivery` with `outcome`:
   the caller's job.
 It writes nothing to the database: the jobs dispatcher records the outcome.
 """
+import hashlib
 from dataclasses import dataclass
 
 import requests
 from wechatpy.exceptions import WeChatClientException
+
+from pipeline import templates
 
 from .client import TOKEN_ERROR_CODES
 
@@ -22,21 +25,7 @@ from .client import TOKEN_ERROR_CODES
 # bad data (47003/47001), bad template or page (40037, 41030, 41028, 41029).
 UNDELIVERABLE_CODES = {43004, 43101, 40003, 47003, 47001, 40037, 41030, 41028, 41029, 40036}
 
-# WeChat's limits on template/subscribe field values, by field-name prefix.
-FIELD_LIMITS = (
-    ("character_string", 32),
-    ("phone_number", 17),
-    ("car_number", 8),
-    ("thing", 20),
-    ("number", 32),
-    ("letter", 32),
-    ("symbol", 5),
-    ("phrase", 5),
-    ("name", 10),
-    ("amount", 32),
-)
-
-CHANNEL_KINDS = {"oa_template": "oa", "mp_subscribe": "mp"}
+CHANNEL_KINDS = {"oa_template": "oa", "oa_subscribe": "oa", "mp_subscribe": "mp"}
 
 
 @dataclass(frozen=True)
@@ -49,31 +38,15 @@ class Delivery:
     errcode: int | None = None
 
 
-def limit_for(field):
-    """The character limit of a template field (None when WeChat sets none)."""
-    for prefix, limit in FIELD_LIMITS:
-        if field.startswith(prefix):
-            return limit
-    return None
-
-
-def cut_fields(data):
-    """`{field: {"value": v}}` (or `{field: v}`) cut to each field's limit."""
-    fields = {}
-    for name, value in (data or {}).items():
-        entry = dict(value) if isinstance(value, dict) else {"value": value}
-        text = "" if entry.get("value") is None else str(entry["value"])
-        limit = limit_for(name)
-        if limit and len(text) > limit:
-            text = text[: limit - 1] + "…" if limit > 5 else text[:limit]
-        entry["value"] = text
-        fields[name] = entry
-    return fields
-
-
 def kind_for(channel):
     """Which client ("oa" or "mp") sends rows of `channel`."""
     return CHANNEL_KINDS[channel]
+
+
+def client_msg_id(row):
+    """The row's stable id for WeChat, which sends one template message per openid
+    and `client_msg_id`: a retry of a send WeChat took but answered too late is dropped."""
+    return "sixstep-" + hashlib.sha256(row.dedup_key.encode("utf-8")).hexdigest()[:32]
 
 
 def _target(row, client):
@@ -84,13 +57,21 @@ def _target(row, client):
     if page.startswith(("http://", "https://")):
         return {"url": page}
     appid = getattr(client, "miniprogram_appid", None)
-    return {"mini_program": {"appid": appid, "pagepath": page}} if appid else {}
+    return {"miniprogram": {"appid": appid, "pagepath": page}} if appid else {}
 
 
 def _call(row, client):
-    data = cut_fields(row.data)
+    data = templates.apply_rules(row.data)
     if row.channel == "oa_template":
-        return client.message.send_template(row.openid, row.template_id, data, **_target(row, client))
+        # wechatpy's send_template has no client_msg_id.
+        body = {"touser": row.openid, "template_id": row.template_id, "data": data,
+                "client_msg_id": client_msg_id(row), **_target(row, client)}
+        return client.post("message/template/send", data=body)
+    if row.channel == "oa_subscribe":  # 公众号订阅通知: an H5 link goes in `page`
+        target = _target(row, client)
+        body = {"touser": row.openid, "template_id": row.template_id, "data": data,
+                **({"page": target["url"]} if "url" in target else target)}
+        return client.post("message/subscribe/bizsend", data=body)
     body = {
         "touser": row.openid,
         "template_id": row.template_id,

@@ -160,3 +160,26 @@ def test_claims_hand_each_row_to_one_dispatcher(app, world, now):
     assert all(r.status == "sending" and r.attempts == 1 for r in first + second)
     assert isinstance(first[0].data, dict)  # JSON decoded on both databases
     assert dispatch.counts()["sending"] == 10
+
+
+def test_a_send_that_times_out_after_wechat_took_it_is_delivered_once(app, world, wechat_api, now):
+    # WeChat answers in 2 s, the dispatcher waits 1 s: it retries a message WeChat already has.
+    app.config["JOBS_SEND_TIMEOUT"] = 1.0
+    wechat_api.slow_seconds = 2.0
+    queue_staff_rows([world.staff["office"]], 1, now)
+    wechat_api.fail_next("template/send", "timeout")
+    assert dispatch_outbox(now) == {"retry": 1}
+    assert dispatch_outbox(later(now, minutes=1)) == {"sent": 1}
+    calls = wechat_api.calls_to("template/send")
+    assert len(calls) == 2
+    assert calls[0]["json"]["client_msg_id"] == calls[1]["json"]["client_msg_id"]
+    assert calls[0]["json"]["client_msg_id"].startswith("sixstep-")
+    assert len(wechat_api.sends()) == 1  # WeChat dropped the repeat
+    assert outbox()[0].status == "sent"
+
+
+def test_every_row_has_its_own_client_msg_id(app, world, wechat_api, now):
+    queue_staff_rows([world.staff["office"], world.staff["leader"]], 2, now)
+    dispatch_outbox(now)
+    ids = [c["json"]["client_msg_id"] for c in wechat_api.sends()]
+    assert len(ids) == len(set(ids)) == 4

@@ -16,7 +16,7 @@ def test_tokens_are_fetched_once_and_refreshed_only_when_about_to_expire(app, co
     assert refresh_tokens(now) == {"oa": "refreshed", "mp": "fresh"}
 
     web = make_client(config, "oa")  # what a web worker builds
-    web.message.send_template("staff-openid-office", "tpl-task-assigned", {"thing2": {"value": "测试"}})
+    web.message.send_template("staff-openid-office", "tpl-unchecked", {"thing2": {"value": "测试"}})
     assert len(wechat_api.calls_to("cgi-bin/token")) == 3  # the worker used the shared token
     assert len(wechat_api.sends()) == 1
 

@@ -18,14 +18,14 @@ def oa(config, app, wechat_api):
     client._http.close()
 
 
-def row():
-    return Outbox(dedup_key="k", kind="test", channel="oa_template", template_id="tpl-task-assigned",
+def row(dedup_key="k"):
+    return Outbox(dedup_key=dedup_key, kind="test", channel="oa_template", template_id="tpl-unchecked",
                   openid="o-staff", data={"thing2": {"value": "测试"}}, page="pages/item/item?number=1")
 
 
 def test_wechat_calls_go_through_one_kept_alive_connection(oa, wechat_api):
     assert isinstance(oa._http, LeanSession)
-    assert [deliver(row(), oa).outcome for _ in range(3)] == ["sent"] * 3
+    assert [deliver(row(f"k{n}"), oa).outcome for n in range(3)] == ["sent"] * 3
     assert len(oa._http._connections) == 1
     sends = wechat_api.sends()
     assert len(sends) == 3 and sends[0]["json"]["data"] == {"thing2": {"value": "测试"}}

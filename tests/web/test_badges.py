@@ -258,3 +258,13 @@ def test_concurrent_issuing_gives_consecutive_unique_numbers(app, world):
     assert errors == []
     year = models.local_now().year
     assert sorted(numbers) == [f"DB-{year}-{n:04d}" for n in range(1, WRITERS * 3 + 1)]
+
+
+@pytest.mark.parametrize("errcode", [40001, 40014, 42001])
+def test_a_rejected_token_is_forgotten_so_the_next_code_fetches_a_new_one(app, client, flow, wechat_api, errcode):
+    app.config["ITEM_QR_SOURCE"] = "wechat"
+    item = flow.classified()
+    wechat_api.fail_next("getwxacodeunlimit", errcode)
+    assert client.get(f"/api/v1/items/{item.number}/qrcode.png").headers["X-Code-Source"] == "url"
+    assert client.get(f"/api/v1/items/{item.number}/qrcode.png").headers["X-Code-Source"] == "wechat"
+    assert len(wechat_api.calls_to("cgi-bin/token")) == 2  # the rejected token was not used again

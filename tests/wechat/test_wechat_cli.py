@@ -1,8 +1,11 @@
 """`flask wechat-menu`, `flask staff-bind-qr` and `python -m wechat.simulate`."""
 import io
+import json
 import re
 import threading
+from pathlib import Path
 
+import click
 import pytest
 from PIL import Image
 from werkzeug.serving import make_server
@@ -101,3 +104,22 @@ def test_simulate_reports_a_refused_push(live_webhook, app, capsys, monkeypatch)
 def test_simulate_without_a_server(capsys):
     assert simulate.main(["--url", "http://127.0.0.1:9/wechat", "测试一下没有服务的情况"]) == 2
     assert "无法连接" in capsys.readouterr().err
+
+
+def test_the_menus_mini_program_button_opens_a_page_the_mini_program_has(cli, wechat_api):
+    assert cli.invoke(args=["wechat-menu"]).exit_code == 0
+    mini = wechat_api.calls_to("cgi-bin/menu/create")[0]["json"]["button"][2]["sub_button"][2]
+    app_json = json.loads((Path(__file__).parents[2] / "miniprogram" / "app.json").read_text(encoding="utf-8"))
+    assert mini["type"] == "miniprogram" and mini["pagepath"] in app_json["pages"]
+    assert mini["pagepath"] == app_json["pages"][0]  # 反映问题
+
+
+def test_the_menu_is_not_pushed_to_a_real_account_with_a_local_link(app):
+    from wechat.cli import load_menu
+
+    real = {**app.config, "WECHAT_API_BASE": "https://api.weixin.qq.com/"}
+    for local in ("http://127.0.0.1:5000", "http://localhost:5000/", ""):
+        with pytest.raises(click.ClickException, match="PUBLIC_BASE_URL"):
+            load_menu({**real, "PUBLIC_BASE_URL": local})
+    menu = load_menu({**real, "PUBLIC_BASE_URL": "https://sixstep.jiedao.example.cn"})
+    assert menu["button"][2]["sub_button"][2]["url"] == "https://sixstep.jiedao.example.cn"

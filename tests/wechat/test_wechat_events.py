@@ -5,8 +5,11 @@ from pathlib import Path
 import pytest
 
 from models import Follower, InboundMessage, Outbox, Resident, SubscriptionGrant
+from pipeline.handling import claim
 from pipeline.intake import collect
 from wechat import cli, events, handlers, replies
+from wechat.client import make_client
+from wechat.outbound import deliver
 from wechat.security import parse
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -60,8 +63,8 @@ def grants(openid):
 
 @pytest.fixture
 def tpl(app):
-    """The official account's resident-notice template ids, as configured."""
-    return {name: app.config[f"TEMPLATE_ITEM_{name.upper()}"] for name in ("received", "progress", "result")}
+    """The official account's subscribe-notice template ids, as configured."""
+    return {name: app.config[f"OA_SUBSCRIBE_ITEM_{name.upper()}"] for name in ("received", "progress", "result")}
 
 
 # -- routing ---------------------------------------------------------------------------------
@@ -136,7 +139,7 @@ def test_unknown_and_mini_program_template_ids_are_ignored(wx, app, tpl):
 
 
 def test_configured_template_ids_are_the_ones_counted(wx, app, tpl):
-    app.config["TEMPLATE_ITEM_RESULT"] = "real-oa-result-template"
+    app.config["OA_SUBSCRIBE_ITEM_RESULT"] = "real-oa-result-template"
     wx.send(popup("o-1", ("real-oa-result-template", "accept"), (tpl["result"], "accept")))
     assert grants("o-1") == {"real-oa-result-template": 1}
 
@@ -354,3 +357,38 @@ def test_two_scans_in_the_same_second_are_two_pushes(wx, flow, app):
                for item in (first, second)]
     assert f"事项 {first.number}" in answers[0].content and f"事项 {second.number}" in answers[1].content
     assert followers(first) == followers(second) == ["o-neighbour"]
+
+
+# -- spending official-account consents: subscribe notices (bizsend) ---------------------------------
+
+
+def test_a_consent_sends_a_subscribe_notice_when_template_messages_cant_reach(wx, world, flow, app, tpl, wx_fake):
+    wx.send(popup("oa-openid-zhang", (tpl["progress"], "accept"), (app.config["TEMPLATE_ITEM_PROGRESS"], "accept")))
+    assert grants("oa-openid-zhang") == {tpl["progress"]: 1}  # a template message's id is no consent
+    Resident.update(subscribed=False).where(Resident.openid == "oa-openid-zhang").execute()
+    item = flow.classified(reporter="zhang")
+    row, = Outbox.select().where((Outbox.item == item) & (Outbox.resident == world.residents["zhang"]))
+    assert (row.channel, row.template_id) == ("oa_subscribe", tpl["progress"])
+    assert grants("oa-openid-zhang") == {tpl["progress"]: 0}  # spent
+
+    clients = {"oa": make_client(app.config, "oa"), "mp": make_client(app.config, "mp")}
+    assert deliver(row, clients).outcome == "sent"
+    sent, = wx_fake.sends("oa-openid-zhang")
+    assert sent["path"] == "cgi-bin/message/subscribe/bizsend"
+    assert sent["json"]["template_id"] == tpl["progress"]
+    assert sent["json"]["miniprogram"] == {"appid": "wx-test-mp", "pagepath": f"pages/item/item?number={item.number}"}
+    assert sent["json"]["data"]["character_string1"]["value"] == item.number
+
+    # No consent left: the next notice has no channel (the item page still shows it).
+    claim(item, world.actor("jianshe"), now=flow.now)
+    assert Outbox.select().where((Outbox.item == item) & (Outbox.resident == world.residents["zhang"])).count() == 1
+
+
+def test_a_refused_subscribe_notice_is_undeliverable(wx, world, flow, app, tpl, wx_fake):
+    wx.send(popup("oa-openid-zhang", (tpl["progress"], "accept")))
+    Resident.update(subscribed=False).where(Resident.openid == "oa-openid-zhang").execute()
+    item = flow.classified(reporter="zhang")
+    row, = Outbox.select().where((Outbox.item == item) & (Outbox.resident == world.residents["zhang"]))
+    wx_fake.refused.add("oa-openid-zhang")
+    result = deliver(row, {"oa": make_client(app.config, "oa"), "mp": make_client(app.config, "mp")})
+    assert (result.outcome, result.errcode) == ("undeliverable", 43101)

@@ -12,13 +12,13 @@ from wechat.client import make_client
 
 def test_calls_are_listed_as_json_and_html(wx_db, wx_config, wx_fake):
     client = make_client(wx_config, "oa")
-    client.message.send_template("o-1", "tpl-item-received", {"thing2": {"value": "路灯坏了"}})
+    client.message.send_template("o-1", "tpl-unchecked", {"thing2": {"value": "路灯坏了"}})
     listed = requests.get(wx_fake.base_url + "_calls", timeout=2).json()
     assert [c["path"] for c in listed] == ["cgi-bin/token", "cgi-bin/message/template/send"]
     assert listed[1]["json"]["touser"] == "o-1"
     page = requests.get(wx_fake.base_url, timeout=2)
     assert "text/html" in page.headers["Content-Type"]
-    assert "路灯坏了" in page.text and "tpl-item-received" in page.text
+    assert "路灯坏了" in page.text and "tpl-unchecked" in page.text
     assert requests.post(wx_fake.base_url + "_reset", timeout=2).json() == {"ok": True}
     assert wx_fake.calls == []
 
@@ -61,3 +61,30 @@ def test_send_failure_ratio(wx_db, wx_config, wx_fake):
     assert answer["errcode"] == 45009
     wx_fake.send_failure_ratio = 0.0
     assert client.message.send_template("o", "t", {})["errcode"] == 0
+
+
+def test_a_template_it_knows_refuses_data_that_does_not_fit(wx_db, wx_config, wx_fake):
+    wx_fake.define_template("t-real", ["character_string1", "thing2", "time3", "phrase4"], kind="template",
+                            title="受理通知")
+    client = make_client(wx_config, "oa")
+    good = {"character_string1": {"value": "20261123-0001"}, "thing2": {"value": "路灯坏了"},
+            "time3": {"value": "2026年11月23日 10:00"}, "phrase4": {"value": "已受理"}}
+    assert client.message.send_template("o-1", "t-real", good)["errcode"] == 0
+    for change, says in [({"thing5": {"value": "多出来的"}}, "data.thing5 does not match"),
+                         ({"thing2": {"value": "长" * 21}}, "data.thing2.value invalid"),
+                         ({"phrase4": {"value": "done"}}, "data.phrase4.value invalid"),
+                         ({"character_string1": {"value": "第1号"}}, "data.character_string1.value invalid"),
+                         ({"time3": {"value": "明天"}}, "data.time3.value invalid"),
+                         ({"thing2": {"value": ""}}, "data.thing2.value invalid")]:
+        with pytest.raises(WeChatClientException) as refused:
+            client.message.send_template("o-1", "t-real", {**good, **change})
+        assert refused.value.errcode == 47003 and says in refused.value.errmsg
+    missing = dict(good)
+    missing.pop("time3")
+    with pytest.raises(WeChatClientException, match="data.time3 does not match"):
+        client.message.send_template("o-1", "t-real", missing)
+    listed = client.get("template/get_all_private_template")["template_list"]
+    assert {"template_id": "t-real", "title": "受理通知",
+            "content": "character_string1:{{character_string1.DATA}}\nthing2:{{thing2.DATA}}\n"
+                       "time3:{{time3.DATA}}\nphrase4:{{phrase4.DATA}}"} in listed
+    assert len(wx_fake.sends()) == 1

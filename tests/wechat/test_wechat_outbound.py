@@ -3,7 +3,7 @@ import pytest
 
 from models import Outbox
 from wechat.client import make_client
-from wechat.outbound import cut_fields, deliver, kind_for, limit_for
+from wechat.outbound import deliver, kind_for
 
 FIELDS = {
     "character_string1": {"value": "20260302-0001"},
@@ -14,9 +14,10 @@ FIELDS = {
 }
 
 
-def row(channel="oa_template", openid="o-resident-1", page="pages/item/item?number=20260302-0001", **extra):
+def row(channel="oa_template", openid="o-resident-1", page="pages/item/item?number=20260302-0001", dedup_key="k",
+        **extra):
     return Outbox(
-        dedup_key="k", kind="classified", channel=channel,
+        dedup_key=dedup_key, kind="classified", channel=channel,
         template_id="tpl-item-progress" if channel == "oa_template" else "sub-item-progress",
         openid=openid, data=FIELDS, page=page, **extra,
     )
@@ -77,7 +78,7 @@ def test_user_not_following_is_undeliverable(clients, wx_fake):
 
 
 def test_invalid_token_then_refresh_once_and_send(clients, wx_fake):
-    deliver(row(), clients)
+    deliver(row(dedup_key="another"), clients)
     wx_fake.invalidate_tokens()
     first = deliver(row(), clients)
     assert first.outcome == "refresh_token"
@@ -108,12 +109,5 @@ def test_unbound_staff_row_is_undeliverable_without_a_call(clients, wx_fake):
     assert wx_fake.calls == []
 
 
-def test_field_limits_by_prefix():
-    assert [limit_for(f) for f in ("thing12", "number3", "character_string9", "phrase1", "name2", "phone_number1", "time4")] \
-        == [20, 32, 32, 5, 10, 17, None]
-    cut = cut_fields({"phrase1": "待领办理中啊啊", "name2": "欧阳" * 8, "thing3": 12345, "time4": {"value": "x" * 40}})
-    assert cut["phrase1"]["value"] == "待领办理中"
-    assert len(cut["name2"]["value"]) == 10
-    assert cut["thing3"] == {"value": "12345"}
-    assert len(cut["time4"]["value"]) == 40
+def test_channel_kinds():
     assert kind_for("oa_template") == "oa" and kind_for("mp_subscribe") == "mp"

@@ -197,3 +197,17 @@ def test_wechat_is_never_rate_limited_while_the_console_is(config, world):
     statuses = [client.get("/api/v1/board").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert Item.select().count() == 8
+
+
+def test_the_server_url_with_a_trailing_slash_works(wx):
+    # An admin may type https://host/wechat/ into the console: the check and the pushes must still work.
+    stamp = str(int(time.time()))
+    query = {"signature": sign(wx.token, stamp, "n2"), "timestamp": stamp, "nonce": "n2", "echostr": "e-456"}
+    answer = wx.client.get("/wechat/", query_string=query)
+    assert (answer.status_code, answer.data) == (200, b"e-456")
+    params, body = wx.signed(simulate.text("o-slash", REPORT))
+    pushed = wx.client.post("/wechat/", query_string=params, data=body, content_type="text/xml")
+    assert pushed.status_code == 200
+    reply = simulate.open_reply(pushed.data, wx.token, wx.aes_key, wx.appid)
+    assert NUMBER.search(simulate.reply_content(reply))
+    assert wx.client.get("/wechat/x").status_code == 404

@@ -5,6 +5,7 @@
  * miniprogram-simulate can render it in the tests.
  */
 const api = require('../../utils/api.js')
+const privacy = require('../../utils/privacy.js')
 
 const MAX_PHOTOS = 9
 const MIN_LEN = 5
@@ -26,6 +27,17 @@ function emptyForm() {
     conduct: false,
     error: '',
   }
+}
+
+/** Say why a picker failed: the privacy guide not agreed, or a permission refused; nothing when closed. */
+function explainFailure(res, title, privacyText, permissionText) {
+  if (/cancel/.test((res && res.errMsg) || '')) return
+  wx.showModal({
+    title,
+    content: privacy.isPrivacyFailure(res) ? privacyText : permissionText,
+    showCancel: false,
+    confirmText: '知道了',
+  })
 }
 
 /** The validation message for the content, or "" when it is fine. */
@@ -129,7 +141,9 @@ Component({
         sizeType: ['compressed'],
         sourceType: ['album', 'camera'],
         success: res => this.uploadPhotos((res.tempFiles || []).map(f => f.tempFilePath)),
-        fail: () => {}, // cancelled
+        fail: res => explainFailure(res, '无法选择照片',
+          '需要同意隐私保护指引才能选择照片，请再点一次“添加照片”并选择同意',
+          '请在设置中允许访问相册和相机后重试；也可以不附照片直接提交'),
       })
     },
 
@@ -174,15 +188,9 @@ Component({
           if (res.name && address.indexOf(res.name) < 0) address = address ? address + '（' + res.name + '）' : res.name
           this.setData({address, lat: res.latitude, lng: res.longitude})
         },
-        fail: res => {
-          if (res && /cancel/.test(res.errMsg || '')) return
-          wx.showModal({
-            title: '无法获取位置',
-            content: '请在设置中允许使用位置信息，或直接填写小区和楼栋',
-            showCancel: false,
-            confirmText: '知道了',
-          })
-        },
+        fail: res => explainFailure(res, '无法获取位置',
+          '需要同意隐私保护指引才能选择位置，也可以直接填写小区和楼栋',
+          '请在设置中允许使用位置信息，或直接填写小区和楼栋'),
       })
     },
 
