@@ -48,6 +48,11 @@ def load_config():
         "MINIPROGRAM_SECRET": _env("MINIPROGRAM_SECRET", "sixstep-mp-demo-secret"),
         "WECHAT_API_BASE": _env("WECHAT_API_BASE", WECHAT_OFFICIAL_API),
         "REDIS_URL": _env("REDIS_URL"),
+        "LOG_FORMAT": _env("LOG_FORMAT"),  # "json" or "text"; default json in production
+        # /readyz: the jobs leader must have renewed its lease within this many minutes,
+        # and the oldest push still waiting must be younger than this many.
+        "READY_LEADER_MINUTES": int(_env("READY_LEADER_MINUTES", "2")),
+        "READY_OUTBOX_MINUTES": int(_env("READY_OUTBOX_MINUTES", "15")),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
         "RESIDENT_TOKEN_DAYS": int(_env("RESIDENT_TOKEN_DAYS", "30")),

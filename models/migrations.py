@@ -45,6 +45,14 @@ MIGRATIONS = [
 ]
 
 
+def pending_migrations():
+    """Versions in MIGRATIONS not yet applied to the connected database (all of them if it has no schema)."""
+    if SchemaVersion._meta.table_name not in db.get_tables():
+        return [version for version, _ in MIGRATIONS]
+    done = {row.version for row in SchemaVersion.select()}
+    return [version for version, _ in MIGRATIONS if version not in done]
+
+
 def init_db():
     """Create missing tables, apply pending migrations, then add missing indexes.
 
