@@ -47,6 +47,9 @@ def load_config():
         "MINIPROGRAM_APPID": _env("MINIPROGRAM_APPID", "wx-sixstep-mp-demo"),
         "MINIPROGRAM_SECRET": _env("MINIPROGRAM_SECRET", "sixstep-mp-demo-secret"),
         "WECHAT_API_BASE": _env("WECHAT_API_BASE", WECHAT_OFFICIAL_API),
+        # How long a web request (mini-program login, an item's code) waits for WeChat:
+        # short, so a slow WeChat holds no worker for long.
+        "WECHAT_WEB_TIMEOUT": float(_env("WECHAT_WEB_TIMEOUT", "3")),
         "REDIS_URL": _env("REDIS_URL"),
         "LOG_FORMAT": _env("LOG_FORMAT"),  # "json" or "text"; default json in production
         # /readyz: the jobs leader must have renewed its lease within this many minutes,

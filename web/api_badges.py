@@ -107,7 +107,7 @@ def _wxacode_fetcher(config):
     env_version = {"formal": "release", "trial": "trial"}.get(state, "develop")
 
     def fetch(scene, page):
-        client = make_client(config, "mp")
+        client = make_client(config, "mp", timeout=config["WECHAT_WEB_TIMEOUT"])
         body = {"scene": scene, "page": page, "width": 430, "check_path": env_version == "release",
                 "env_version": env_version}
         try:

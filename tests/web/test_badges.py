@@ -256,3 +256,13 @@ def test_concurrent_issuing_gives_consecutive_unique_numbers(app, world):
     assert errors == []
     year = models.local_now().year
     assert sorted(numbers) == [f"DB-{year}-{n:04d}" for n in range(1, WRITERS * 3 + 1)]
+
+
+def test_a_slow_wechat_holds_an_item_code_only_briefly_and_the_url_code_stands_in(app, client, flow, wechat_api):
+    app.config.update(ITEM_QR_SOURCE="wechat", WECHAT_WEB_TIMEOUT=0.2)
+    wechat_api.slow_seconds = 2.0
+    item = flow.classified()
+    wechat_api.fail_next("getwxacodeunlimit", "timeout")
+    answer = client.get(f"/api/v1/items/{item.number}/qrcode.png")
+    assert answer.status_code == 200 and answer.headers["X-Code-Source"] == "url"
+    png_size(answer.data)
