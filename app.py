@@ -28,6 +28,11 @@ def create_app(config=None):
     init_request_log(app)
     register_web(app)
     app.wsgi_app = RequestLog(_serve_path("/wechat", _webhook_app(app).wsgi_app, app.wsgi_app))
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_cli(app)
     register_wechat_cli(app)
     if not app.config.get("TESTING"):

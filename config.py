@@ -51,6 +51,9 @@ def load_config():
         # short, so a slow WeChat holds no worker for long.
         "WECHAT_WEB_TIMEOUT": float(_env("WECHAT_WEB_TIMEOUT", "3")),
         "REDIS_URL": _env("REDIS_URL"),
+        # How many proxies (nginx, a cloud load balancer) stand in front and set X-Forwarded-*:
+        # without it every request seems to come from the proxy and per-address limits are shared.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "LOG_FORMAT": _env("LOG_FORMAT"),  # "json" or "text"; default json in production
         # /readyz: the jobs leader must have renewed its lease within this many minutes,
         # and the oldest push still waiting must be younger than this many.
