@@ -59,6 +59,9 @@ MIGRATIONS = [
 ]
 
 
+INIT_LOCK = 0x5157_1D8  # any constant of our own, the same in every process
+
+
 def pending_migrations():
     """Versions in MIGRATIONS not yet applied to the connected database (all of them if it has no schema)."""
     if SchemaVersion._meta.table_name not in db.get_tables():
@@ -74,6 +77,10 @@ def init_db():
     """
     applied = []
     with db.atomic():
+        if is_postgres():
+            # Several hosts starting at once (systemd's ExecStartPre) take turns: the
+            # others then find the schema made and the migrations applied.
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
         fresh = SchemaVersion._meta.table_name not in db.get_tables()
         if fresh:
             db.create_tables([SchemaVersion, *ALL_MODELS])
