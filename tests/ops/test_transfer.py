@@ -6,8 +6,8 @@ import psycopg2
 import pytest
 
 import models
-from conftest import PG_ADMIN_URL
 from ops.backup import row_counts
+from shared_support import PG_ADMIN_URL
 
 
 @pytest.fixture
