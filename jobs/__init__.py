@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from models import local_now
+from models.base import forget_idle_connections, unavailable
 
 from . import routines, sending
 
@@ -52,11 +53,15 @@ def run_job(job, now=None, raise_errors=False, keep_going=None):
             result = job.func(now, keep_going=keep_going)
         else:
             result = job.func(now)
-    except Exception:
+    except Exception as error:
         _log_run(job, "error", started)
         if raise_errors:
             raise
-        log.exception("job %s failed", job.name)
+        if unavailable(error):  # an outage: one line a run, not a traceback; the next run retries
+            forget_idle_connections()
+            log.warning("job %s: database unavailable (%s)", job.name, error.__class__.__name__)
+        else:
+            log.exception("job %s failed", job.name)
         return "error"
     _log_run(job, result, started)
     return result

@@ -142,3 +142,21 @@ def test_a_burst_across_an_outage_loses_nothing_acknowledged(outage_app, server)
 
 def server_running(server):
     return os.path.exists(os.path.join(server.data, "postmaster.pid"))
+
+
+def test_the_jobs_ride_out_an_outage_and_carry_on(outage_app, server, now, wechat_api, caplog):
+    from jobs import run_once
+
+    server.stop()
+    try:
+        with outage_app.app_context():
+            during = run_once(now)
+            models.db.close()
+    finally:
+        server.start()
+    assert set(during.values()) == {"error"}
+    assert not [r for r in caplog.records if r.name == "sixstep.jobs" and r.exc_info]  # one line each, no tracebacks
+    with outage_app.app_context():
+        after = run_once(now)
+        models.db.close()
+    assert "error" not in after.values()
