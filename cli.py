@@ -69,7 +69,7 @@ def register_cli(app):
         from ops.pgtools import ToolError
 
         try:
-            manifest = backup(path, app.config["UPLOAD_DIR"])
+            manifest = backup(path, app.config["UPLOAD_DIR"], app.config["DATABASE_URL"])
         except (BackupError, ToolError) as error:
             raise click.ClickException(error.message) from error
         click.echo(f"备份已写入 {path} ({manifest['database']}, {sum(manifest['counts'].values())} 行)")
@@ -83,7 +83,7 @@ def register_cli(app):
         from ops.pgtools import ToolError
 
         try:
-            manifest = restore(path, app.config["UPLOAD_DIR"], force=force)
+            manifest = restore(path, app.config["UPLOAD_DIR"], app.config["DATABASE_URL"], force=force)
         except (BackupError, ToolError) as error:
             raise click.ClickException(error.message) from error
         click.echo(f"已从 {path} 恢复（备份时间 {manifest['created_at']}）")

@@ -56,14 +56,9 @@ def holds_data():
                if model is not Category and model._meta.table_name in tables)
 
 
-def _database_url():
-    from flask import current_app
-
-    return current_app.config["DATABASE_URL"]
-
-
-def backup(path, upload_dir):
-    """Write the backup of the connected database and `upload_dir` to `path`; returns the manifest."""
+def backup(path, upload_dir, database_url):
+    """Write the backup of the connected database (at `database_url`) and `upload_dir` to `path`;
+    returns the manifest."""
     kind = database_kind()
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
@@ -71,7 +66,7 @@ def backup(path, upload_dir):
         manifest = {"format": FORMAT, "database": kind, "created_at": iso(local_now()), "counts": row_counts()}
         dump = os.path.join(work, DATABASE_FILES[kind])
         if kind == "postgresql":
-            pgtools.run("pg_dump", _database_url(), "--format=custom", "--no-owner", "--no-privileges",
+            pgtools.run("pg_dump", database_url, "--format=custom", "--no-owner", "--no-privileges",
                         f"--file={dump}")
         else:
             copy = sqlite3.connect(dump)
@@ -91,8 +86,9 @@ def backup(path, upload_dir):
     return manifest
 
 
-def restore(path, upload_dir, force=False):
-    """Make the connected database and `upload_dir` the backup at `path`; returns its manifest."""
+def restore(path, upload_dir, database_url, force=False):
+    """Make the connected database (at `database_url`) and `upload_dir` the backup at `path`;
+    returns its manifest."""
     kind = database_kind()
     with tempfile.TemporaryDirectory(prefix="sixstep-restore-") as work:
         try:
@@ -111,7 +107,7 @@ def restore(path, upload_dir, force=False):
             raise BackupError("当前数据库或上传目录中已有数据；确认要用备份覆盖，请加 --force")
         dump = os.path.join(work, DATABASE_FILES[kind])
         if kind == "postgresql":
-            _restore_postgresql(dump)
+            _restore_postgresql(dump, database_url)
         else:
             _restore_sqlite(dump)
         counts = row_counts()
@@ -132,7 +128,7 @@ def _restore_sqlite(dump):
         source.close()
 
 
-def _restore_postgresql(dump):
+def _restore_postgresql(dump, database_url):
     # Dropping first (not pg_restore --clean): tables the backup doesn't have go too.
     with db.atomic():
         for model in reversed([SchemaVersion, *ALL_MODELS]):
@@ -140,8 +136,8 @@ def _restore_postgresql(dump):
     db.close()
     if hasattr(db.obj, "close_all"):
         db.obj.close_all()
-    pgtools.run("pg_restore", _database_url(), "--no-owner", "--no-privileges", "--single-transaction",
-                "--exit-on-error", f"--dbname={pgtools.libpq_env(_database_url())['PGDATABASE']}", dump)
+    pgtools.run("pg_restore", database_url, "--no-owner", "--no-privileges", "--single-transaction",
+                "--exit-on-error", f"--dbname={pgtools.libpq_env(database_url)['PGDATABASE']}", dump)
 
 
 def _restore_uploads(source, upload_dir):

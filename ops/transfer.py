@@ -7,16 +7,17 @@ row values going through the models' own fields both ways, in one
 transaction on the target. Each table's id sequence is then set past the
 highest copied id, and the copy is checked: equal row counts everywhere, and a
 sample of rows of every table read back equal. The office then points
-DATABASE_URL at the new database and carries on.
+DATABASE_URL at the new database and carries on. The web and jobs processes
+must be stopped first: a row written during the copy would not be in it.
 """
 import contextlib
 
+from peewee import AutoField, PostgresqlDatabase
 from playhouse.db_url import connect
 
 from models import ALL_MODELS, Category, db
 from models.base import is_postgres
 from models.migrations import init_db, pending_migrations
-from peewee import AutoField, PostgresqlDatabase
 
 from .backup import BackupError, holds_data, row_counts
 
