@@ -5,7 +5,10 @@ from flask import Flask, g
 
 import models
 from config import check_settings, load_config
+from ops.logs import configure_logging
 from pipeline import settings as pipeline_settings
+
+log = logging.getLogger("sixstep.web")
 
 
 def create_app(config=None):
@@ -19,30 +22,44 @@ def create_app(config=None):
     app.json.ensure_ascii = False
     models.open_database(app.config["DATABASE_URL"])
 
-    _use_database(app)
-
     from cli import register_cli
     from web import register_web
+    from web.requestlog import RequestLog, init_request_log
     from wechat.cli import register_cli as register_wechat_cli
+    _use_database(app)
+    init_request_log(app)
     register_web(app)
-    app.wsgi_app = _serve_path("/wechat", _webhook_app(app).wsgi_app, app.wsgi_app)
+    app.wsgi_app = RequestLog(_serve_path("/wechat", _webhook_app(app).wsgi_app, app.wsgi_app))
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_cli(app)
     register_wechat_cli(app)
+    if not app.config.get("TESTING"):
+        configure_logging(app.config)
     logging.getLogger("sixstep").setLevel(logging.INFO)
     return app
 
 
 def _use_database(flask_app):
-    @flask_app.before_request
-    def _connect():
-        models.db.connect(reuse_if_open=True)
+    """Each request connects when it first touches the database (peewee's
+    autoconnect), inside the handler's own error handling: during an outage a
+    health check that needs no database still answers, the API a JSON 503 and
+    the webhook a reply residents can read."""
 
     @flask_app.teardown_request
     def _close(exc):
         # A SQLite connection stays open for the process: closing the last one
         # checkpoints the WAL, which cost more than the request itself.
         if not models.db.is_closed() and models.base.is_postgres():
-            models.db.close()
+            try:
+                models.db.close()
+            except Exception as error:  # the server went away mid-request; the pool drops the connection
+                if not models.base.unavailable(error):
+                    raise
+                log.warning("closing a connection after the database went away: %s", error.__class__.__name__)
         g.pop("actor", None)
 
 
@@ -58,7 +75,10 @@ def _webhook_app(app):
     webhook = Flask("wechat.webhook")
     webhook.config = app.config  # one configuration: changes to either are seen by both
     webhook.register_blueprint(bp)
+    from web.requestlog import init_request_log
+
     _use_database(webhook)
+    init_request_log(webhook, caller="wechat")
     return webhook
 
 

@@ -1,4 +1,5 @@
-"""Flask CLI commands from docs/DESIGN.md: init-db, seed-demo, create-unit, create-user."""
+"""Flask CLI commands from docs/DESIGN.md: init-db, seed-demo, create-unit, create-user, backup, restore,
+migrate-to."""
 import click
 
 from models.migrations import init_db
@@ -60,3 +61,44 @@ def register_cli(app):
         except DomainError as error:
             _fail(error)
         click.echo(f"用户已创建: {user.username} ({user.role}, id {user.id})")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Back up the database and the uploads folder into one file (online; the service keeps running)."""
+        from ops.backup import BackupError, backup
+        from ops.pgtools import ToolError
+
+        try:
+            manifest = backup(path, app.config["UPLOAD_DIR"], app.config["DATABASE_URL"])
+        except (BackupError, ToolError) as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"备份已写入 {path} ({manifest['database']}, {sum(manifest['counts'].values())} 行)")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="overwrite a database or uploads folder that holds data")
+    def restore_command(path, force):
+        """Restore a backup; refuses to overwrite data without --force. Stop web and jobs processes first."""
+        from ops.backup import BackupError, restore
+        from ops.pgtools import ToolError
+
+        try:
+            manifest = restore(path, app.config["UPLOAD_DIR"], app.config["DATABASE_URL"], force=force)
+        except (BackupError, ToolError) as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"已从 {path} 恢复（备份时间 {manifest['created_at']}）")
+
+    @app.cli.command("migrate-to")
+    @click.argument("url")
+    def migrate_to_command(url):
+        """Copy this SQLite installation into an empty PostgreSQL database, then check the copy."""
+        from ops.backup import BackupError
+        from ops.transfer import migrate_to
+
+        try:
+            counts = migrate_to(url)
+        except BackupError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"已复制 {sum(counts.values())} 行到 PostgreSQL，行数与抽查一致。")
+        click.echo("下一步：停止服务，把 DATABASE_URL 改为新地址，再启动。")

@@ -78,7 +78,18 @@ def load_config():
         **{name: _env(name, demo) for name, demo in DEMO_WECHAT.items()},
         "WECHAT_AES_KEY": _env("WECHAT_AES_KEY"),
         "WECHAT_API_BASE": _env("WECHAT_API_BASE", WECHAT_OFFICIAL_API),
+        # How long a web request (mini-program login, an item's code) waits for WeChat:
+        # short, so a slow WeChat holds no worker for long.
+        "WECHAT_WEB_TIMEOUT": float(_env("WECHAT_WEB_TIMEOUT", "3")),
         "REDIS_URL": _env("REDIS_URL"),
+        # How many proxies (nginx, a cloud load balancer) stand in front and set X-Forwarded-*:
+        # without it every request seems to come from the proxy and per-address limits are shared.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
+        "LOG_FORMAT": _env("LOG_FORMAT"),  # "json" or "text"; default json in production
+        # /readyz: the jobs leader must have renewed its lease within this many minutes,
+        # and the oldest push still waiting must be younger than this many.
+        "READY_LEADER_MINUTES": int(_env("READY_LEADER_MINUTES", "2")),
+        "READY_OUTBOX_MINUTES": int(_env("READY_OUTBOX_MINUTES", "15")),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", DEV_PUBLIC_BASE_URL),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
         # A TrueType/OpenType font with Chinese glyphs for badge cards (else fontconfig's).

@@ -6,9 +6,10 @@ due, so running it twice, late, or from a second process changes nothing more.
 Reminders and messages are rows these jobs sweep, never one scheduler job each.
 """
 import logging
+import time
 from dataclasses import dataclass, field
 
-from pipeline.boundary import local_now
+from pipeline.boundary import forget_idle_connections, local_now, unavailable
 
 from . import routines, sending
 
@@ -43,17 +44,32 @@ JOBS_BY_NAME = {job.name: job for job in JOBS}
 
 def run_job(job, now=None, raise_errors=False, keep_going=None):
     """Run one job (in the current app context); an error is logged and reported
-    as "error" so the other jobs still run, unless `raise_errors`."""
+    as "error" so the other jobs still run, unless `raise_errors`. Every run is
+    one log line with what it did (its counts) and how long it took."""
     now = now or local_now()
+    started = time.perf_counter()
     try:
         if job.watches_lease and keep_going is not None:
-            return job.func(now, keep_going=keep_going)
-        return job.func(now)
-    except Exception:
+            result = job.func(now, keep_going=keep_going)
+        else:
+            result = job.func(now)
+    except Exception as error:
+        _log_run(job, "error", started)
         if raise_errors:
             raise
-        log.exception("job %s failed", job.name)
+        if unavailable(error):  # an outage: one line a run, not a traceback; the next run retries
+            forget_idle_connections()
+            log.warning("job %s: database unavailable (%s)", job.name, error.__class__.__name__)
+        else:
+            log.exception("job %s failed", job.name)
         return "error"
+    _log_run(job, result, started)
+    return result
+
+
+def _log_run(job, result, started):
+    fields = {"job": job.name, "result": result, "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
+    log.info("job %(job)s: %(result)s in %(duration_ms)sms", fields, extra=fields)
 
 
 def run_once(now=None, only=None, raise_errors=False, keep_going=None):

@@ -128,9 +128,9 @@ def main(argv=None):
     parser.add_argument("--claim-seconds", type=int, help="how long the dispatcher holds claimed rows (default 120)")
     parser.add_argument("--send-timeout", type=float, help="seconds to wait for WeChat (default 5)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not every 3-second run
     from app import create_app
+    from ops.logs import configure_logging
 
     overrides = {}
     if args.claim_seconds:
@@ -138,6 +138,7 @@ def main(argv=None):
     if args.send_timeout:
         overrides["JOBS_SEND_TIMEOUT"] = args.send_timeout
     app = create_app(overrides)
+    configure_logging(app.config)
     lease = Lease(ttl=args.lease_seconds)
     if args.once:
         return once(app, lease, _parse_now(args.now), args.only)

@@ -17,18 +17,11 @@ import socket
 import time
 from datetime import timedelta
 
-from models import JobLease, db, local_now
-from models.base import is_postgres
+from models import JobLease
+from models.base import database_now
 from pipeline.core import transaction
 
 TRUST = 0.8  # share of the lease a holder acts on before it must have renewed
-
-
-def database_now():
-    """Now in Asia/Shanghai, by the database's clock where there is one to share."""
-    if is_postgres():
-        return db.execute_sql("SELECT now() AT TIME ZONE 'Asia/Shanghai'").fetchone()[0]
-    return local_now()
 
 
 class Lease:

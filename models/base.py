@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from peewee import DatabaseProxy, Model, OperationalError, TextField
+from peewee import DatabaseProxy, InterfaceError, Model, OperationalError, TextField
 from peewee import DateTimeField as PeeweeDateTimeField
 from playhouse.db_url import connect
 
@@ -70,11 +70,15 @@ def open_database(url: str) -> Any:
         if "+pool" not in url.split("://", 1)[0]:
             url = url.replace("://", "+pool://", 1)
             url += ("&" if "?" in url else "?") + "max_connections=32&stale_timeout=300"
+        # An unreachable server must fail a request in time for WeChat's 5 seconds, not hang it.
+        if "connect_timeout=" not in url:
+            url += ("&" if "?" in url else "?") + f"connect_timeout={CONNECT_TIMEOUT}"
         database = connect(url)
     db.initialize(database)
     return database
 
 
+CONNECT_TIMEOUT = 3
 SAFETY_NET_CHECKPOINT_PAGES = 10000
 CHECKPOINT_EVERY_COMMITS = 64
 _file_locks: dict[str, tuple[int, threading.Lock]] = {}  # path -> (file descriptor, lock for this process's threads)
@@ -139,6 +143,31 @@ def is_postgres() -> bool:
     from peewee import PostgresqlDatabase
 
     return isinstance(db.obj, PostgresqlDatabase)
+
+
+def database_now() -> datetime:
+    """Now in Asia/Shanghai, by the database's clock where there is one to share."""
+    if is_postgres():
+        return db.execute_sql("SELECT now() AT TIME ZONE 'Asia/Shanghai'").fetchone()[0]
+    return local_now()
+
+
+def unavailable(error: BaseException) -> bool:
+    """True if `error` means the database can't serve us right now (stopped,
+    restarting, unreachable, locked, every pooled connection in use), as
+    opposed to a mistake in a statement."""
+    from playhouse.pool import MaxConnectionsExceeded
+
+    return isinstance(error, (OperationalError, InterfaceError, MaxConnectionsExceeded))
+
+
+def forget_idle_connections() -> None:
+    """After the server went away, the pool's idle connections are dead too:
+    drop them, so requests after it returns open fresh ones instead of failing
+    once per pooled connection."""
+    close_idle = getattr(db.obj, "close_idle", None)
+    if close_idle is not None:
+        close_idle()
 
 
 class JSONField(TextField):

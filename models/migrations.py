@@ -4,7 +4,7 @@
 existing table is a numbered function in MIGRATIONS, applied once and recorded
 in `schema_version`.
 """
-from peewee import BooleanField, CharField, IntegerField
+from peewee import CharField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
 from . import ALL_MODELS
@@ -34,7 +34,20 @@ def _index_only_where_set(migrator: SchemaMigrator) -> None:
 def _staff_following(migrator: SchemaMigrator) -> None:
     """Staff who unfollow the official account stop getting pushes, as residents do."""
     if "following" not in {column.name for column in db.get_columns("staff_user")}:
-        migrate(migrator.add_column("staff_user", "following", BooleanField(default=True)))
+        # One ALTER with a default, not the migrator's add_column: for a NOT NULL column it
+        # rebuilds the table on SQLite, and dropping the old `staff_user` with foreign keys
+        # on deleted its rows first — claims lost who claimed them, staff tokens and pushes
+        # were deleted (ON DELETE SET NULL / CASCADE). Same schema, nothing lost.
+        kind, true = ("BOOLEAN", "true") if is_postgres() else ("INTEGER", "1")
+        db.execute_sql(f'ALTER TABLE "staff_user" ADD COLUMN "following" {kind} NOT NULL DEFAULT {true}')
+
+
+def _reporter_items_by_date(migrator: SchemaMigrator) -> None:
+    """A reporter's items are read by date (我的诉求, today's chat reports): their index
+    gained `created_at`, but databases made before kept the one-column index under the
+    same name, which `create_indexes(safe=True)` doesn't replace. Dropped here, init_db
+    builds it anew from the model."""
+    db.execute_sql('DROP INDEX IF EXISTS "item_reporter_id_set"')
 
 
 # (version, function(migrator)) — append only; never edit an applied one. A new
@@ -42,7 +55,19 @@ def _staff_following(migrator: SchemaMigrator) -> None:
 MIGRATIONS = [
     (1, _index_only_where_set),
     (2, _staff_following),
+    (3, _reporter_items_by_date),
 ]
+
+
+INIT_LOCK = 0x5157_1D8  # any constant of our own, the same in every process
+
+
+def pending_migrations() -> list[int]:
+    """Versions in MIGRATIONS not yet applied to the connected database (all of them if it has no schema)."""
+    if SchemaVersion._meta.table_name not in db.get_tables():
+        return [version for version, _ in MIGRATIONS]
+    done = {row.version for row in SchemaVersion.select()}
+    return [version for version, _ in MIGRATIONS if version not in done]
 
 
 def init_db() -> list[int]:
@@ -52,6 +77,10 @@ def init_db() -> list[int]:
     """
     applied: list[int] = []
     with db.atomic():
+        if is_postgres():
+            # Several hosts starting at once (systemd's ExecStartPre) take turns: the
+            # others then find the schema made and the migrations applied.
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
         fresh = SchemaVersion._meta.table_name not in db.get_tables()
         if fresh:
             db.create_tables([SchemaVersion, *ALL_MODELS])

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from peewee import IntegrityError
 
 from models import as_local, db, iso, local_now
+from models.base import forget_idle_connections, unavailable
 
-__all__ = ["IntegrityError", "as_local", "connected", "iso", "local_now"]
+__all__ = ["IntegrityError", "as_local", "connected", "forget_idle_connections", "iso", "local_now", "unavailable"]
 
 
 @contextmanager

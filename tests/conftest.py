@@ -23,9 +23,8 @@ from pipeline.people import create_staff, create_unit, issue_token, resident_for
 from pipeline.settings import configure as configure_settings
 from wechat.fake import FakeWeChat
 
-from shared_support import WECHAT_SETTINGS
+from shared_support import PG_ADMIN_URL, WECHAT_SETTINGS
 
-PG_ADMIN_URL = os.environ.get("SIXSTEP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # A Monday morning in an ordinary working week.
 FROZEN_NOW = datetime(2026, 11, 23, 10, 0, 0)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

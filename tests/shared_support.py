@@ -1,7 +1,11 @@
 """Helpers tests in more than one folder share (plain code; fixtures are in conftest.py)."""
+import os
 import threading
 
 import models
+
+# The local PostgreSQL server's admin database: tests create and drop their scratch databases through it.
+PG_ADMIN_URL = os.environ.get("SIXSTEP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 # The WeChat side of every test configuration: official account, mini-program, no Redis.
 WECHAT_SETTINGS = {

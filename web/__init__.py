@@ -4,7 +4,7 @@ from web.limits import init_limits
 
 
 def register_web(app):
-    from web import api_badges, api_public, api_resident, api_routines, api_staff, api_uploads
+    from web import api_badges, api_public, api_resident, api_routines, api_staff, api_uploads, health
 
     register_errors(app)
     init_limits(app)
@@ -14,3 +14,4 @@ def register_web(app):
     app.register_blueprint(api_routines.bp)
     app.register_blueprint(api_uploads.bp)
     app.register_blueprint(api_badges.bp)
+    app.register_blueprint(health.bp)

@@ -31,10 +31,11 @@ def wxlogin():
     allowed(data, {"code"})
     code = text(data, "code", required=True, max_length=128)
     try:
-        session = code_to_session(current_app.config, code)
+        session = code_to_session(current_app.config, code, timeout=current_app.config["WECHAT_WEB_TIMEOUT"])
     except WeChatAPIError as error:
         failure = LOGIN_ERRORS.get(error.errcode, UpstreamError)
-        raise failure(error.message, code=f"wechat_{error.errcode}".replace("-", "")) from error
+        code = "wechat_unreachable" if error.errcode is None else f"wechat_{error.errcode}".replace("-", "")
+        raise failure(error.message, code=code) from error
     resident = resident_for_openid(session["openid"], source="mp", unionid=session.get("unionid"))
     lifetime = current_app.config["RESIDENT_TOKEN_DAYS"]
     return token_response(resident=resident, lifetime_days=lifetime)

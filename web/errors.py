@@ -1,10 +1,17 @@
-"""Every error under /api as {"error": {"code", "message"}} with the right status."""
+"""Every error under /api as {"error": {"code", "message", "request_id"}} with the right status.
+
+The database being away (stopped, restarting, every connection busy) is a 503
+`unavailable` with Retry-After, not a 500: the caller can try again shortly,
+and monitoring tells an outage from a bug.
+"""
 import logging
 
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from pipeline.boundary import forget_idle_connections, unavailable
 from pipeline.errors import DomainError
+from web.requestlog import request_id
 
 log = logging.getLogger("sixstep.web")
 
@@ -18,13 +25,18 @@ HTTP_MESSAGES = {
     415: ("unsupported_media_type", "不支持的内容类型"),
     429: ("rate_limited", "操作过于频繁，请稍后再试"),
     500: ("server_error", "服务器出错了，请稍后再试"),
+    503: ("unavailable", "系统繁忙，请稍后再试"),
 }
+RETRY_AFTER_SECONDS = "5"
 
 
 def error_response(status, code, message, field=None):
     body = {"error": {"code": code, "message": message}}
     if field:
         body["error"]["field"] = field
+    rid = request_id()
+    if rid:
+        body["error"]["request_id"] = rid
     return jsonify(body), status
 
 
@@ -46,6 +58,14 @@ def register_errors(app):
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        if unavailable(error):
+            forget_idle_connections()
+            log.warning("database unavailable on %s %s: %s", request.method, request.url_rule,
+                        error.__class__.__name__)
+            code, message = HTTP_MESSAGES[503]
+            body, status = error_response(503, code, message)
+            body.headers["Retry-After"] = RETRY_AFTER_SECONDS
+            return body, status
+        log.exception("unhandled error on %s %s", request.method, request.url_rule)
         code, message = HTTP_MESSAGES[500]
         return error_response(500, code, message)

@@ -182,7 +182,7 @@ class WxacodeFetcher:
         self.cache_key = f"{config['MINIPROGRAM_APPID']}|{self.env_version}"
 
     def __call__(self, scene: str, page: str) -> bytes:
-        client = make_client(self.config, "mp")
+        client = make_client(self.config, "mp", timeout=self.config.get("WECHAT_WEB_TIMEOUT", DEFAULT_TIMEOUT))
         body = {"scene": scene, "page": page, "width": 430, "check_path": self.env_version == "release",
                 "env_version": self.env_version}
         try:

@@ -38,7 +38,7 @@ NEED_TEXT_FIRST = {
     "voice": "没能识别出语音内容，请用文字描述您反映的问题。",
 }
 DETAIL_LABELS = {"image": "照片", "voice": "语音", "location": "位置"}
-BUSY = "系统繁忙，请稍后再发送一次。"
+BUSY = "系统繁忙，请稍后再试。"
 UNKNOWN_CODE = "二维码无效或已过期。"
 NOT_ITEM_CODE = (
     "抱歉，这不是“六步工作法”的事项二维码。请扫描交办单或公示上的事项二维码，"

@@ -17,7 +17,7 @@ import time
 from flask import Blueprint, Response, current_app, request
 
 from pipeline import inbound
-from pipeline.boundary import IntegrityError, local_now
+from pipeline.boundary import IntegrityError, forget_idle_connections, local_now, unavailable
 from pipeline.core import transaction
 
 from . import handlers, replies
@@ -130,13 +130,31 @@ def handle(message, xml, plain_signature=None):
     """The rendered reply for a parsed push, handled at most once per key.
 
     `plain_signature` is plain mode's (timestamp, nonce): its signed query
-    may carry this push only.
+    may carry this push only. When the database is away (stopped, restarting,
+    unreachable) the resident is told "系统繁忙，请稍后再试" — a reply WeChat
+    shows, instead of an error page — and nothing was kept, so the same
+    message sent again once it is back is handled as new.
     """
     key = dedup_key(message, xml)
+    openid = str(message._data.get("FromUserName") or "")[:64]
+    try:
+        return _handle_once(message, key, openid, plain_signature)
+    except (Refused, BadPush):
+        raise
+    except Exception as error:
+        if unavailable(error):
+            forget_idle_connections()
+            log.warning("wechat push %s: database unavailable (%s)", key, error.__class__.__name__)
+        else:
+            # Nothing was kept (the transaction rolled back): WeChat's retry may succeed.
+            log.exception("wechat push %s failed", key)
+        return replies.render_text(message, replies.BUSY) if openid else ""
+
+
+def _handle_once(message, key, openid, plain_signature):
     seen = inbound.recall(key)
     if seen is not None:
         return seen.reply
-    openid = str(message._data.get("FromUserName") or "")[:64]
     now = local_clock()
     ctx = handlers.Context(openid=openid, now=now)
     kind = handlers.handler_key(message)
@@ -157,12 +175,5 @@ def handle(message, xml, plain_signature=None):
             return seen.reply
         if signature and inbound.signature_used(signature):
             raise Refused("signature reused for another push") from None
-        log.exception("wechat push %s failed", key)
-        return replies.render_text(message, replies.BUSY) if openid else ""
-    except (Refused, BadPush):
         raise
-    except Exception:
-        # Nothing was kept (the transaction rolled back): WeChat's retry may succeed.
-        log.exception("wechat push %s failed", key)
-        return replies.render_text(message, replies.BUSY) if openid else ""
     return reply

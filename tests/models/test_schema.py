@@ -90,3 +90,16 @@ def test_migration_2_gives_existing_staff_the_following_flag(db):
 
     assert "following" in column_names("staff_user")
     assert models.StaffUser.get(models.StaffUser.username == "old-hand").following is True
+
+
+def test_hosts_starting_together_make_the_schema_once(db):
+    """systemd runs init-db before each host's web workers, so several may run it at once."""
+    from shared_support import run_concurrently
+
+    if not is_postgres():
+        pytest.skip("one machine on SQLite: nothing starts alongside")
+    db.drop_tables([SchemaVersion, *models.ALL_MODELS])
+    db.close()
+    assert run_concurrently(lambda index: init_db(), 4) == []
+    assert sorted(row.version for row in SchemaVersion.select()) == [version for version, _ in MIGRATIONS]
+    assert init_db() == []

@@ -149,3 +149,14 @@ def test_too_many_login_attempts_get_429(config, world):
     assert statuses[20] == 429
     body = client.post("/api/v1/auth/staff", json={"username": "office", "password": "x"}).get_json()
     assert body["error"]["code"] == "rate_limited" and body["error"]["message"] == "操作过于频繁，请稍后再试"
+
+
+def test_wxlogin_with_wechat_too_slow_is_a_clear_error_soon(app, client, wechat_api):
+    app.config["WECHAT_WEB_TIMEOUT"] = 0.2
+    wechat_api.slow_seconds = 2.0
+    wechat_api.fail_next("jscode2session", "timeout")
+    answer = client.post("/api/v1/auth/wxlogin", json={"code": "abc123"})
+    assert answer.status_code == 502
+    assert answer.get_json()["error"]["code"] == "wechat_unreachable"
+    assert answer.get_json()["error"]["message"] == "微信服务暂时不可用，请稍后再试"
+    assert models.Resident.select().count() == 0

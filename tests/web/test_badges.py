@@ -268,3 +268,13 @@ def test_a_rejected_token_is_forgotten_so_the_next_code_fetches_a_new_one(app, c
     assert client.get(f"/api/v1/items/{item.number}/qrcode.png").headers["X-Code-Source"] == "url"
     assert client.get(f"/api/v1/items/{item.number}/qrcode.png").headers["X-Code-Source"] == "wechat"
     assert len(wechat_api.calls_to("cgi-bin/token")) == 2  # the rejected token was not used again
+
+
+def test_a_slow_wechat_holds_an_item_code_only_briefly_and_the_url_code_stands_in(app, client, flow, wechat_api):
+    app.config.update(ITEM_QR_SOURCE="wechat", WECHAT_WEB_TIMEOUT=0.2)
+    wechat_api.slow_seconds = 2.0
+    item = flow.classified()
+    wechat_api.fail_next("getwxacodeunlimit", "timeout")
+    answer = client.get(f"/api/v1/items/{item.number}/qrcode.png")
+    assert answer.status_code == 200 and answer.headers["X-Code-Source"] == "url"
+    png_size(answer.data)

@@ -1,0 +1,1 @@
+"""Running an installation: logs, readiness, backup and restore, moving to PostgreSQL."""
