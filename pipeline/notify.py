@@ -51,7 +51,14 @@ def item_page(item):
     return f"pages/item/item?number={item.number}"
 
 
-def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
+def console_item_url(item):
+    """Where a staff push opens: the item's page in the console (setting CONSOLE_ITEM_URL)."""
+    pattern = current_app.config.get("CONSOLE_ITEM_URL") if has_app_context() else None
+    return (pattern or "http://127.0.0.1:5000/items/{number}").format(number=item.number)
+
+
+def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None,
+               page=None):
     """The Outbox row a notice becomes, as a dict (`_queue` writes them; a sweep batches its own)."""
     return dict(
         dedup_key=dedup_key[:191],
@@ -63,7 +70,7 @@ def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None
         staff=staff,
         openid=openid,
         data=data,
-        page=item_page(item) if item else None,
+        page=page or (item_page(item) if item else None),
         next_attempt_at=now,
         created_at=now,
     )
@@ -102,8 +109,9 @@ def reachable(user):
 
 
 def _staff_rows(users, kind, notice, item, data, now, key):
+    page = console_item_url(item) if item else None
     return [outbox_row(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now,
-                       staff=user, openid=user.openid) for user in users if reachable(user)]
+                       staff=user, openid=user.openid, page=page) for user in users if reachable(user)]
 
 
 def staff_rows(users, kind, notice, item, note, now, key):

@@ -98,6 +98,18 @@ def check_staff_password(username, password):
     return user
 
 
+def change_password(user, old_password, new_password):
+    """Set a staff user's new password after checking the current one."""
+    check_staff_password(user.username, old_password)
+    if not isinstance(new_password, str) or len(new_password) < 8 or len(new_password) > 256:
+        raise Invalid("新密码至少8位", field="new_password")
+    if new_password == old_password:
+        raise Invalid("新密码不能与原密码相同", field="new_password")
+    user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+    StaffUser.update(password_hash=user.password_hash).where(StaffUser.id == user.id).execute()
+    return user
+
+
 def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 

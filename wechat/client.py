@@ -185,3 +185,33 @@ def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
     if result.get("unionid"):
         session["unionid"] = result["unionid"]
     return session
+
+
+def oauth_openid(config, code, *, timeout=DEFAULT_TIMEOUT):
+    """Exchange a web-page OAuth `code` (scope snsapi_base) for the visitor's
+    official-account openid, at `sns/oauth2/access_token`.
+
+    The page access token that comes with it is dropped: snsapi_base gives
+    nothing more to ask for. Raises `WeChatAPIError` (40029 bad or used code,
+    network failures).
+    """
+    if not code or not isinstance(code, str) or len(code) > 256:
+        raise WeChatAPIError(40029, "invalid code")
+    appid, secret = _credentials(config, "oa")
+    base = _normalise_base(config.get("WECHAT_API_BASE"))
+    http = _http_session(base, timeout)
+    try:
+        with http:
+            res = http.get(base + "sns/oauth2/access_token",
+                           params={"appid": appid, "secret": secret, "code": code,
+                                   "grant_type": "authorization_code"})
+            res.raise_for_status()
+            result = res.json()
+    except requests.RequestException as exc:
+        raise WeChatAPIError(None, f"network: {exc.__class__.__name__}") from exc
+    except ValueError as exc:
+        raise WeChatAPIError(None, "not json") from exc
+    errcode = int(result.get("errcode") or 0)
+    if errcode or not result.get("openid"):
+        raise WeChatAPIError(errcode or -1, result.get("errmsg", "no openid"))
+    return result["openid"]
