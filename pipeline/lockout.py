@@ -13,7 +13,6 @@ import time
 from models import RateHit
 
 from .core import transaction
-from .errors import DomainError
 from .ratelimits import _lock_key
 
 MAX_FAILURES = 5
@@ -21,9 +20,14 @@ WINDOW = 15 * 60
 LOCK_SECONDS = 15 * 60
 
 
-class LockedOut(DomainError):
+class LockedOut(Exception):
+    """Sign-in refused unchecked: too many wrong passwords (a console page says so; no API raises it)."""
+
     status = 429
-    code = "locked_out"
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
 
 def keys(username, address):
