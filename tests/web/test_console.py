@@ -147,8 +147,13 @@ def test_the_list_filters_and_keeps_the_staff_scope(client, world, items):
 def test_the_item_page_shows_the_sheet_timeline_and_followers(client, world, items):
     sign_in(client, "office")
     page = client.get(f"/items/{items['late'].number}").get_data(as_text=True)
-    for text in ("楼道堆放杂物", "市容办清理", "陈建国", "意见收集", "梳理分类", "公开领办", "已超期"):
+    for text in ("楼道堆放杂物", "市容办清理", "陈建国", "意见收集", "梳理分类", "公开领办", "已超期",
+                 "全椒路8号3单元", "32.08570"):
         assert text in page, text
+    photo = models.Photo.get(models.Photo.item == items["late"])
+    assert f'src="/photos/{photo.id}"' in page
+    with client.get(f"/photos/{photo.id}") as answer:
+        assert answer.status_code == 200 and answer.mimetype == "image/jpeg"
 
 
 def test_a_conduct_items_reporter_never_reaches_a_unit(app, world, items):
@@ -159,6 +164,10 @@ def test_a_conduct_items_reporter_never_reaches_a_unit(app, world, items):
     number = items["conduct"].number
     page = unit.get(f"/items/{number}").get_data(as_text=True)
     assert "推诿" in page and "不向承办单位公开" in page and "张阿姨" not in page
+    photo = models.Photo.get(models.Photo.item == items["conduct"])
+    with unit.get(f"/photos/{photo.id}") as answer:
+        assert answer.status_code == 200  # given to 建设办: its photos are theirs to see
+    assert app.test_client().get(f"/uploads/{photo.id}").status_code == 404
     assert "张阿姨" in office.get(f"/items/{number}").get_data(as_text=True)
     assert unit.get(f"/items/{items['waiting'].number}").status_code == 404  # unclassified: not theirs yet
 

@@ -1,6 +1,8 @@
 """Every console route, as every staff role and anonymous: allowed or refused."""
 import pytest
 
+import models
+
 from pipeline.people import create_staff
 from console_support import csrf_of, make_items, sign_in
 
@@ -19,6 +21,8 @@ ROUTES = [
     ("GET", "/items/{late}", STAFF, None),
     ("GET", "/items/{waiting}", STAFF - UNITS, None),
     ("GET", "/items/{conduct}", STAFF - {"unit_other"}, None),
+    ("GET", "/photos/{late_photo}", STAFF, None),
+    ("GET", "/photos/{conduct_photo}", STAFF - {"unit_other"}, None),
     ("GET", "/profile", STAFF, None),
     ("GET", "/password", STAFF, None),
     ("POST", "/password", STAFF, {"old_password": "wrong-one", "new_password": "x" * 10, "confirm": "x" * 10}),
@@ -26,7 +30,7 @@ ROUTES = [
     ("POST", "/logout", STAFF, {}),
 ]
 ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "console.item",
-             "/profile": "console.profile", "/password": "console.password",
+             "/photos/{late_photo}": "console.photo", "/profile": "console.profile", "/password": "console.password",
              "/profile/bind-code": "console.bind_code", "/logout": "console.logout"}
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 
@@ -39,7 +43,11 @@ def test_every_console_route_is_in_the_table(app):
 @pytest.fixture
 def numbers(world, now):
     create_staff("admin", "admin", "test-password", name="管理员")
-    return {key: item.number for key, item in make_items(world, now).items()}
+    items = make_items(world, now)
+    numbers = {key: item.number for key, item in items.items()}
+    for key in ("late", "conduct"):
+        numbers[f"{key}_photo"] = models.Photo.get(models.Photo.item == items[key]).id
+    return numbers
 
 
 def _refused(answer):
@@ -60,6 +68,7 @@ def test_each_route_allows_exactly_its_people(app, world, numbers, wechat_api, p
         else:
             token = csrf_of(client.get("/login" if person == "anonymous" else "/profile").get_data(as_text=True))
             answer = client.post(url, data={**data, "csrf_token": token})
+        answer.close()  # a photo streams its file
         if person in allowed:
             assert not _refused(answer), (method, url, answer.status_code)
             assert answer.status_code in (200, 302, 400)

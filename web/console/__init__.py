@@ -70,6 +70,12 @@ def _layout_values():
             "statuses": STATUS_LABELS, "is_overdue": is_overdue}
 
 
+@bp.app_template_filter("when")
+def _when(value):
+    """An ISO time as people read it: "2026-11-23 10:00"."""
+    return (value or "")[:16].replace("T", " ")
+
+
 @bp.errorhandler(DomainError)
 def _domain_error(error):
     return render_template("console/error.html", message=error.message), error.status

@@ -1,10 +1,12 @@
 """Reading pages: what waits for me (home), the item list, one item."""
-from flask import g, render_template, request
+from flask import current_app, g, render_template, request
 
 from models import Category, local_now
 from pipeline.desk import communities, find_items, followers, waiting
 from pipeline.queries import attach_relations, page_args, visible_item
 from pipeline.sheet import staff_view
+from pipeline.uploads import served_photo
+from web.api_uploads import photo_response
 from pipeline.states import CHANNELS
 
 from . import bp
@@ -42,3 +44,10 @@ def item(number):
     found = visible_item(number, g.actor)
     view = staff_view(found, g.actor)
     return render_template("console/item.html", item=view, followers=followers(found, g.actor))
+
+
+@bp.get("/photos/<int:photo_id>")
+def photo(photo_id):
+    """A photo as the signed-in person may see it (a 作风 item's photos too, for those it was given to)."""
+    path, mimetype = served_photo(photo_id, g.actor, None, current_app.config["UPLOAD_DIR"])
+    return photo_response(path, mimetype)
