@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install sixstep with its test tools and run every test: the Python suite
 # (SQLite by default; SIXSTEP_TEST_DATABASE=postgresql for PostgreSQL) and the
-# mini-program's JS tests.
+# mini-program's JS tests. The console's browser tests drive Debian's chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/system-packages.sh --browser
 
 python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
