@@ -177,3 +177,25 @@ def test_staff_pushes_open_the_console(world, items, app):
     assert row is not None
     assert row.page == app.config["PUBLIC_BASE_URL"] + f"/items/{row.item.number}"
 
+
+
+def test_the_session_cookie_is_secure_in_production(monkeypatch):
+    from config import load_config
+    monkeypatch.setenv("SIXSTEP_ENV", "production")
+    settings = load_config()
+    assert settings["SESSION_COOKIE_SECURE"] is True and settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+    monkeypatch.setenv("SIXSTEP_ENV", "development")
+    assert load_config()["SESSION_COOKIE_SECURE"] is False
+
+
+def test_the_list_pages_twenty_at_a_time(client, world, now):
+    from pipeline import intake
+    numbers = [intake.collect(world.actor("zhang"), f"第{i}件：井盖松动", "wechat", now=now).number
+               for i in range(23)]
+    sign_in(client, "office")
+    first = client.get("/items?q=井盖").get_data(as_text=True)
+    second = client.get("/items?q=井盖&page=2").get_data(as_text=True)
+    shown = [n for n in numbers if n in first], [n for n in numbers if n in second]
+    assert len(shown[0]) == 20 and len(shown[1]) == 3 and not set(shown[0]) & set(shown[1])
+    assert "第 1 / 2 页" in first and "下一页" in first and "上一页" in second
+    assert client.get("/items?page=0").status_code == 400
