@@ -162,25 +162,7 @@ def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
     """
     if not js_code or not isinstance(js_code, str):
         raise WeChatAPIError(40029, "invalid code")
-    appid, secret = _credentials(config, "mp")
-    base = _normalise_base(config.get("WECHAT_API_BASE"))
-    http = _http_session(base, timeout)
-    try:
-        with http:
-            res = http.get(
-                base + "sns/jscode2session",
-                params={"appid": appid, "secret": secret, "js_code": js_code,
-                        "grant_type": "authorization_code"},
-            )
-            res.raise_for_status()
-            result = res.json()
-    except requests.RequestException as exc:
-        raise WeChatAPIError(None, f"network: {exc.__class__.__name__}") from exc
-    except ValueError as exc:
-        raise WeChatAPIError(None, "not json") from exc
-    errcode = int(result.get("errcode") or 0)
-    if errcode or not result.get("openid"):
-        raise WeChatAPIError(errcode or -1, result.get("errmsg", "no openid"))
+    result = _exchange_code(config, "mp", "sns/jscode2session", {"js_code": js_code}, timeout)
     session = {"openid": result["openid"]}
     if result.get("unionid"):
         session["unionid"] = result["unionid"]
@@ -197,14 +179,18 @@ def oauth_openid(config, code, *, timeout=DEFAULT_TIMEOUT):
     """
     if not code or not isinstance(code, str) or len(code) > 256:
         raise WeChatAPIError(40029, "invalid code")
-    appid, secret = _credentials(config, "oa")
+    return _exchange_code(config, "oa", "sns/oauth2/access_token", {"code": code}, timeout)["openid"]
+
+
+def _exchange_code(config, kind, endpoint, params, timeout):
+    """GET an `sns/` endpoint that turns a login code into an openid (no access token needed)."""
+    appid, secret = _credentials(config, kind)
     base = _normalise_base(config.get("WECHAT_API_BASE"))
     http = _http_session(base, timeout)
     try:
         with http:
-            res = http.get(base + "sns/oauth2/access_token",
-                           params={"appid": appid, "secret": secret, "code": code,
-                                   "grant_type": "authorization_code"})
+            res = http.get(base + endpoint, params={"appid": appid, "secret": secret, **params,
+                                                    "grant_type": "authorization_code"})
             res.raise_for_status()
             result = res.json()
     except requests.RequestException as exc:
@@ -214,4 +200,4 @@ def oauth_openid(config, code, *, timeout=DEFAULT_TIMEOUT):
     errcode = int(result.get("errcode") or 0)
     if errcode or not result.get("openid"):
         raise WeChatAPIError(errcode or -1, result.get("errmsg", "no openid"))
-    return result["openid"]
+    return result
