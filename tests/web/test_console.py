@@ -136,6 +136,8 @@ def test_the_list_filters_and_keeps_the_staff_scope(client, world, items):
     assert items["waiting"].number in page and items["late"].number not in page
     page = client.get("/items?category=cadre_conduct&channel=wechat").get_data(as_text=True)
     assert items["conduct"].number in page and items["late"].number not in page
+    page = client.get("/items?category=work_style").get_data(as_text=True)  # a top category: all under it
+    assert items["conduct"].number in page and items["late"].number not in page
     assert client.get("/items?status=bogus").status_code == 400
     client.post("/logout", data={"csrf_token": csrf_of(page)})
     sign_in(client, "shirong")

@@ -1,7 +1,8 @@
 """Reading pages: what waits for me (home), the item list, one item."""
 from flask import current_app, g, render_template, request
 
-from models import Category, local_now
+from models import local_now
+from pipeline.catalog import category_tree
 from pipeline.desk import communities, find_items, followers, waiting
 from pipeline.queries import attach_relations, page_args, visible_item
 from pipeline.sheet import staff_view
@@ -32,10 +33,9 @@ def items():
     total = query.count()
     rows = list(query.paginate(page, PER_PAGE))
     attach_relations(rows)
-    categories = Category.select().where(Category.parent.is_null(False)).order_by(Category.code)
     return render_template("console/items.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
                            pages=max(1, -(-total // PER_PAGE)), args=args,
-                           channels=CHANNELS, communities=communities(), categories=categories,
+                           channels=CHANNELS, communities=communities(), categories=category_tree(),
                            today=today)
 
 
