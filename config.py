@@ -15,6 +15,8 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 WECHAT_OFFICIAL_API = "https://api.weixin.qq.com/"
+# Inside WeChat's browser the console logs staff in through this page (snsapi_base).
+WECHAT_OAUTH_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 # Template ids for every kind of push. The defaults are the demo's and the fake
 # server's; production sets the real ids from the WeChat admin console.
@@ -100,6 +102,13 @@ def load_config():
         "STAFF_TOKEN_HOURS": int(_env("STAFF_TOKEN_HOURS", "12")),
         "MEETING_SATISFACTION_THRESHOLD": float(_env("MEETING_SATISFACTION_THRESHOLD",
                                                      str(DEFAULT_MEETING_SATISFACTION_THRESHOLD))),
+        # Staff pushes open the item's page in the console.
+        "CONSOLE_ITEM_URL": _env("CONSOLE_ITEM_URL"),
+        "WECHAT_OAUTH_AUTHORIZE_URL": _env("WECHAT_OAUTH_AUTHORIZE_URL", WECHAT_OAUTH_AUTHORIZE),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("SIXSTEP_ENV", "development") == "production",
+        "PERMANENT_SESSION_LIFETIME": int(_env("STAFF_TOKEN_HOURS", "12")) * 3600,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "JSON_AS_ASCII": False,
     }
@@ -108,6 +117,7 @@ def load_config():
         config[f"{name}_KEYS"] = _env(f"{name}_KEYS")
     for name, default in RATE_LIMIT_DEFAULTS.items():
         config[name] = _env(name, default)
+    config["CONSOLE_ITEM_URL"] = config["CONSOLE_ITEM_URL"] or config["PUBLIC_BASE_URL"].rstrip("/") + "/items/{number}"
     return config
 
 

@@ -28,7 +28,7 @@ from models.base import is_postgres
 
 from .actors import Actor
 from .core import fetch, transaction
-from .errors import Forbidden, Invalid, NotFound, UpstreamError, WrongState
+from .errors import DomainError, Forbidden, Invalid, NotFound, UpstreamError, WrongState
 from .queries import mask_name
 from .schemas import limit
 from .states import OFFICE_ROLES
@@ -224,26 +224,35 @@ def cjk_font(configured: str | None = None) -> tuple[str, int] | None:
     return None
 
 
-def _font(found: tuple[str, int] | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont | None:
-    if found:
-        try:
-            return ImageFont.truetype(found[0], size, index=found[1])
-        except OSError:
-            log.warning("font %s unusable, badge card falls back to ASCII", found[0])
-    return None
+class FontMissing(DomainError):
+    """No font with Chinese glyphs: a card without the holder's name is no card."""
+
+    status = 503
+    code = "font_missing"
+
+
+def _fonts(font_file: str | None) -> list[ImageFont.FreeTypeFont]:
+    found = cjk_font(font_file)
+    if found is None:
+        raise FontMissing("服务器缺少中文字体，无法打印督办证：请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）"
+                          "或用 BADGE_FONT 指定字体文件")
+    try:
+        return [ImageFont.truetype(found[0], size, index=found[1]) for size in (54, 36, 26)]
+    except OSError:
+        log.error("font %s (index %s) cannot be read", *found)
+        raise FontMissing(f"中文字体文件 {found[0]} 无法读取，无法打印督办证：请检查 BADGE_FONT 或重新安装字体") from None
 
 
 def card_png(badge: Badge, url: str, today: date, font_file: str | None = None) -> bytes:
     """A printable badge card (85.6 × 54 mm at 300 dpi) with the QR code of `url`.
 
-    Without a CJK font the card still prints: ASCII labels, the number, the
-    validity and a blank line for the holder's name to be written by hand.
+    Drawn in Chinese with the holder's name; without a CJK font it raises
+    FontMissing rather than print a card in English with the name left blank.
     """
+    title_font, text_font, small_font = _fonts(font_file)
     width, height, band = 1011, 638, 130
     card = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(card)
-    found = cjk_font(font_file)
-    title_font, text_font, small_font = (_font(found, size) for size in (54, 36, 26))
     draw.rectangle([0, 0, width, band], fill=(26, 79, 160))
     qr = qr_image(url, box_size=1, border=2)
     scale = max(1, 380 // qr.width)  # whole pixels per module, so every module prints the same size
@@ -251,20 +260,11 @@ def card_png(badge: Badge, url: str, today: date, font_file: str | None = None) 
     offset = (380 - qr.width) // 2
     card.paste(qr, (width - 420 + offset, band + 40 + offset))
     state = badge_state(badge, today)
-    if title_font:
-        draw.text((40, 36), CARD_TITLES.get(badge.kind, "督办证"), font=title_font, fill="white")
-        lines = [f"姓名：{badge.name}", f"编号：{badge.number}", f"区域：{badge.area or '—'}",
-                 f"电话：{badge.phone_masked or '—'}", f"有效期至：{badge.valid_until.isoformat()}"]
-        footer = "扫码核验；群众督办员在小程序“扫码督办”中扫码绑定"
-        stamp = STATES[state] if state != "valid" else None
-    else:
-        title_font = text_font = ImageFont.load_default(size=40)
-        small_font = ImageFont.load_default(size=22)
-        draw.text((40, 42), "SUPERVISION BADGE", font=title_font, fill="white")
-        lines = ["Name: ______________", f"No. {badge.number}", f"Valid until {badge.valid_until.isoformat()}",
-                 f"Phone {badge.phone_masked or '-'}"]
-        footer = "Scan to verify / bind in the mini-program"
-        stamp = state.upper() if state != "valid" else None
+    draw.text((40, 36), CARD_TITLES.get(badge.kind, "督办证"), font=title_font, fill="white")
+    lines = [f"姓名：{badge.name}", f"编号：{badge.number}", f"区域：{badge.area or '—'}",
+             f"电话：{badge.phone_masked or '—'}", f"有效期至：{badge.valid_until.isoformat()}"]
+    footer = "扫码核验；群众督办员在小程序“扫码督办”中扫码绑定"
+    stamp = STATES[state] if state != "valid" else None
     y = band + 50
     for line in lines:
         draw.text((40, y), line, font=text_font, fill=(30, 30, 30))

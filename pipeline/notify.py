@@ -5,7 +5,7 @@ template message, or mini-program subscribe message within the consent the
 resident granted) is decided per recipient. A recipient with no channel still
 sees everything in the mini-program or console: the timeline is the record.
 """
-from models import Follower, Outbox, Resident, StaffUser, SubscriptionGrant
+from models import Follower, Item, Outbox, Resident, StaffUser, SubscriptionGrant
 
 from . import templates
 from .queries import reporters
@@ -50,7 +50,15 @@ def item_page(item):
     return f"pages/item/item?number={item.number}"
 
 
-def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None):
+def console_item_url(item: Item) -> str:
+    """Where a staff push opens: the item's page in the console (setting CONSOLE_ITEM_URL)."""
+    pattern = settings.mapping.get("CONSOLE_ITEM_URL")
+    base = (settings.mapping.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    return (pattern or base + "/items/{number}").format(number=item.number)
+
+
+def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None,
+               page=None):
     """The Outbox row a notice (`data`: our fields) becomes, as a dict, with the data
     in the keys of the template of `setting` (`_queue` writes them; a sweep batches its own)."""
     return dict(
@@ -63,7 +71,7 @@ def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None
         staff=staff,
         openid=openid,
         data=templates.build(_settings(), setting, data),
-        page=item_page(item) if item else None,
+        page=page or (item_page(item) if item else None),
         next_attempt_at=now,
         created_at=now,
     )
@@ -102,8 +110,9 @@ def reachable(user):
 
 
 def _staff_rows(users, kind, notice, item, data, now, key):
+    page = console_item_url(item) if item else None
     return [outbox_row(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now,
-                       staff=user, openid=user.openid) for user in users if reachable(user)]
+                       staff=user, openid=user.openid, page=page) for user in users if reachable(user)]
 
 
 def staff_rows(users, kind, notice, item, note, now, key):

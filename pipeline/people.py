@@ -104,6 +104,23 @@ def check_staff_password(username: str, password: str) -> StaffUser:
     return user
 
 
+def change_password(user: StaffUser, old_password: str, new_password: str) -> StaffUser:
+    """Set a staff user's new password after checking the current one."""
+    check_staff_password(user.username, old_password)
+    if not isinstance(new_password, str) or len(new_password) < 8 or len(new_password) > 256:
+        raise Invalid("新密码至少8位", field="new_password")
+    if new_password == old_password:
+        raise Invalid("新密码不能与原密码相同", field="new_password")
+    user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+    StaffUser.update(password_hash=user.password_hash).where(StaffUser.id == user.id).execute()
+    return user
+
+
+def active_staff_user(staff_id: int) -> StaffUser | None:
+    """The active staff account with this id (a console session's), or None."""
+    return StaffUser.get_or_none((StaffUser.id == staff_id) & StaffUser.active)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -52,7 +52,6 @@ def get_item(number):
 
 
 
-
 def is_public(item):
     """Public once the office has classified it into a public category.
 
@@ -280,14 +279,18 @@ def category_filter(code):
     return Item.category == category
 
 
+def public_category_ids():
+    """`is_public` as a subquery: the categories under a public top category."""
+    Parent = Category.alias()
+    return (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
+            .where(Parent.public == True))  # noqa: E712
+
+
 def board(community=None, category=None, page=1, per_page=20, now=None):
     """Public results (公示): closed items outside the 作风 category."""
     now = as_local(now)
     page, per_page = page_args(page, per_page)
-    Parent = Category.alias()
-    public_ids = (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
-                  .where(Parent.public == True))  # noqa: E712
-    query = Item.select().where((Item.status == CLOSED) & Item.category.in_(public_ids))
+    query = Item.select().where((Item.status == CLOSED) & Item.category.in_(public_category_ids()))
     if community:
         query = query.where(Item.community == community)
     if category:
@@ -359,8 +362,9 @@ def staff_scope(query, actor: Actor):
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
+        # The claim board shows public items only: a 作风 item goes to the unit the office chose (`can_view`).
         return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | Item.status.in_(CLAIMABLE))
+                           | (Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())))
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

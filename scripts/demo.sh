@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PORT="${PORT:-5000}"
 FAKE_PORT="${FAKE_PORT:-8081}"
 
+bash scripts/system-packages.sh
 python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -e .
 
@@ -30,6 +31,7 @@ pids+=($!)
 cat <<MSG
 
 sixstep is running (演示环境):
+  office console:       http://127.0.0.1:${PORT}/login   (the demo accounts below, password sixstep-demo)
   API and pages:        http://127.0.0.1:${PORT}/api/v1/board
   fake WeChat pushes:   http://127.0.0.1:${FAKE_PORT}/_calls   (every push the jobs process sends)
   report by chat:       .venv/bin/python -m wechat.simulate "小区路灯坏了"

@@ -1,4 +1,5 @@
-"""Blueprints: the JSON API (/api/v1), uploads, badges and their pages."""
+"""Blueprints: the JSON API (/api/v1), uploads, badges and their pages, the staff console."""
+from web.console import register_console
 from web.errors import register_errors
 from web.limits import init_limits
 
@@ -15,3 +16,4 @@ def register_web(app):
     app.register_blueprint(api_uploads.bp)
     app.register_blueprint(api_badges.bp)
     app.register_blueprint(health.bp)
+    register_console(app)

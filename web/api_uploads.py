@@ -31,6 +31,11 @@ def upload():
 def photo(photo_id):
     path, mimetype = served_photo(photo_id, optional_actor(), request.args.get("k"),
                                   current_app.config["UPLOAD_DIR"])
+    return photo_response(path, mimetype)
+
+
+def photo_response(path, mimetype):
+    """A stored photo, never kept by shared caches nor run as anything but an image."""
     response = send_file(path, mimetype=mimetype, conditional=True, max_age=300)
     # Private: an item reclassified into 作风 must not linger in a shared cache.
     response.cache_control.public = False

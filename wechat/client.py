@@ -217,16 +217,35 @@ def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
     """
     if not js_code or not isinstance(js_code, str):
         raise WeChatAPIError(40029, "invalid code")
-    appid, secret = _credentials(config, "mp")
+    result = _exchange_code(config, "mp", "sns/jscode2session", {"js_code": js_code}, timeout)
+    session = {"openid": result["openid"]}
+    if result.get("unionid"):
+        session["unionid"] = result["unionid"]
+    return session
+
+
+def oauth_openid(config, code, *, timeout=DEFAULT_TIMEOUT):
+    """Exchange a web-page OAuth `code` (scope snsapi_base) for the visitor's
+    official-account openid, at `sns/oauth2/access_token`.
+
+    The page access token that comes with it is dropped: snsapi_base gives
+    nothing more to ask for. Raises `WeChatAPIError` (40029 bad or used code,
+    network failures).
+    """
+    if not code or not isinstance(code, str) or len(code) > 256:
+        raise WeChatAPIError(40029, "invalid code")
+    return _exchange_code(config, "oa", "sns/oauth2/access_token", {"code": code}, timeout)["openid"]
+
+
+def _exchange_code(config, kind, endpoint, params, timeout):
+    """GET an `sns/` endpoint that turns a login code into an openid (no access token needed)."""
+    appid, secret = _credentials(config, kind)
     base = _normalise_base(config.get("WECHAT_API_BASE"))
     http = _http_session(base, timeout)
     try:
         with http:
-            res = http.get(
-                base + "sns/jscode2session",
-                params={"appid": appid, "secret": secret, "js_code": js_code,
-                        "grant_type": "authorization_code"},
-            )
+            res = http.get(base + endpoint, params={"appid": appid, "secret": secret, **params,
+                                                    "grant_type": "authorization_code"})
             res.raise_for_status()
             result = res.json()
     except requests.RequestException as exc:
@@ -236,7 +255,4 @@ def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
     errcode = int(result.get("errcode") or 0)
     if errcode or not result.get("openid"):
         raise WeChatAPIError(errcode or -1, result.get("errmsg", "no openid"))
-    session = {"openid": result["openid"]}
-    if result.get("unionid"):
-        session["unionid"] = result["unionid"]
-    return session
+    return result

@@ -328,6 +328,19 @@ class FakeWeChat:
             return self._json({"errcode": errors.get(code, 40029), "errmsg": "code error"})
         return self._json({"openid": "mp-" + code, "unionid": "un-" + code, "session_key": secrets.token_hex(8)})
 
+    def _oauth_token(self, query, data):
+        """Web-page OAuth: code "<x>" answers openid "<x>" (so tests pick who is in the browser)."""
+        code = query.get("code") or ""
+        if self.apps is not None and self.apps.get(query.get("appid")) != query.get("secret"):
+            return self._json({"errcode": 40125, "errmsg": "invalid appsecret"})
+        if query.get("grant_type") != "authorization_code":
+            return self._json({"errcode": 40002, "errmsg": "invalid grant_type"})
+        if not code or code == "bad-code":
+            return self._json({"errcode": 40029, "errmsg": "invalid code"})
+        return self._json({"access_token": "page-" + secrets.token_urlsafe(12), "expires_in": 7200,
+                           "refresh_token": "refresh-" + secrets.token_urlsafe(12), "openid": code,
+                           "scope": "snsapi_base"})
+
     def _media_get(self, query, data):
         media_id = query.get("media_id") or ""
         if not media_id or media_id.startswith("missing"):
@@ -367,6 +380,7 @@ ROUTES = {
     "cgi-bin/qrcode/create": (True, FakeWeChat._qrcode_create),
     "cgi-bin/showqrcode": (False, FakeWeChat._showqrcode),
     "sns/jscode2session": (False, FakeWeChat._jscode2session),
+    "sns/oauth2/access_token": (False, FakeWeChat._oauth_token),
     "cgi-bin/media/get": (True, FakeWeChat._media_get),
     "wxa/getwxacodeunlimit": (True, FakeWeChat._wxacode),
     "cgi-bin/menu/create": (True, FakeWeChat._menu_create),

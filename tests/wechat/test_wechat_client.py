@@ -3,7 +3,7 @@ import pytest
 
 from models import SharedToken
 from pipeline.errors import UpstreamError
-from wechat.client import TOKEN_ERROR_CODES, WeChatAPIError, code_to_session, make_client, wxacode_fetcher
+from wechat.client import TOKEN_ERROR_CODES, WeChatAPIError, code_to_session, make_client, oauth_openid, wxacode_fetcher
 from wechat.token_store import DatabaseStorage
 
 
@@ -78,6 +78,19 @@ def test_code_to_session_network_failure(wx_config, wx_fake):
         code_to_session(wx_config, "abc")
     assert raised.value.errcode is None
     assert "微信" in raised.value.message
+
+
+def test_oauth_code_gives_the_official_account_openid(wx_config, wx_fake):
+    assert oauth_openid(wx_config, "oa-visitor") == "oa-visitor"
+    call = wx_fake.calls_to("sns/oauth2/access_token")[0]
+    assert call["query"]["appid"] == wx_config["WECHAT_APPID"] and call["query"]["code"] == "oa-visitor"
+    with pytest.raises(WeChatAPIError) as raised:
+        oauth_openid(wx_config, "bad-code")
+    assert raised.value.errcode == 40029
+    wx_fake.fail_next("oauth2", "drop")
+    with pytest.raises(WeChatAPIError) as raised:
+        oauth_openid(wx_config, "oa-visitor")
+    assert raised.value.errcode is None
 
 
 def test_code_to_session_refuses_empty_code_without_calling(wx_config, wx_fake):

@@ -1,0 +1,94 @@
+"""The office console: server-rendered pages for staff, signed in by session
+cookie (password or WeChat OAuth), every form guarded by a CSRF token."""
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from pipeline.actors import actor_for_staff
+from pipeline.errors import DomainError
+from pipeline.people import active_staff_user
+from pipeline.queries import is_overdue
+from pipeline.states import ROLE_LABELS, STATUS_LABELS
+
+bp = Blueprint("console", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/console-static")
+csrf = CSRFProtect()
+# Pages anyone may open (sign-in itself).
+PUBLIC_ENDPOINTS = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
+
+
+def in_wechat():
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+def sign_in(user):
+    """Start a fresh session for `user` (a new session id on every sign-in)."""
+    session.clear()
+    session.permanent = True
+    session["staff_id"] = user.id
+    # A password change ends every other session: they carry the old hash's tail.
+    session["pw"] = user.password_hash[-16:]
+
+
+def session_user():
+    staff_id = session.get("staff_id")
+    if not staff_id:
+        return None
+    user = active_staff_user(staff_id)
+    if user is None or session.get("pw") != user.password_hash[-16:]:
+        session.clear()
+        return None
+    return user
+
+
+@bp.before_app_request
+def _console_guard():
+    if request.blueprint != "console":
+        return None
+    # `g` outlives a request where an app context was already pushed (tests, CLI):
+    # nothing from an earlier request may count as this one's.
+    for name in ("console_user", "actor", current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
+        g.pop(name, None)
+    if request.method == "POST":
+        csrf.protect()
+    user = session_user()
+    if user is not None:
+        g.actor = actor_for_staff(user)
+        g.console_user = user
+        return None
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    target = "console.wechat_login" if in_wechat() else "console.login"
+    return redirect(url_for(target, next=request.full_path.rstrip("?")))
+
+
+@bp.app_context_processor
+def _layout_values():
+    if request.blueprint != "console":
+        return {}
+    user = g.get("console_user")
+    return {"me": user, "role_name": ROLE_LABELS.get(user.role, "工作人员") if user else None,
+            "statuses": STATUS_LABELS, "is_overdue": is_overdue}
+
+
+@bp.app_template_filter("when")
+def _when(value):
+    """An ISO time as people read it: "2026-11-23 10:00"."""
+    return (value or "")[:16].replace("T", " ")
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error):
+    return render_template("console/error.html", message=error.message), error.status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(error):
+    return render_template("console/error.html", message="页面已过期或来源不明，请刷新后重试"), 400
+
+
+def register_console(app):
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the console's forms; the API uses tokens
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
+    csrf.init_app(app)
+    from web.console import account, pages  # noqa: F401 - they add their routes to bp
+    app.register_blueprint(bp)
