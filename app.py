@@ -6,7 +6,7 @@ from flask import Flask, g
 import models
 from config import check_settings, load_config
 from ops.logs import configure_logging
-from pipeline import settings as pipeline_settings
+from pipeline.rules import settings as pipeline_settings
 
 log = logging.getLogger("sixstep.web")
 

@@ -3,10 +3,10 @@ migrate-to."""
 import click
 
 from models.migrations import init_db
-from pipeline.catalog import ensure_default_categories
-from pipeline.errors import DomainError
-from pipeline.people import create_staff, create_unit
-from pipeline.states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
+from pipeline.accounts.people import create_staff, create_unit
+from pipeline.office.catalog import ensure_default_categories
+from pipeline.rules.errors import DomainError
+from pipeline.rules.states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
 
 
 def _fail(error):
@@ -24,7 +24,7 @@ def register_cli(app):
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Categories, units, accounts and the seed's own cases, for a first look."""
-        from pipeline.demo import seed_demo
+        from demo.seed import seed_demo
 
         init_db()
         ensure_default_categories()

@@ -38,7 +38,7 @@ DEFAULT_TEMPLATES = {
 # Below this share of satisfied votes an evaluation meeting sends the item back.
 DEFAULT_MEETING_SATISFACTION_THRESHOLD = 0.8
 # Beside each template id, `<SETTING>_KEYS` maps our notice fields to the
-# template's own keys (pipeline/templates.py); unset, the demo's keys.
+# template's own keys (pipeline/messages/templates.py); unset, the demo's keys.
 TEMPLATE_KEY_SETTINGS = tuple(f"{name}_KEYS" for name in DEFAULT_TEMPLATES)
 
 UNSAFE_SECRET = "dev-secret-change-me"
@@ -128,7 +128,7 @@ class UnsafeSettings(RuntimeError):
 def check_settings(config):
     """Refuse to start with settings that can't work, and in production with
     settings that would be unsafe for real residents: one message for each."""
-    from pipeline.templates import problems as template_problems
+    from pipeline.messages.templates import problems as template_problems
 
     problems = template_problems(config, DEFAULT_TEMPLATES)
     if config.get("SIXSTEP_ENV") not in ENVIRONMENTS:

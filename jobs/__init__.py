@@ -9,7 +9,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from pipeline.boundary import forget_idle_connections, local_now, unavailable
+from pipeline.rules.boundary import forget_idle_connections, local_now, unavailable
 
 from . import routines, sending
 

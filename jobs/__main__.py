@@ -12,7 +12,7 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.boundary import as_local, connected, local_now
+from pipeline.rules.boundary import as_local, connected, local_now
 
 from . import JOBS, JOBS_BY_NAME, run_job, run_once
 from .lease import Lease

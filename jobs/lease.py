@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from models import JobLease
 from models.base import database_now
-from pipeline.core import transaction
+from pipeline.rules.core import transaction
 
 TRUST = 0.8  # share of the lease a holder acts on before it must have renewed
 

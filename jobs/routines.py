@@ -6,7 +6,11 @@ from datetime import timedelta
 
 from flask import current_app
 
-from pipeline import bulletins, chasing, inbound, publicity, ratelimits, uploads, visits
+from pipeline.accounts import ratelimits
+from pipeline.files import uploads
+from pipeline.messages import inbound, publicity
+from pipeline.routines import bulletins, visits
+from pipeline.steps import chasing
 
 
 def sweep_reminders(now):

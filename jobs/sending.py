@@ -13,8 +13,9 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
 from config import DEFAULT_TEMPLATES
-from pipeline import dispatch, media, templates, uploads
-from pipeline.errors import DomainError
+from pipeline.files import media, uploads
+from pipeline.messages import dispatch, templates
+from pipeline.rules.errors import DomainError
 from wechat.client import TOKEN_ERROR_CODES, make_client
 from wechat.outbound import CHANNEL_KINDS, Delivery, deliver, kind_for
 from wechat.token_store import refresh_access_token, storage_for

@@ -64,7 +64,7 @@ class Item(BaseModel):
 
 
 # Overdue lists (the jobs' 09:00 digest, the staff work list's overdue filter) ask
-# for items under a deadline (pipeline.states.UNDER_DEADLINE) with `due` before
+# for items under a deadline (pipeline.rules.states.UNDER_DEADLINE) with `due` before
 # today: this index finds just those, instead of every open item being read.
 Item.add_index(Item.index(Item.due, where=SQL("status IN ('classified', 'claimed')"), name="item_open_due"))
 

@@ -21,7 +21,7 @@ class InboundMessage(BaseModel):
     msg_type = CharField(max_length=32)
     reply = TextField(null=True)
     # Plain mode's "timestamp:nonce": its signature doesn't cover the body, so
-    # one signed query may carry one push only (see pipeline.inbound).
+    # one signed query may carry one push only (see pipeline.messages.inbound).
     signature = CharField(max_length=64, null=True)
     created_at = DateTimeField(default=local_now, index=True)
 

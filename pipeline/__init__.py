@@ -1,6 +1,8 @@
-"""The six steps: transitions, deadlines, permissions and notifications.
+"""The operations layer: the six steps and the rules around them.
 
-Every state change is one function here (intake, handling, oversight, judging)
-that checks the transition table, writes a timeline event and queues
-notifications in one transaction.
+Every state change is one function in `steps/` that goes through
+`rules.core.operation` — lock, check the transition table and its guards,
+write, record one timeline event — and queues notifications (`messages/`) in
+the same transaction. `views/` reads; the other folders hold the office's
+routines, people, its own data and files. See README's "How it is built".
 """

@@ -17,10 +17,10 @@ import pytest
 
 import models
 from models.migrations import init_db
-from pipeline.actors import actor_for_resident, actor_for_staff
-from pipeline.catalog import ensure_default_categories
-from pipeline.people import create_staff, create_unit, issue_token, resident_for_openid
-from pipeline.settings import configure as configure_settings
+from pipeline.accounts.people import create_staff, create_unit, issue_token, resident_for_openid
+from pipeline.office.catalog import ensure_default_categories
+from pipeline.rules.actors import actor_for_resident, actor_for_staff
+from pipeline.rules.settings import configure as configure_settings
 from wechat.fake import FakeWeChat
 
 from shared_support import PG_ADMIN_URL, WECHAT_SETTINGS
@@ -52,7 +52,7 @@ def no_network(monkeypatch):
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
     """scrypt costs ~50 ms a hash; tests create many accounts."""
-    monkeypatch.setattr("pipeline.people.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("pipeline.accounts.people.PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture(scope="session")
@@ -278,30 +278,30 @@ class Flow:
         return self.world.actor(name)
 
     def collected(self, reporter="zhang", content="小区3号楼楼道灯坏了一个多月，晚上看不见", **kwargs):
-        from pipeline.intake import collect
+        from pipeline.steps.intake import collect
 
         channel = "miniprogram" if reporter == "mp" else "wechat"
         return collect(self.a(reporter), content, channel, community="全椒路社区", now=self.now, **kwargs)
 
     def classified(self, tier="limited", unit="jianshe", **kwargs):
-        from pipeline.intake import classify
+        from pipeline.steps.intake import classify
 
         item = self.collected(**kwargs)
         return classify(item, self.a("office"), category="housing", leader=self.world.staff["leader"].id,
                         unit=self.world.units[unit].id, tier=tier, roadmap="建设办牵头，三日内修复", now=self.now)
 
     def claimed(self, tier="limited", **kwargs):
-        from pipeline.handling import claim
+        from pipeline.steps.handling import claim
 
         return claim(self.classified(tier=tier, **kwargs), self.a("jianshe"), now=self.now)
 
     def resolved(self, **kwargs):
-        from pipeline.handling import resolve
+        from pipeline.steps.handling import resolve
 
         return resolve(self.claimed(**kwargs), self.a("jianshe"), result="已更换楼道灯", now=self.now)
 
     def closed(self, **kwargs):
-        from pipeline.judging import rate
+        from pipeline.steps.judging import rate
 
         item = self.resolved(**kwargs)
         return rate(item, self.a("zhang"), "satisfied", now=self.now)

@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from pipeline.schemas import SCHEMAS
+from pipeline.rules.schemas import SCHEMAS
 from web.api_staff import ACTIONS
 from web.errors import HTTP_MESSAGES
 

@@ -76,7 +76,7 @@ def crossings():
 
 def test_every_layer_is_scanned():
     names = {name for name, _ in modules()}
-    assert {"web.api_staff", "wechat.webhook", "jobs.sending", "pipeline.core", "models.base"} <= names
+    assert {"web.api_staff", "wechat.webhook", "jobs.sending", "pipeline.rules.core", "models.base"} <= names
 
 
 def test_no_module_imports_against_the_layers():
@@ -96,7 +96,7 @@ def test_allowed_crossings_still_exist():
     ("import models.base", {("web.example", "models.base")}),
     ("def f():\n    from peewee import fn", {("web.example", "peewee.fn")}),
     ("from .. import models", {("web.example", "models")}),
-    ("from pipeline.boundary import local_now", set()),
+    ("from pipeline.rules.boundary import local_now", set()),
 ])
 def test_the_check_sees_each_form_of_import(tmp_path, monkeypatch, source, expected):
     package = tmp_path / "web"

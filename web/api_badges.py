@@ -5,8 +5,7 @@ import os
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
-from pipeline.actors import actor_for_resident
-from pipeline.badges import (
+from pipeline.accounts.badges import (
     badge_for_token,
     badge_json,
     badge_state,
@@ -17,11 +16,12 @@ from pipeline.badges import (
     item_code,
     revoke_badge,
 )
-from pipeline.boundary import local_now
-from pipeline.errors import NotFound
-from pipeline.queries import public_view, visible_item
-from pipeline.schemas import SCHEMAS
-from pipeline.states import OFFICE_ROLES
+from pipeline.rules.actors import actor_for_resident
+from pipeline.rules.boundary import local_now
+from pipeline.rules.errors import NotFound
+from pipeline.rules.schemas import SCHEMAS
+from pipeline.rules.states import OFFICE_ROLES
+from pipeline.views.queries import public_view, visible_item
 from web.auth import current_actor, login_required, optional_actor
 from web.limits import anonymous_reads
 from web.params import arguments, json_body

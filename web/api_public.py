@@ -1,10 +1,10 @@
 """Public API: auth, categories, an item's public view, the results board."""
 from flask import Blueprint, current_app, jsonify, request
 
-from pipeline.catalog import category_tree
-from pipeline.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
-from pipeline.people import check_staff_password, resident_for_openid, revoke_token
-from pipeline.queries import board, get_item, public_view, visible_item
+from pipeline.accounts.people import check_staff_password, resident_for_openid, revoke_token
+from pipeline.office.catalog import category_tree
+from pipeline.rules.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
+from pipeline.views.queries import board, get_item, public_view, visible_item
 from web.auth import current_actor, optional_actor
 from web.limits import LOGIN, anonymous_reads, client_key, limiter, login_limits
 from web.params import allowed, json_body, text

@@ -1,12 +1,12 @@
 """Resident API: report (step 1), my items, rate (step 6), follow, consents."""
 from flask import Blueprint, current_app, jsonify, request
 
-from pipeline.intake import collect
-from pipeline.judging import rate
-from pipeline.oversight import follow, unfollow
-from pipeline.people import record_subscriptions
-from pipeline.queries import list_mine, public_view, visible_item
-from pipeline.schemas import SCHEMAS
+from pipeline.accounts.people import record_subscriptions
+from pipeline.rules.schemas import SCHEMAS
+from pipeline.steps.intake import collect
+from pipeline.steps.judging import rate
+from pipeline.steps.oversight import follow, unfollow
+from pipeline.views.queries import list_mine, public_view, visible_item
 from web.api_public import SUBSCRIBE_TITLES
 from web.auth import current_actor, login_required
 from web.limits import REPORT, limiter

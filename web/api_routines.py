@@ -5,12 +5,14 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from pipeline import bulletins, chasing, publicity, visits
-from pipeline.boundary import local_now
-from pipeline.errors import Invalid, NotFound
-from pipeline.queries import summary
-from pipeline.schemas import SCHEMAS
-from pipeline.states import OFFICE_ROLES, OVERSEERS
+from pipeline.messages import publicity
+from pipeline.routines import bulletins, visits
+from pipeline.rules.boundary import local_now
+from pipeline.rules.errors import Invalid, NotFound
+from pipeline.rules.schemas import SCHEMAS
+from pipeline.rules.states import OFFICE_ROLES, OVERSEERS
+from pipeline.steps import chasing
+from pipeline.views.queries import summary
 from web.auth import current_actor, login_required
 from web.params import arguments, integer, json_body
 

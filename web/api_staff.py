@@ -1,19 +1,21 @@
 """Staff API: offline intake, work lists, the sheet, one transition per action."""
 from flask import Blueprint, jsonify, request
 
-from pipeline import handling, intake, judging, oversight, people, queries
-from pipeline.errors import NotFound
-from pipeline.queries import public_view, visible_item
-from pipeline.schemas import SCHEMAS
-from pipeline.sheet import staff_view
-from pipeline.stats import stats
+from pipeline.accounts import people
+from pipeline.rules.errors import NotFound
+from pipeline.rules.schemas import SCHEMAS
+from pipeline.steps import handling, intake, judging, oversight
+from pipeline.views import queries
+from pipeline.views.queries import public_view, visible_item
+from pipeline.views.sheet import staff_view
+from pipeline.views.stats import stats
 from web.auth import current_actor, login_required
 from web.params import arguments, integer, json_body
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/v1/staff")
 
 
-# action -> the operation it calls; each takes the fields of its schema (`pipeline.schemas`).
+# action -> the operation it calls; each takes the fields of its schema (`pipeline.rules.schemas`).
 ACTIONS = {
     "classify": intake.classify,
     "claim": handling.claim,

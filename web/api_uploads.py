@@ -1,12 +1,12 @@
 """Photo uploads (`POST /api/v1/uploads`) and serving them (`GET /uploads/<id>`).
 
 `/uploads/<id>` is public because the mini-program's <image> can't send a
-token; `pipeline.uploads.served_photo` decides what the asker may see.
+token; `pipeline.files.uploads.served_photo` decides what the asker may see.
 """
 from flask import Blueprint, current_app, jsonify, request, send_file
 
-from pipeline.errors import Invalid
-from pipeline.uploads import served_photo, store_upload, upload_json
+from pipeline.files.uploads import served_photo, store_upload, upload_json
+from pipeline.rules.errors import Invalid
 from web.auth import current_actor, login_required, optional_actor
 from web.limits import UPLOAD, limiter
 

@@ -3,10 +3,10 @@ from functools import wraps
 
 from flask import g, request
 
-from pipeline.actors import actor_for_resident, actor_for_staff
-from pipeline.boundary import local_now
-from pipeline.errors import Forbidden, Unauthorized
-from pipeline.people import token_owner
+from pipeline.accounts.people import token_owner
+from pipeline.rules.actors import actor_for_resident, actor_for_staff
+from pipeline.rules.boundary import local_now
+from pipeline.rules.errors import Forbidden, Unauthorized
 
 
 def bearer_token():

@@ -9,8 +9,8 @@ import logging
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from pipeline.boundary import forget_idle_connections, unavailable
-from pipeline.errors import DomainError
+from pipeline.rules.boundary import forget_idle_connections, unavailable
+from pipeline.rules.errors import DomainError
 from web.requestlog import request_id
 
 log = logging.getLogger("sixstep.web")

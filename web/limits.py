@@ -6,7 +6,7 @@
 - Logins count per client address and per target account, so neither many
   addresses against one account nor one address against many accounts gets far.
 - Counters are shared by every web worker: in Redis when REDIS_URL is set,
-  else in the database (`pipeline.ratelimits`). Never per process.
+  else in the database (`pipeline.accounts.ratelimits`). Never per process.
 
 The allowances are settings (RATELIMIT_LOGIN, RATELIMIT_LOGIN_ACCOUNT,
 RATELIMIT_REPORT, RATELIMIT_UPLOAD, RATELIMIT_PUBLIC_READ), defaults in `config.RATE_LIMIT_DEFAULTS`;
@@ -18,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 
 from config import RATE_LIMIT_DEFAULTS
-from pipeline.ratelimits import SCHEME
+from pipeline.accounts.ratelimits import SCHEME
 from web.auth import optional_actor
 
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from flask import request
 
-from pipeline.errors import Invalid
-from pipeline.schemas import Field, Schema
+from pipeline.rules.errors import Invalid
+from pipeline.rules.schemas import Field, Schema
 
 
 def json_body():
@@ -110,7 +110,7 @@ PARSERS: dict[str, Callable[[dict, str, Field], Any]] = {
 
 def arguments(data: dict, schema: Schema) -> dict[str, Any]:
     """An operation's keyword arguments from a JSON body, checked against the
-    operation's schema (`pipeline.schemas`); unknown fields are refused."""
+    operation's schema (`pipeline.rules.schemas`); unknown fields are refused."""
     allowed(data, schema)
     values = {}
     for name, field in schema.items():

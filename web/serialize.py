@@ -1,11 +1,11 @@
-"""JSON for people and tokens (items are rendered by pipeline.queries)."""
+"""JSON for people and tokens (items are rendered by pipeline.views.queries)."""
 from datetime import timedelta
 
 from flask import jsonify
 
-from pipeline.actors import actor_for_resident, actor_for_staff
-from pipeline.boundary import iso
-from pipeline.people import issue_token
+from pipeline.accounts.people import issue_token
+from pipeline.rules.actors import actor_for_resident, actor_for_staff
+from pipeline.rules.boundary import iso
 
 
 def user_json(actor):

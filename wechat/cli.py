@@ -15,8 +15,8 @@ from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
 from config import local_url
-from pipeline import staff_binding
-from pipeline.errors import DomainError
+from pipeline.accounts import staff_binding
+from pipeline.rules.errors import DomainError
 
 from .client import make_client
 

@@ -18,7 +18,7 @@ from wechatpy import WeChatClient
 from wechatpy.client.api.base import BaseWeChatAPI
 from wechatpy.exceptions import WeChatClientException
 
-from pipeline.errors import UpstreamError
+from pipeline.rules.errors import UpstreamError
 
 from .token_store import storage_for
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from pipeline import oa_consents
+from pipeline.messages import oa_consents
 
 from . import replies
 

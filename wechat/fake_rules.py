@@ -1,7 +1,7 @@
 """What the fake WeChat server checks in a template or subscribe message, as WeChat does.
 
 Written from WeChat's documentation of the key types, not from
-`pipeline.templates`, so a test can catch that module getting a rule wrong.
+`pipeline.messages.templates`, so a test can catch that module getting a rule wrong.
 A template the fake was told about (`FakeWeChat.define_template`) must get
 exactly its keys, each value within its type's rule; otherwise 47003.
 """
@@ -52,7 +52,7 @@ def template(keys, kind="subscribe", appid=None, title="模板"):
 def demo_templates():
     """The demo's templates (config.DEFAULT_TEMPLATES) with the demo's keys."""
     from config import DEFAULT_TEMPLATES
-    from pipeline.templates import DEFAULT_KEYS, parse_keys, source_of
+    from pipeline.messages.templates import DEFAULT_KEYS, parse_keys, source_of
 
     keys = list(parse_keys(DEFAULT_KEYS).values())
     return {template_id: template(keys, source_of(setting)[1], title=setting)

@@ -10,10 +10,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pipeline import catalog, inbound, intake, judging, oversight, people, queries, staff_binding
-from pipeline.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
-from pipeline.errors import DomainError
-from pipeline.states import DETAIL_WINDOW, ROLE_LABELS
+from pipeline.accounts import people, staff_binding
+from pipeline.messages import inbound
+from pipeline.office import catalog
+from pipeline.rules.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
+from pipeline.rules.errors import DomainError
+from pipeline.rules.states import DETAIL_WINDOW, ROLE_LABELS
+from pipeline.steps import intake, judging, oversight
+from pipeline.views import queries
 
 from . import events, replies
 

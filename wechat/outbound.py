@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from pipeline import templates
+from pipeline.messages import templates
 
 from .client import TOKEN_ERROR_CODES
 

@@ -6,8 +6,8 @@ Replies are passive text replies (no API call: the webhook must answer within
 """
 from wechatpy.replies import TextReply
 
-from pipeline.notify import cut
-from pipeline.states import UNDER_DEADLINE, WITH_RESULT
+from pipeline.messages.notify import cut
+from pipeline.rules.states import UNDER_DEADLINE, WITH_RESULT
 
 from .security import escape_cdata
 

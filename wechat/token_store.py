@@ -14,8 +14,8 @@ from typing import Any
 
 from wechatpy.session import SessionStorage
 
-from pipeline.boundary import local_now
-from pipeline.shared_tokens import drop_token, live_token, store_token
+from pipeline.messages.shared_tokens import drop_token, live_token, store_token
+from pipeline.rules.boundary import local_now
 
 REFRESH_MARGIN = 600  # the jobs process refreshes tokens expiring within 10 minutes
 

@@ -16,9 +16,9 @@ import time
 
 from flask import Blueprint, Response, current_app, request
 
-from pipeline import inbound
-from pipeline.boundary import IntegrityError, forget_idle_connections, local_now, unavailable
-from pipeline.core import transaction
+from pipeline.messages import inbound
+from pipeline.rules.boundary import IntegrityError, forget_idle_connections, local_now, unavailable
+from pipeline.rules.core import transaction
 
 from . import handlers, replies
 from .security import BadPush, Refused, SafeMode, check_signature, check_timestamp, parse

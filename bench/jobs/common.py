@@ -41,7 +41,7 @@ def make_app(database_url, api_base="http://127.0.0.1:9/", upload_dir="/tmp/sixs
     """The app on `database_url`, schema created, default categories in place."""
     from app import create_app
     from models.migrations import init_db
-    from pipeline.catalog import ensure_default_categories
+    from pipeline.office.catalog import ensure_default_categories
 
     app = create_app({"DATABASE_URL": database_url, "WECHAT_API_BASE": api_base, "UPLOAD_DIR": upload_dir,
                       "REDIS_URL": None, "RATELIMIT_ENABLED": False})

@@ -8,7 +8,7 @@ the future: 3 × items rows in all), then makes K open items overdue with their
 `overdue` reminder due now, for each K in `--due`, and times:
 
 - the due-row query alone (what grows with the table if the index is wrong);
-- one full `pipeline.chasing.sweep(now)`: find, re-check, timeline event,
+- one full `pipeline.steps.chasing.sweep(now)`: find, re-check, timeline event,
   催办 note, pushes, mark done — for all K rows;
 - the overdue digest's query (all overdue items, for the 09:00 digest).
 
@@ -112,8 +112,8 @@ def best_of(times, func):
 
 def measure(due_counts, now):
     from models import Item, Reminder
-    from pipeline import chasing
-    from pipeline.states import UNDER_DEADLINE
+    from pipeline.rules.states import UNDER_DEADLINE
+    from pipeline.steps import chasing
 
     due_query = (Reminder.select().where(Reminder.done_at.is_null() & (Reminder.fire_at <= now))
                  .order_by(Reminder.fire_at).limit(1000))

@@ -119,8 +119,8 @@ def run_wrk(port, pushes, numbers, args, duration=None):
 def prepare_database(url):
     import models
     from models.migrations import init_db
-    from pipeline.catalog import ensure_default_categories
-    from pipeline.people import create_staff
+    from pipeline.accounts.people import create_staff
+    from pipeline.office.catalog import ensure_default_categories
 
     models.open_database(url)
     init_db()

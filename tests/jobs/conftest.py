@@ -4,7 +4,7 @@ import pytest
 
 import jobs
 from jobs.sending import forget_clients
-from pipeline import handling, intake
+from pipeline.steps import handling, intake
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import models
-from pipeline import notify
+from pipeline.messages import notify
 
 
 def queue_staff_rows(users, count, now, kind="test"):

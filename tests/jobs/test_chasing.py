@@ -3,8 +3,8 @@
 from datetime import datetime
 
 import models
-from pipeline import chasing, handling, judging, oversight
-from pipeline.reminders import schedule
+from pipeline.steps import chasing, handling, judging, oversight
+from pipeline.steps.reminders import schedule
 
 from jobs_support import later, outbox
 
@@ -125,7 +125,7 @@ def test_the_daily_digest_lists_every_overdue_item_by_unit_at_nine_on_working_da
 
 def test_the_digest_names_who_would_miss_the_reminders(app, world, loop, now):
     """Officials must never miss an overdue item: the office learns whose WeChat can't be reached."""
-    from pipeline import people
+    from pipeline.accounts import people
 
     first = loop.claimed(now, category="market_environment")  # 建设办
     loop.classified(now, category="market_environment", unit="shirong")

@@ -6,8 +6,8 @@ import pytest
 
 import models
 from jobs.sending import dispatch_outbox, forget_clients
-from pipeline import dispatch
-from pipeline.people import record_subscriptions
+from pipeline.accounts.people import record_subscriptions
+from pipeline.messages import dispatch
 from wechat.fake import FakeWeChat
 
 from jobs_support import later, outbox, queue_staff_rows, sent_keys

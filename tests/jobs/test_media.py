@@ -3,8 +3,8 @@ from pathlib import Path
 
 import models
 from jobs.sending import fetch_media
-from pipeline import intake
-from pipeline.queries import public_view
+from pipeline.steps import intake
+from pipeline.views.queries import public_view
 from wechat.fake import ROUTES as fake_routes
 
 from jobs_support import later

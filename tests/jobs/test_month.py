@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 
 import jobs
 import models
-from pipeline import bulletins, chasing, handling, judging, visits
-from pipeline.people import resident_for_openid
+from pipeline.accounts.people import resident_for_openid
+from pipeline.routines import bulletins, visits
+from pipeline.steps import chasing, handling, judging
 
 from jobs_support import outbox
 

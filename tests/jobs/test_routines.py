@@ -4,8 +4,10 @@ pipeline and the JSON endpoints."""
 from datetime import date, datetime
 
 import models
-from pipeline import bulletins, handling, judging, publicity, visits
-from pipeline.people import resident_for_openid
+from pipeline.accounts.people import resident_for_openid
+from pipeline.messages import publicity
+from pipeline.routines import bulletins, visits
+from pipeline.steps import handling, judging
 
 from jobs_support import later, outbox
 
@@ -164,7 +166,7 @@ def test_housekeeping_forgets_old_pushes_and_abandoned_uploads(app, world, now, 
     from pathlib import Path
 
     from jobs.routines import housekeeping
-    from pipeline import inbound
+    from pipeline.messages import inbound
 
     inbound.remember("m:old", "o-1", "text", "旧回复", now=now - timedelta(days=3))
     inbound.remember("m:new", "o-1", "text", "新回复", now=now - timedelta(hours=1))

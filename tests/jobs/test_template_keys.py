@@ -3,7 +3,8 @@ doesn't fit a template it knows: sends, the start-up comparison, the digest."""
 import logging
 
 from jobs.sending import check_templates, dispatch_outbox
-from pipeline import chasing, templates
+from pipeline.messages import templates
+from pipeline.steps import chasing
 
 from jobs_support import outbox
 

@@ -34,7 +34,7 @@ def test_sqlite_writers_checkpoint_after_leaving_the_write_lock(db, now, monkeyp
     import pytest
 
     import models.base
-    from pipeline.core import transaction
+    from pipeline.rules.core import transaction
 
     if is_postgres():
         pytest.skip("PostgreSQL checkpoints by itself; writers queue on row locks")

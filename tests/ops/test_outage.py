@@ -11,7 +11,7 @@ import pytest
 
 import models
 from models.migrations import init_db
-from pipeline.catalog import ensure_default_categories
+from pipeline.office.catalog import ensure_default_categories
 from wechat import replies, simulate
 
 pytestmark = pytest.mark.skipif(not private_postgres.available(), reason="PostgreSQL server binaries not installed")

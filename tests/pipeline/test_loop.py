@@ -2,8 +2,8 @@
 from datetime import timedelta
 
 import models
-from pipeline import handling, intake, judging, oversight
-from pipeline.queries import public_view
+from pipeline.steps import handling, intake, judging, oversight
+from pipeline.views.queries import public_view
 
 
 def outbox_for(item):
@@ -97,7 +97,7 @@ def test_reminder_rows_follow_the_round(flow):
 
 
 def test_mini_program_residents_get_pushes_only_within_their_consent(flow, world):
-    from pipeline.people import record_subscriptions
+    from pipeline.accounts.people import record_subscriptions
 
     record_subscriptions(world.residents["mp"], ["tpl-sub-progress"], {"tpl-sub-progress"}, now=flow.now)
     assert not models.Outbox.select().where(models.Outbox.resident == world.residents["mp"]).exists()

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 
 import models
-from pipeline.errors import Invalid
-from pipeline.intake import collect
+from pipeline.rules.errors import Invalid
+from pipeline.steps.intake import collect
 
 from shared_support import run_concurrently
 

@@ -3,9 +3,11 @@ counts overdue items (work list, chasing, stats, bulletin, digest) agree."""
 from datetime import timedelta
 
 import models
-from pipeline import bulletins, chasing, queries, stats
-from pipeline.overdue import deadline_running, is_overdue, overdue_condition, overdue_items
-from pipeline.states import STATUS_LABELS
+from pipeline.routines import bulletins
+from pipeline.rules.overdue import deadline_running, is_overdue, overdue_condition, overdue_items
+from pipeline.rules.states import STATUS_LABELS
+from pipeline.steps import chasing
+from pipeline.views import queries, stats
 
 
 def every_kind_of_item(now):

@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 
 import models
-from pipeline import badges, intake, oversight, staff_binding
-from pipeline.actors import actor_for_resident
-from pipeline.errors import Forbidden
+from pipeline.accounts import badges, staff_binding
+from pipeline.rules.actors import actor_for_resident
+from pipeline.rules.errors import Forbidden
+from pipeline.steps import intake, oversight
 
 from shared_support import run_concurrently
 

@@ -1,4 +1,4 @@
-"""Pipeline code reads its settings through `pipeline.settings`, never through
+"""Pipeline code reads its settings through `pipeline.rules.settings`, never through
 Flask: it runs the same inside a request, in the jobs process and with no app."""
 import threading
 from datetime import timedelta
@@ -7,8 +7,9 @@ from flask import has_app_context
 
 import models
 from config import DEFAULT_TEMPLATES
-from pipeline import handling, notify
-from pipeline.settings import Settings
+from pipeline.messages import notify
+from pipeline.rules.settings import Settings
+from pipeline.steps import handling
 
 
 def outside_any_app(work):

@@ -1,8 +1,8 @@
-"""Our notice fields → each template's keys, with WeChat's value rules (pipeline/templates.py)."""
+"""Our notice fields → each template's keys, with WeChat's value rules (pipeline/messages/templates.py)."""
 import pytest
 
-from pipeline import notify, templates
-from pipeline.templates import TemplateSettingError, parse_keys, value_for
+from pipeline.messages import notify, templates
+from pipeline.messages.templates import TemplateSettingError, parse_keys, value_for
 
 
 def test_a_mapping_names_our_fields_and_the_template_keys():

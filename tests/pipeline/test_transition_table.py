@@ -1,5 +1,5 @@
 """The legality of every operation, generated from the transition table
-(`pipeline.states.TRANSITIONS`): for each action, from each status, by each role,
+(`pipeline.rules.states.TRANSITIONS`): for each action, from each status, by each role,
 and with each of its guards made to fail, the real operation is run on a
 situation built for it, and must be allowed exactly when the table says so —
 else raise the table's error (code and message) and write nothing.
@@ -14,12 +14,13 @@ from itertools import count
 import pytest
 
 import models
-from pipeline import handling, intake, judging, oversight, publicity
-from pipeline.actors import SYSTEM_ACTOR
-from pipeline.errors import Forbidden, WrongState
-from pipeline.guards import GUARDS
-from pipeline.people import create_staff
-from pipeline.states import EVENT_LABELS, STATUS_LABELS, STATUSES, TRANSITIONS, TRIAGE
+from pipeline.accounts.people import create_staff
+from pipeline.messages import publicity
+from pipeline.rules.actors import SYSTEM_ACTOR
+from pipeline.rules.errors import Forbidden, WrongState
+from pipeline.rules.guards import GUARDS
+from pipeline.rules.states import EVENT_LABELS, STATUS_LABELS, STATUSES, TRANSITIONS, TRIAGE
+from pipeline.steps import handling, intake, judging, oversight
 
 # Reached only from inside rate, callback and the evaluation meeting (tests/pipeline/test_transitions.py).
 FOLLOW_UPS = {"close", "reopen"}
@@ -101,7 +102,7 @@ class Situations:
             username="nounit", name="无单位", role="unit", password_hash="-"))
 
     def _staff(self, user):
-        from pipeline.actors import actor_for_staff
+        from pipeline.rules.actors import actor_for_staff
 
         return actor_for_staff(user)
 

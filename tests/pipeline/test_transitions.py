@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 import models
-from pipeline import handling, intake, judging, oversight
-from pipeline.errors import Forbidden, WrongState
+from pipeline.rules.errors import Forbidden, WrongState
+from pipeline.steps import handling, intake, judging, oversight
 
 STATUSES = ["collected", "classified", "claimed", "resolved", "closed", "merged", "rejected"]
 

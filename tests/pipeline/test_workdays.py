@@ -3,11 +3,11 @@ from datetime import date, datetime
 
 import pytest
 
-from pipeline.catalog import set_calendar_day
-from pipeline.errors import Invalid
-from pipeline.intake import classify, default_due
-from pipeline.reminders import deadline_times
-from pipeline.workdays import WorkCalendar
+from pipeline.office.catalog import set_calendar_day
+from pipeline.rules.errors import Invalid
+from pipeline.rules.workdays import WorkCalendar
+from pipeline.steps.intake import classify, default_due
+from pipeline.steps.reminders import deadline_times
 
 D = date.fromisoformat
 

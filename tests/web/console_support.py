@@ -7,8 +7,8 @@ from flask import current_app
 from PIL import Image
 
 import models
-from pipeline import handling, intake
-from pipeline.uploads import store_upload
+from pipeline.files.uploads import store_upload
+from pipeline.steps import handling, intake
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

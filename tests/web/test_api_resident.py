@@ -27,7 +27,7 @@ def test_staff_login_logout_and_expired_tokens(client, world, now):
     assert revoked.status_code == 401
     from datetime import timedelta
 
-    from pipeline.people import issue_token
+    from pipeline.accounts.people import issue_token
 
     old, _ = issue_token(now=models.local_now() - timedelta(days=2), staff=world.staff["office"],
                          lifetime=timedelta(hours=1))
@@ -54,7 +54,7 @@ def test_report_list_follow_and_rate(client, world, auth, flow):
     # Unclassified, it is the reporter's and the office's only.
     assert client.post(f"/api/v1/items/{number}/follow", headers=li).status_code == 404
     stored = models.Item.get(models.Item.number == number)
-    from pipeline import handling, intake
+    from pipeline.steps import handling, intake
 
     intake.classify(stored, flow.a("office"), category="property", leader=world.staff["leader"].id,
                     unit=world.units["jianshe"].id, tier="on_spot", roadmap="当日修复")
@@ -91,7 +91,7 @@ def test_public_view_masks_personal_data(client, world, flow):
 
 
 def test_work_style_items_stay_off_the_public_view_and_board(client, world, flow, auth):
-    from pipeline import handling, intake, judging
+    from pipeline.steps import handling, intake, judging
 
     item = flow.collected(content="社区干部办事推诿，多次找不到人")
     item = intake.classify(item, flow.a("office"), category="cadre_conduct", leader=world.staff["leader"].id,
@@ -103,8 +103,8 @@ def test_work_style_items_stay_off_the_public_view_and_board(client, world, flow
     community_handler = models.StaffUser.create(username="shequ", name="孙丽", role="unit",
                                                 unit=world.units["community"], password_hash="x")
     handling.claim(item, world.actor("office"), unit=world.units["community"].id)
-    from pipeline.actors import actor_for_staff
-    from pipeline.sheet import staff_view
+    from pipeline.rules.actors import actor_for_staff
+    from pipeline.views.sheet import staff_view
 
     assert staff_view(item, actor_for_staff(community_handler))["sheet"]["reporter"] is None
     sheet = client.get(f"/api/v1/staff/items/{item.number}", headers=office).get_json()["sheet"]

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import models
-from pipeline import badges
+from pipeline.accounts import badges
 
 from shared_support import fetch as page
 from shared_support import run_concurrently
@@ -245,7 +245,7 @@ def test_item_page_for_a_plain_camera(client, flow):
 
 
 def test_concurrent_issuing_gives_consecutive_unique_numbers(app, world):
-    from pipeline.actors import actor_for_staff
+    from pipeline.rules.actors import actor_for_staff
 
     office = actor_for_staff(world.staff["office"])
     numbers = []

@@ -5,7 +5,7 @@ import pytest
 from console_support import csrf_of, make_items, sign_in
 
 import models
-from pipeline import lockout
+from pipeline.accounts import lockout
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def test_the_session_cookie_is_secure_in_production(monkeypatch):
 
 
 def test_the_list_pages_twenty_at_a_time(client, world, now):
-    from pipeline import intake
+    from pipeline.steps import intake
     numbers = [intake.collect(world.actor("zhang"), f"第{i}件：井盖松动", "wechat", now=now).number
                for i in range(23)]
     sign_in(client, "office")

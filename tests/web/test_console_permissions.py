@@ -3,7 +3,7 @@ import pytest
 from console_support import csrf_of, make_items, sign_in
 
 import models
-from pipeline.people import create_staff
+from pipeline.accounts.people import create_staff
 
 PEOPLE = ("anonymous", "office", "admin", "leader", "party_office", "supervisor", "unit_assigned", "unit_other")
 USERNAMES = {"office": "office", "admin": "admin", "leader": "leader", "party_office": "dangzheng",
@@ -76,7 +76,7 @@ def test_each_route_allows_exactly_its_people(app, world, numbers, wechat_api, p
 
 
 def test_a_residents_token_opens_no_console_page(client, world, numbers):
-    from pipeline.people import issue_token
+    from pipeline.accounts.people import issue_token
     token, _ = issue_token(resident=world.residents["liu"])
     answer = client.get("/", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")

@@ -4,8 +4,8 @@ house number or coordinates, and item numbers can't be walked anonymously
 (issue 13, finding 4)."""
 import pytest
 
-from pipeline import intake
-from pipeline.privacy import coarse_place, mask_phone
+from pipeline.steps import intake
+from pipeline.views.privacy import coarse_place, mask_phone
 
 
 @pytest.mark.parametrize("text, shown", [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import models
-from pipeline.people import issue_token
+from pipeline.accounts.people import issue_token
 
 LIMITED = {"RATELIMIT_ENABLED": True}
 ROOT = Path(__file__).resolve().parents[2]

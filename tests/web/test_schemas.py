@@ -1,10 +1,11 @@
-"""The API checks each body against its operation's schema (pipeline/schemas.py),
+"""The API checks each body against its operation's schema (pipeline/rules/schemas.py),
 the one place its fields and limits are declared: the operations use the same."""
 import pytest
 
-from pipeline import intake, schemas
-from pipeline.errors import Invalid
-from pipeline.schemas import SCHEMAS, required, schema
+from pipeline.rules import schemas
+from pipeline.rules.errors import Invalid
+from pipeline.rules.schemas import SCHEMAS, required, schema
+from pipeline.steps import intake
 from web.api_staff import ACTIONS
 
 # schema -> (who, method, path) of the endpoint that reads it; the item actions are POST .../<action>.

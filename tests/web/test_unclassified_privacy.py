@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 import models
-from pipeline import intake
-from pipeline.catalog import split_conduct_keyword
+from pipeline.office.catalog import split_conduct_keyword
+from pipeline.steps import intake
 
 from shared_support import fetch
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import models
-from pipeline import uploads
+from pipeline.files import uploads
 
 from shared_support import fetch, run_concurrently
 
@@ -204,7 +204,7 @@ def test_daily_limit_on_unattached_uploads(app, client, auth, world):
 
 
 def test_a_photo_attached_by_a_report_is_served_publicly_once_classified(app, client, auth, world):
-    from pipeline import intake
+    from pipeline.steps import intake
 
     resident = auth("mp")
     made = upload(client, resident, jpeg()).get_json()
@@ -266,7 +266,7 @@ def test_abandoned_uploads_are_purged(app, client, auth, world):
 
 
 def test_concurrent_uploads_never_pass_the_daily_limit(app, world):
-    from pipeline.errors import TooMany
+    from pipeline.rules.errors import TooMany
 
     mp = world.residents["mp"]
     actor = world.actor("mp")

@@ -2,7 +2,7 @@
 import pytest
 
 from models import SharedToken
-from pipeline.errors import UpstreamError
+from pipeline.rules.errors import UpstreamError
 from wechat.client import TOKEN_ERROR_CODES, WeChatAPIError, code_to_session, make_client, oauth_openid, wxacode_fetcher
 from wechat.token_store import DatabaseStorage
 

@@ -5,9 +5,9 @@ import re
 import pytest
 
 from models import Item, Outbox, local_now
-from pipeline.handling import claim, progress, resolve
-from pipeline.intake import classify
-from pipeline.oversight import supervise
+from pipeline.steps.handling import claim, progress, resolve
+from pipeline.steps.intake import classify
+from pipeline.steps.oversight import supervise
 from wechat.client import make_client
 from wechat.outbound import deliver
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from models import Follower, InboundMessage, Outbox, Resident, SubscriptionGrant
-from pipeline.handling import claim
-from pipeline.intake import collect
+from pipeline.steps.handling import claim
+from pipeline.steps.intake import collect
 from wechat import cli, events, handlers, replies
 from wechat.client import make_client
 from wechat.outbound import deliver
@@ -154,7 +154,7 @@ def test_a_retried_popup_counts_once(wx, tpl):
 
 
 def test_consents_stop_at_the_cap(wx, tpl, monkeypatch):
-    monkeypatch.setattr("pipeline.oa_consents.MAX_GRANTS_PER_TEMPLATE", 2)
+    monkeypatch.setattr("pipeline.messages.oa_consents.MAX_GRANTS_PER_TEMPLATE", 2)
     for _ in range(3):
         wx.send(popup("o-1", (tpl["progress"], "accept")))
     assert grants("o-1") == {tpl["progress"]: 2}

@@ -2,8 +2,8 @@
 import re
 
 from models import Follower, Item, Outbox, Photo, Resident, StaffUser
-from pipeline import staff_binding
-from pipeline.intake import collect
+from pipeline.accounts import staff_binding
+from pipeline.steps.intake import collect
 
 NUMBER = re.compile(r"\d{8}-\d{4}")
 REPORT = "全椒路社区5号楼门口的路灯坏了一个星期，晚上很黑"
@@ -40,7 +40,7 @@ def test_a_message_sent_again_gets_the_number_it_already_has(wx, world):
 
 
 def test_chat_reports_stop_at_the_daily_limit(wx, world, monkeypatch):
-    from pipeline import intake
+    from pipeline.steps import intake
 
     monkeypatch.setattr(intake, "CHAT_REPORTS_PER_DAY", 3)
     for n in range(3):

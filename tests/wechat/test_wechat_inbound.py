@@ -5,9 +5,9 @@ import pytest
 from peewee import IntegrityError
 
 from models import Badge, InboundMessage, Outbox, Resident
-from pipeline import inbound
-from pipeline.actors import known_resident_actor
-from pipeline.states import RESIDENT, RESIDENT_SUPERVISOR
+from pipeline.messages import inbound
+from pipeline.rules.actors import known_resident_actor
+from pipeline.rules.states import RESIDENT, RESIDENT_SUPERVISOR
 
 
 def test_remember_and_recall(app, now):

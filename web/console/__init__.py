@@ -3,11 +3,11 @@ cookie (password or WeChat OAuth), every form guarded by a CSRF token."""
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from pipeline.actors import actor_for_staff
-from pipeline.errors import DomainError
-from pipeline.people import active_staff_user
-from pipeline.queries import is_overdue
-from pipeline.states import ROLE_LABELS, STATUS_LABELS
+from pipeline.accounts.people import active_staff_user
+from pipeline.rules.actors import actor_for_staff
+from pipeline.rules.errors import DomainError
+from pipeline.rules.states import ROLE_LABELS, STATUS_LABELS
+from pipeline.views.queries import is_overdue
 
 bp = Blueprint("console", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/console-static")

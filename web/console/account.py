@@ -6,11 +6,11 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from flask_limiter.util import get_remote_address
 from wechatpy.exceptions import WeChatClientException
 
-from pipeline import lockout
-from pipeline.errors import Unauthorized
-from pipeline.notify import reachable
-from pipeline.people import change_password, check_staff_password
-from pipeline.staff_binding import bound_staff
+from pipeline.accounts import lockout
+from pipeline.accounts.people import change_password, check_staff_password
+from pipeline.accounts.staff_binding import bound_staff
+from pipeline.messages.notify import reachable
+from pipeline.rules.errors import Unauthorized
 from wechat.cli import print_bind_code
 from wechat.client import WeChatAPIError, oauth_openid
 

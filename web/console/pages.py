@@ -1,13 +1,13 @@
 """Reading pages: what waits for me (home), the item list, one item."""
 from flask import current_app, g, render_template, request
 
-from pipeline.boundary import local_now
-from pipeline.catalog import category_tree
-from pipeline.desk import communities, find_items, followers, waiting
-from pipeline.queries import attach_relations, page_args, visible_item
-from pipeline.sheet import staff_view
-from pipeline.states import CHANNELS
-from pipeline.uploads import served_photo
+from pipeline.files.uploads import served_photo
+from pipeline.office.catalog import category_tree
+from pipeline.rules.boundary import local_now
+from pipeline.rules.states import CHANNELS
+from pipeline.views.desk import communities, find_items, followers, waiting
+from pipeline.views.queries import attach_relations, page_args, visible_item
+from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
 
 from . import bp

@@ -1,0 +1,1 @@
+"""Demo data for a first look (`flask --app app seed-demo`)."""

@@ -1,0 +1,100 @@
+"""Demo data: units, accounts and the seed's own cases, driven through the operations."""
+from datetime import date, datetime, timedelta
+
+from models import Resident, Unit, local_now
+from pipeline.accounts.badges import bind_badge, issue_badge
+from pipeline.accounts.people import create_staff, create_unit, resident_for_openid
+from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
+from pipeline.steps import handling, intake, judging, oversight
+
+DEMO_PASSWORD = "sixstep-demo"
+
+UNITS = [
+    ("建设办", "department", None),
+    ("市容办", "department", None),
+    ("党政办", "department", None),
+    ("全椒路社区", "community", "全椒路社区"),
+    ("安居苑社区", "community", "安居苑社区"),
+    ("区供电公司党支部", "jurisdiction_org", None),
+    ("街道党员志愿者服务队", "volunteer_org", None),
+]
+
+ACCOUNTS = [
+    ("office", "office", None, "活动办 李敏", None),
+    ("leader", "leader", None, "分管领导 陈建国", None),
+    ("jianshe", "unit", "建设办", "建设办 王强", None),
+    ("shirong", "unit", "市容办", "市容办 赵磊", None),
+    ("quanjiao", "unit", "全椒路社区", "全椒路社区 孙丽", None),
+    ("dangzheng", "party_office", "党政办", "党政办 周洁", None),
+    ("duban", "supervisor", None, "督办组 吴刚", "全椒路社区"),
+    ("admin", "admin", None, "系统管理员", None),
+]
+
+
+def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
+    """Create the demo world once; later runs change nothing. Returns the accounts."""
+    accounts = [(username, role, DEMO_PASSWORD) for username, role, *_ in ACCOUNTS]
+    if Unit.get_or_none(Unit.name == UNITS[0][0]):
+        return accounts
+    now = now or local_now()
+    for name, kind, community in UNITS:
+        create_unit(name, kind, community)
+    staff = {username: actor_for_staff(create_staff(username, role, DEMO_PASSWORD, name=name, unit=unit, area=area))
+             for username, role, unit, name, area in ACCOUNTS}
+    _seed_cases(staff, now)
+    return accounts
+
+
+def _resident(openid: str, nickname: str, community: str) -> Resident:
+    resident = resident_for_openid(openid, source="oa")
+    resident.nickname, resident.community = nickname, community
+    resident.save()
+    return resident
+
+
+def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:
+    office, leader = staff["office"], staff["leader"]
+    jianshe, shirong = staff["jianshe"], staff["shirong"]
+    units = {u.name: u.id for u in Unit.select()}
+    zhang = actor_for_resident(_resident("demo-openid-zhang", "张阿姨", "全椒路社区"), now.date())
+    liu_resident = _resident("demo-openid-liu", "刘师傅", "全椒路社区")
+    badge = issue_badge(office, name="刘师傅", kind="resident", phone="13955556666", area="全椒路社区",
+                        valid_until=date(now.year + 1, 12, 31), now=now)
+    bind_badge(actor_for_resident(liu_resident, now.date()), badge.token, now=now)
+    liu = actor_for_resident(liu_resident, now.date())
+    t = now - timedelta(days=30)
+
+    roofs = intake.collect(zhang, "XX小区2013年整治后仍有20余户屋顶漏水，下雨天家里接水的盆都放满了", "wechat",
+                           community="全椒路社区", address="全椒路XX小区", now=t)
+    intake.classify(roofs, office, category="housing", leader=leader.id, unit=units["建设办"], tier="limited",
+                    roadmap="建设办牵头，要求施工方限期返修屋顶防水层，社区跟进验收", wide_concern=True,
+                    now=t + timedelta(hours=2))
+    handling.claim(roofs, jianshe, now=t + timedelta(hours=3))
+    oversight.supervise(roofs, liu, note="已到现场查看，施工方本周进场", now=t + timedelta(days=2))
+    handling.progress(roofs, jianshe, note="施工方已进场，完成12户屋面防水", now=t + timedelta(days=4))
+    handling.resolve(roofs, jianshe, result="20余户屋顶防水全部返修完毕，经居民代表验收通过", now=t + timedelta(days=6))
+    judging.rate(roofs, zhang, "satisfied", "修好了，谢谢街道", now=t + timedelta(days=7))
+
+    balconies = intake.collect(zhang, "40多户阳台年久失修需要加固，还有部分居民房屋需要粉刷", "wechat",
+                               community="全椒路社区", now=t + timedelta(days=1))
+    intake.classify(balconies, office, category="housing", leader=leader.id, unit=units["建设办"], tier="long_term",
+                    roadmap="纳入老旧小区改造计划，分批加固；召开情况说明会", now=t + timedelta(days=1, hours=2))
+    handling.claim(balconies, jianshe, now=t + timedelta(days=2))
+    handling.record_meeting(balconies, office, kind="explanation", held_at=(t + timedelta(days=8)).isoformat(),
+                            attendees=["居民代表8人", "建设办", "督办员刘师傅"],
+                            minutes="阳台加固需统一设计和资金申请，预计分两批完成，居民表示理解", now=t + timedelta(days=8))
+
+    vendors = intake.collect(zhang, "学校周边流动摊点多，上下学时段堵塞通道，存在安全隐患", "wechat",
+                             community="安居苑社区", now=t + timedelta(days=3))
+    intake.classify(vendors, office, category="market_environment", leader=leader.id, unit=units["市容办"],
+                    tier="limited", roadmap="市容办联合社区劝导，群众监督员全程参与", now=t + timedelta(days=3, hours=1))
+    handling.claim(vendors, shirong, now=t + timedelta(days=3, hours=2))
+    handling.resolve(vendors, shirong, result="已劝离摊贩并设置提示牌", now=t + timedelta(days=5))
+    judging.rate(vendors, zhang, "unsatisfied", "傍晚摊贩又回来了", now=t + timedelta(days=6))
+    handling.claim(vendors, shirong, now=t + timedelta(days=6, hours=1))
+    oversight.supervise(vendors, liu, note="群众督办员每日放学时段到场劝导", now=t + timedelta(days=7))
+
+    intake.collect(staff["office"], "群众反映街居干部走居入户太少，作风不实，工作轻指导", "symposium",
+                   reporter_name="居民代表", community="全椒路社区", now=now - timedelta(days=2))
+    intake.collect(zhang, "小区3号楼楼道灯坏了一个多月，晚上上下楼看不见", "wechat", community="全椒路社区",
+                   now=now - timedelta(hours=3))

@@ -1,0 +1,169 @@
+"""Residents by openid, staff accounts and bearer tokens."""
+import hashlib
+import secrets
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import ApiToken, Resident, StaffUser, SubscriptionGrant, Unit, as_local
+from pipeline.messages.notify import reachable
+from pipeline.rules.core import transaction
+from pipeline.rules.errors import Invalid, Unauthorized
+from pipeline.rules.states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
+from pipeline.rules.validate import required_text
+
+MAX_GRANTS_PER_TEMPLATE = 20
+# werkzeug's default (scrypt); the test suite swaps in a cheap method.
+PASSWORD_METHOD = "scrypt"
+
+
+def resident_for_openid(openid: str, source: str = "oa", unionid: str | None = None,
+                        now: datetime | None = None) -> Resident:
+    """The resident with this openid, created on first contact."""
+    now = as_local(now)
+    if not openid or len(openid) > 64:
+        raise Invalid("openid 无效", field="openid")
+    resident = Resident.get_or_none(Resident.openid == openid)
+    if resident is None:
+        Resident.insert(openid=openid, source=source, unionid=unionid, created_at=now).on_conflict_ignore().execute()
+        resident = Resident.get(Resident.openid == openid)
+    elif unionid and resident.unionid != unionid:
+        resident.unionid = unionid
+        resident.save()
+    return resident
+
+
+def set_subscribed(openid: str, subscribed: bool, now: datetime | None = None) -> Resident:
+    """Follow/unfollow of the official account: pushes stop for someone who left,
+    resident or staff member bound to this WeChat (a person may be both)."""
+    resident = resident_for_openid(openid, source="oa", now=now)
+    Resident.update(subscribed=bool(subscribed)).where(Resident.id == resident.id).execute()
+    StaffUser.update(following=bool(subscribed)).where(StaffUser.openid == openid).execute()
+    resident.subscribed = bool(subscribed)
+    return resident
+
+
+def record_subscriptions(resident: Resident, accepted: object, allowed: Collection[str],
+                         now: datetime | None = None) -> dict[str, int]:
+    """Count one-time consents from wx.requestSubscribeMessage (one consent = one message)."""
+    now = as_local(now)
+    if not isinstance(accepted, list) or not all(isinstance(t, str) for t in accepted):
+        raise Invalid("accepted 应为模板编号列表", field="accepted")
+    unknown = [t for t in accepted if t not in allowed]
+    if unknown:
+        raise Invalid("存在未知的订阅模板", field="accepted")
+    with transaction():
+        for template_id in accepted:
+            grant, _ = SubscriptionGrant.get_or_create(resident=resident, template_id=template_id,
+                                                       defaults={"remaining": 0, "updated_at": now})
+            grant.remaining = min(grant.remaining + 1, MAX_GRANTS_PER_TEMPLATE)
+            grant.updated_at = now
+            grant.save()
+    grants = SubscriptionGrant.select().where(SubscriptionGrant.resident == resident)
+    return {g.template_id: g.remaining for g in grants}
+
+
+def create_unit(name: str, kind: str, community: str | None = None) -> Unit:
+    name = required_text(name, "name", "单位名称", 100)
+    if kind not in UNIT_KINDS_ALLOWED:
+        raise Invalid("单位类型无效", field="kind")
+    if Unit.get_or_none(Unit.name == name):
+        raise Invalid("单位已存在", code="exists", field="name")
+    return Unit.create(name=name, kind=kind, community=community)
+
+
+def create_staff(username: str, role: str, password: str, name: str | None = None, unit: str | None = None,
+                 area: str | None = None) -> StaffUser:
+    username = required_text(username, "username", "用户名", 64)
+    if role not in ROLES_ALLOWED:
+        raise Invalid("角色无效", field="role")
+    if not isinstance(password, str) or len(password) < 8:
+        raise Invalid("密码至少8位", field="password")
+    unit_row = None
+    if unit:
+        unit_row = Unit.get_or_none(Unit.name == unit)
+        if unit_row is None:
+            raise Invalid("单位不存在", field="unit")
+    if role == "unit" and unit_row is None:
+        raise Invalid("承办单位人员须指定单位", field="unit")
+    if StaffUser.get_or_none(StaffUser.username == username):
+        raise Invalid("用户名已存在", code="exists", field="username")
+    return StaffUser.create(username=username, name=name or username, role=role, unit=unit_row, area=area,
+                            password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
+
+
+def check_staff_password(username: str, password: str) -> StaffUser:
+    if not isinstance(username, str) or not isinstance(password, str) or len(password) > 256:
+        raise Unauthorized("用户名或密码错误", code="bad_credentials")
+    user = StaffUser.get_or_none((StaffUser.username == username) & StaffUser.active)
+    if user is None or not check_password_hash(user.password_hash, password):
+        raise Unauthorized("用户名或密码错误", code="bad_credentials")
+    return user
+
+
+def change_password(user: StaffUser, old_password: str, new_password: str) -> StaffUser:
+    """Set a staff user's new password after checking the current one."""
+    check_staff_password(user.username, old_password)
+    if not isinstance(new_password, str) or len(new_password) < 8 or len(new_password) > 256:
+        raise Invalid("新密码至少8位", field="new_password")
+    if new_password == old_password:
+        raise Invalid("新密码不能与原密码相同", field="new_password")
+    user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+    StaffUser.update(password_hash=user.password_hash).where(StaffUser.id == user.id).execute()
+    return user
+
+
+def active_staff_user(staff_id: int) -> StaffUser | None:
+    """The active staff account with this id (a console session's), or None."""
+    return StaffUser.get_or_none((StaffUser.id == staff_id) & StaffUser.active)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(now: datetime | None = None, resident: Resident | None = None, staff: StaffUser | None = None,
+                lifetime: timedelta = timedelta(days=30)) -> tuple[str, ApiToken]:
+    """Mint an opaque bearer token; only its hash is stored."""
+    now = as_local(now)
+    token = secrets.token_urlsafe(32)
+    row = ApiToken.create(token_hash=_hash(token), resident=resident, staff=staff, created_at=now,
+                          expires_at=now + lifetime)
+    return token, row
+
+
+def token_owner(token: str | None, now: datetime | None = None) -> ApiToken:
+    """The token's row if it is valid; raises Unauthorized otherwise."""
+    now = as_local(now)
+    if not token or len(token) > 128:
+        raise Unauthorized("请先登录", code="unauthorized")
+    row = ApiToken.get_or_none(ApiToken.token_hash == _hash(token))
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("登录已失效，请重新登录", code="unauthorized")
+    if row.expires_at <= now:
+        raise Unauthorized("登录已过期，请重新登录", code="token_expired")
+    if row.staff_id and not row.staff.active:
+        raise Unauthorized("账号已停用", code="unauthorized")
+    return row
+
+
+def revoke_token(row: ApiToken, now: datetime | None = None) -> None:
+    row.revoked_at = as_local(now)
+    row.save()
+
+
+def active_units() -> list[dict[str, Any]]:
+    """Every active unit, for pickers: [{id, name, kind, community}]."""
+    rows = Unit.select().where(Unit.active).order_by(Unit.kind, Unit.name)
+    return [{"id": u.id, "name": u.name, "kind": u.kind, "community": u.community} for u in rows]
+
+
+def active_staff(role: str | None = None) -> list[dict[str, Any]]:
+    """Every active staff member (of `role`), for pickers, with whether pushes reach them."""
+    query = StaffUser.select().where(StaffUser.active).order_by(StaffUser.role, StaffUser.name)
+    if role:
+        query = query.where(StaffUser.role == role)
+    return [{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid),
+             "receives_pushes": reachable(u)} for u in query]

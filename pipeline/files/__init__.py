@@ -1,0 +1,1 @@
+"""Files: photo uploads and media sent by chat."""

@@ -1,0 +1,127 @@
+"""The outbox's database side, for the jobs dispatcher: claim due rows, record
+what WeChat answered, back off, and release rows that were not tried.
+
+A claimed row is `sending`, and its `locked_until` is the claim's fence. A
+dispatcher that dies leaves its rows `sending`; once the lock has expired any
+dispatcher reclaims them. That is the one way a message can go out twice — it
+was in flight when the process died — so the dispatcher sends one row at a time
+and records each result before the next send: a kill leaves at most one row
+sent but not recorded. Rows already `sent` are never claimed again, and
+`dedup_key` is unique, so nothing else can send a notification twice.
+"""
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from peewee import fn
+
+from models import Outbox, db
+from models.base import is_postgres
+from pipeline.rules.core import transaction
+
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+UNDELIVERABLE = "undeliverable"
+
+BACKOFF_BASE = 10  # seconds before the first retry
+BACKOFF_CAP = 3600  # the longest wait between two tries
+MAX_ATTEMPTS = 15  # then the row is `failed` (the item's timeline still tells the person)
+
+_CLAIM_SQL = """
+WITH due AS MATERIALIZED (
+    SELECT id FROM {table}
+    WHERE (status = 'queued' AND next_attempt_at <= %s) OR (status = 'sending' AND locked_until < %s)
+    ORDER BY next_attempt_at, id
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED)
+UPDATE {table} SET status = 'sending', locked_until = %s, attempts = {table}.attempts + 1
+FROM due WHERE {table}.id = due.id
+RETURNING {table}.*
+"""
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: doubling from 10 s, capped at an hour."""
+    return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP))
+
+
+def _due(now: datetime) -> Any:
+    return (((Outbox.status == QUEUED) & (Outbox.next_attempt_at <= now))
+            | ((Outbox.status == SENDING) & (Outbox.locked_until < now)))
+
+
+def claim(now: datetime, limit: int, hold_seconds: float) -> list[Outbox]:
+    """Take up to `limit` due rows (queued and due, or abandoned by a dead dispatcher)
+    for `hold_seconds`; each claim counts as an attempt. Rows come back oldest first.
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers take disjoint
+    rows. SQLite: one IMMEDIATE transaction, which writers take one at a time.
+    """
+    until = now + timedelta(seconds=hold_seconds)
+    if is_postgres():
+        sql = _CLAIM_SQL.format(table=Outbox._meta.table_name)
+        with db.atomic():
+            rows = list(Outbox.raw(sql, now, now, limit, until))
+    else:
+        with transaction():
+            ids = [row.id for row in Outbox.select(Outbox.id).where(_due(now))
+                   .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)]
+            if not ids:
+                return []
+            (Outbox.update(status=SENDING, locked_until=until, attempts=Outbox.attempts + 1)
+             .where(Outbox.id.in_(ids)).execute())
+            rows = list(Outbox.select().where(Outbox.id.in_(ids)))
+    return sorted(rows, key=lambda row: (row.next_attempt_at, row.id))
+
+
+def _write(changes: dict[str, Any], fence: Any) -> int:
+    return Outbox.update(**changes).where(fence).execute()
+
+
+def _mark_sent(row: Outbox, now: datetime, msgid: str | None) -> int:
+    """The hot path, once per message: one plain statement, one round trip."""
+    p = db.param
+    sql = (f'UPDATE "{Outbox._meta.table_name}" SET status = {p}, sent_at = {p}, wechat_msgid = {p}, '
+           f"locked_until = NULL, last_error = NULL WHERE id = {p} AND status = {p}")
+    if is_postgres():
+        # Visible to every other session at once, flushed to disk a moment later:
+        # a killed dispatcher loses nothing (the server has it); only a crash of
+        # the database server itself could forget the last marks and resend those
+        # rows — the same bargain as SQLite's WAL with synchronous=NORMAL.
+        sql = "SET LOCAL synchronous_commit TO OFF; " + sql
+    return db.execute_sql(sql, (SENT, now, msgid, row.id, SENDING)).rowcount
+
+
+def record(row: Outbox, outcome: str, now: datetime, msgid: str | None = None,
+           error: str | None = None) -> str | None:
+    """Write the outcome of one try of a claimed row — "sent", "retry" or
+    "undeliverable" — and return the status written (None if the claim was lost)."""
+    if outcome == SENT:
+        # It went out: say so even if a stalled claim was taken over meanwhile.
+        return SENT if _mark_sent(row, now, msgid) else None
+    mine = (Outbox.id == row.id) & (Outbox.status == SENDING) & (Outbox.locked_until == row.locked_until)
+    changes: dict[str, Any]
+    if outcome == UNDELIVERABLE:
+        changes = {"status": UNDELIVERABLE, "locked_until": None, "last_error": (error or "")[:2000]}
+    elif row.attempts >= MAX_ATTEMPTS:
+        changes = {"status": FAILED, "locked_until": None, "last_error": (error or "")[:2000]}
+    else:
+        changes = {"status": QUEUED, "locked_until": None, "last_error": (error or "")[:2000],
+                   "next_attempt_at": now + backoff(row.attempts)}
+    return changes["status"] if _write(changes, mine) else None
+
+
+def release(rows: Iterable[Outbox]) -> None:
+    """Give back claimed rows that were never tried (the attempt is not counted)."""
+    for row in rows:
+        fence = (Outbox.id == row.id) & (Outbox.status == SENDING) & (Outbox.locked_until == row.locked_until)
+        _write({"status": QUEUED, "locked_until": None, "attempts": Outbox.attempts - 1}, fence)
+
+
+def counts() -> Counter[str]:
+    """Rows by status, for operators."""
+    query = Outbox.select(Outbox.status, fn.COUNT(Outbox.id).alias("n")).group_by(Outbox.status)
+    return Counter({row.status: row.n for row in query})

@@ -1,0 +1,196 @@
+"""Queue notifications as outbox rows, in the caller's transaction.
+
+Who hears of what is decided here; how it reaches them (official-account
+template message, or mini-program subscribe message within the consent the
+resident granted) is decided per recipient. A recipient with no channel still
+sees everything in the mini-program or console: the timeline is the record.
+"""
+from models import Follower, Item, Outbox, Resident, StaffUser, SubscriptionGrant
+from pipeline.messages import templates
+from pipeline.messages.templates import cut  # noqa: F401 - the one cut, also for the chat replies
+from pipeline.rules.settings import settings
+from pipeline.rules.states import STATUS_LABELS
+from pipeline.views.queries import reporters
+
+# kind of notice -> (official-account template setting, mini-program subscribe setting)
+RESIDENT_TEMPLATES = {
+    "received": ("TEMPLATE_ITEM_RECEIVED", "SUBSCRIBE_ITEM_PROGRESS"),
+    "progress": ("TEMPLATE_ITEM_PROGRESS", "SUBSCRIBE_ITEM_PROGRESS"),
+    "result": ("TEMPLATE_ITEM_RESULT", "SUBSCRIBE_ITEM_RESULT"),
+}
+# kind of notice -> official-account subscribe notice (订阅通知) setting, for a resident
+# who consented in the popup but can't get template messages (no longer follows).
+OA_SUBSCRIBE_TEMPLATES = {
+    "received": "OA_SUBSCRIBE_ITEM_RECEIVED",
+    "progress": "OA_SUBSCRIBE_ITEM_PROGRESS",
+    "result": "OA_SUBSCRIBE_ITEM_RESULT",
+}
+STAFF_TEMPLATES = {
+    "task": "TEMPLATE_TASK_ASSIGNED",
+    "deadline": "TEMPLATE_DEADLINE",
+    "overdue": "TEMPLATE_OVERDUE",
+}
+
+
+def _settings():
+    return settings.mapping
+
+
+def template_id(setting):
+    return settings.template_id(setting)
+
+
+def item_fields(item, note, now):
+    """A notice's fields about one item (`templates.FIELDS`), before any template's keys."""
+    return notice_fields(item.number, item.content, STATUS_LABELS[item.status], note, now)
+
+
+def item_page(item):
+    return f"pages/item/item?number={item.number}"
+
+
+def console_item_url(item: Item) -> str:
+    """Where a staff push opens: the item's page in the console (setting CONSOLE_ITEM_URL)."""
+    pattern = settings.mapping.get("CONSOLE_ITEM_URL")
+    base = (settings.mapping.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    return (pattern or base + "/items/{number}").format(number=item.number)
+
+
+def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None,
+               page=None):
+    """The Outbox row a notice (`data`: our fields) becomes, as a dict, with the data
+    in the keys of the template of `setting` (`_queue` writes them; a sweep batches its own)."""
+    return dict(
+        dedup_key=dedup_key[:191],
+        kind=kind,
+        channel=channel,
+        template_id=template_id(setting),
+        item=item,
+        resident=resident,
+        staff=staff,
+        openid=openid,
+        data=templates.build(_settings(), setting, data),
+        page=page or (item_page(item) if item else None),
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def _queue(rows):
+    """Insert a notice's rows in one statement; a row whose dedup key exists is skipped."""
+    if rows:
+        Outbox.insert_many(rows).on_conflict_ignore().execute()
+
+
+def _take_consent(resident, setting):
+    """Spend one one-time subscribe consent for this template; False if none left."""
+    tid = template_id(setting)
+    updated = (
+        SubscriptionGrant.update(remaining=SubscriptionGrant.remaining - 1)
+        .where(
+            (SubscriptionGrant.resident == resident)
+            & (SubscriptionGrant.template_id == tid)
+            & (SubscriptionGrant.remaining > 0)
+        )
+        .execute()
+    )
+    return updated > 0
+
+
+def to_resident(resident, kind, notice, item, note, now, key):
+    """Queue one notice to a resident through the channel they can receive."""
+    if resident is not None:
+        resident_notice(resident, kind, notice, item_fields(item, note, now), now, key, item=item)
+
+
+def reachable(user):
+    """An active staff member whose WeChat is bound and still follows the official account."""
+    return bool(user.openid and user.active and user.following)
+
+
+def _staff_rows(users, kind, notice, item, data, now, key):
+    page = console_item_url(item) if item else None
+    return [outbox_row(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now,
+                       staff=user, openid=user.openid, page=page) for user in users if reachable(user)]
+
+
+def staff_rows(users, kind, notice, item, note, now, key):
+    """The rows `to_staff` would queue, for a caller that inserts a batch of them at once."""
+    return _staff_rows(users, kind, notice, item, item_fields(item, note, now), now, key)
+
+
+def to_staff(users, kind, notice, item, note, now, key):
+    """Queue one notice to every bound staff member in `users`."""
+    _queue(staff_rows(users, kind, notice, item, note, now, key))
+
+
+def followers(item):
+    return list(
+        Resident.select().join(Follower, on=(Follower.resident == Resident.id)).where(Follower.item == item)
+    )
+
+
+def staff_of_unit(unit_id):
+    if not unit_id:
+        return []
+    return list(StaffUser.select().where((StaffUser.unit == unit_id) & (StaffUser.active == True)))  # noqa: E712
+
+
+def staff_with_role(*roles):
+    return list(StaffUser.select().where(StaffUser.role.in_(roles) & (StaffUser.active == True)))  # noqa: E712
+
+
+def leader_of(item):
+    return [item.leader] if item.leader_id else []
+
+
+def residents_concerned(item, kind, notice, note, now, key, include_followers=True):
+    """The reporter(s) and, usually, followers of the item."""
+    seen = set()
+    people = reporters(item) + (followers(item) if include_followers else [])
+    data = item_fields(item, note, now)
+    rows = []
+    for resident in people:
+        if resident.id in seen:
+            continue
+        seen.add(resident.id)
+        rows += _resident_rows(resident, kind, notice, data, now, key, item)
+    _queue(rows)
+
+
+def notice_fields(code, title, state, note, now):
+    """A notice's fields (`templates.FIELDS`); each template's mapping and WeChat's
+    value rules turn them into its data when the row is made (`outbox_row`)."""
+    return {"number": code, "title": title, "state": state, "time": now.strftime(templates.OUR_TIME), "note": note}
+
+
+def staff_notice(users, kind, notice, data, now, key):
+    """Queue a notice that is not about one item to every bound staff member in `users`."""
+    _queue(_staff_rows(users, kind, notice, None, data, now, key))
+
+
+def resident_notice(resident, kind, notice, data, now, key, item=None):
+    """Queue a notice to a resident through the channel they can receive: the official
+    account while they follow it, else a mini-program message within their consent."""
+    if resident is not None:
+        _queue(_resident_rows(resident, kind, notice, data, now, key, item))
+
+
+def _resident_rows(resident, kind, notice, data, now, key, item):
+    """The row (none or one) for this resident. An official-account resident gets a
+    template message while following, else a subscribe notice if they consented to
+    one; a mini-program resident a subscribe message within their consent. A
+    subscribe message or notice spends one consent."""
+    oa_setting, mp_setting = RESIDENT_TEMPLATES[notice]
+    dedup = f"{key}:r{resident.id}"
+    if resident.source == "oa":
+        if resident.subscribed:
+            return [outbox_row(dedup, kind, "oa_template", oa_setting, item, data, now, resident=resident,
+                               openid=resident.openid)]
+        if _take_consent(resident, OA_SUBSCRIBE_TEMPLATES[notice]):
+            return [outbox_row(dedup, kind, "oa_subscribe", OA_SUBSCRIBE_TEMPLATES[notice], item, data, now,
+                               resident=resident, openid=resident.openid)]
+    elif _take_consent(resident, mp_setting):
+        return [outbox_row(dedup, kind, "mp_subscribe", mp_setting, item, data, now, resident=resident,
+                           openid=resident.openid)]
+    return []

@@ -1,0 +1,1 @@
+"""The office's own data: the category tree, the calendar, the communities."""

@@ -1,0 +1,136 @@
+"""The rules of the transition table that depend on the item, the actor or the
+request (`Transition.guards` in pipeline/rules/states.py names them): each a predicate
+on the operation under way, and the error it raises when it fails.
+
+`pipeline.rules.core.operation` checks them after the role and the status, in the
+order the table lists them, on the rows it has just locked.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from models import Claim, Item, PublicNotice
+from pipeline.rules.errors import DomainError, Forbidden, WrongState
+from pipeline.rules.states import (
+    CLAIMED,
+    DETAIL_WINDOW,
+    MERGED,
+    OFFICE_ROLES,
+    OPEN,
+    OVERSEERS,
+    REJECTED,
+    SYSTEM,
+    TRIAGE,
+)
+
+if TYPE_CHECKING:
+    from pipeline.rules.core import Operation
+
+
+@dataclass(frozen=True)
+class Guard:
+    holds: Callable[[Operation], bool]
+    error: type[DomainError]
+    code: str
+    message: str
+
+    def check(self, op: Operation) -> None:
+        """Raise this guard's error unless it holds for `op`."""
+        if not self.holds(op):
+            raise self.error(self.message, code=self.code)
+
+
+def _office(op: Operation) -> bool:
+    return op.actor.role in OFFICE_ROLES
+
+
+def _own_unit(op: Operation) -> bool:
+    """A unit handler acts for their own unit only (the office picks any)."""
+    wanted = op.params.get("unit")
+    return _office(op) or wanted in (None, "", op.actor.unit_id) or str(wanted) == str(op.actor.unit_id)
+
+
+def acting_unit_id(op: Operation) -> int | str | None:
+    """The unit the actor works for here: a unit handler's own, or the office's pick
+    (the item's unit unless the request names another)."""
+    return (op.params.get("unit") or op.item.unit_id) if _office(op) else op.actor.unit_id
+
+
+def _new_unit(op: Operation) -> bool:
+    """The assisting unit isn't on the item yet (as its lead or as an assisting unit)."""
+    unit_id = acting_unit_id(op)
+    if unit_id is None:
+        return True  # no unit at all: the operation says so
+    return str(unit_id) != str(op.item.claimed_unit_id) and not Claim.select().where(
+        (Claim.item == op.item.id) & (Claim.unit == unit_id) & (Claim.round == op.item.round) & Claim.active
+    ).exists()
+
+
+def _assigned_unit(op: Operation) -> bool:
+    """退单 is for the unit the item was handed to (claimed: the claiming unit)."""
+    mine = op.item.claimed_unit_id if op.item.status == CLAIMED else op.item.unit_id
+    return op.actor.unit_id is not None and op.actor.unit_id == mine
+
+
+def _claiming_unit(op: Operation) -> bool:
+    return _office(op) or (op.actor.role == "unit" and op.actor.unit_id == op.item.claimed_unit_id)
+
+
+def _reporter(op: Operation) -> bool:
+    from pipeline.messages.notify import reporters  # notify reads the states too
+
+    return op.actor.kind == "resident" and op.actor.id in {r.id for r in reporters(op.item)}
+
+
+def _evaluator_kind(op: Operation) -> bool:
+    """组织评议 by the organisation, 督办评议 by supervisors."""
+    return (op.params["kind"] == "org") == (op.actor.role in OVERSEERS)
+
+
+def _open_target(op: Operation) -> bool:
+    return op.other is not None and op.other.id != op.item.id and op.other.status in OPEN
+
+
+def _own_report(op: Operation) -> bool:
+    return op.actor.kind == "resident" and op.item.reporter_id == op.actor.id
+
+
+def _detail_window(op: Operation) -> bool:
+    return op.item.status in TRIAGE and op.now - op.item.created_at <= DETAIL_WINDOW
+
+
+def followed(op: Operation) -> Item:
+    """The item a follow or unfollow applies to: a merged item's target, else the item."""
+    return op.other if op.item.status == MERGED and op.other is not None else op.item
+
+
+def _unpublished(op: Operation) -> bool:
+    return not PublicNotice.select().where(PublicNotice.item == op.item.id).exists()
+
+
+GUARDS = {
+    "unit_member": Guard(lambda op: _office(op) or op.actor.unit_id is not None, Forbidden, "forbidden",
+                         "您不属于任何承办单位"),
+    "own_unit": Guard(_own_unit, Forbidden, "forbidden", "只能为本单位领办"),
+    "new_unit": Guard(_new_unit, WrongState, "wrong_state", "该单位已参与办理"),
+    "assigned_unit": Guard(_assigned_unit, Forbidden, "forbidden", "只能退回交给本单位的事项"),
+    "claiming_unit": Guard(_claiming_unit, Forbidden, "forbidden", "只有领办单位可以办理此事项"),
+    "not_escalated": Guard(lambda op: not op.item.escalated, WrongState, "wrong_state", "已上报，等待会诊"),
+    "escalated": Guard(lambda op: bool(op.item.escalated), WrongState, "wrong_state", "事项未上报会诊"),
+    "consulted": Guard(lambda op: not op.item.escalated, WrongState, "consultation_required",
+                       "已上报会诊，须先完成会诊"),
+    "explained": Guard(lambda op: op.item.tier != "long_term" or op.item.explained_at is not None, WrongState,
+                       "explanation_required", "长期事项须先召开情况说明会"),
+    "reporter": Guard(_reporter, Forbidden, "forbidden", "只有反映人可以评价"),
+    "evaluator_kind": Guard(_evaluator_kind, Forbidden, "forbidden",
+                            "组织评议由活动办或领导填写，督办评议由督办员填写"),
+    "open_target": Guard(_open_target, WrongState, "wrong_state", "只能合并到另一个未办结的事项"),
+    "own_report": Guard(_own_report, Forbidden, "forbidden", "只能补充自己反映的问题"),
+    "detail_window": Guard(_detail_window, WrongState, "wrong_state", "该问题已不能补充材料，请重新反映"),
+    "not_system": Guard(lambda op: op.actor.role != SYSTEM, Forbidden, "forbidden", "系统不能关注事项"),
+    "followable": Guard(lambda op: followed(op).status != REJECTED, WrongState, "wrong_state",
+                        "不予受理的事项不能关注"),
+    "unpublished": Guard(_unpublished, WrongState, "wrong_state", "该事项的结果已公示"),
+}

@@ -1,0 +1,260 @@
+"""Steps 1 and 2: collect opinions (意见收集), classify and fill the assignment
+sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope."""
+from datetime import date, timedelta
+
+from peewee import Model, ModelSelect
+
+from models import Category, Item, Photo, StaffUser, Unit, as_local, db
+from models.base import PreparedInsert, is_postgres
+from pipeline.messages import notify
+from pipeline.office.catalog import conduct_category
+from pipeline.rules.core import operation
+from pipeline.rules.errors import Invalid, NotFound, TooMany
+from pipeline.rules.numbering import next_number
+from pipeline.rules.schemas import limit
+from pipeline.rules.states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
+from pipeline.rules.validate import optional_text, required_text
+from pipeline.rules.workdays import WorkCalendar
+from pipeline.steps import reminders
+
+MAX_PHOTOS = 9
+# Every report runs this insert: its SQL is built once (see PreparedInsert).
+ITEM_INSERT = PreparedInsert(Item, "number", "status", "round", "content", "channel", "reporter", "reporter_name",
+                             "reporter_phone", "anonymous", "community", "address", "lat", "lng",
+                             "suggested_category", "wide_concern", "escalated", "created_at", "updated_at")
+LONG_TERM_EXPLANATION_DAYS = 20
+CHAT_REPORTS_PER_DAY = 20
+RESEND_WINDOW = timedelta(minutes=10)
+# Asked before every chat report, so the statement is written by hand rather than built by the ORM.
+_TODAYS_CHAT_REPORTS = ('SELECT count(*), max(CASE WHEN "content" = {m} AND "created_at" >= {m} THEN "number" END) '
+                        'FROM "{t}" WHERE "reporter_id" = {m} AND "created_at" >= {m} AND "channel" = \'wechat\'')
+
+
+def _attach_photos(item, actor, photo_ids, kind):
+    """Attach the actor's own unattached uploads to the item."""
+    ids = list(dict.fromkeys(int(i) for i in (photo_ids or [])))
+    if not ids:
+        return []
+    if len(ids) > MAX_PHOTOS:
+        raise Invalid(f"最多上传{MAX_PHOTOS}张照片", field="photos")
+    owner = Photo.uploader_resident == actor.id if actor.kind == "resident" else Photo.uploader_staff == actor.id
+    photos = list(Photo.select().where(Photo.id.in_(ids) & owner & Photo.item.is_null()))
+    if len(photos) != len(ids):
+        raise Invalid("照片不存在或已被使用，请重新上传", field="photos")
+    Photo.update(item=item, kind=kind).where(Photo.id.in_(ids)).execute()
+    return photos
+
+
+def subcategory(code, field="category"):
+    category = Category.get_or_none((Category.code == code) & Category.active)
+    if category is None or category.parent_id is None:
+        raise Invalid("分类不存在，请选择一个子项", field=field)
+    return category
+
+
+def collect(actor, content, channel, *, category=None, community=None, address=None, lat=None, lng=None,
+            photo_ids=(), anonymous=False, reporter_name=None, reporter_phone=None, conduct=False, now=None):
+    """Step 1: create an item from any channel; the reporter gets its number.
+
+    `conduct`: the reporter says it is about officials' conduct (作风); it then
+    suggests the 作风 category, so it stays private after classification unless
+    the office decides otherwise.
+    """
+    now = as_local(now)
+    if channel not in CHANNELS:
+        raise Invalid("渠道无效", field="channel")
+    if actor.kind == "resident" and channel in OFFLINE_CHANNELS:
+        raise Invalid("群众只能通过微信或小程序反映", field="channel")
+    if actor.kind == "staff" and channel not in OFFLINE_CHANNELS:
+        raise Invalid("工作人员录入请选择线下渠道", field="channel")
+    content = required_text(content, "content", "问题描述", max_length=limit("collect", "content"))
+    suggested = subcategory(category) if category else None
+    if conduct and (suggested is None or _root_public(suggested)):
+        suggested = conduct_category()
+    if lat is not None or lng is not None:
+        _check_coordinates(lat, lng)
+    fields = dict(
+        status=COLLECTED, round=1, content=content, channel=channel,
+        reporter=actor.resident.id if actor.resident else None,
+        reporter_name=optional_text(reporter_name, "reporter_name", "姓名", limit("collect", "reporter_name")),
+        reporter_phone=optional_text(reporter_phone, "reporter_phone", "电话", limit("collect", "reporter_phone")),
+        anonymous=bool(anonymous), community=optional_text(community, "community", "社区", limit("collect", "community")),
+        address=optional_text(address, "address", "地址", limit("collect", "address")), lat=lat, lng=lng,
+        suggested_category=suggested.id if suggested else None,
+        wide_concern=False, escalated=False, created_at=now, updated_at=now,
+    )
+    with operation(None, "collect", actor, now) as op:
+        fields["number"] = next_number(now.date())
+        item = op.created(Item(id=ITEM_INSERT.execute(**fields), **fields))
+        _attach_photos(item, actor, photo_ids, "report")
+        event = op.record(data={"channel": channel}, to_status=COLLECTED)
+        if channel != "wechat":
+            # A chat report is acknowledged by the passive reply that carries its number.
+            notify.to_resident(actor.resident, "received", "received", item, "已受理，将尽快分类交办", now,
+                               f"collect:{item.number}:{event.id}")
+    return item
+
+
+def _root_public(category):
+    return (category.parent if category.parent_id else category).public
+
+
+def earlier_chat_report(actor, content, now=None):
+    """Before a chat report: the number the same text from this resident got in the last
+    10 minutes (people re-send when a reply seems slow), or None.
+
+    Raises TooMany once the resident has reported CHAT_REPORTS_PER_DAY problems
+    by chat today: one account can't flood the office's triage list.
+    """
+    now = as_local(now)
+    if actor.resident is None:
+        return None
+    stamp = "%Y-%m-%d %H:%M:%S"
+    sql = _TODAYS_CHAT_REPORTS.format(t=Item._meta.table_name, m=db.param)
+    count, number = db.execute_sql(sql, ((content or "").strip(), (now - RESEND_WINDOW).strftime(stamp),
+                                         actor.resident.id, now.strftime("%Y-%m-%d 00:00:00"))).fetchone()
+    if number is not None:
+        return number
+    if count >= CHAT_REPORTS_PER_DAY:
+        raise TooMany(f"您今天已通过公众号反映了{count}件问题，今天不能再登记新的问题了。"
+                      "已登记的问题我们会尽快处理；如情况紧急，请直接联系社区或街道。", code="daily_limit")
+    return None
+
+
+def _check_coordinates(lat, lng):
+    try:
+        ok = lat is not None and lng is not None and -90 <= float(lat) <= 90 and -180 <= float(lng) <= 180
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise Invalid("位置坐标无效", field="lat")
+
+
+def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="image", lat=None, lng=None,
+                      label=None, now=None):
+    """Attach a photo, voice or place sent by chat within 30 minutes of the report."""
+    now = as_local(now)
+    with operation(item, "detail", actor, now) as op:
+        item = op.item
+        changes = {}
+        data = {"media_kind": media_kind}
+        if text:
+            changes["content"] = (item.content + "\n[语音] " + text.strip())[:4000]
+        if lat is not None and lng is not None:
+            _check_coordinates(lat, lng)
+            changes.update(lat=float(lat), lng=float(lng))
+            if label:
+                changes["address"] = label[:255]
+        if media_id:
+            Photo.create(item=item, kind="voice" if media_kind == "voice" else "report", media_id=media_id,
+                         uploader_resident=actor.resident, created_at=now)
+        if changes:
+            op.update(**changes)
+        op.record(note=label or text, data=data)
+    return item
+
+
+def default_due(tier, category, today, calendar=None):
+    """The deadline a tier gives by default: today / N working days / explanation window."""
+    calendar = calendar or WorkCalendar()
+    if tier == "on_spot":
+        return calendar.next_workday(today)
+    if tier == "long_term":
+        return calendar.add_workdays(today, LONG_TERM_EXPLANATION_DAYS)
+    return calendar.add_workdays(today, max(category.limit_days, 1))
+
+
+def parse_due(value, today, field="due"):
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        due = value
+    else:
+        try:
+            due = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
+    if due < today:
+        raise Invalid("办结时限不能早于今天", field=field)
+    return due
+
+
+def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wide_concern=False, now=None):
+    """Step 2: fill the assignment sheet; the item goes on the public claim board."""
+    now = as_local(now)
+    category = subcategory(category)
+    leader_id, unit_id = _int(leader, "leader"), _int(unit, "unit")
+    if tier not in TIERS:
+        raise Invalid("办理时限类型无效", field="tier")
+    roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
+    calendar = WorkCalendar()
+    due_date = parse_due(due, now.date()) or default_due(tier, category, now.date(), calendar)
+    with operation(item, "classify", actor, now) as op:
+        item = op.item
+        leader_user = _shared(StaffUser.select().where((StaffUser.id == leader_id) & (StaffUser.role == "leader")
+                                                       & StaffUser.active))
+        if leader_user is None:
+            raise Invalid("负责领导不存在", field="leader")
+        unit_row = active_unit(unit_id)
+        if unit_row is None:
+            raise Invalid("责任单位不存在", field="unit")
+        event = op.transition(
+            note=roadmap,
+            data={"category": category.code, "unit": unit_row.name, "tier": tier, "due": due_date.isoformat()},
+            category=category, leader=leader_user, unit=unit_row, tier=tier, due=due_date, roadmap=roadmap,
+            wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"),
+        )
+        reminders.schedule_unclaimed(item, now, calendar)
+        reminders.schedule_deadline(item, now, calendar)
+        key = f"classify:{item.number}:{event.id}"
+        note = f"已交办{unit_row.name}，{due_date:%m月%d日}前办结"
+        notify.residents_concerned(item, "classified", "progress", note, now, key)
+        notify.to_staff(notify.staff_of_unit(unit_row.id) + [leader_user], "classified", "task", item,
+                        f"待领办，时限{due_date:%m-%d}", now, key)
+    return item
+
+
+def _shared(query: ModelSelect) -> Model | None:
+    """The first row, share-locked on PostgreSQL until the operation commits: the
+    leader or unit it names can't be deactivated under it."""
+    return (query.for_update("FOR SHARE") if is_postgres() else query).first()
+
+
+def active_unit(unit_id: int | str | None) -> Unit | None:
+    """The active unit with this id, read under the operation's lock."""
+    return _shared(Unit.select().where((Unit.id == unit_id) & Unit.active)) if unit_id else None
+
+
+def _int(value, field):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid("编号无效", field=field) from None
+
+
+def merge(item, actor, *, into, now=None):
+    """Fold a duplicate into another open item; its reporters follow the target."""
+    now = as_local(now)
+    target = Item.get_or_none(Item.number == str(into or ""))
+    if target is None:
+        raise NotFound("合并目标事项不存在", code="not_found")
+    # The target's status is checked (guard open_target) once both items are locked.
+    with operation(item, "merge", actor, now, other=target) as op:
+        item, target = op.item, op.other
+        event = op.transition(note=f"合并至{target.number}", data={"into": target.number}, merged_into=target)
+        op.record("merged_in", note=f"合并来件{item.number}", data={"from": item.number}, item=target)
+        key = f"merge:{item.number}:{event.id}"
+        notify.residents_concerned(item, "merged", "progress", f"已与{target.number}合并办理", now, key)
+    return item
+
+
+def reject(item, actor, *, reason, now=None):
+    """Out of scope (不予受理): the reason goes to the reporter."""
+    now = as_local(now)
+    reason = required_text(reason, "reason", "不予受理理由", max_length=limit("reject", "reason"))
+    with operation(item, "reject", actor, now) as op:
+        item = op.item
+        event = op.transition(note=reason, reject_reason=reason)
+        notify.residents_concerned(item, "rejected", "result", f"不予受理：{reason}", now,
+                                   f"reject:{item.number}:{event.id}")
+    return item

@@ -1,0 +1,102 @@
+"""Step 6, the residents' verdict (评议考核): a rating in the app or by chat, a
+phone call-back (回访), or a public evaluation meeting. 满意/基本满意 closes the
+item; 不满意 sends it back to be reassigned (返回重新交办) with round + 1."""
+from models import Claim, Meeting, Rating, as_local
+from pipeline.messages import notify
+from pipeline.rules.core import Operation, operation
+from pipeline.rules.errors import Invalid
+from pipeline.rules.schemas import limit
+from pipeline.rules.settings import settings
+from pipeline.rules.states import ACCEPTING_SCORES, SCORES
+from pipeline.rules.validate import optional_text, required_text
+from pipeline.rules.workdays import WorkCalendar
+from pipeline.steps import reminders
+from pipeline.steps.intake import default_due
+
+
+def _score(score):
+    if score not in SCORES:
+        raise Invalid("评价应为满意、基本满意或不满意", field="score")
+    return score
+
+
+def rate(item, actor, score, comment=None, source="app", now=None):
+    """The reporter rates the result of this round; the first rating decides."""
+    now = as_local(now)
+    score = _score(score)
+    comment = optional_text(comment, "comment", "评价意见", limit("rate", "comment"))
+    if score == "unsatisfied" and not comment and source == "app":
+        raise Invalid("请说明不满意的原因", field="comment")
+    with operation(item, "rate", actor, now) as op:
+        item = op.item
+        Rating.create(item=item, round=item.round, score=score, comment=comment, source=source,
+                      resident=actor.resident, at=now)
+        op.record(note=comment, data={"score": score, "source": source})
+        _conclude(op, score)
+    return item
+
+
+def callback(item, actor, *, score, comment, now=None):
+    """回访: the office records a rating the resident gave by phone."""
+    now = as_local(now)
+    score = _score(score)
+    comment = required_text(comment, "comment", "回访记录", max_length=limit("callback", "comment"))
+    with operation(item, "callback", actor, now) as op:
+        item = op.item
+        Rating.create(item=item, round=item.round, score=score, comment=comment, source="callback",
+                      recorded_by=actor.staff, at=now)
+        op.record(note=comment, data={"score": score})
+        _conclude(op, score)
+    return item
+
+
+def judge_by_meeting(item, actor, held_at, attendees, minutes, satisfaction, now):
+    """群众评议会: its satisfaction share counts as the residents' rating."""
+    with operation(item, "evaluation_meeting", actor, now) as op:
+        item = op.item
+        Meeting.create(item=item, round=item.round, kind="evaluation", held_at=held_at, attendees=attendees,
+                       minutes=minutes, satisfaction=satisfaction, recorded_by=actor.staff, created_at=now)
+        score = "satisfied" if satisfaction >= settings.meeting_satisfaction_threshold else "unsatisfied"
+        Rating.create(item=item, round=item.round, score=score, comment=f"评议会满意率{satisfaction:.0%}",
+                      source="meeting", recorded_by=actor.staff, at=now)
+        op.record(note=minutes, data={"satisfaction": satisfaction, "score": score, "attendees": len(attendees)})
+        _conclude(op, score)
+    return item
+
+
+def _conclude(op: Operation, score: str) -> None:
+    """The first verdict of a round decides: close, or back for a new round."""
+    reminders.cancel(op.item, reminders.RATING_KINDS, op.now)
+    if score in ACCEPTING_SCORES:
+        _close(op, score)
+    else:
+        _reopen(op)
+
+
+def _close(op: Operation, score: str) -> None:
+    item, now = op.item, op.now
+    event = op.transition("close", note=item.result, data={"score": score, "outcome": item.outcome}, closed_at=now)
+    key = f"close:{item.number}:{event.id}"
+    notify.residents_concerned(item, "closed", "result", f"已办结：{item.result or ''}", now, key)
+    notify.to_staff(notify.staff_of_unit(item.claimed_unit_id), "closed", "task", item, "群众满意，已办结", now, key)
+
+
+def _reopen(op: Operation) -> None:
+    """返回重新交办: back on the claim board for a new round with a fresh deadline."""
+    item, now = op.item, op.now
+    calendar = WorkCalendar()
+    previous_unit = item.claimed_unit_id
+    new_due = default_due(item.tier if item.tier != "escalated" else "limited", item.category, now.date(), calendar)
+    Claim.update(active=False).where((Claim.item == item) & (Claim.round == item.round)).execute()
+    event = op.transition(
+        "reopen", note="群众不满意，返回重新交办",
+        data={"previous_round": item.round, "due": new_due.isoformat()},
+        round=item.round + 1, claimed_unit=None, claimed_at=None, escalated=False, explained_at=None,
+        result=None, resolved_at=None, outcome=None, due=new_due, classified_at=now,
+    )
+    reminders.schedule_unclaimed(item, now, calendar)
+    reminders.schedule_deadline(item, now, calendar)
+    key = f"reopen:{item.number}:{event.id}"
+    notify.residents_concerned(item, "reopened", "progress", "已返回重新交办，直至您满意", now, key)
+    staff = notify.staff_with_role("office") + notify.staff_of_unit(previous_unit) + notify.leader_of(item)
+    notify.to_staff(staff, "reopened", "task", item, "群众不满意，返回重新交办", now, key)

@@ -1,0 +1,369 @@
+"""Read side: finding items, who may see them, and their public and staff views."""
+import re
+from datetime import datetime
+
+from peewee import JOIN
+
+from models import (
+    Category,
+    Follower,
+    Item,
+    Photo,
+    Rating,
+    Resident,
+    StaffUser,
+    TimelineEvent,
+    Unit,
+    as_local,
+    iso,
+)
+from pipeline.rules.actors import Actor
+from pipeline.rules.errors import Invalid, NotFound
+from pipeline.rules.overdue import is_overdue, overdue_condition
+from pipeline.rules.states import (
+    CLAIMABLE,
+    CLOSED,
+    EVENT_LABELS,
+    OFFICE_ROLES,
+    OUTCOMES,
+    OVERSEERS,
+    RESOLVED,
+    ROLE_LABELS,
+    SCORES,
+    STATUS_LABELS,
+    TIERS,
+)
+from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
+
+NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
+PRIVATE_EVENTS = frozenset({"follow", "unfollow"})
+SEARCH_MAX = 100  # characters of a work-list search that are used
+
+
+def get_item(number):
+    """The item with this number, or NotFound."""
+    if not isinstance(number, str) or not NUMBER_RE.match(number):
+        raise NotFound("事项编号不存在", code="not_found")
+    item = Item.get_or_none(Item.number == number)
+    if item is None:
+        raise NotFound("事项编号不存在", code="not_found")
+    return item
+
+
+
+def is_public(item):
+    """Public once the office has classified it into a public category.
+
+    Until then it may be a complaint about officials (作风) — a resident can't be
+    relied on to say so — so it stays with its reporter and the office.
+    """
+    return item.category_id is not None and _root(item.category).public
+
+
+def _root(category):
+    return category.parent if category.parent_id else category
+
+
+def can_view(item, viewer):
+    """Public items are seen by anyone. Unclassified and 作风 items by the
+    organisation and cadre supervisors, the units the office gave them to, their
+    reporter and badge-holding followers."""
+    if is_public(item):
+        return True
+    if viewer is None:
+        return False
+    if viewer.kind == "staff":
+        if viewer.role != "unit":
+            return True
+        return viewer.unit_id is not None and viewer.unit_id in (item.unit_id, item.claimed_unit_id)
+    if item.reporter_id == viewer.id:
+        return True
+    return viewer.is_supervisor and Follower.get_or_none((Follower.item == item) & (Follower.resident == viewer.id))
+
+
+def visible_item(number: str, viewer: Actor | None) -> Item:
+    """The item with this number if `viewer` may see it, else NotFound (as if it didn't exist).
+
+    The one rule on every channel: reading, acting on and following an item,
+    by the API, the mini-program, an item's code scanned in WeChat or a number
+    sent by chat.
+    """
+    item = get_item(number)
+    if not can_view(item, viewer):
+        raise NotFound("事项编号不存在", code="not_found")
+    return item
+
+
+def _category_json(category):
+    if category is None:
+        return None
+    return {"code": category.code, "name": category.name, "parent": category.parent.name if category.parent_id else None}
+
+
+def _unit_json(unit):
+    return {"id": unit.id, "name": unit.name} if unit else None
+
+
+def _staff_labels(events):
+    ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id}
+    labels = {}
+    if ids:
+        for user in StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER).where(StaffUser.id.in_(ids)):
+            labels[user.id] = user.unit.name if user.unit_id else _public_role_label(user.role)
+    return labels
+
+
+def _public_role_label(role: str) -> str:
+    """How a staff member without a unit is named on the public timeline: the admin acts as the office."""
+    return ROLE_LABELS.get("office" if role in OFFICE_ROLES else role, "工作人员")
+
+
+def _public_actor(event, labels):
+    if event.actor_kind == "system":
+        return "系统"
+    if event.actor_kind == "resident":
+        return "群众督办员" if event.kind in ("supervise", "urge", "evaluate") else "群众"
+    return labels.get(event.actor_id, "工作人员")
+
+
+def timeline(item, staff=False):
+    events = list(TimelineEvent.select().where(TimelineEvent.item == item).order_by(TimelineEvent.at, TimelineEvent.id))
+    labels = _staff_labels(events)
+    rows = []
+    for event in events:
+        if event.kind in PRIVATE_EVENTS and not staff:
+            continue
+        actor = _public_actor(event, labels)
+        if staff and event.actor_kind == "staff":
+            actor = f"{actor} {event.actor_name}"
+        note = event.note
+        if not staff and event.kind == "detail" and (event.data or {}).get("media_kind") == "location":
+            note = coarse_place(note)
+        rows.append({
+            "kind": event.kind,
+            "label": EVENT_LABELS.get(event.kind, event.kind),
+            "at": iso(event.at),
+            "actor": actor,
+            "note": mask_phone(note),
+            "round": event.round,
+            "status": event.to_status,
+        })
+    return rows
+
+
+def photo_url(photo):
+    return f"/uploads/{photo.id}" if photo.path else None
+
+
+def _photos(item):
+    return [{"id": p.id, "url": photo_url(p), "kind": p.kind}
+            for p in Photo.select().where((Photo.item == item) & Photo.path.is_null(False)).order_by(Photo.id)]
+
+
+def latest_rating(item):
+    if hasattr(item, "_latest_rating"):
+        rating = item._latest_rating
+    else:
+        rating = Rating.select().where(Rating.item == item).order_by(Rating.at.desc(), Rating.id.desc()).first()
+    if rating is None:
+        return None
+    return {"score": rating.score, "label": SCORES[rating.score], "comment": rating.comment, "round": rating.round}
+
+
+def summary(item, today):
+    """The short form used in lists."""
+    return {
+        "number": item.number,
+        "status": item.status,
+        "status_label": STATUS_LABELS[item.status],
+        "round": item.round,
+        "content": mask_phone(item.content[:120]),
+        "community": item.community,
+        "category": _category_json(item.category),
+        "unit": _unit_json(item.claimed_unit or item.unit),
+        "tier": item.tier,
+        "due": iso(item.due),
+        "overdue": is_overdue(item, today),
+        "created_at": iso(item.created_at),
+    }
+
+
+def public_view(item, viewer=None, now=None):
+    """The public view: status, deadline, result, rating and a masked timeline."""
+    now = as_local(now)
+    view = summary(item, now.date())
+    is_reporter = (viewer is not None and viewer.kind == "resident"
+                   and any(resident.id == viewer.id for resident in reporters(item)))
+    following = False
+    if viewer is not None and viewer.kind in ("resident", "staff"):
+        column = Follower.resident if viewer.kind == "resident" else Follower.staff
+        following = Follower.get_or_none((Follower.item == item) & (column == viewer.id)) is not None
+    # The exact place is for its reporter and staff; the public gets the street, no coordinates.
+    exact = is_reporter or (viewer is not None and viewer.kind == "staff")
+    view.update({
+        "content": mask_phone(item.content),
+        "address": item.address if exact else coarse_place(item.address),
+        "lat": item.lat if exact else None,
+        "lng": item.lng if exact else None,
+        "tier_label": TIERS.get(item.tier),
+        "photos": _photos(item),
+        "result": mask_phone(item.result),
+        "outcome": item.outcome,
+        "outcome_label": OUTCOMES.get(item.outcome),
+        "rating": latest_rating(item),
+        "can_rate": is_reporter and item.status == RESOLVED,
+        "following": following,
+        "merged_into": item.merged_into.number if item.merged_into_id else None,
+        "reject_reason": item.reject_reason,
+        "closed_at": iso(item.closed_at),
+        "timeline": timeline(item),
+    })
+    return view
+
+
+def page_args(page, per_page=20):
+    try:
+        page = int(page or 1)
+        per_page = int(per_page or 20)
+    except (TypeError, ValueError):
+        raise Invalid("页码无效", field="page") from None
+    if page < 1 or page > 100000 or per_page < 1 or per_page > 100:
+        raise Invalid("页码无效", field="page")
+    return page, per_page
+
+
+def paginate(query, page, per_page, render):
+    total = query.count()
+    rows = list(query.paginate(page, per_page))
+    attach_relations(rows)
+    return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+
+
+def attach_relations(items):
+    """Load a page's categories, units and latest ratings in three queries, not 3 per row."""
+    if not items:
+        return
+    categories = {c.id: c for c in Category.select()}
+    for category in categories.values():
+        if category.parent_id:
+            category.parent = categories[category.parent_id]
+    unit_ids = {i.unit_id for i in items} | {i.claimed_unit_id for i in items}
+    units = {u.id: u for u in Unit.select().where(Unit.id.in_([u for u in unit_ids if u]))}
+    ratings = {}
+    for rating in Rating.select().where(Rating.item.in_([i.id for i in items])).order_by(Rating.at, Rating.id):
+        ratings[rating.item_id] = rating
+    for item in items:
+        if item.category_id:
+            item.category = categories[item.category_id]
+        if item.unit_id:
+            item.unit = units[item.unit_id]
+        if item.claimed_unit_id:
+            item.claimed_unit = units[item.claimed_unit_id]
+        item._latest_rating = ratings.get(item.id)
+
+
+def list_mine(resident, page=1, per_page=20, now=None):
+    now = as_local(now)
+    page, per_page = page_args(page, per_page)
+    query = Item.select().where(Item.reporter == resident).order_by(Item.created_at.desc(), Item.id.desc())
+    return paginate(query, page, per_page, lambda item: summary(item, now.date()))
+
+
+def category_filter(code):
+    category = Category.get_or_none(Category.code == code)
+    if category is None:
+        raise Invalid("分类不存在", field="category")
+    if category.parent_id is None:
+        return Item.category.in_(Category.select(Category.id).where(Category.parent == category))
+    return Item.category == category
+
+
+def public_category_ids():
+    """`is_public` as a subquery: the categories under a public top category."""
+    Parent = Category.alias()
+    return (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
+            .where(Parent.public == True))  # noqa: E712
+
+
+def board(community=None, category=None, page=1, per_page=20, now=None):
+    """Public results (公示): closed items outside the 作风 category."""
+    now = as_local(now)
+    page, per_page = page_args(page, per_page)
+    query = Item.select().where((Item.status == CLOSED) & Item.category.in_(public_category_ids()))
+    if community:
+        query = query.where(Item.community == community)
+    if category:
+        query = query.where(category_filter(category))
+    query = query.order_by(Item.closed_at.desc(), Item.id.desc())
+
+    def render(item):
+        return {
+            "number": item.number,
+            "content": mask_phone(item.content[:200]),
+            "category": _category_json(item.category),
+            "community": item.community,
+            "unit": _unit_json(item.claimed_unit or item.unit),
+            "result": mask_phone(item.result),
+            "outcome": item.outcome,
+            "outcome_label": OUTCOMES.get(item.outcome),
+            "rating": latest_rating(item),
+            "round": item.round,
+            "closed_at": iso(item.closed_at),
+        }
+    return paginate(query, page, per_page, render)
+
+
+def latest_report(resident, since):
+    """The resident's most recent item collected at or after `since` (chat follow-ups)."""
+    return (Item.select().where((Item.reporter == resident) & (Item.created_at >= since))
+            .order_by(Item.created_at.desc(), Item.id.desc()).first())
+
+
+def awaiting_rating(resident):
+    """The resident's most recently resolved item that waits for their rating."""
+    return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED))
+            .order_by(Item.resolved_at.desc(), Item.id.desc()).first())
+
+
+def reporters(item: Item) -> list[Resident]:
+    """The item's reporter and the reporters of items merged into it, each once, its own first."""
+    merged = Item.select(Item.reporter).where(Item.merged_into == item)
+    people = Resident.select().where((Resident.id == item.reporter_id) | Resident.id.in_(merged))
+    return sorted(people, key=lambda resident: (resident.id != item.reporter_id, resident.id))
+
+
+def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
+              category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
+              now: datetime | None = None) -> dict:
+    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first."""
+    today = as_local(now).date()
+    page, per_page = page_args(page, per_page)
+    query = staff_scope(Item.select(), actor)
+    if status:
+        if status not in STATUS_LABELS:
+            raise Invalid("状态无效", field="status")
+        query = query.where(Item.status == status)
+    if overdue:
+        query = query.where(overdue_condition(today))
+    if unit:
+        query = query.where((Item.unit == unit) | (Item.claimed_unit == unit))
+    if category:
+        query = query.where(category_filter(category))
+    if search:
+        search = search[:SEARCH_MAX]
+        query = query.where(Item.number.contains(search) | Item.content.contains(search))
+    query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
+    return paginate(query, page, per_page, lambda item: summary(item, today))
+
+
+def staff_scope(query, actor: Actor):
+    """Units see their own items and the claim board; area supervisors their area."""
+    if actor.role in OVERSEERS:
+        return query
+    if actor.role == "unit":
+        # The claim board shows public items only: a 作风 item goes to the unit the office chose (`can_view`).
+        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
+                           | (Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())))
+    if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
+        return query.where(Item.community == actor.staff.area)
+    return query
