@@ -6,7 +6,8 @@ A form is read into the same JSON-like body the staff API takes and checked by
 the same schema (`web.params.arguments`); a DomainError shows its Chinese
 message on the page and changes nothing (the operation's transaction is rolled back).
 """
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
@@ -37,7 +38,7 @@ def _photo_ids(name: str) -> list[int]:
     config = current_app.config
     for file in request.files.getlist(name):
         if file and file.filename:
-            photo = store_upload(g.actor, file.stream, config["UPLOAD_DIR"], limit=config.get("UPLOAD_DAILY_LIMIT", 30))
+            photo = store_upload(g.actor, cast(BinaryIO, file.stream), config["UPLOAD_DIR"], limit=config.get("UPLOAD_DAILY_LIMIT", 30))
             ids.append(photo.id)
     return ids
 
@@ -61,7 +62,7 @@ def _satisfaction(form: Any) -> float | None:
 
 def form_body(schema: Schema) -> dict[str, Any]:
     """The posted form as the JSON body the staff API takes for this schema."""
-    form, body = request.form, {}
+    form, body = request.form, {}  # type: Any, dict[str, Any]
     for name, field in schema.items():
         if field.kind == "ids":
             ids = _photo_ids(name)
@@ -102,7 +103,8 @@ def act(number: str, action: str) -> Any:
         raise NotFound("未知的操作", code="unknown_action")
     item = visible_item(number, g.actor)
     try:
-        ACTIONS[action](item, g.actor, **arguments(form_body(SCHEMAS[action]), SCHEMAS[action]))
+        operation = cast(Callable[..., Any], ACTIONS[action])
+        operation(item, g.actor, **arguments(form_body(SCHEMAS[action]), SCHEMAS[action]))
     except DomainError as error:
         if request.form.get("next"):
             flash(error.message, "error")
