@@ -72,6 +72,7 @@ def _bigrams(text: str) -> set[str]:
 
 DUPLICATE_WINDOW = timedelta(days=60)
 DUPLICATE_LIMIT = 5
+BOARD_LIMIT = 200  # items per section of the claim board
 
 
 def likely_duplicates(item: Item, now: datetime | None = None, limit: int = DUPLICATE_LIMIT) -> list[Item]:
@@ -96,19 +97,19 @@ def likely_duplicates(item: Item, now: datetime | None = None, limit: int = DUPL
 
 
 def claim_board(actor: Actor, category: str | None = None, community: str | None = None) -> dict[str, list[Item]]:
-    """公开领办: public items waiting for a unit, and public items being handled that
-    another unit may join as an assisting unit, within what `actor` may see."""
+    """公开领办: public items waiting for a unit ("open"), and public items being handled that
+    another unit may join as an assisting unit ("assist"), within what `actor` may see
+    (a unit sees every public item: `staff_scope` gives it only its own once claimed)."""
     public = Item.category.in_(public_category_ids())
     sections = {}
     for key, statuses in (("open", CLAIMABLE), ("assist", frozenset({CLAIMED}))):
-        query = staff_scope(Item.select(), actor).where(Item.status.in_(statuses) & public)
-        if actor.role == "unit" and key == "assist":
-            query = Item.select().where(Item.status.in_(statuses) & public)  # public items: anyone may read
+        query = Item.select() if actor.role == "unit" else staff_scope(Item.select(), actor)
+        query = query.where(Item.status.in_(statuses) & public)
         if category:
             query = query.where(category_filter(category))
         if community:
             query = query.where(Item.community == community[:100])
-        rows = list(query.order_by(Item.due.is_null(), Item.due, Item.id).limit(200))
+        rows = list(query.order_by(Item.due.is_null(), Item.due, Item.id).limit(BOARD_LIMIT))
         attach_relations(rows)
         sections[key] = rows
     return sections

@@ -202,3 +202,22 @@ def test_offline_opinions_one_or_many_at_once(app, world):
     assert answer.status_code == 400 and "渠道应为线下渠道之一" in answer.get_data(as_text=True)
     assert models.Item.select().count() == 4
     assert _as(app, "shirong").get("/items/new").status_code == 200  # the page; recording is the office's
+
+
+def test_reject_and_an_evaluation_meeting_counted_by_hand(app, world, items, now):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    answer = _post(office, number, "reject", {"reason": "属于供电公司职责，已告知联系方式"})
+    assert answer.status_code == 303 and models.Item.get(models.Item.number == number).status == "rejected"
+    late = items["late"]
+    handling.resolve(late, world.actor("shirong"), result="杂物已清走", now=now)
+    meeting = {"kind": "evaluation", "held_at": "2026-11-23T09:00", "attendees": "居民代表甲\n居民代表乙",
+               "minutes": "现场评议"}
+    answer = _post(office, late.number, "meeting", {**meeting, "satisfied": "9", "voters": "8"})
+    assert answer.status_code == 400 and "满意人数不能多于评议人数" in answer.get_data(as_text=True)
+    assert models.Meeting.select().count() == 0
+    answer = _post(office, late.number, "meeting", {**meeting, "satisfied": "9", "voters": "10"})
+    assert answer.status_code == 303
+    row = models.Meeting.get(models.Meeting.kind == "evaluation")
+    assert (row.satisfaction, row.attendees) == (0.9, ["居民代表甲", "居民代表乙"])
+    assert models.Item.get_by_id(late.id).status == "closed"

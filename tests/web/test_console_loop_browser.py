@@ -6,14 +6,13 @@ on the office's call-back. Also screenshots of the working pages.
 
 SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scratch folder).
 """
-import io
 import os
 import threading
 
 import pytest
 from console_support import make_items
 from PIL import Image
-from test_console_browser import CHROMIUM, DESK, PHONE, SHOTS, _fits, _page, _sign_in, chromium  # noqa: F401
+from test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, _fits, _page, _sign_in
 from werkzeug.serving import make_server
 
 import models
@@ -22,6 +21,16 @@ from pipeline.steps import intake
 from pipeline.steps.intake import default_due
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
@@ -120,7 +129,7 @@ def test_one_item_twice_round_the_six_steps(chromium, server, client, auth, worl
     unit = _signed_in(chromium, server, "jianshe", PHONE)
     unit.goto(base + "/claim-board")
     assert _fits(unit)
-    unit.locator(f"#board-open .row-actions form:has(input[name=role][value=lead]) button").first.click()
+    unit.locator("#board-open .row-actions form:has(input[name=role][value=lead]) button").first.click()
     unit.wait_for_url(base + "/claim-board")
     assert "已领办" in unit.locator(".flash").inner_text() and _status(number) == ("claimed", 1)
 
@@ -168,7 +177,7 @@ def test_one_item_twice_round_the_six_steps(chromium, server, client, auth, worl
 
     # Round 2: claimed again from the phone, resolved, and the office's call-back closes it.
     unit.goto(base + "/claim-board")
-    unit.locator(f"#board-open .row-actions form:has(input[name=role][value=lead]) button").first.click()
+    unit.locator("#board-open .row-actions form:has(input[name=role][value=lead]) button").first.click()
     unit.wait_for_url(base + "/claim-board")
     assert _status(number) == ("claimed", 2)
     unit.goto(f"{base}/items/{number}")
