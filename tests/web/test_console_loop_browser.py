@@ -8,6 +8,7 @@ SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scr
 """
 import os
 import threading
+from datetime import timedelta
 
 import pytest
 from console_support import make_items
@@ -17,7 +18,7 @@ from werkzeug.serving import make_server
 
 import models
 from pipeline.rules.boundary import local_now
-from pipeline.steps import intake
+from pipeline.steps import handling, intake
 from pipeline.steps.intake import default_due
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
@@ -203,10 +204,13 @@ def test_working_pages_fit_and_are_photographed(chromium, server, world, now, si
     items = make_items(world, now)
     office_actor = world.actor("office")
     for text, category in (("幸福里小区健身器材损坏，老人锻炼不安全", "culture_sports"),
-                           ("菜市场门口流动摊贩占道经营", "market_environment")):
+                           ("菜市场门口流动摊贩占道经营", "market_environment"),
+                           ("学校门口早高峰车辆乱停，孩子过马路危险", "market_environment")):
         item = intake.collect(world.actor("li"), text, "wechat", community="全椒路社区", now=now)
         intake.classify(item, office_actor, category=category, leader=world.staff["leader"].id,
                         unit=world.units["community"].id, tier="limited", roadmap="社区牵头办理", now=now)
+    handling.claim(item, world.actor("shirong"), now=now)  # 市容办 has one in time and one overdue
+    models.Item.update(due=local_now().date() + timedelta(days=9)).where(models.Item.id == item.id).execute()
     for text in ("小区门口的路灯坏了好几盏，晚上走路很黑", "楼下餐馆油烟太大"):
         intake.collect(world.actor("li"), text, "wechat", community="全椒路社区", now=now)
     shots = [("office", "item-actions", f"/items/{items['waiting'].number}"),
