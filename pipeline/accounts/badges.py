@@ -13,10 +13,9 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from models import Badge, as_local, db, iso
-from models.base import is_postgres
+from models import Badge, as_local, iso
 from pipeline.rules.actors import Actor
-from pipeline.rules.core import fetch, transaction
+from pipeline.rules.core import fetch, serialise_writers, transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import OFFICE_ROLES
@@ -28,7 +27,6 @@ STATES = {"valid": "有效", "revoked": "已撤销", "expired": "已过期"}
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 PHONE_RE = re.compile(r"^\+?\d{7,15}$")
 MAX_VALIDITY = timedelta(days=5 * 366)
-BADGE_NUMBER_LOCK = 0x6A2B0D0B  # advisory lock key for badge numbering
 
 
 # -- badges ---------------------------------------------------------------------
@@ -64,12 +62,6 @@ def _next_number(year: int) -> str:
     return f"{prefix}{sequence + 1:04d}"
 
 
-def _serialise_numbering() -> None:
-    """One badge number at a time on PostgreSQL (SQLite's write lock already serialises)."""
-    if is_postgres():
-        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (BADGE_NUMBER_LOCK,))
-
-
 def issue_badge(actor: Actor, *, name: object, kind: object, valid_until: object, phone: object = None,
                 area: object = None, now: datetime | None = None) -> Badge:
     """The office issues a badge: number DB-YYYY-NNNN (sequential per year) and a random token."""
@@ -88,7 +80,7 @@ def issue_badge(actor: Actor, *, name: object, kind: object, valid_until: object
     for _ in range(5):  # the unique number is the last word should two clerks ever collide
         try:
             with transaction():
-                _serialise_numbering()
+                serialise_writers("badge-number")  # one badge number at a time
                 return Badge.create(number=_next_number(now.year), token=secrets.token_urlsafe(24), kind=kind,
                                     name=name, phone_masked=phone_masked, area=area, valid_until=until,
                                     created_at=now)
