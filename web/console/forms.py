@@ -3,10 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from pipeline.rules.schemas import limit
+
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=limit("staff_login", "username"))])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=limit("staff_login", "password"))])
 
 
 class PasswordForm(FlaskForm):
