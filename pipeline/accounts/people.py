@@ -11,8 +11,8 @@ from models import ApiToken, Resident, StaffUser, SubscriptionGrant, Unit, as_lo
 from pipeline.messages.notify import reachable
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Invalid, Unauthorized
-from pipeline.rules.states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
-from pipeline.rules.validate import required_text
+from pipeline.rules.states import ROLE_LABELS, UNIT_KINDS
+from pipeline.rules.validate import choice, required_text
 
 MAX_GRANTS_PER_TEMPLATE = 20
 # werkzeug's default (scrypt); the test suite swaps in a cheap method.
@@ -67,8 +67,7 @@ def record_subscriptions(resident: Resident, accepted: object, allowed: Collecti
 
 def create_unit(name: str, kind: str, community: str | None = None) -> Unit:
     name = required_text(name, "name", "单位名称", 100)
-    if kind not in UNIT_KINDS_ALLOWED:
-        raise Invalid("单位类型无效", field="kind")
+    choice(kind, UNIT_KINDS, "kind", "单位类型")
     if Unit.get_or_none(Unit.name == name):
         raise Invalid("单位已存在", code="exists", field="name")
     return Unit.create(name=name, kind=kind, community=community)
@@ -77,8 +76,7 @@ def create_unit(name: str, kind: str, community: str | None = None) -> Unit:
 def create_staff(username: str, role: str, password: str, name: str | None = None, unit: str | None = None,
                  area: str | None = None) -> StaffUser:
     username = required_text(username, "username", "用户名", 64)
-    if role not in ROLES_ALLOWED:
-        raise Invalid("角色无效", field="role")
+    choice(role, ROLE_LABELS, "role", "角色")
     if not isinstance(password, str) or len(password) < 8:
         raise Invalid("密码至少8位", field="password")
     unit_row = None

@@ -13,7 +13,7 @@ from pipeline.rules.errors import Invalid, NotFound, TooMany
 from pipeline.rules.numbering import next_number
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
-from pipeline.rules.validate import optional_text, required_text
+from pipeline.rules.validate import choice, optional_text, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import reminders
 
@@ -61,8 +61,7 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
     the office decides otherwise.
     """
     now = as_local(now)
-    if channel not in CHANNELS:
-        raise Invalid("渠道无效", field="channel")
+    choice(channel, CHANNELS, "channel", "渠道")
     if actor.kind == "resident" and channel in OFFLINE_CHANNELS:
         raise Invalid("群众只能通过微信或小程序反映", field="channel")
     if actor.kind == "staff" and channel not in OFFLINE_CHANNELS:
@@ -154,17 +153,21 @@ def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="imag
     return item
 
 
-def default_due(tier, category, today, calendar=None):
-    """The deadline a tier gives by default: today / N working days / explanation window."""
+def default_due(tier, category, now, calendar=None):
+    """The deadline a tier gives by default at `now`: the same working day (the next
+    one after office hours) / N working days / the explanation window."""
     calendar = calendar or WorkCalendar()
+    today = now.date()
     if tier == "on_spot":
-        return calendar.next_workday(today)
+        return calendar.same_day(now)
     if tier == "long_term":
         return calendar.add_workdays(today, LONG_TERM_EXPLANATION_DAYS)
     return calendar.add_workdays(today, max(category.limit_days, 1))
 
 
-def parse_due(value, today, field="due"):
+def parse_due(value, today, field="due", calendar=None):
+    """A deadline the office gave (a date, or "YYYY-MM-DD"), or None when absent. It
+    may not lie before today and must be a working day (the message names the next one)."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -176,6 +179,10 @@ def parse_due(value, today, field="due"):
             raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
     if due < today:
         raise Invalid("办结时限不能早于今天", field=field)
+    calendar = calendar or WorkCalendar()
+    if not calendar.is_workday(due):
+        raise Invalid(f"办结时限{due:%m月%d日}不是工作日，可改为{calendar.next_workday(due):%m月%d日}",
+                      code="not_workday", field=field)
     return due
 
 
@@ -184,11 +191,10 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
     now = as_local(now)
     category = subcategory(category)
     leader_id, unit_id = _int(leader, "leader"), _int(unit, "unit")
-    if tier not in TIERS:
-        raise Invalid("办理时限类型无效", field="tier")
+    choice(tier, TIERS, "tier", "办理时限类型")
     roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
-    due_date = parse_due(due, now.date()) or default_due(tier, category, now.date(), calendar)
+    due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
     with operation(item, "classify", actor, now) as op:
         item = op.item
         leader_user = _shared(StaffUser.select().where((StaffUser.id == leader_id) & (StaffUser.role == "leader")

@@ -2,7 +2,6 @@
 filtered item list, both within `staff_scope` (who may see what)."""
 from models import Follower, Item, local_now
 from pipeline.rules.actors import holds_valid_badge
-from pipeline.rules.errors import Invalid
 from pipeline.rules.overdue import overdue_condition
 from pipeline.rules.states import (
     CHANNELS,
@@ -14,6 +13,7 @@ from pipeline.rules.states import (
     ROLE_LABELS,
     STATUS_LABELS,
 )
+from pipeline.rules.validate import choice
 from pipeline.steps.chasing import callback_list
 from pipeline.views.queries import attach_relations, category_filter, mask_name, staff_scope
 
@@ -67,12 +67,10 @@ def find_items(actor, today, status=None, channel=None, community=None, category
     """The items `actor` may see, filtered; soonest deadline first. Bad filters raise Invalid."""
     query = staff_scope(Item.select(), actor)
     if status:
-        if status not in STATUS_LABELS:
-            raise Invalid("状态无效", field="status")
+        choice(status, STATUS_LABELS, "status", "状态")
         query = query.where(Item.status == status)
     if channel:
-        if channel not in CHANNELS:
-            raise Invalid("渠道无效", field="channel")
+        choice(channel, CHANNELS, "channel", "渠道")
         query = query.where(Item.channel == channel)
     if community:
         query = query.where(Item.community == community[:100])

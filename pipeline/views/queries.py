@@ -33,6 +33,7 @@ from pipeline.rules.states import (
     STATUS_LABELS,
     TIERS,
 )
+from pipeline.rules.validate import choice
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
@@ -340,8 +341,7 @@ def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False,
     page, per_page = page_args(page, per_page)
     query = staff_scope(Item.select(), actor)
     if status:
-        if status not in STATUS_LABELS:
-            raise Invalid("状态无效", field="status")
+        choice(status, STATUS_LABELS, "status", "状态")
         query = query.where(Item.status == status)
     if overdue:
         query = query.where(overdue_condition(today))
