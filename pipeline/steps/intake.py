@@ -197,6 +197,7 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
     due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
     with operation(item, "classify", actor, now) as op:
         item = op.item
+        escalating = tier == "escalated" and not item.escalated
         leader_user = _shared(StaffUser.select().where((StaffUser.id == leader_id) & (StaffUser.role == "leader")
                                                        & StaffUser.active))
         if leader_user is None:
@@ -210,9 +211,15 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
             category=category, leader=leader_user, unit=unit_row, tier=tier, due=due_date, roadmap=roadmap,
             wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"),
         )
+        if escalating:
+            # 上报会诊 decided on the sheet: the timeline says so as when a unit reports up.
+            op.record("escalate", note="交办时确定上报会诊", data={"at": "classify"})
         reminders.schedule_unclaimed(item, now, calendar)
         reminders.schedule_deadline(item, now, calendar)
         key = f"classify:{item.number}:{event.id}"
+        if escalating:
+            notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
+                            "交办时确定上报会诊，请组织会诊", now, f"{key}:escalate")
         note = f"已交办{unit_row.name}，{due_date:%m月%d日}前办结"
         notify.residents_concerned(item, "classified", "progress", note, now, key)
         notify.to_staff(notify.staff_of_unit(unit_row.id) + [leader_user], "classified", "task", item,

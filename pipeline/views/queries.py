@@ -127,6 +127,15 @@ def _public_actor(event, labels):
     return labels.get(event.actor_id, "工作人员")
 
 
+def staff_actor(label: str, name: str | None) -> str:
+    """Who acted, for staff: their unit or role and their name, the label once even
+    when the name already carries it ("活动办 李敏", not "活动办 活动办 李敏")."""
+    name = (name or "").strip()
+    if not name or name == label:
+        return label
+    return name if name.startswith(label) else f"{label} {name}"
+
+
 def timeline(item, staff=False):
     events = list(TimelineEvent.select().where(TimelineEvent.item == item).order_by(TimelineEvent.at, TimelineEvent.id))
     labels = _staff_labels(events)
@@ -136,7 +145,7 @@ def timeline(item, staff=False):
             continue
         actor = _public_actor(event, labels)
         if staff and event.actor_kind == "staff":
-            actor = f"{actor} {event.actor_name}"
+            actor = staff_actor(actor, event.actor_name)
         note = event.note
         if not staff and event.kind == "detail" and (event.data or {}).get("media_kind") == "location":
             note = coarse_place(note)
