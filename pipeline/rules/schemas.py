@@ -91,7 +91,7 @@ SCHEMAS: dict[str, Schema] = {
     "collect_app": _pick(COLLECT, "content", "category", "community", "address", "lat", "lng", "photos", "anonymous",
                          "conduct"),
     # The item actions, by their name in POST /staff/items/<number>/<action>.
-    "classify": schema(category=required(32), leader=REQUIRED_INTEGER, unit=REQUIRED_INTEGER, tier=required(16),
+    "classify": schema(category=required(32), leader=REQUIRED_INTEGER, unit=INTEGER, tier=required(16),
                        due=DATE, roadmap=required(2000), wide_concern=BOOLEAN),
     "claim": schema(unit=INTEGER, role=Field("text", max_length=8, default="lead")),
     "return": schema(reason=required(1000)),

@@ -187,10 +187,17 @@ def parse_due(value, today, field="due", calendar=None):
 
 
 def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wide_concern=False, now=None):
-    """Step 2: fill the assignment sheet; the item goes on the public claim board."""
+    """Step 2: fill the assignment sheet; the item goes on the public claim board.
+
+    With a unit, that unit leads it (others may assist); without one, any unit may
+    claim it — except a 作风 item, which goes only to the unit the office names.
+    """
     now = as_local(now)
     category = subcategory(category)
-    leader_id, unit_id = _int(leader, "leader"), _int(unit, "unit")
+    leader_id = _int(leader, "leader")
+    unit_id = _int(unit, "unit") if unit not in (None, "") else None
+    if unit_id is None and not _root_public(category):
+        raise Invalid("作风类问题不上公开领办栏，请指定责任单位", field="unit")
     choice(tier, TIERS, "tier", "办理时限类型")
     roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
@@ -203,11 +210,12 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
         if leader_user is None:
             raise Invalid("负责领导不存在", field="leader")
         unit_row = active_unit(unit_id)
-        if unit_row is None:
+        if unit_id is not None and unit_row is None:
             raise Invalid("责任单位不存在", field="unit")
         event = op.transition(
             note=roadmap,
-            data={"category": category.code, "unit": unit_row.name, "tier": tier, "due": due_date.isoformat()},
+            data={"category": category.code, "unit": unit_row.name if unit_row else None, "tier": tier,
+                  "due": due_date.isoformat()},
             category=category, leader=leader_user, unit=unit_row, tier=tier, due=due_date, roadmap=roadmap,
             wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"),
         )
@@ -220,9 +228,9 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
         if escalating:
             notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
                             "交办时确定上报会诊，请组织会诊", now, f"{key}:escalate")
-        note = f"已交办{unit_row.name}，{due_date:%m月%d日}前办结"
+        note = (f"已交办{unit_row.name}，" if unit_row else "已上公开领办栏，") + f"{due_date:%m月%d日}前办结"
         notify.residents_concerned(item, "classified", "progress", note, now, key)
-        notify.to_staff(notify.staff_of_unit(unit_row.id) + [leader_user], "classified", "task", item,
+        notify.to_staff(notify.staff_of_unit(unit_id) + [leader_user], "classified", "task", item,
                         f"待领办，时限{due_date:%m-%d}", now, key)
     return item
 

@@ -344,11 +344,14 @@ def reporters(item: Item) -> list[Resident]:
 
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
               category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
-              now: datetime | None = None) -> dict:
-    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first."""
+              now: datetime | None = None, board: bool = False) -> dict:
+    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first;
+    `board`: only the public claim board (`on_claim_board`)."""
     today = as_local(now).date()
     page, per_page = page_args(page, per_page)
     query = staff_scope(Item.select(), actor)
+    if board:
+        query = query.where(on_claim_board())
     if status:
         choice(status, STATUS_LABELS, "status", "状态")
         query = query.where(Item.status == status)
@@ -365,14 +368,21 @@ def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False,
     return paginate(query, page, per_page, lambda item: summary(item, today))
 
 
+def on_claim_board():
+    """The public claim board (公开领办栏): items waiting for a unit in a public category.
+    Those the office gave a unit are led by it, others may offer to assist
+    (`guards.lead_unit`); those without one are open to every unit. 作风 items are
+    never on it: they go to the unit the office named."""
+    return Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())
+
+
 def staff_scope(query, actor: Actor):
     """Units see their own items and the claim board; area supervisors their area."""
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
-        # The claim board shows public items only: a 作风 item goes to the unit the office chose (`can_view`).
-        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | (Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())))
+        # Their own items and the claim board (never a 作风 item of another unit: `can_view`).
+        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id) | on_claim_board())
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query
