@@ -1,5 +1,6 @@
 """Residents by openid, staff accounts and bearer tokens."""
 import hashlib
+import re
 import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from pipeline.messages.notify import reachable
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Invalid, Unauthorized
 from pipeline.rules.states import ROLE_LABELS, UNIT_KINDS
-from pipeline.rules.validate import choice, required_text
+from pipeline.rules.validate import choice, optional_text, required_text
 
 MAX_GRANTS_PER_TEMPLATE = 20
 # werkzeug's default (scrypt); the test suite swaps in a cheap method.
@@ -165,3 +166,36 @@ def active_staff(role: str | None = None) -> list[dict[str, Any]]:
         query = query.where(StaffUser.role == role)
     return [{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid),
              "receives_pushes": reachable(u)} for u in query]
+
+
+PROFILE_PHONE = re.compile(r"^\+?\d{7,15}$")
+
+
+def update_profile(resident: Resident, *, community: object = None, name: object = None,
+                   phone: object = None) -> Resident:
+    """A resident sets their own community (from the office's list), name and phone
+    (PATCH /me); their later reports take this community. Fields left out stay."""
+    from pipeline.office.communities import known_community  # the office's list reads the rules too
+
+    changes: dict[str, Any] = {}
+    if community is not None:
+        changes["community"] = known_community(community)
+    if name is not None:
+        changes["name"] = optional_text(name, "name", "姓名", 64)
+    if phone is not None:
+        phone = optional_text(phone, "phone", "电话", 32)
+        if phone is not None and not PROFILE_PHONE.match(phone.replace(" ", "").replace("-", "")):
+            raise Invalid("电话号码应为7到15位数字", field="phone")
+        changes["phone"] = phone.replace(" ", "").replace("-", "") if phone else None
+    if not changes:
+        raise Invalid("请填写社区、姓名或电话", field="community")
+    with transaction():
+        Resident.update(**changes).where(Resident.id == resident.id).execute()
+    for key, value in changes.items():
+        setattr(resident, key, value)
+    return resident
+
+
+def profile_json(resident: Resident) -> dict[str, Any]:
+    """A resident's own profile, for themselves (GET/PATCH /me)."""
+    return {"community": resident.community, "name": resident.name, "phone": resident.phone}

@@ -92,7 +92,7 @@ SCHEMAS: dict[str, Schema] = {
                          "conduct"),
     # The item actions, by their name in POST /staff/items/<number>/<action>.
     "classify": schema(category=required(32), leader=REQUIRED_INTEGER, unit=INTEGER, tier=required(16),
-                       due=DATE, roadmap=required(2000), wide_concern=BOOLEAN),
+                       due=DATE, roadmap=required(2000), wide_concern=BOOLEAN, community=optional(100)),
     "claim": schema(unit=INTEGER, role=Field("text", max_length=8, default="lead")),
     "return": schema(reason=required(1000)),
     "progress": schema(note=required(2000), photos=PHOTOS),
@@ -119,6 +119,10 @@ SCHEMAS: dict[str, Schema] = {
     "issue_badge": schema(name=required(64), phone=optional(32), area=optional(100), kind=required(16),
                           valid_until=REQUIRED_DATE),
     "bind_badge": schema(token=required(64)),
+    # A resident's own profile (PATCH /me) and the office's communities.
+    "update_profile": schema(community=optional(100), name=optional(64), phone=optional(32)),
+    "create_community": schema(name=required(100), lat=NUMBER, lng=NUMBER),
+    "update_community": schema(name=optional(100), lat=NUMBER, lng=NUMBER, active=Field("any")),
 }
 
 

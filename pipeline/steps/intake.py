@@ -4,10 +4,11 @@ from datetime import date, timedelta
 
 from peewee import Model, ModelSelect
 
-from models import Category, Item, Photo, StaffUser, Unit, as_local, db
+from models import Category, Item, Photo, Resident, StaffUser, Unit, as_local, db
 from models.base import PreparedInsert, is_postgres
 from pipeline.messages import notify
 from pipeline.office.catalog import conduct_category
+from pipeline.office.communities import community_for_report, known_community, nearest_community
 from pipeline.rules.core import operation
 from pipeline.rules.errors import Invalid, NotFound, TooMany
 from pipeline.rules.numbering import next_number
@@ -56,6 +57,9 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
             photo_ids=(), anonymous=False, reporter_name=None, reporter_phone=None, conduct=False, now=None):
     """Step 1: create an item from any channel; the reporter gets its number.
 
+    Its community is the one given (from the office's list), else the resident's
+    own, else the one nearest to the place sent (`community_for_report`).
+
     `conduct`: the reporter says it is about officials' conduct (作风); it then
     suggests the 作风 category, so it stays private after classification unless
     the office decides otherwise.
@@ -77,7 +81,7 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
         reporter=actor.resident.id if actor.resident else None,
         reporter_name=optional_text(reporter_name, "reporter_name", "姓名", limit("collect", "reporter_name")),
         reporter_phone=optional_text(reporter_phone, "reporter_phone", "电话", limit("collect", "reporter_phone")),
-        anonymous=bool(anonymous), community=optional_text(community, "community", "社区", limit("collect", "community")),
+        anonymous=bool(anonymous), community=community_for_report(actor, community, lat, lng),
         address=optional_text(address, "address", "地址", limit("collect", "address")), lat=lat, lng=lng,
         suggested_category=suggested.id if suggested else None,
         wide_concern=False, escalated=False, created_at=now, updated_at=now,
@@ -142,6 +146,8 @@ def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="imag
         if lat is not None and lng is not None:
             _check_coordinates(lat, lng)
             changes.update(lat=float(lat), lng=float(lng))
+            if item.community is None:
+                changes["community"] = nearest_community(float(lat), float(lng))
             if label:
                 changes["address"] = label[:255]
         if media_id:
@@ -151,6 +157,23 @@ def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="imag
             op.update(**changes)
         op.record(note=label or text, data=data)
     return item
+
+
+def answer_community(item, actor, community, now=None):
+    """The reporter names their community after a report (the official account asked
+    with a numbered list): it becomes theirs (as PATCH /me sets it) and the report's,
+    should the report have none, in one transaction with a 补充材料 event."""
+    now = as_local(now)
+    name = known_community(community)
+    if name is None:
+        raise Invalid("请选择社区", field="community")
+    with operation(item, "detail", actor, now) as op:
+        Resident.update(community=name).where(Resident.id == actor.id).execute()
+        actor.resident.community = name
+        if op.item.community is None:
+            op.update(community=name)
+        op.record(note=f"所在社区：{name}", data={"media_kind": "community"})
+    return op.item
 
 
 def default_due(tier, category, now, calendar=None):
@@ -186,7 +209,8 @@ def parse_due(value, today, field="due", calendar=None):
     return due
 
 
-def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wide_concern=False, now=None):
+def classify(item, actor, *, category, leader, tier, roadmap, unit=None, due=None, wide_concern=False,
+             community=None, now=None):
     """Step 2: fill the assignment sheet; the item goes on the public claim board.
 
     With a unit, that unit leads it (others may assist); without one, any unit may
@@ -199,6 +223,7 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
     if unit_id is None and not _root_public(category):
         raise Invalid("作风类问题不上公开领办栏，请指定责任单位", field="unit")
     choice(tier, TIERS, "tier", "办理时限类型")
+    community = known_community(community)
     roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
     due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
@@ -212,12 +237,14 @@ def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wi
         unit_row = active_unit(unit_id)
         if unit_id is not None and unit_row is None:
             raise Invalid("责任单位不存在", field="unit")
+        # The office sets the community, or corrects the one the report took.
+        where = {"community": community} if community is not None else {}
         event = op.transition(
             note=roadmap,
             data={"category": category.code, "unit": unit_row.name if unit_row else None, "tier": tier,
-                  "due": due_date.isoformat()},
+                  "due": due_date.isoformat(), **where},
             category=category, leader=leader_user, unit=unit_row, tier=tier, due=due_date, roadmap=roadmap,
-            wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"),
+            wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"), **where,
         )
         if escalating:
             # 上报会诊 decided on the sheet: the timeline says so as when a unit reports up.
