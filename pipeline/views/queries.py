@@ -6,6 +6,7 @@ from peewee import JOIN
 
 from models import (
     Category,
+    Claim,
     Follower,
     Item,
     Photo,
@@ -92,6 +93,28 @@ def visible_item(number: str, viewer: Actor | None) -> Item:
     if not can_view(item, viewer):
         raise NotFound("事项编号不存在", code="not_found")
     return item
+
+
+def staff_item(number: str, actor: Actor) -> Item:
+    """The item with this number for the staff detail (the sheet, the whole timeline,
+    acting on it): `visible_item`, and for a unit handler only an item within their
+    unit's reach (`unit_reach`) — else NotFound, as if it didn't exist."""
+    item = visible_item(number, actor)
+    unit_handler = actor.kind == "staff" and actor.role == "unit"
+    if unit_handler and not Item.select().where((Item.id == item.id) & unit_reach(actor.unit_id)).exists():
+        raise NotFound("事项编号不存在", code="not_found")
+    return item
+
+
+def unit_reach(unit_id: int | None):
+    """The items a unit handles or is offered, as a condition: given to it on the sheet,
+    led by it, assisted by it (an active 协办 claim), or on the claim board (public
+    and waiting to be claimed; a 作风 item goes only to the unit the office chose)."""
+    board = Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())
+    if unit_id is None:
+        return board
+    assisting = Claim.select(Claim.item).where((Claim.unit == unit_id) & Claim.active)
+    return (Item.unit == unit_id) | (Item.claimed_unit == unit_id) | Item.id.in_(assisting) | board
 
 
 def _category_json(category):
@@ -361,9 +384,7 @@ def staff_scope(query, actor: Actor):
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
-        # The claim board shows public items only: a 作风 item goes to the unit the office chose (`can_view`).
-        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | (Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())))
+        return query.where(unit_reach(actor.unit_id))
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

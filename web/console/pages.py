@@ -6,7 +6,7 @@ from pipeline.office.catalog import category_tree
 from pipeline.rules.boundary import local_now
 from pipeline.rules.states import CHANNELS
 from pipeline.views.desk import communities, find_items, followers, waiting
-from pipeline.views.queries import attach_relations, page_args, visible_item
+from pipeline.views.queries import attach_relations, page_args, staff_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
 
@@ -41,7 +41,7 @@ def items():
 
 @bp.get("/items/<number>")
 def item(number):
-    found = visible_item(number, g.actor)
+    found = staff_item(number, g.actor)
     view = staff_view(found, g.actor)
     return render_template("console/item.html", item=view, followers=followers(found, g.actor))
 
