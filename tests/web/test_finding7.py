@@ -69,3 +69,28 @@ def test_a_unit_cannot_join_a_claimed_item_uninvited(app, client, auth, flow):
                          json={"role": "assist"})
     assert answer.status_code in (403, 404)
     assert models.Claim.select().where(models.Claim.item == item).count() == 1
+
+
+def _no_store(response):
+    return response.headers.get("X-Content-Type-Options") == "nosniff" \
+        and response.headers.get("Cache-Control") == "no-store"
+
+
+def test_json_login_and_console_responses_are_not_sniffed_nor_stored(app, client, auth, flow):
+    from console_support import sign_in
+
+    item = flow.claimed()
+    login = client.post("/api/v1/auth/staff", json={"username": "office", "password": "test-password"})
+    assert login.status_code == 200 and _no_store(login)
+    assert _no_store(client.post("/api/v1/auth/staff", json={"username": "office", "password": "wrong"}))
+    assert _no_store(client.get(f"/api/v1/items/{item.number}"))
+    assert _no_store(client.get(f"/api/v1/staff/items/{item.number}", headers=auth("office")))
+    assert _no_store(client.get("/api/v1/items/99999999-9999"))  # errors too
+    console = app.test_client()
+    assert _no_store(console.get("/login"))
+    assert sign_in(console, "office").status_code == 302
+    assert _no_store(console.get("/")) and _no_store(console.get(f"/items/{item.number}"))
+    asset = console.get("/console-static/console.css")
+    assert asset.status_code == 200 and asset.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" not in asset.headers.get("Cache-Control", "")  # static assets may be cached
+    asset.close()
