@@ -50,12 +50,20 @@ def _reporter_items_by_date(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "item_reporter_id_set"')
 
 
+def _item_deidentified(migrator: SchemaMigrator) -> None:
+    """Items remember when their personal data was removed (account deletion, retention)."""
+    if "deidentified_at" not in {column.name for column in db.get_columns("item")}:
+        kind = "TIMESTAMP" if is_postgres() else "DATETIME"
+        db.execute_sql(f'ALTER TABLE "item" ADD COLUMN "deidentified_at" {kind}')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
     (1, _index_only_where_set),
     (2, _staff_following),
     (3, _reporter_items_by_date),
+    (4, _item_deidentified),
 ]
 
 

@@ -6,7 +6,7 @@ from web.limits import init_limits
 
 
 def register_web(app):
-    from web import api_badges, api_public, api_resident, api_routines, api_staff, api_uploads, health
+    from web import api_badges, api_me, api_public, api_resident, api_routines, api_staff, api_uploads, health
 
     register_errors(app)
     init_headers(app)
@@ -17,5 +17,6 @@ def register_web(app):
     app.register_blueprint(api_routines.bp)
     app.register_blueprint(api_uploads.bp)
     app.register_blueprint(api_badges.bp)
+    app.register_blueprint(api_me.bp)
     app.register_blueprint(health.bp)
     register_console(app)
