@@ -90,6 +90,8 @@ def init_limits(app) -> None:
     # fallback: without the database the request can't be served anyway (503).
     redis = str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss"))
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", redis)
+    if redis:  # an unreachable host must fail in a second, not hold the request for the OS's timeout
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     limiter._in_memory_fallback_enabled = app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]
     limiter._storage_dead = False  # one limiter for every app built in a process: a fresh start each
     limiter.init_app(app)

@@ -117,3 +117,19 @@ def test_redis_dying_mid_service_degrades_instead_of_failing(config, world, auth
     assert _login(client).status_code == 401
     assert _login(client, password="test-password").status_code == 200
     assert client.post("/api/v1/items", headers=auth("mp"), json={"content": "楼道灯又坏了"}).status_code == 201
+
+
+def test_a_hung_redis_is_given_up_on_within_a_second(config, world):
+    """A hung Redis (the connection opens, nothing comes back) holds each limited request
+    only for the client's socket timeout, then counts in process (about 19 s without one)."""
+    from app import create_app
+    from web.limits import limiter
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes connections; nobody ever reads or answers
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        application = create_app({**config, **LIMITED, "REDIS_URL": url})
+        settings = limiter.storage.storage.connection_pool.connection_kwargs
+        assert settings["socket_timeout"] <= 1 and settings["socket_connect_timeout"] <= 1
+        assert _login(application.test_client()).status_code == 401
