@@ -136,8 +136,11 @@ def deidentify_expired(now: datetime, months: int | None = None) -> int:
     after they closed. Idempotent: items done before are not touched again."""
     now = as_local(now)
     cutoff = _months_before(now, settings.retention_months if months is None else months)
+    due = (Item.status == CLOSED) & (Item.closed_at < cutoff)
+    if not Item.select(Item.id).where(due & Item.deidentified_at.is_null()).exists():
+        return 0  # the usual run: one indexed read, no write transaction
     with transaction():
-        return deidentify_items((Item.status == CLOSED) & (Item.closed_at < cutoff), now)
+        return deidentify_items(due, now)
 
 
 def log_phone_view(actor: Actor, item: Item, now: datetime | None = None) -> None:
