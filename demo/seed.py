@@ -2,8 +2,8 @@
 from datetime import date, datetime, timedelta
 
 from models import Resident, StaffUser, Unit, local_now
-from pipeline.accounts.badges import bind_badge, issue_badge
 from pipeline.accounts import staff_binding
+from pipeline.accounts.badges import bind_badge, issue_badge
 from pipeline.accounts.people import create_staff, create_unit, resident_for_openid
 from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
 from pipeline.steps import handling, intake, judging, oversight
