@@ -147,3 +147,17 @@ def test_cards_are_refused_without_a_chinese_font(client, world, monkeypatch):
     sign_in(client, "office")
     answer = client.get("/badges/cards")
     assert answer.status_code == 503 and "服务器缺少中文字体" in answer.get_data(as_text=True)
+
+
+def test_lists_show_a_phone_in_the_text_to_the_office_only(client, world, now):
+    from oversight_support import FULL_CONTENT, full_item
+
+    item = full_item(world, now)
+    assert "13912345678" in FULL_CONTENT
+    sign_in(client, "duban")
+    for page in ("/supervision", "/items"):
+        html = client.get(page).get_data(as_text=True)
+        assert item.number in html and "139****5678" in html and "13912345678" not in html, page
+    office = client.application.test_client()
+    sign_in(office, "office")
+    assert "13912345678" in office.get("/items").get_data(as_text=True)

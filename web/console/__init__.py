@@ -6,8 +6,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from pipeline.accounts.people import active_staff_user
 from pipeline.rules.actors import actor_for_staff
 from pipeline.rules.errors import DomainError
-from pipeline.rules.states import ROLE_LABELS, STATUS_LABELS
-from pipeline.views.queries import is_overdue
+from pipeline.rules.states import OFFICE_ROLES, ROLE_LABELS, STATUS_LABELS
+from pipeline.views.queries import is_overdue, mask_phone
 
 bp = Blueprint("console", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/console-static")
@@ -74,6 +74,14 @@ def _layout_values():
 def _when(value):
     """An ISO time as people read it: "2026-11-23 10:00"."""
     return (value or "")[:16].replace("T", " ")
+
+
+@bp.app_template_filter("for_reader")
+def _for_reader(text):
+    """An item's free text as the signed-in reader may see it: phone and ID numbers
+    in full for the office only (the rule the sheet's content follows)."""
+    user = g.get("console_user")
+    return text if user is not None and user.role in OFFICE_ROLES else mask_phone(text)
 
 
 @bp.errorhandler(DomainError)

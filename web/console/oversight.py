@@ -1,5 +1,7 @@
 """Supervision pages: a supervisor's list, the call-back list (回访), and the
 office's badge desk (issue, list, renew, revoke, print cards)."""
+from datetime import date
+
 from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -48,7 +50,16 @@ def _badge_page(error: str | None = None, failed: dict | None = None, status: in
     badges = list_badges(g.actor, state, today)
     return render_template("console/badges.html", badges=[badge_json(b, today) for b in badges], state=state,
                            kinds=KINDS, states=STATES, today=today, error=error, failed=failed or {},
-                           renew_default=today.replace(year=today.year + 1)), status
+                           renew_default=_a_year_on(today),
+                           renew_to={b.id: _a_year_on(max(b.valid_until, today)).isoformat() for b in badges}), status
+
+
+def _a_year_on(day: date) -> date:
+    """The same day a year later (28 February for 29 February): what 续期 offers."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 @bp.get("/badges")
