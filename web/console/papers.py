@@ -12,7 +12,6 @@ from typing import Any
 from flask import Response, current_app, g, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
-from models import Item
 from pipeline.accounts.badges import item_code, require_cjk_font
 from pipeline.rules.boundary import local_now
 from pipeline.views.queries import visible_item
@@ -24,7 +23,7 @@ from . import bp
 SHEET_CSS = Path(__file__).resolve().parents[1] / "static" / "sheet.css"
 
 
-def _qr_data_uri(item: Item) -> str:
+def _qr_data_uri(item: Any) -> str:
     """The item's code (the same PNG as `/api/v1/items/<number>/qrcode.png`), inline."""
     config = current_app.config
     _source, png = item_code(item, base_url=config["PUBLIC_BASE_URL"],
