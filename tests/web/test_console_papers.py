@@ -70,3 +70,10 @@ def test_without_a_chinese_font_the_pdf_is_refused_not_printed_in_english(client
     answer = client.get(f"/items/{item.number}/sheet.pdf")
     assert answer.status_code == 503
     assert "服务器缺少中文字体，无法打印交办单" in answer.get_data(as_text=True)
+
+
+def test_the_item_page_shows_the_meetings_with_their_attendees_and_links_the_sheet(client, world, item):
+    sign_in(client, "jianshe")
+    html = client.get(f"/items/{item.number}").get_data(as_text=True)
+    assert "参加：居民代表12人、建设办、全椒路社区（3方）" in html and "满意率40%" in html
+    assert f'href="/items/{item.number}/sheet"' in html
