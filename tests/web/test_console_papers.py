@@ -77,3 +77,18 @@ def test_the_item_page_shows_the_meetings_with_their_attendees_and_links_the_she
     html = client.get(f"/items/{item.number}").get_data(as_text=True)
     assert "参加：居民代表12人、建设办、全椒路社区（3方）" in html and "满意率40%" in html
     assert f'href="/items/{item.number}/sheet"' in html
+
+
+def test_a_conduct_items_reporter_never_appears_on_the_units_sheet(client, world, now):
+    from console_support import make_items
+
+    conduct = make_items(world, now)["conduct"]
+    models_resident = world.residents["zhang"]
+    models_resident.nickname, models_resident.phone_masked = "张阿姨", "138****0001"
+    models_resident.save()
+    sign_in(client, "jianshe")
+    html = client.get(f"/items/{conduct.number}/sheet").get_data(as_text=True)
+    assert "不向承办单位公开" in html and "张阿姨" not in html and "138****0001" not in html
+    office = client.application.test_client()
+    sign_in(office, "office")
+    assert "张阿姨 138****0001" in office.get(f"/items/{conduct.number}/sheet").get_data(as_text=True)
