@@ -92,3 +92,20 @@ def test_a_conduct_items_reporter_never_appears_on_the_units_sheet(client, world
     office = client.application.test_client()
     sign_in(office, "office")
     assert "张阿姨 138****0001" in office.get(f"/items/{conduct.number}/sheet").get_data(as_text=True)
+
+
+def test_printing_a_pdf_leaves_truncated_photos_refused(client, world, item, auth):
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when imported; uploads must not notice."""
+    import io
+
+    from PIL import Image, ImageFile
+
+    sign_in(client, "office")
+    assert client.get(f"/items/{item.number}/sheet.pdf").status_code == 200
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    whole = io.BytesIO()
+    Image.new("RGB", (200, 200), (120, 80, 40)).save(whole, "JPEG")
+    half = whole.getvalue()[: len(whole.getvalue()) // 2]
+    answer = client.post("/api/v1/uploads", headers=auth("mp"),
+                         data={"file": (io.BytesIO(half), "half.jpg", "image/jpeg")})
+    assert answer.status_code == 400

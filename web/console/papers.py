@@ -50,6 +50,19 @@ def _sheet_html(number: str, pdf_font: tuple[str, int] | None = None) -> str:
         css=SHEET_CSS.read_text(encoding="utf-8"), font_face=font_face)
 
 
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use (it loads pango, which only the PDF needs).
+
+    Importing it turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES; turned off
+    again here, or photo uploads would start accepting truncated images.
+    """
+    import weasyprint
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
+
 @bp.get("/items/<number>/sheet")
 def sheet(number: str) -> str:
     """The sheet as a page: print it from the browser (A4, its own print stylesheet)."""
@@ -61,9 +74,7 @@ def sheet_pdf(number: str) -> BaseResponse:
     """The same sheet as an A4 PDF, rendered on the server."""
     font = require_cjk_font(current_app.config.get("BADGE_FONT"), "交办单")
     html = _sheet_html(number, font)
-    from weasyprint import HTML  # imported on use: it loads pango, which only this page needs
-
-    pdf = HTML(string=html).write_pdf()
+    pdf = _weasyprint().HTML(string=html).write_pdf()
     stamp = local_now().strftime("%Y%m%d")
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="jiaobandan-{number}-{stamp}.pdf"',
