@@ -10,8 +10,8 @@ from oversight_support import awaiting_callback, rate_by_phone
 from PIL import Image
 
 import models
-from pipeline.accounts import badges
 from pipeline.steps import oversight
+from web.printing import cards
 
 
 def _post(client, url, data, page="/profile"):
@@ -143,7 +143,7 @@ def test_only_the_office_manages_badges(client, world, username):
 
 
 def test_cards_are_refused_without_a_chinese_font(client, world, monkeypatch):
-    monkeypatch.setattr(badges, "cjk_font", lambda configured=None: None)
+    monkeypatch.setattr(cards, "cjk_font", lambda configured=None: None)
     sign_in(client, "office")
     answer = client.get("/badges/cards")
     assert answer.status_code == 503 and "服务器缺少中文字体" in answer.get_data(as_text=True)

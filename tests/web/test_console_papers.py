@@ -6,7 +6,7 @@ import pytest
 from console_support import sign_in
 from oversight_support import full_item
 
-from pipeline.accounts import badges
+from web.printing import cards
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
 
@@ -65,7 +65,7 @@ def test_the_pdf_is_an_a4_page_in_chinese(client, world, item, tmp_path):
 
 
 def test_without_a_chinese_font_the_pdf_is_refused_not_printed_in_english(client, world, item, monkeypatch):
-    monkeypatch.setattr(badges, "cjk_font", lambda configured=None: None)
+    monkeypatch.setattr(cards, "cjk_font", lambda configured=None: None)
     sign_in(client, "office")
     answer = client.get(f"/items/{item.number}/sheet.pdf")
     assert answer.status_code == 503

@@ -6,21 +6,19 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from werkzeug.wrappers import Response as BaseResponse
 
 from pipeline.accounts.badges import (
-    CARD_TITLES,
     KINDS,
     STATES,
     badge_json,
-    card_png,
     issue_badge,
     list_badges,
     office_badge,
     renew_badge,
-    require_cjk_font,
     revoke_badge,
 )
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import Invalid, WrongState
 from pipeline.views.oversight import callback_rows, supervision_list
+from web.printing.cards import CARD_TITLES, card_png, require_cjk_font
 
 from . import bp
 

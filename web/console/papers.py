@@ -12,10 +12,11 @@ from typing import Any
 from flask import Response, current_app, g, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
-from pipeline.accounts.badges import item_code, require_cjk_font
 from pipeline.rules.boundary import local_now
 from pipeline.views.queries import visible_item
 from pipeline.views.sheet import staff_view
+from web.printing.cards import require_cjk_font
+from web.printing.codes import item_code
 from wechat.client import wxacode_fetcher
 
 from . import bp
