@@ -54,7 +54,7 @@ def test_the_office_sees_the_reporters_phone_and_opens_the_item_to_record_the_ca
     html = client.get("/callbacks").get_data(as_text=True)
     assert "陈大爷 <span class=\"phone\">13800138000</span>" in html
     assert by_chat.number in html and "未留电话" in html
-    assert f'href="/items/{by_phone.number}#callback"' in html
+    assert f'href="/items/{by_phone.number}#actions"' in html
     home = client.get("/").get_data(as_text=True)
     assert 'href="/callbacks"' in home
 

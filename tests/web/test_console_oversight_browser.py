@@ -139,7 +139,7 @@ def test_the_office_calls_back_with_the_phone_numbers(chromium, server, shots, s
     assert _fits(page)
     page.screenshot(path=str(shots / f"console-callbacks-{size}.png"), full_page=True)
     page.click(f"text={by_phone.number}")
-    page.wait_for_url(f"{server.base}/items/{by_phone.number}#callback")
+    page.wait_for_url(f"{server.base}/items/{by_phone.number}#actions")
 
 
 def test_a_leader_sees_the_call_back_list_masked(chromium, server):
