@@ -9,7 +9,7 @@ from pipeline.rules.states import CHANNELS, OFFICE_ROLES, SCORES, TIERS
 from pipeline.views.queries import is_public, mask_name, mask_phone, public_view, timeline
 
 
-def _reporter(item: Item, actor: Actor) -> dict[str, str | None] | None:
+def reporter_contact(item: Item, actor: Actor) -> dict[str, str | None] | None:
     """Full details for the office; masked for others; hidden from units on 作风 items."""
     if actor.role == "unit" and not is_public(item):
         return None
@@ -46,7 +46,7 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         "number": item.number,
         "channel": item.channel,
         "channel_label": CHANNELS.get(item.channel),
-        "reporter": _reporter(item, actor),
+        "reporter": reporter_contact(item, actor),
         "content": item.content if actor.role in OFFICE_ROLES else mask_phone(item.content),
         "category": item.category.name if item.category_id else None,
         "top_category": item.category.parent.name if item.category_id and item.category.parent_id else None,
