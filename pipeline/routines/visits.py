@@ -11,7 +11,7 @@ sample afterwards from the seed and the month's visit ids (`draw_sample`).
 import math
 import random
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from peewee import JOIN
 
@@ -23,7 +23,7 @@ from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import OFFICE_ROLES, OVERSEERS
-from pipeline.rules.validate import optional_text, parse_date, required_text
+from pipeline.rules.validate import optional_text, parse_date, parse_month, required_text
 from pipeline.rules.workdays import WorkCalendar
 
 REQUIRED_DAYS = 2.0
@@ -159,11 +159,7 @@ def visits(month=None, staff=None):
     """Visit records, for a month (YYYY-MM) and/or one cadre."""
     query = Visit.select(Visit, StaffUser).join(StaffUser, on=(Visit.staff == StaffUser.id))
     if month:
-        try:
-            first = date.fromisoformat(f"{month}-01")
-        except ValueError:
-            raise Invalid("月份格式应为 YYYY-MM", field="month") from None
-        start, end = month_range(first)
+        start, end = month_range(parse_month(month, "month"))
         query = query.where((Visit.visit_date >= start) & (Visit.visit_date <= end))
     if staff:
         query = query.where(Visit.staff == staff)

@@ -1,6 +1,5 @@
 """Steps 3 and 4: public claiming (公开领办) and solving against the deadline (限时办结):
 claim, return, progress, escalate → consult, meetings, resolve."""
-from datetime import datetime
 
 from models import Claim, Meeting, Unit, as_local
 from pipeline.messages import notify
@@ -9,7 +8,7 @@ from pipeline.rules.errors import Invalid
 from pipeline.rules.guards import acting_unit_id
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import OFFICE_ROLES
-from pipeline.rules.validate import required_text
+from pipeline.rules.validate import parse_datetime, required_text
 from pipeline.steps import reminders
 from pipeline.steps.intake import _attach_photos, active_unit, parse_due
 from pipeline.steps.judging import judge_by_meeting
@@ -120,12 +119,7 @@ def consult(item, actor, *, conclusion, due, now=None):
 
 
 def _held_at(value, now):
-    if isinstance(value, datetime):
-        return as_local(value)
-    try:
-        held = as_local(datetime.fromisoformat(str(value)))
-    except (TypeError, ValueError):
-        raise Invalid("会议时间格式应为 YYYY-MM-DDTHH:MM", field="held_at") from None
+    held = as_local(parse_datetime(value, "held_at", "会议时间格式应为 YYYY-MM-DDTHH:MM"))
     if held > now:
         raise Invalid("会议时间不能晚于现在", field="held_at")
     return held
