@@ -231,3 +231,14 @@ def test_the_console_login_form_refuses_nul_and_is_not_a_500(client, world):
 def test_a_token_with_a_nul_is_refused_as_unauthorized(client):
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer abc\x00def"})
     assert response.status_code == 401
+
+
+def test_with_rate_limits_on_the_edge_answers_before_the_limiter_reads_the_body(config, world):
+    from app import create_app
+
+    limited = create_app({**config, "RATELIMIT_ENABLED": True})
+    client = limited.test_client()
+    for body, code in ((DEEP, "too_deep"), ('{"username": "office\\u0000", "password": "x"}', "bad_character"),
+                       ('{"username": "\\ud800", "password": "x"}', "bad_character")):
+        response = client.post("/api/v1/auth/staff", data=body, content_type="application/json")
+        _assert_refused(response, code)
