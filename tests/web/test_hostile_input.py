@@ -235,10 +235,15 @@ def test_a_token_with_a_nul_is_refused_as_unauthorized(client):
 
 def test_with_rate_limits_on_the_edge_answers_before_the_limiter_reads_the_body(config, world):
     from app import create_app
+    from web.limits import limiter
 
+    enabled = limiter.enabled
     limited = create_app({**config, "RATELIMIT_ENABLED": True})
     client = limited.test_client()
-    for body, code in ((DEEP, "too_deep"), ('{"username": "office\\u0000", "password": "x"}', "bad_character"),
-                       ('{"username": "\\ud800", "password": "x"}', "bad_character")):
-        response = client.post("/api/v1/auth/staff", data=body, content_type="application/json")
-        _assert_refused(response, code)
+    try:
+        for body, code in ((DEEP, "too_deep"), ('{"username": "office\\u0000", "password": "x"}', "bad_character"),
+                           ('{"username": "\\ud800", "password": "x"}', "bad_character")):
+            response = client.post("/api/v1/auth/staff", data=body, content_type="application/json")
+            _assert_refused(response, code)
+    finally:
+        limiter.enabled = enabled  # one limiter object serves every app: leave the others' setting as it was
