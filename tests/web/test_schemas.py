@@ -18,8 +18,8 @@ ENDPOINTS = {
     "record_visit": ("office", "post", "/api/v1/staff/visits"),
     "issue_badge": ("office", "post", "/api/v1/staff/badges"),
     "bind_badge": ("zhang", "post", "/api/v1/badges/bind"),
-    "wxlogin": ("zhang", "post", "/api/v1/auth/wxlogin"),
     "staff_login": ("office", "post", "/api/v1/auth/staff"),
+    "wxlogin": ("zhang", "post", "/api/v1/auth/wxlogin"),
     "subscribe": ("zhang", "post", "/api/v1/me/subscriptions"),
 }
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
