@@ -209,7 +209,8 @@ def test_working_pages_fit_and_are_photographed(chromium, server, world, now, si
         item = intake.collect(world.actor("li"), text, "wechat", community="全椒路社区", now=now)
         intake.classify(item, office_actor, category=category, leader=world.staff["leader"].id,
                         unit=world.units["community"].id, tier="limited", roadmap="社区牵头办理", now=now)
-    handling.claim(item, world.actor("shirong"), now=now)  # 市容办 has one in time and one overdue
+    # The office hands the last to 市容办, which then has one in time and one overdue.
+    handling.claim(item, office_actor, unit=world.units["shirong"].id, now=now)
     models.Item.update(due=local_now().date() + timedelta(days=9)).where(models.Item.id == item.id).execute()
     for text in ("小区门口的路灯坏了好几盏，晚上走路很黑", "楼下餐馆油烟太大"):
         intake.collect(world.actor("li"), text, "wechat", community="全椒路社区", now=now)
