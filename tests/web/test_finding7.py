@@ -47,7 +47,9 @@ def test_the_urge_allowance_is_a_setting_and_renews_the_next_day(app, flow, now)
 def test_a_unit_opens_the_staff_detail_of_its_own_items_only(app, client, auth, flow, world):
     from pipeline.steps import handling
 
-    theirs = flow.claimed(unit="shirong")  # given to 市容办, claimed by 建设办 from the board
+    # Given to 市容办 on the sheet, then handed by the office to 建设办 to lead.
+    theirs = handling.claim(flow.classified(unit="shirong"), flow.a("office"), unit=world.units["jianshe"].id,
+                            now=flow.now)
     other = handling.claim(flow.classified(unit="shirong", content="人行道地砖松动"), flow.a("shirong"), now=flow.now)
     board = flow.classified(unit="shirong", content="小区门口垃圾桶破损")  # on the claim board: offered to all
     jianshe = auth("jianshe")
