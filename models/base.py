@@ -263,3 +263,30 @@ class PreparedInsert:
         params = [field.db_value(values.get(field.name)) for field in self.fields]
         cursor = db.execute_sql(self._statement(postgres), params)
         return cursor.fetchone()[0] if postgres else cursor.lastrowid
+
+    def values(self, **values: Any) -> tuple[Any, ...]:
+        """One row's values as stored (each field's `db_value`), for `execute_many`."""
+        return tuple(field.db_value(values.get(field.name)) for field in self.fields)
+
+    def execute_many(self, rows: Sequence[Sequence[Any]], ignore_conflicts: bool = False) -> None:
+        """Insert many rows given as stored values (`values`, or tuples the caller built
+        the same way, in the fields' order) in as few multi-row statements as the
+        database's limit on parameters allows; `ignore_conflicts` skips a row whose
+        unique key exists. No SQL is generated per row."""
+        if not rows:
+            return
+        postgres = is_postgres()
+        table = self.model._meta.table_name
+        columns = ", ".join(f'"{field.column_name}"' for field in self.fields)
+        mark = "(" + ", ".join(["%s" if postgres else "?"] * len(self.fields)) + ")"
+        per_statement = max(1, MAX_PARAMETERS // len(self.fields))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            sql = f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([mark] * len(chunk))
+            if ignore_conflicts:
+                sql += " ON CONFLICT DO NOTHING"
+            db.execute_sql(sql, [value for row in chunk for value in row])
+
+
+# Parameters in one statement: SQLite's limit is 32,766 (3.32+); PostgreSQL's 65,535.
+MAX_PARAMETERS = 30_000
