@@ -50,12 +50,21 @@ def _reporter_items_by_date(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "item_reporter_id_set"')
 
 
+def _work_list_order(migrator: SchemaMigrator) -> None:
+    """The staff work list's first page reads the index in its order (models.items.WORK_ORDER_INDEX)."""
+    from .items import WORK_ORDER_INDEX
+
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{WORK_ORDER_INDEX}" ON "item" '
+                   '(("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
     (1, _index_only_where_set),
     (2, _staff_following),
     (3, _reporter_items_by_date),
+    (4, _work_list_order),
 ]
 
 

@@ -2,7 +2,7 @@
 import re
 from datetime import datetime
 
-from peewee import JOIN
+from peewee import JOIN, SQL
 
 from models import (
     Category,
@@ -17,6 +17,7 @@ from models import (
     as_local,
     iso,
 )
+from models.base import db, is_postgres
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
 from pipeline.rules.overdue import is_overdue, overdue_condition
@@ -232,11 +233,33 @@ def page_args(page, per_page=20):
     return page, per_page
 
 
+COUNT_EXACT_UP_TO = 10_000  # a list's total is counted exactly up to here
+
+
+def count_of(query):
+    """(rows `query` matches, whether that is exact): counted exactly up to
+    COUNT_EXACT_UP_TO; beyond it PostgreSQL's planner estimates (counting a million
+    rows costs more than the page itself), SQLite counts on."""
+    ids = query.select(SQL("1")).order_by()
+    capped = ids.limit(COUNT_EXACT_UP_TO + 1).count()
+    if capped <= COUNT_EXACT_UP_TO:
+        return capped, True
+    if not is_postgres():
+        return ids.count(clear_limit=True), True
+    sql, params = ids.sql()
+    plan = db.execute_sql("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()[0]
+    return max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_EXACT_UP_TO + 1), False
+
+
 def paginate(query, page, per_page, render):
-    total = query.count()
-    rows = list(query.paginate(page, per_page))
+    """One page of `query`, with `total` (`total_exact` false when it is an estimate,
+    see `count_of`) and `has_more` (a next page exists)."""
+    rows = list(query.offset((page - 1) * per_page).limit(per_page + 1))
+    total, exact = count_of(query)
+    more, rows = len(rows) > per_page, rows[:per_page]
     attach_relations(rows)
-    return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+    return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total,
+            "total_exact": exact, "has_more": more}
 
 
 def attach_relations(items):
