@@ -2,7 +2,7 @@
 import re
 from datetime import datetime
 
-from peewee import JOIN, SQL
+from peewee import SQL
 
 from models import (
     Category,
@@ -11,13 +11,12 @@ from models import (
     Photo,
     Rating,
     Resident,
-    StaffUser,
     TimelineEvent,
     Unit,
     as_local,
     iso,
 )
-from models.base import db, is_postgres
+from models.base import PreparedSelect, db, is_postgres
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
 from pipeline.rules.overdue import is_overdue, overdue_condition
@@ -106,11 +105,14 @@ def _unit_json(unit):
 
 
 def _staff_labels(events):
-    ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id}
+    ids = sorted({e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id})
     labels = {}
-    if ids:
-        for user in StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER).where(StaffUser.id.in_(ids)):
-            labels[user.id] = user.unit.name if user.unit_id else _public_role_label(user.role)
+    if ids:  # hand-written: read on every API write's answer
+        marks = ", ".join(["%s" if is_postgres() else "?"] * len(ids))
+        rows = db.execute_sql('SELECT s."id", s."role", u."name" FROM "staff_user" s LEFT JOIN "unit" u '
+                              f'ON u."id" = s."unit_id" WHERE s."id" IN ({marks})', ids)
+        for user_id, role, unit in rows.fetchall():
+            labels[user_id] = unit if unit is not None else _public_role_label(role)
     return labels
 
 
@@ -127,9 +129,21 @@ def _public_actor(event, labels):
     return labels.get(event.actor_id, "工作人员")
 
 
-def timeline(item, staff=False):
-    events = list(TimelineEvent.select().where(TimelineEvent.item == item).order_by(TimelineEvent.at, TimelineEvent.id))
-    labels = _staff_labels(events)
+# An item's events, photos and ratings, read by item id with SQL built once
+# (`PreparedSelect`): every API write answers with the item's view.
+EVENTS = PreparedSelect(TimelineEvent, "item_id", order='"at", "id"')
+PHOTOS = PreparedSelect(Photo, "item_id", where='"path" IS NOT NULL')
+RATINGS = PreparedSelect(Rating, "item_id", order='"at", "id"')
+
+
+def timeline_source(item):
+    """(the item's events in order, labels of the staff who acted): what `timeline` shows."""
+    events = EVENTS.rows(item.id)
+    return events, _staff_labels(events)
+
+
+def timeline(item, staff=False, source=None):
+    events, labels = source or timeline_source(item)
     rows = []
     for event in events:
         if event.kind in PRIVATE_EVENTS and not staff:
@@ -157,15 +171,16 @@ def photo_url(photo):
 
 
 def _photos(item):
-    return [{"id": p.id, "url": photo_url(p), "kind": p.kind}
-            for p in Photo.select().where((Photo.item == item) & Photo.path.is_null(False)).order_by(Photo.id)]
+    return [{"id": p.id, "url": photo_url(p), "kind": p.kind} for p in PHOTOS.rows(item.id)]
 
 
 def latest_rating(item):
     if hasattr(item, "_latest_rating"):
         rating = item._latest_rating
-    else:
-        rating = Rating.select().where(Rating.item == item).order_by(Rating.at.desc(), Rating.id.desc()).first()
+    else:  # the last by (at, id)
+        ratings = getattr(item, "_ratings", None)
+        ratings = RATINGS.rows(item.id) if ratings is None else sorted(ratings, key=lambda r: (r.at, r.id))
+        rating = ratings[-1] if ratings else None
     if rating is None:
         return None
     return {"score": rating.score, "label": SCORES[rating.score], "comment": rating.comment, "round": rating.round}
@@ -189,16 +204,25 @@ def summary(item, today):
     }
 
 
-def public_view(item, viewer=None, now=None):
-    """The public view: status, deadline, result, rating and a masked timeline."""
+FOLLOWING = {kind: f'SELECT 1 FROM "follower" WHERE "item_id" = {{mark}} AND "{kind}_id" = {{mark}}'
+             for kind in ("resident", "staff")}
+
+
+def _following(item, viewer):
+    sql = FOLLOWING[viewer.kind].format(mark="%s" if is_postgres() else "?")
+    return db.execute_sql(sql, [item.id, viewer.id]).fetchone() is not None
+
+
+def public_view(item, viewer=None, now=None, source=None):
+    """The public view: status, deadline, result, rating and a masked timeline
+    (`source`: the timeline's events and labels if the caller has read them)."""
     now = as_local(now)
     view = summary(item, now.date())
     is_reporter = (viewer is not None and viewer.kind == "resident"
                    and any(resident.id == viewer.id for resident in reporters(item)))
     following = False
     if viewer is not None and viewer.kind in ("resident", "staff"):
-        column = Follower.resident if viewer.kind == "resident" else Follower.staff
-        following = Follower.get_or_none((Follower.item == item) & (column == viewer.id)) is not None
+        following = _following(item, viewer)
     # The exact place is for its reporter and staff; the public gets the street, no coordinates.
     exact = is_reporter or (viewer is not None and viewer.kind == "staff")
     view.update({
@@ -217,7 +241,7 @@ def public_view(item, viewer=None, now=None):
         "merged_into": item.merged_into.number if item.merged_into_id else None,
         "reject_reason": item.reject_reason,
         "closed_at": iso(item.closed_at),
-        "timeline": timeline(item),
+        "timeline": timeline(item, source=source),
     })
     return view
 
