@@ -238,6 +238,13 @@ def _instance(model: type[Model], columns: Sequence[str], row: Sequence[Any]) ->
     return instance
 
 
+def fetch_models(model: type[Model], sql: str, params: Sequence[Any]) -> list[Any]:
+    """Every row of a hand-written SELECT as `model` instances (see `fetch_model`)."""
+    cursor = db.execute_sql(sql, params)
+    columns = [description[0] for description in cursor.description]
+    return [_instance(model, columns, row) for row in cursor.fetchall()]
+
+
 class PreparedSelect:
     """Every row of `model` whose `column` equals a value (an item's claims, events, …),
     in `order`, as model instances; its SQL is built once per database kind.
@@ -260,9 +267,7 @@ class PreparedSelect:
         return self._sql[postgres]
 
     def rows(self, value: Any) -> list[Any]:
-        cursor = db.execute_sql(self._statement(is_postgres()), [value])
-        columns = [description[0] for description in cursor.description]
-        return [_instance(self.model, columns, row) for row in cursor.fetchall()]
+        return fetch_models(self.model, self._statement(is_postgres()), [value])
 
 
 class PreparedInsert:
