@@ -214,6 +214,20 @@ class Args:
     workers, worker_class = 2, "sync"
 
 
+def serve(port, env, log_file):
+    """gunicorn -w 2 on `app:app`, returned once both workers answer (a loaded machine boots them slowly)."""
+    server = start_gunicorn("app:app", port, env, Args, log_file)
+    deadline, answered = time.time() + 120, 0
+    while answered < 4 and time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10):
+                answered += 1
+        except OSError:
+            time.sleep(0.3)
+    time.sleep(1.0)
+    return server
+
+
 def run_sixstep(args):
     work = Path(tempfile.mkdtemp(prefix="sixstep-peer-"))
     url = f"sqlite:///{work / 'bench.db'}"
@@ -224,7 +238,7 @@ def run_sixstep(args):
     log_file = open(work / "gunicorn.log", "w")  # noqa: SIM115 - closed in `finally`
     try:
         port = free_port()
-        server = start_gunicorn("app:app", port, env, Args, log_file)
+        server = serve(port, env, log_file)
         try:
             with RssSampler(f"127.0.0.1:{port}") as rss:
                 for kind, path in (("staff", "/api/v1/staff/items"), ("resident", "/api/v1/items")):
@@ -243,7 +257,7 @@ def run_sixstep(args):
         started = time.perf_counter()
         result["due"] = fill(url, today)
         log(f"filled {ITEMS} items in {time.perf_counter() - started:.1f} s, {result['due']} reminders due")
-        server = start_gunicorn("app:app", port, env, Args, log_file)
+        server = serve(port, env, log_file)
         try:
             samples = []
             for _ in range(10):
