@@ -132,3 +132,21 @@ def test_the_work_lists_first_page_is_read_in_index_order(app, world):
     else:
         plan = " ".join(str(row[-1]) for row in models.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
     assert models.items.WORK_ORDER_INDEX in plan and "TEMP B-TREE" not in plan.upper() and "Sort" not in plan
+
+
+def test_every_answer_of_a_write_is_the_view_a_read_gives(client, world, auth, flow):
+    """The views read with hand-written SQL (PreparedSelect) match the item as read back,
+    sheet, timeline, ratings and all, at every step of a full loop."""
+    office, unit = auth("office"), auth("jianshe")
+    created = client.post("/api/v1/staff/items", headers=office, json={
+        "content": "居民反映：路灯坏了", "channel": "phone", "reporter_name": "王建华", "community": "全椒路社区"})
+    number = created.get_json()["number"]
+    assert created.get_json() == client.get(f"/api/v1/staff/items/{number}", headers=office).get_json()
+    item = flow.classified()
+    claimed = client.post(f"/api/v1/staff/items/{item.number}/claim", headers=unit, json={})
+    assert claimed.status_code == 200
+    assert claimed.get_json() == client.get(f"/api/v1/staff/items/{item.number}", headers=unit).get_json()
+    assert claimed.get_json()["sheet"]["claims"] and len(claimed.get_json()["timeline"]) >= 3
+    closed = flow.closed()
+    seen = client.get(f"/api/v1/staff/items/{closed.number}", headers=office).get_json()
+    assert seen["rating"] is not None and seen["sheet"]["ratings"][-1]["score"] == seen["rating"]["score"]
