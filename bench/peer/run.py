@@ -108,8 +108,10 @@ class RssSampler:
 def run_peer(directory, args):
     command = [f"{PEER_VENV}/bin/python", str(directory / "bench.py"), "--sizes", str(ITEMS),
                "--duration", str(args.duration), "--warmup", str(args.warmup)]
-    with RssSampler("peersite.wsgi") as rss:
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if args.peer_skip:
+        command += ["--skip", args.peer_skip]
+    with RssSampler("peersite.wsgi") as rss:  # the peer's progress goes to our stderr
+        output = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["worker_rss_mb"] = round(rss.peak, 1)
     return result
@@ -285,13 +287,14 @@ def run_sixstep(args):
 
 
 def ratios(peer, ours):
-    return {
-        "create_staff": ours["create_staff"]["rps"] / peer["create_rps"],
-        "create_resident": ours["create_resident"]["rps"] / peer["create_rps"],
-        "sweep": peer[f"escalate_s_{ITEMS}"] / ours["sweep_s"],
-        "list_first_page": peer["list_open_ms"] / ours["list_first_page_ms"],
-        "worker_rss": peer["worker_rss_mb"] / ours["worker_rss_mb"],
+    pairs = {
+        "create_staff": (ours["create_staff"]["rps"], peer.get("create_rps")),
+        "create_resident": (ours["create_resident"]["rps"], peer.get("create_rps")),
+        "sweep": (peer.get(f"escalate_s_{ITEMS}"), ours["sweep_s"]),
+        "list_first_page": (peer.get("list_open_ms"), ours["list_first_page_ms"]),
+        "worker_rss": (peer.get("worker_rss_mb") or None, ours["worker_rss_mb"]),
     }
+    return {key: (a / b if a and b else None) for key, (a, b) in pairs.items()}
 
 
 def main(argv=None):
@@ -303,6 +306,8 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (the peer's default)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (the peer's default)")
     parser.add_argument("--sixstep-only", action="store_true", help="a smoke run of sixstep's side alone")
+    parser.add_argument("--peer-skip", default="", help="phases the peer skips (its --skip: create,escalate,list); "
+                        "a skipped measure prints no ratio")
     parser.add_argument("--items", type=int, default=ITEMS, help="items/tickets for the sweep and the list")
     args = parser.parse_args(argv)
     globals()["ITEMS"], globals()["DUE"] = args.items, args.items // 20
@@ -331,7 +336,15 @@ def main(argv=None):
 
 def report(pairs):
     def median(get):
-        return statistics.median(get(pair) for pair in pairs)
+        values = []
+        for pair in pairs:
+            try:
+                value = get(pair)
+            except KeyError:  # a phase the peer skipped
+                value = None
+            if value is not None:
+                values.append(value)
+        return statistics.median(values) if values else float("nan")
 
     rows = [
         ("create, staff POST (req/s)", lambda p: p["peer"]["create_rps"],
