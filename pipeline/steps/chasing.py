@@ -138,26 +138,26 @@ class Firing:
         self.begin(self.item_ids)
 
 
-def due(now, limit, after=None):
-    """Pending reminders whose time has come, oldest first (served by the partial
-    index on fire_at); `after` = (fire_at, id) of the last one seen, to page on."""
+def due(now, limit, passed=()):
+    """Pending reminders whose time has come, oldest first (an index range scan over the
+    partial index on fire_at, in its order), leaving out the ids in `passed`."""
     query = Reminder.select().where(Reminder.done_at.is_null() & (Reminder.fire_at <= now))
-    if after is not None:
-        query = query.where((Reminder.fire_at > after[0]) | ((Reminder.fire_at == after[0]) & (Reminder.id > after[1])))
-    return list(query.order_by(Reminder.fire_at, Reminder.id).limit(limit))
+    if passed:
+        query = query.where(Reminder.id.not_in(list(passed)))
+    return list(query.order_by(Reminder.fire_at).limit(limit))
 
 
 def sweep(now, limit=None):
     """Fire every due reminder once, however many, in batches of BATCH (at most
     `limit` in all if given). Returns counts by kind fired ("skipped": the item no
-    longer qualified; "failed": an error, tried again on the next sweep)."""
-    firing, counts, after, seen = Firing(now, WorkCalendar()), Counter(), None, 0
+    longer qualified; "failed": an error, tried again on the next sweep). Fired and
+    skipped rows are marked done; failed ones are passed over until the next sweep."""
+    firing, counts, failed, seen = Firing(now, WorkCalendar()), Counter(), set(), 0
     while limit is None or seen < limit:
-        rows = due(now, BATCH if limit is None else min(BATCH, limit - seen), after)
+        rows = due(now, BATCH if limit is None else min(BATCH, limit - seen), failed)
         if not rows:
             break
         seen += len(rows)
-        after = (rows[-1].fire_at, rows[-1].id)
         try:
             with transaction():
                 counts.update(fire(rows, firing))
@@ -172,6 +172,7 @@ def sweep(now, limit=None):
                     firing.discard()
                     log.exception("reminder %s (%s) failed", row.id, row.kind)
                     counts["failed"] += 1
+                    failed.add(row.id)
     return dict(counts)
 
 
