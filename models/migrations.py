@@ -64,7 +64,7 @@ MIGRATIONS = [
     (1, _index_only_where_set),
     (2, _staff_following),
     (3, _reporter_items_by_date),
-    (4, _work_list_order),
+    (5, _work_list_order),  # main has 4 (_communities): this is the next number
 ]
 
 
