@@ -10,10 +10,8 @@ from pipeline.accounts.badges import (
     badge_json,
     badge_state,
     bind_badge,
-    card_png,
     get_badge,
     issue_badge,
-    item_code,
     revoke_badge,
 )
 from pipeline.rules.actors import actor_for_resident
@@ -25,6 +23,8 @@ from pipeline.views.queries import public_view, visible_item
 from web.auth import current_actor, login_required, optional_actor
 from web.limits import anonymous_reads
 from web.params import arguments, json_body
+from web.printing.cards import card_png
+from web.printing.codes import item_code
 from web.serialize import user_json
 from wechat.client import wxacode_fetcher
 

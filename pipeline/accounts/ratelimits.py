@@ -9,20 +9,15 @@ uploads) pay for it: one short write transaction per request.
 """
 import time
 from datetime import datetime
+from typing import Any
 
 from limits.storage import MovingWindowSupport, Storage
 
 from models import RateHit, as_local, db
 from models.base import TZ, is_postgres
-from pipeline.rules.core import transaction
+from pipeline.rules.core import serialise_writers, transaction
 
 SCHEME = "sixstep-db"
-
-
-def _lock_key(key: str) -> None:
-    """Serialise writers of one key (SQLite's write transaction already does)."""
-    if is_postgres():
-        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
 
 
 # The statements every limited request runs, written by hand: peewee building
@@ -32,7 +27,7 @@ TAKEN = 'SELECT MIN("at"), COUNT(*) FROM "rate_hit" WHERE "key" = ? AND "at" > ?
 ADD = 'INSERT INTO "rate_hit" ("key", "at", "expires_at") VALUES (?, ?, ?)'
 
 
-def _run(sql: str, params: list[object]):
+def _run(sql: str, params: list[object]) -> Any:
     return db.execute_sql(sql.replace("?", "%s") if is_postgres() else sql, params)
 
 
@@ -58,7 +53,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         with transaction():
-            _lock_key(key)
+            serialise_writers(key)
             self._forget_expired(key, now)
             self._add(key, now, expiry, amount)
             return RateHit.select().where(RateHit.key == key).count()
@@ -90,7 +85,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
             return False
         now = time.time()
         with transaction():
-            _lock_key(key)
+            serialise_writers(key)
             self._forget_expired(key, now)
             taken = _run(TAKEN, [key, now - expiry]).fetchone()[1]
             if taken + amount > limit:

@@ -1,8 +1,10 @@
 """Read side: finding items, who may see them, and their public and staff views."""
 import re
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
 
-from peewee import SQL
+from peewee import SQL, Expression, ModelSelect
 
 from models import (
     Category,
@@ -21,6 +23,7 @@ from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
 from pipeline.rules.overdue import is_overdue, overdue_condition
 from pipeline.rules.states import (
+    CHANNELS,
     CLAIMABLE,
     CLOSED,
     EVENT_LABELS,
@@ -33,14 +36,15 @@ from pipeline.rules.states import (
     STATUS_LABELS,
     TIERS,
 )
+from pipeline.rules.validate import choice
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
 PRIVATE_EVENTS = frozenset({"follow", "unfollow"})
-SEARCH_MAX = 100  # characters of a work-list search that are used
+SEARCH_MAX = 100  # characters of a list's search (and community filter) that are used
 
 
-def get_item(number):
+def get_item(number: object) -> Item:
     """The item with this number, or NotFound."""
     if not isinstance(number, str) or not NUMBER_RE.match(number):
         raise NotFound("事项编号不存在", code="not_found")
@@ -51,7 +55,7 @@ def get_item(number):
 
 
 
-def is_public(item):
+def is_public(item: Item) -> bool:
     """Public once the office has classified it into a public category.
 
     Until then it may be a complaint about officials (作风) — a resident can't be
@@ -60,11 +64,11 @@ def is_public(item):
     return item.category_id is not None and _root(item.category).public
 
 
-def _root(category):
+def _root(category: Category) -> Category:
     return category.parent if category.parent_id else category
 
 
-def can_view(item, viewer):
+def can_view(item: Item, viewer: Actor | None) -> bool:
     """Public items are seen by anyone. Unclassified and 作风 items by the
     organisation and cadre supervisors, the units the office gave them to, their
     reporter and badge-holding followers."""
@@ -94,19 +98,19 @@ def visible_item(number: str, viewer: Actor | None) -> Item:
     return item
 
 
-def _category_json(category):
+def _category_json(category: Category | None) -> dict[str, Any] | None:
     if category is None:
         return None
     return {"code": category.code, "name": category.name, "parent": category.parent.name if category.parent_id else None}
 
 
-def _unit_json(unit):
+def _unit_json(unit: Unit | None) -> dict[str, Any] | None:
     return {"id": unit.id, "name": unit.name} if unit else None
 
 
-def _staff_labels(events):
+def _staff_labels(events: Iterable[TimelineEvent]) -> dict[int, str]:
     ids = sorted({e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id})
-    labels = {}
+    labels: dict[int, str] = {}
     if ids:  # hand-written: read on every API write's answer
         marks = ", ".join(["%s" if is_postgres() else "?"] * len(ids))
         rows = db.execute_sql('SELECT s."id", s."role", u."name" FROM "staff_user" s LEFT JOIN "unit" u '
@@ -121,7 +125,7 @@ def _public_role_label(role: str) -> str:
     return ROLE_LABELS.get("office" if role in OFFICE_ROLES else role, "工作人员")
 
 
-def _public_actor(event, labels):
+def _public_actor(event: TimelineEvent, labels: dict[int, str]) -> str:
     if event.actor_kind == "system":
         return "系统"
     if event.actor_kind == "resident":
@@ -136,13 +140,23 @@ PHOTOS = PreparedSelect(Photo, "item_id", where='"path" IS NOT NULL')
 RATINGS = PreparedSelect(Rating, "item_id", order='"at", "id"')
 
 
-def timeline_source(item):
+def timeline_source(item: Item) -> tuple[list[TimelineEvent], dict[int, str]]:
     """(the item's events in order, labels of the staff who acted): what `timeline` shows."""
     events = EVENTS.rows(item.id)
     return events, _staff_labels(events)
 
 
-def timeline(item, staff=False, source=None):
+def staff_actor(label: str, name: str | None) -> str:
+    """Who acted, for staff: their unit or role and their name, the label once even
+    when the name already carries it ("活动办 李敏", not "活动办 活动办 李敏")."""
+    name = (name or "").strip()
+    if not name or name == label:
+        return label
+    return name if name.startswith(label) else f"{label} {name}"
+
+
+def timeline(item: Item, staff: bool = False,
+             source: tuple[list[TimelineEvent], dict[int, str]] | None = None) -> list[dict[str, Any]]:
     events, labels = source or timeline_source(item)
     rows = []
     for event in events:
@@ -150,7 +164,7 @@ def timeline(item, staff=False, source=None):
             continue
         actor = _public_actor(event, labels)
         if staff and event.actor_kind == "staff":
-            actor = f"{actor} {event.actor_name}"
+            actor = staff_actor(actor, event.actor_name)
         note = event.note
         if not staff and event.kind == "detail" and (event.data or {}).get("media_kind") == "location":
             note = coarse_place(note)
@@ -166,15 +180,15 @@ def timeline(item, staff=False, source=None):
     return rows
 
 
-def photo_url(photo):
+def photo_url(photo: Photo) -> str | None:
     return f"/uploads/{photo.id}" if photo.path else None
 
 
-def _photos(item):
+def _photos(item: Item) -> list[dict[str, Any]]:
     return [{"id": p.id, "url": photo_url(p), "kind": p.kind} for p in PHOTOS.rows(item.id)]
 
 
-def latest_rating(item):
+def latest_rating(item: Item) -> dict[str, Any] | None:
     if hasattr(item, "_latest_rating"):
         rating = item._latest_rating
     else:  # the last by (at, id)
@@ -186,7 +200,7 @@ def latest_rating(item):
     return {"score": rating.score, "label": SCORES[rating.score], "comment": rating.comment, "round": rating.round}
 
 
-def summary(item, today):
+def summary(item: Item, today: date) -> dict[str, Any]:
     """The short form used in lists."""
     return {
         "number": item.number,
@@ -208,12 +222,13 @@ FOLLOWING = {kind: f'SELECT 1 FROM "follower" WHERE "item_id" = {{mark}} AND "{k
              for kind in ("resident", "staff")}
 
 
-def _following(item, viewer):
+def _following(item: Item, viewer: Actor) -> bool:
     sql = FOLLOWING[viewer.kind].format(mark="%s" if is_postgres() else "?")
     return db.execute_sql(sql, [item.id, viewer.id]).fetchone() is not None
 
 
-def public_view(item, viewer=None, now=None, source=None):
+def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = None,
+                source: tuple[list[TimelineEvent], dict[int, str]] | None = None) -> dict[str, Any]:
     """The public view: status, deadline, result, rating and a masked timeline
     (`source`: the timeline's events and labels if the caller has read them)."""
     now = as_local(now)
@@ -246,21 +261,27 @@ def public_view(item, viewer=None, now=None, source=None):
     return view
 
 
-def page_args(page, per_page=20):
+def page_args(page: object, per_page: object = 20) -> tuple[int, int]:
+    """(page, per_page) as numbers within bounds, or Invalid."""
     try:
-        page = int(page or 1)
-        per_page = int(per_page or 20)
+        number, size = _whole(page or 1), _whole(per_page or 20)
     except (TypeError, ValueError):
         raise Invalid("页码无效", field="page") from None
-    if page < 1 or page > 100000 or per_page < 1 or per_page > 100:
+    if number < 1 or number > 100000 or size < 1 or size > 100:
         raise Invalid("页码无效", field="page")
-    return page, per_page
+    return number, size
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, int | float | str):
+        return int(value)
+    raise TypeError(f"not a number: {value!r}")
 
 
 COUNT_EXACT_UP_TO = 10_000  # a list's total is counted exactly up to here
 
 
-def count_of(query):
+def count_of(query: ModelSelect) -> tuple[int, bool]:
     """(rows `query` matches, whether that is exact): counted exactly up to
     COUNT_EXACT_UP_TO; beyond it PostgreSQL's planner estimates (counting a million
     rows costs more than the page itself), SQLite counts on."""
@@ -275,7 +296,7 @@ def count_of(query):
     return max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_EXACT_UP_TO + 1), False
 
 
-def paginate(query, page, per_page, render):
+def paginate(query: ModelSelect, page: int, per_page: int, render: Callable[[Item], dict[str, Any]]) -> dict[str, Any]:
     """One page of `query`, with `total` (`total_exact` false when it is an estimate,
     see `count_of`) and `has_more` (a next page exists)."""
     rows = list(query.offset((page - 1) * per_page).limit(per_page + 1))
@@ -286,7 +307,7 @@ def paginate(query, page, per_page, render):
             "total_exact": exact, "has_more": more}
 
 
-def attach_relations(items):
+def attach_relations(items: list[Item]) -> None:
     """Load a page's categories, units and latest ratings in three queries, not 3 per row."""
     if not items:
         return
@@ -296,7 +317,7 @@ def attach_relations(items):
             category.parent = categories[category.parent_id]
     unit_ids = {i.unit_id for i in items} | {i.claimed_unit_id for i in items}
     units = {u.id: u for u in Unit.select().where(Unit.id.in_([u for u in unit_ids if u]))}
-    ratings = {}
+    ratings: dict[int, Rating] = {}
     for rating in Rating.select().where(Rating.item.in_([i.id for i in items])).order_by(Rating.at, Rating.id):
         ratings[rating.item_id] = rating
     for item in items:
@@ -309,14 +330,14 @@ def attach_relations(items):
         item._latest_rating = ratings.get(item.id)
 
 
-def list_mine(resident, page=1, per_page=20, now=None):
+def list_mine(resident: Resident, page: object = 1, per_page: object = 20, now: datetime | None = None) -> dict[str, Any]:
     now = as_local(now)
     page, per_page = page_args(page, per_page)
     query = Item.select().where(Item.reporter == resident).order_by(Item.created_at.desc(), Item.id.desc())
     return paginate(query, page, per_page, lambda item: summary(item, now.date()))
 
 
-def category_filter(code):
+def category_filter(code: object) -> Expression:
     category = Category.get_or_none(Category.code == code)
     if category is None:
         raise Invalid("分类不存在", field="category")
@@ -325,14 +346,15 @@ def category_filter(code):
     return Item.category == category
 
 
-def public_category_ids():
+def public_category_ids() -> ModelSelect:
     """`is_public` as a subquery: the categories under a public top category."""
     Parent = Category.alias()
     return (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
             .where(Parent.public == True))  # noqa: E712
 
 
-def board(community=None, category=None, page=1, per_page=20, now=None):
+def board(community: str | None = None, category: str | None = None, page: object = 1, per_page: object = 20,
+          now: datetime | None = None) -> dict[str, Any]:
     """Public results (公示): closed items outside the 作风 category."""
     now = as_local(now)
     page, per_page = page_args(page, per_page)
@@ -343,7 +365,7 @@ def board(community=None, category=None, page=1, per_page=20, now=None):
         query = query.where(category_filter(category))
     query = query.order_by(Item.closed_at.desc(), Item.id.desc())
 
-    def render(item):
+    def render(item: Item) -> dict[str, Any]:
         return {
             "number": item.number,
             "content": mask_phone(item.content[:200]),
@@ -360,13 +382,13 @@ def board(community=None, category=None, page=1, per_page=20, now=None):
     return paginate(query, page, per_page, render)
 
 
-def latest_report(resident, since):
+def latest_report(resident: Resident, since: datetime) -> Item | None:
     """The resident's most recent item collected at or after `since` (chat follow-ups)."""
     return (Item.select().where((Item.reporter == resident) & (Item.created_at >= since))
             .order_by(Item.created_at.desc(), Item.id.desc()).first())
 
 
-def awaiting_rating(resident):
+def awaiting_rating(resident: Resident) -> Item | None:
     """The resident's most recently resolved item that waits for their rating."""
     return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED))
             .order_by(Item.resolved_at.desc(), Item.id.desc()).first())
@@ -389,36 +411,62 @@ _REPORTERS: dict[bool, str] = {}
 
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
               category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
-              now: datetime | None = None) -> dict:
-    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first."""
+              now: datetime | None = None, board: bool = False) -> dict[str, Any]:
+    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first;
+    `board`: only the public claim board (`on_claim_board`)."""
     today = as_local(now).date()
     page, per_page = page_args(page, per_page)
-    query = staff_scope(Item.select(), actor)
-    if status:
-        if status not in STATUS_LABELS:
-            raise Invalid("状态无效", field="status")
-        query = query.where(Item.status == status)
-    if overdue:
-        query = query.where(overdue_condition(today))
-    if unit:
-        query = query.where((Item.unit == unit) | (Item.claimed_unit == unit))
-    if category:
-        query = query.where(category_filter(category))
-    if search:
-        search = search[:SEARCH_MAX]
-        query = query.where(Item.number.contains(search) | Item.content.contains(search))
+    query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search)
+    if board:
+        query = query.where(on_claim_board())
     query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
     return paginate(query, page, per_page, lambda item: summary(item, today))
 
 
-def staff_scope(query, actor: Actor):
+def staff_items(actor: Actor, today: date, *, status: str | None = None, channel: str | None = None,
+                community: str | None = None, unit: int | None = None, category: str | None = None,
+                overdue: bool = False, search: str | None = None, search_address: bool = False) -> ModelSelect:
+    """The items `actor` may see (`staff_scope`) that pass these filters, unordered: the
+    one query behind the API's work list and the console's item list. A filter left
+    empty is not applied; a bad one raises Invalid. `search` matches the number or the
+    text (and the address with `search_address`)."""
+    query = staff_scope(Item.select(), actor)
+    if status:
+        choice(status, STATUS_LABELS, "status", "状态")
+        query = query.where(Item.status == status)
+    if channel:
+        choice(channel, CHANNELS, "channel", "渠道")
+        query = query.where(Item.channel == channel)
+    if community:
+        query = query.where(Item.community == community[:SEARCH_MAX])
+    if unit:
+        query = query.where((Item.unit == unit) | (Item.claimed_unit == unit))
+    if category:
+        query = query.where(category_filter(category))
+    if overdue:
+        query = query.where(overdue_condition(today))
+    if search:
+        search = search[:SEARCH_MAX]
+        matches = Item.number.contains(search) | Item.content.contains(search)
+        query = query.where(matches | Item.address.contains(search) if search_address else matches)
+    return query
+
+
+def on_claim_board() -> Any:
+    """The public claim board (公开领办栏): items waiting for a unit in a public category.
+    Those the office gave a unit are led by it, others may offer to assist
+    (`guards.lead_unit`); those without one are open to every unit. 作风 items are
+    never on it: they go to the unit the office named."""
+    return Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())
+
+
+def staff_scope(query: ModelSelect, actor: Actor) -> ModelSelect:
     """Units see their own items and the claim board; area supervisors their area."""
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
-        # The claim board shows public items only: a 作风 item goes to the unit the office chose (`can_view`).
-        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | (Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())))
+        # Their own items and the claim board (never a 作风 item of another unit: `can_view`).
+        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id) | on_claim_board())
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query
