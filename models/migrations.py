@@ -50,14 +50,6 @@ def _reporter_items_by_date(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "item_reporter_id_set"')
 
 
-def _work_list_order(migrator: SchemaMigrator) -> None:
-    """The staff work list's first page reads the index in its order (models.items.WORK_ORDER_INDEX)."""
-    from .items import WORK_ORDER_INDEX
-
-    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{WORK_ORDER_INDEX}" ON "item" '
-                   '(("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
-
-
 def _communities(migrator: SchemaMigrator) -> None:
     """Residents give their name and phone with their community (PATCH /me); the office's
     list of communities (the `community` table, created by init_db) starts with the
@@ -73,6 +65,21 @@ def _communities(migrator: SchemaMigrator) -> None:
                    (True, local_now()))
 
 
+def _item_deidentified(migrator: SchemaMigrator) -> None:
+    """Items remember when their personal data was removed (account deletion, retention)."""
+    if "deidentified_at" not in {column.name for column in db.get_columns("item")}:
+        kind = "TIMESTAMP" if is_postgres() else "DATETIME"
+        db.execute_sql(f'ALTER TABLE "item" ADD COLUMN "deidentified_at" {kind}')
+
+
+def _work_list_order(migrator: SchemaMigrator) -> None:
+    """The staff work list's first page reads the index in its order (models.items.WORK_ORDER_INDEX)."""
+    from .items import WORK_ORDER_INDEX
+
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{WORK_ORDER_INDEX}" ON "item" '
+                   '(("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -80,7 +87,8 @@ MIGRATIONS = [
     (2, _staff_following),
     (3, _reporter_items_by_date),
     (4, _communities),
-    (5, _work_list_order),
+    (5, _item_deidentified),
+    (6, _work_list_order),
 ]
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from models import Claim, Evaluation, Item, Meeting, Milestone, Rating, SupervisionNote, iso
 from models.base import PreparedSelect, db
+from pipeline.accounts.personal_data import log_phone_view
 from pipeline.rules.actors import Actor
 from pipeline.rules.states import CHANNELS, OFFICE_ROLES, SCORES, TIERS
 from pipeline.views.queries import RATINGS, is_public, mask_name, mask_phone, public_view, timeline, timeline_source
@@ -33,7 +34,22 @@ def _reporter(item: Item, actor: Actor) -> dict[str, str | None] | None:
     return {"name": mask_name(name), "phone": mask_phone(phone)}
 
 
+def _log_phone_sight(item: Item, actor: Actor, sheet: dict[str, Any]) -> None:
+    """The office sees phone numbers unmasked (the reporter's, any in the text): logged."""
+    if actor.role not in OFFICE_ROLES:
+        return
+    reporter = sheet["reporter"] or {}
+    if reporter.get("phone") or mask_phone(item.content) != item.content:
+        log_phone_view(actor, item)
+
+
 def assignment_sheet(item: Item, actor: Actor) -> dict[str, Any]:
+    sheet = _sheet(item, actor)
+    _log_phone_sight(item, actor, sheet)
+    return sheet
+
+
+def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
     units = dict(db.execute_sql('SELECT "id", "name" FROM "unit"').fetchall())
     return {
         "number": item.number,

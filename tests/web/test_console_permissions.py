@@ -17,7 +17,8 @@ ROUTES = [
     ("GET", "/", STAFF, None),
     ("GET", "/items", STAFF, None),
     ("GET", "/items?overdue=1&q=楼道", STAFF, None),
-    ("GET", "/items/{late}", STAFF, None),
+    # A unit opens the staff page of items it leads, assists or was offered only (issue 13, finding 7).
+    ("GET", "/items/{late}", STAFF - {"unit_assigned"}, None),
     ("GET", "/items/{waiting}", STAFF - UNITS, None),
     ("GET", "/items/{conduct}", STAFF - {"unit_other"}, None),
     ("GET", "/photos/{late_photo}", STAFF, None),
