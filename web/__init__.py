@@ -1,5 +1,6 @@
 """Blueprints: the JSON API (/api/v1), uploads, badges and their pages, the staff console."""
 from web.console import register_console
+from web.edge import init_edge
 from web.errors import register_errors
 from web.headers import init_headers
 from web.limits import init_limits
@@ -8,6 +9,7 @@ from web.limits import init_limits
 def register_web(app):
     from web import api_badges, api_me, api_public, api_resident, api_routines, api_staff, api_uploads, health
 
+    init_edge(app)  # first: bounded path ids, and its check before every other hook
     register_errors(app)
     init_headers(app)
     init_limits(app)

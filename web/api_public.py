@@ -97,6 +97,14 @@ def scene(scene):
     return jsonify(type="item", number=item.number)
 
 
+@bp.get("/openapi.json")
+def openapi_description():
+    """This API described in OpenAPI 3.1 (built from the routes and schemas the code declares)."""
+    from web.openapi import described
+
+    return jsonify(described(current_app))
+
+
 @bp.get("/subscriptions/templates")
 def subscription_templates():
     config = current_app.config

@@ -18,7 +18,7 @@ MEETINGS = PreparedSelect(Meeting, "item_id")
 MILESTONES = PreparedSelect(Milestone, "item_id")
 
 
-def _reporter(item: Item, actor: Actor) -> dict[str, str | None] | None:
+def reporter_contact(item: Item, actor: Actor) -> dict[str, str | None] | None:
     """Full details for the office; masked for others; hidden from units on 作风 items."""
     if actor.role == "unit" and not is_public(item):
         return None
@@ -55,7 +55,7 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         "number": item.number,
         "channel": item.channel,
         "channel_label": CHANNELS.get(item.channel),
-        "reporter": _reporter(item, actor),
+        "reporter": reporter_contact(item, actor),
         "content": item.content if actor.role in OFFICE_ROLES else mask_phone(item.content),
         "category": item.category.name if item.category_id else None,
         "top_category": item.category.parent.name if item.category_id and item.category.parent_id else None,
