@@ -221,17 +221,53 @@ def fetch_model(model: type[Model], sql: str, params: Sequence[Any]) -> Any:
     row = cursor.fetchone()
     if row is None:
         return None
-    columns = model._meta.columns
+    return _instance(model, [description[0] for description in cursor.description], row)
+
+
+def _instance(model: type[Model], columns: Sequence[str], row: Sequence[Any]) -> Any:
+    fields = model._meta.columns
     data = {}
-    for description, value in zip(cursor.description, row, strict=True):
-        field = columns.get(description[0])
+    for name, value in zip(columns, row, strict=True):
+        field = fields.get(name)
         if field is None:
-            data[description[0]] = value
+            data[name] = value
         else:
             data[field.name] = value if value is None else field.python_value(value)
     instance = model(__no_default__=1, **data)
     instance._dirty.clear()
     return instance
+
+
+def fetch_models(model: type[Model], sql: str, params: Sequence[Any]) -> list[Any]:
+    """Every row of a hand-written SELECT as `model` instances (see `fetch_model`)."""
+    cursor = db.execute_sql(sql, params)
+    columns = [description[0] for description in cursor.description]
+    return [_instance(model, columns, row) for row in cursor.fetchall()]
+
+
+class PreparedSelect:
+    """Every row of `model` whose `column` equals a value (an item's claims, events, …),
+    in `order`, as model instances; its SQL is built once per database kind.
+
+    For reads on every request's path (the view an API write answers with):
+    peewee builds each query's SQL afresh, which cost more than running it.
+    `where` adds a fixed condition in SQL (no parameters)."""
+
+    def __init__(self, model: type[Model], column: str, order: str = '"id"', where: str = "") -> None:
+        self.model, self.column, self.order, self.where = model, column, order, where
+        self._sql: dict[bool, str] = {}
+
+    def _statement(self, postgres: bool) -> str:
+        if postgres not in self._sql:
+            meta = self.model._meta
+            columns = ", ".join(f'"{field.column_name}"' for field in meta.sorted_fields)
+            where = f' AND ({self.where})' if self.where else ""
+            self._sql[postgres] = (f'SELECT {columns} FROM "{meta.table_name}" WHERE "{self.column}" = '
+                                   f'{"%s" if postgres else "?"}{where} ORDER BY {self.order}')
+        return self._sql[postgres]
+
+    def rows(self, value: Any) -> list[Any]:
+        return fetch_models(self.model, self._statement(is_postgres()), [value])
 
 
 class PreparedInsert:
@@ -263,3 +299,30 @@ class PreparedInsert:
         params = [field.db_value(values.get(field.name)) for field in self.fields]
         cursor = db.execute_sql(self._statement(postgres), params)
         return cursor.fetchone()[0] if postgres else cursor.lastrowid
+
+    def values(self, **values: Any) -> tuple[Any, ...]:
+        """One row's values as stored (each field's `db_value`), for `execute_many`."""
+        return tuple(field.db_value(values.get(field.name)) for field in self.fields)
+
+    def execute_many(self, rows: Sequence[Sequence[Any]], ignore_conflicts: bool = False) -> None:
+        """Insert many rows given as stored values (`values`, or tuples the caller built
+        the same way, in the fields' order) in as few multi-row statements as the
+        database's limit on parameters allows; `ignore_conflicts` skips a row whose
+        unique key exists. No SQL is generated per row."""
+        if not rows:
+            return
+        postgres = is_postgres()
+        table = self.model._meta.table_name
+        columns = ", ".join(f'"{field.column_name}"' for field in self.fields)
+        mark = "(" + ", ".join(["%s" if postgres else "?"] * len(self.fields)) + ")"
+        per_statement = max(1, MAX_PARAMETERS // len(self.fields))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            sql = f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([mark] * len(chunk))
+            if ignore_conflicts:
+                sql += " ON CONFLICT DO NOTHING"
+            db.execute_sql(sql, [value for row in chunk for value in row])
+
+
+# Parameters in one statement: SQLite's limit is 32,766 (3.32+); PostgreSQL's 65,535.
+MAX_PARAMETERS = 30_000

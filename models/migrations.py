@@ -72,6 +72,14 @@ def _item_deidentified(migrator: SchemaMigrator) -> None:
         db.execute_sql(f'ALTER TABLE "item" ADD COLUMN "deidentified_at" {kind}')
 
 
+def _work_list_order(migrator: SchemaMigrator) -> None:
+    """The staff work list's first page reads the index in its order (models.items.WORK_ORDER_INDEX)."""
+    from .items import WORK_ORDER_INDEX
+
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{WORK_ORDER_INDEX}" ON "item" '
+                   '(("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -80,6 +88,7 @@ MIGRATIONS = [
     (3, _reporter_items_by_date),
     (4, _communities),
     (5, _item_deidentified),
+    (6, _work_list_order),
 ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Resident, StaffUser, SubscriptionGrant, Unit, as_local
+from models.base import fetch_model, is_postgres
 from pipeline.messages.notify import reachable
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Invalid, Unauthorized
@@ -139,14 +140,36 @@ def token_owner(token: str | None, now: datetime | None = None) -> ApiToken:
     now = as_local(now)
     if not token or len(token) > 128:
         raise Unauthorized("请先登录", code="unauthorized")
-    row = ApiToken.get_or_none(ApiToken.token_hash == _hash(token))
+    row = fetch_model(ApiToken, _by(ApiToken, "token_hash"), [_hash(token)])
     if row is None or row.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录", code="unauthorized")
     if row.expires_at <= now:
         raise Unauthorized("登录已过期，请重新登录", code="token_expired")
-    if row.staff_id and not row.staff.active:
-        raise Unauthorized("账号已停用", code="unauthorized")
+    # The owner read as lean as the token (every API request pays for both).
+    if row.staff_id:
+        staff = fetch_model(StaffUser, _by(StaffUser, "id"), [row.staff_id])
+        if staff is None or not staff.active:
+            raise Unauthorized("账号已停用", code="unauthorized")
+        row.staff = staff
+    elif row.resident_id:
+        resident = fetch_model(Resident, _by(Resident, "id"), [row.resident_id])
+        if resident is None:
+            raise Unauthorized("登录已失效，请重新登录", code="unauthorized")
+        row.resident = resident
     return row
+
+
+_BY: dict[tuple[str, str, bool], str] = {}
+
+
+def _by(model: type[Any], column: str) -> str:
+    """`SELECT <every column> FROM <model> WHERE <column> = ?`, built once per database kind."""
+    key = (model._meta.table_name, column, is_postgres())
+    if key not in _BY:
+        columns = ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
+        _BY[key] = (f'SELECT {columns} FROM "{model._meta.table_name}" WHERE "{column}" = '
+                    f'{"%s" if key[2] else "?"}')
+    return _BY[key]
 
 
 def revoke_token(row: ApiToken, now: datetime | None = None) -> None:

@@ -67,6 +67,7 @@ def cut(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@lru_cache(maxsize=256)
 def key_type(key: str) -> str | None:
     """The type of a template key (`thing`, `time`, …), None for an old-style untyped key."""
     if UNTYPED.match(key):
@@ -132,12 +133,7 @@ def value_for(key: str, value: object) -> str:
     text = "" if value is None else str(value)
     kind = key_type(key)
     if kind in TIME_FIELDS:
-        try:
-            moment = datetime.strptime(text.strip(), OUR_TIME)
-        except ValueError:
-            return text.strip()
-        day = f"{moment.year}年{moment.month}月{moment.day}日"
-        return day if kind == "date" else f"{day} {moment:%H:%M}"
+        return _time_value(text.strip(), kind)
     limit, refused = RULES.get(kind or "", (None, None))
     if refused is not None:
         text = refused.sub("", text)
@@ -145,6 +141,17 @@ def value_for(key: str, value: object) -> str:
     if limit is None:
         return text
     return cut(text, limit) if limit > 5 else text[:limit]
+
+
+@lru_cache(maxsize=256)
+def _time_value(text: str, kind: str) -> str:
+    """Our time text as WeChat's time/date key shows it (many notices share one `now`)."""
+    try:
+        moment = datetime.strptime(text, OUR_TIME)
+    except ValueError:
+        return text
+    day = f"{moment.year}年{moment.month}月{moment.day}日"
+    return day if kind == "date" else f"{day} {moment:%H:%M}"
 
 
 def build(config: Mapping[str, Any], setting: str, fields: Mapping[str, object]) -> dict[str, dict[str, str]]:

@@ -29,11 +29,13 @@ class WorkCalendar:
         if overrides is None:
             overrides = {row.day: row.is_workday for row in CalendarDay.select()}
         self.overrides = overrides
+        self._known: dict[date, bool] = dict(overrides)  # every day asked about, remembered (a sweep asks often)
 
     def is_workday(self, day: date) -> bool:
-        if day in self.overrides:
-            return self.overrides[day]
-        return _library_says(day)
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = _library_says(day)
+        return known
 
     def next_workday(self, day: date, include_today: bool = True) -> date:
         """`day` itself if it is a working day (and include_today), else the next one."""

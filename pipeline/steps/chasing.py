@@ -19,7 +19,6 @@ from models import (
     Badge,
     Follower,
     Item,
-    Outbox,
     Rating,
     Reminder,
     Resident,
@@ -29,11 +28,11 @@ from models import (
     Unit,
     iso,
 )
-from models.base import is_postgres
+from models.base import PreparedInsert, is_postgres
 from pipeline.messages import notify, templates
 from pipeline.routines.routine import DIGEST_AT, daily_slot, mark, once
 from pipeline.rules.actors import SYSTEM_ACTOR
-from pipeline.rules.core import event_row, lock_items, transaction
+from pipeline.rules.core import EVENT_INSERT, event_row, lock_items, transaction
 from pipeline.rules.overdue import deadline_running, is_overdue, overdue_items
 from pipeline.rules.states import CLAIMABLE, RESOLVED
 from pipeline.rules.workdays import WorkCalendar
@@ -41,21 +40,22 @@ from pipeline.views.queries import attach_relations
 
 log = logging.getLogger("sixstep.jobs")
 
-CHUNK = 100  # reminders fired per transaction
+BATCH = 1000  # reminders fired per transaction: one lock, one insert per kind of row, one update
+NOTE_INSERT = PreparedInsert(SupervisionNote, "item", "round", "author_name", "note", "urge", "at")
 SYSTEM_AUTHOR = "活动办（超期催办）"
 
 
 class Firing:
-    """One sweep's lookups (staff lists, unit names) made once, and what the chunk
-    being fired writes — timeline events, 催办 notes, staff pushes — inserted in one
-    statement each when the chunk is done."""
+    """One sweep's lookups (staff lists, unit names) made once, and what the batch
+    being fired writes — timeline events, 催办 notes, staff pushes — kept as stored
+    values and inserted by one multi-row statement each when the batch is done."""
 
     def __init__(self, now: datetime, calendar: WorkCalendar) -> None:
         self.now = now
         self.calendar = calendar
-        self.events: list[dict[str, Any]] = []
-        self.notes: list[dict[str, Any]] = []
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.events: list[tuple[Any, ...]] = []
+        self.notes: list[tuple[Any, ...]] = []
+        self.rows: dict[object, tuple[object, ...]] = {}
         self._units: dict[int | None, list[StaffUser]] = {}
         self._users: dict[int, StaffUser | None] = {}
         self._areas: dict[str, list[StaffUser]] = {}
@@ -129,78 +129,95 @@ class Firing:
         return self._names.get(unit_id, "未定单位")
 
     def event(self, item: Item, kind: str, note: str, data: dict[str, Any] | None = None) -> None:
-        """A system timeline event on an item `fire` has locked, inserted with the chunk's."""
-        self.events.append(event_row(item, kind, SYSTEM_ACTOR, self.now, note, data))
+        """A system timeline event on an item `fire` has locked, inserted with the batch's."""
+        self.events.append(EVENT_INSERT.values(**event_row(item, kind, SYSTEM_ACTOR, self.now, note, data)))
 
     def urge(self, item: Item, note: str) -> None:
-        self.notes.append({"item": item.id, "round": item.round, "author_name": SYSTEM_AUTHOR, "note": note,
-                           "urge": True, "at": self.now})
+        self.notes.append(NOTE_INSERT.values(item=item.id, round=item.round, author_name=SYSTEM_AUTHOR, note=note,
+                                             urge=True, at=self.now))
 
     def to_staff(self, users: Iterable[StaffUser], kind: str, notice: str, item: Item, note: str, key: str) -> None:
-        for row in notify.staff_rows(users, kind, notice, item, note, self.now, key):
-            self.rows.setdefault(row["dedup_key"], row)
+        for row in notify.staff_values(users, kind, notice, item, note, self.now, key):
+            self.rows.setdefault(row[0], row)
 
     def flush(self) -> None:
-        for model, rows in ((TimelineEvent, self.events), (SupervisionNote, self.notes)):
-            if rows:
-                model.insert_many(rows).execute()
-        if self.rows:
-            Outbox.insert_many(list(self.rows.values())).on_conflict_ignore().execute()
+        EVENT_INSERT.execute_many(self.events)
+        NOTE_INSERT.execute_many(self.notes)
+        notify.OUTBOX_INSERT.execute_many(list(self.rows.values()), ignore_conflicts=True)
+        self.begin(self.item_ids)
+
+    def discard(self) -> None:
+        """Forget what a failed batch had gathered (its transaction rolled back)."""
         self.begin(self.item_ids)
 
 
-def due(now: datetime, limit: int) -> list[Reminder]:
-    """Pending reminders whose time has come (served by the partial index on fire_at)."""
-    return list(Reminder.select().where(Reminder.done_at.is_null() & (Reminder.fire_at <= now))
-                .order_by(Reminder.fire_at).limit(limit))
+def due(now: datetime, limit: int, passed: Iterable[int] = ()) -> list[Reminder]:
+    """Pending reminders whose time has come, oldest first (an index range scan over the
+    partial index on fire_at, in its order), leaving out the ids in `passed`."""
+    query = Reminder.select().where(Reminder.done_at.is_null() & (Reminder.fire_at <= now))
+    skip = list(passed)
+    if skip:
+        query = query.where(Reminder.id.not_in(skip))
+    return list(query.order_by(Reminder.fire_at).limit(limit))
 
 
-def sweep(now: datetime, limit: int = 1000) -> dict[str, int]:
-    """Fire every due reminder once. Returns counts by kind fired ("skipped": the
-    item no longer qualified; "failed": an error, tried again on the next sweep)."""
-    firing, counts = Firing(now, WorkCalendar()), Counter[str]()
-    rows = due(now, limit)
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
+def sweep(now: datetime, limit: int | None = None) -> dict[str, int]:
+    """Fire every due reminder once, however many, in batches of BATCH (at most
+    `limit` in all if given). Returns counts by kind fired ("skipped": the item no
+    longer qualified; "failed": an error, tried again on the next sweep). Fired and
+    skipped rows are marked done; failed ones are passed over until the next sweep."""
+    firing, counts, seen = Firing(now, WorkCalendar()), Counter[str](), 0
+    failed: set[int] = set()
+    while limit is None or seen < limit:
+        rows = due(now, BATCH if limit is None else min(BATCH, limit - seen), failed)
+        if not rows:
+            break
+        seen += len(rows)
         try:
             with transaction():
-                counts.update(fire(chunk, firing))
+                counts.update(fire(rows, firing))
         except Exception:  # one bad row must not hold back the others: fire them one by one
-            log.exception("a chunk of %d reminders failed; firing them one at a time", len(chunk))
-            for row in chunk:
+            firing.discard()
+            log.exception("a batch of %d reminders failed; firing them one at a time", len(rows))
+            for row in rows:
                 try:
                     with transaction():
                         counts.update(fire([row], firing))
                 except Exception:
+                    firing.discard()
                     log.exception("reminder %s (%s) failed", row.id, row.kind)
                     counts["failed"] += 1
+                    failed.add(row.id)
     return dict(counts)
 
 
 def fire(rows: Sequence[Reminder], firing: Firing) -> Counter[str]:
     """Fire these reminders in the caller's transaction: lock their items (in id order,
     as the operations lock an item before its reminders), re-read the rows, and for
-    each one still pending and due either fire it or skip it; mark them all done."""
+    each one still pending and due either fire it or skip it; then write what firing
+    gathered (one multi-row insert each for events, notes and pushes) and mark the
+    rows done in one update."""
     now = firing.now
     ids = sorted({r.item_id for r in rows})
     firing.begin(ids)
     items = lock_items(ids)
-    fresh = (Reminder.select().where(Reminder.id.in_([r.id for r in rows]) & Reminder.done_at.is_null()
-                                     & (Reminder.fire_at <= now)).order_by(Reminder.fire_at, Reminder.id))
-    fresh = list(fresh.for_update() if is_postgres() else fresh)
+    query = (Reminder.select(Reminder.id, Reminder.item, Reminder.kind, Reminder.round)
+             .where(Reminder.id.in_([r.id for r in rows]) & Reminder.done_at.is_null() & (Reminder.fire_at <= now))
+             .order_by(Reminder.fire_at, Reminder.id))
+    fresh: list[tuple[int, int, str, int]] = list((query.for_update() if is_postgres() else query).tuples())
     counts = Counter[str]()
-    for row in fresh:
-        item = items.get(row.item_id)
-        handler = HANDLERS.get(row.kind)
+    for _row_id, item_id, kind, round_ in fresh:
+        item = items.get(item_id)
+        handler = HANDLERS.get(kind)
         fired = False
-        if item is not None and handler is not None and row.round == item.round:
+        if item is not None and handler is not None and round_ == item.round:
             fired = handler[0](item, firing)
             if fired:
                 handler[1](item, firing)
-        counts[row.kind if fired else "skipped"] += 1
+        counts[kind if fired else "skipped"] += 1
     firing.flush()
     if fresh:
-        Reminder.update(done_at=now).where(Reminder.id.in_([r.id for r in fresh])).execute()
+        Reminder.update(done_at=now).where(Reminder.id.in_([row[0] for row in fresh])).execute()
     return counts
 
 

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from peewee import JOIN, Expression, ModelSelect
+from peewee import SQL, Expression, ModelSelect
 
 from models import (
     Category,
@@ -14,12 +14,12 @@ from models import (
     Photo,
     Rating,
     Resident,
-    StaffUser,
     TimelineEvent,
     Unit,
     as_local,
     iso,
 )
+from models.base import PreparedSelect, db, fetch_models, is_postgres
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
 from pipeline.rules.overdue import is_overdue, overdue_condition
@@ -132,11 +132,14 @@ def _unit_json(unit: Unit | None) -> dict[str, Any] | None:
 
 
 def _staff_labels(events: Iterable[TimelineEvent]) -> dict[int, str]:
-    ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id}
+    ids = sorted({e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id})
     labels: dict[int, str] = {}
-    if ids:
-        for user in StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER).where(StaffUser.id.in_(ids)):
-            labels[user.id] = user.unit.name if user.unit_id else _public_role_label(user.role)
+    if ids:  # hand-written: read on every API write's answer
+        marks = ", ".join(["%s" if is_postgres() else "?"] * len(ids))
+        rows = db.execute_sql('SELECT s."id", s."role", u."name" FROM "staff_user" s LEFT JOIN "unit" u '
+                              f'ON u."id" = s."unit_id" WHERE s."id" IN ({marks})', ids)
+        for user_id, role, unit in rows.fetchall():
+            labels[user_id] = unit if unit is not None else _public_role_label(role)
     return labels
 
 
@@ -153,6 +156,19 @@ def _public_actor(event: TimelineEvent, labels: dict[int, str]) -> str:
     return labels.get(event.actor_id, "工作人员")
 
 
+# An item's events, photos and ratings, read by item id with SQL built once
+# (`PreparedSelect`): every API write answers with the item's view.
+EVENTS = PreparedSelect(TimelineEvent, "item_id", order='"at", "id"')
+PHOTOS = PreparedSelect(Photo, "item_id", where='"path" IS NOT NULL')
+RATINGS = PreparedSelect(Rating, "item_id", order='"at", "id"')
+
+
+def timeline_source(item: Item) -> tuple[list[TimelineEvent], dict[int, str]]:
+    """(the item's events in order, labels of the staff who acted): what `timeline` shows."""
+    events = EVENTS.rows(item.id)
+    return events, _staff_labels(events)
+
+
 def staff_actor(label: str, name: str | None) -> str:
     """Who acted, for staff: their unit or role and their name, the label once even
     when the name already carries it ("活动办 李敏", not "活动办 活动办 李敏")."""
@@ -162,9 +178,9 @@ def staff_actor(label: str, name: str | None) -> str:
     return name if name.startswith(label) else f"{label} {name}"
 
 
-def timeline(item: Item, staff: bool = False) -> list[dict[str, Any]]:
-    events = list(TimelineEvent.select().where(TimelineEvent.item == item).order_by(TimelineEvent.at, TimelineEvent.id))
-    labels = _staff_labels(events)
+def timeline(item: Item, staff: bool = False,
+             source: tuple[list[TimelineEvent], dict[int, str]] | None = None) -> list[dict[str, Any]]:
+    events, labels = source or timeline_source(item)
     rows = []
     for event in events:
         if event.kind in PRIVATE_EVENTS and not staff:
@@ -192,15 +208,16 @@ def photo_url(photo: Photo) -> str | None:
 
 
 def _photos(item: Item) -> list[dict[str, Any]]:
-    return [{"id": p.id, "url": photo_url(p), "kind": p.kind}
-            for p in Photo.select().where((Photo.item == item) & Photo.path.is_null(False)).order_by(Photo.id)]
+    return [{"id": p.id, "url": photo_url(p), "kind": p.kind} for p in PHOTOS.rows(item.id)]
 
 
 def latest_rating(item: Item) -> dict[str, Any] | None:
     if hasattr(item, "_latest_rating"):
         rating = item._latest_rating
-    else:
-        rating = Rating.select().where(Rating.item == item).order_by(Rating.at.desc(), Rating.id.desc()).first()
+    else:  # the last by (at, id)
+        ratings = getattr(item, "_ratings", None)
+        ratings = RATINGS.rows(item.id) if ratings is None else sorted(ratings, key=lambda r: (r.at, r.id))
+        rating = ratings[-1] if ratings else None
     if rating is None:
         return None
     return {"score": rating.score, "label": SCORES[rating.score], "comment": rating.comment, "round": rating.round}
@@ -224,16 +241,26 @@ def summary(item: Item, today: date) -> dict[str, Any]:
     }
 
 
-def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """The public view: status, deadline, result, rating and a masked timeline."""
+FOLLOWING = {kind: f'SELECT 1 FROM "follower" WHERE "item_id" = {{mark}} AND "{kind}_id" = {{mark}}'
+             for kind in ("resident", "staff")}
+
+
+def _following(item: Item, viewer: Actor) -> bool:
+    sql = FOLLOWING[viewer.kind].format(mark="%s" if is_postgres() else "?")
+    return db.execute_sql(sql, [item.id, viewer.id]).fetchone() is not None
+
+
+def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = None,
+                source: tuple[list[TimelineEvent], dict[int, str]] | None = None) -> dict[str, Any]:
+    """The public view: status, deadline, result, rating and a masked timeline
+    (`source`: the timeline's events and labels if the caller has read them)."""
     now = as_local(now)
     view = summary(item, now.date())
     is_reporter = (viewer is not None and viewer.kind == "resident"
                    and any(resident.id == viewer.id for resident in reporters(item)))
     following = False
     if viewer is not None and viewer.kind in ("resident", "staff"):
-        column = Follower.resident if viewer.kind == "resident" else Follower.staff
-        following = Follower.get_or_none((Follower.item == item) & (column == viewer.id)) is not None
+        following = _following(item, viewer)
     # The exact place is for its reporter and staff; the public gets the street, no coordinates.
     exact = is_reporter or (viewer is not None and viewer.kind == "staff")
     view.update({
@@ -252,7 +279,7 @@ def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = 
         "merged_into": item.merged_into.number if item.merged_into_id else None,
         "reject_reason": item.reject_reason,
         "closed_at": iso(item.closed_at),
-        "timeline": timeline(item),
+        "timeline": timeline(item, source=source),
     })
     return view
 
@@ -274,11 +301,33 @@ def _whole(value: object) -> int:
     raise TypeError(f"not a number: {value!r}")
 
 
+COUNT_EXACT_UP_TO = 10_000  # a list's total is counted exactly up to here
+
+
+def count_of(query: ModelSelect) -> tuple[int, bool]:
+    """(rows `query` matches, whether that is exact): counted exactly up to
+    COUNT_EXACT_UP_TO; beyond it PostgreSQL's planner estimates (counting a million
+    rows costs more than the page itself), SQLite counts on."""
+    ids = query.select(SQL("1")).order_by()
+    capped = ids.limit(COUNT_EXACT_UP_TO + 1).count()
+    if capped <= COUNT_EXACT_UP_TO:
+        return capped, True
+    if not is_postgres():
+        return ids.count(clear_limit=True), True
+    sql, params = ids.sql()
+    plan = db.execute_sql("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()[0]
+    return max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_EXACT_UP_TO + 1), False
+
+
 def paginate(query: ModelSelect, page: int, per_page: int, render: Callable[[Item], dict[str, Any]]) -> dict[str, Any]:
-    total = query.count()
-    rows = list(query.paginate(page, per_page))
+    """One page of `query`, with `total` (`total_exact` false when it is an estimate,
+    see `count_of`) and `has_more` (a next page exists)."""
+    rows = list(query.offset((page - 1) * per_page).limit(per_page + 1))
+    total, exact = count_of(query)
+    more, rows = len(rows) > per_page, rows[:per_page]
     attach_relations(rows)
-    return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+    return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total,
+            "total_exact": exact, "has_more": more}
 
 
 def attach_relations(items: list[Item]) -> None:
@@ -370,9 +419,17 @@ def awaiting_rating(resident: Resident) -> Item | None:
 
 def reporters(item: Item) -> list[Resident]:
     """The item's reporter and the reporters of items merged into it, each once, its own first."""
-    merged = Item.select(Item.reporter).where(Item.merged_into == item)
-    people = Resident.select().where((Resident.id == item.reporter_id) | Resident.id.in_(merged))
+    postgres = is_postgres()
+    if postgres not in _REPORTERS:  # hand-written, built once: a resident's report is answered with this
+        columns = ", ".join(f'"{field.column_name}"' for field in Resident._meta.sorted_fields)
+        mark = "%s" if postgres else "?"
+        _REPORTERS[postgres] = (f'SELECT {columns} FROM "resident" WHERE "id" = {mark} OR "id" IN '
+                                f'(SELECT "reporter_id" FROM "item" WHERE "merged_into_id" = {mark})')
+    people = fetch_models(Resident, _REPORTERS[postgres], [item.reporter_id, item.id])
     return sorted(people, key=lambda resident: (resident.id != item.reporter_id, resident.id))
+
+
+_REPORTERS: dict[bool, str] = {}
 
 
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,

@@ -2,11 +2,20 @@
 from datetime import datetime
 from typing import Any
 
-from models import Claim, Evaluation, Item, Meeting, Milestone, Rating, SupervisionNote, Unit, iso
+from models import Claim, Evaluation, Item, Meeting, Milestone, Rating, SupervisionNote, iso
+from models.base import PreparedSelect, db
 from pipeline.accounts.personal_data import log_phone_view
 from pipeline.rules.actors import Actor
 from pipeline.rules.states import CHANNELS, OFFICE_ROLES, SCORES, TIERS
-from pipeline.views.queries import is_public, mask_name, mask_phone, public_view, timeline
+from pipeline.views.queries import RATINGS, is_public, mask_name, mask_phone, public_view, timeline, timeline_source
+
+# The sheet's parts, read by item id with SQL built once (`PreparedSelect`): the
+# sheet is built after every write the API answers.
+CLAIMS = PreparedSelect(Claim, "item_id")
+NOTES = PreparedSelect(SupervisionNote, "item_id")
+EVALUATIONS = PreparedSelect(Evaluation, "item_id")
+MEETINGS = PreparedSelect(Meeting, "item_id")
+MILESTONES = PreparedSelect(Milestone, "item_id")
 
 
 def reporter_contact(item: Item, actor: Actor) -> dict[str, str | None] | None:
@@ -41,7 +50,7 @@ def assignment_sheet(item: Item, actor: Actor) -> dict[str, Any]:
 
 
 def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
-    units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
+    units = dict(db.execute_sql('SELECT "id", "name" FROM "unit"').fetchall())
     return {
         "number": item.number,
         "channel": item.channel,
@@ -64,37 +73,49 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         "explained_at": iso(item.explained_at),
         "claims": [
             {"unit": units.get(c.unit_id), "role": c.role, "round": c.round, "active": c.active, "at": iso(c.created_at)}
-            for c in Claim.select().where(Claim.item == item).order_by(Claim.id)
+            for c in CLAIMS.rows(item.id)
         ],
         "supervision": [
             {"author": n.author_name, "note": n.note, "urge": n.urge, "round": n.round, "at": iso(n.at)}
-            for n in SupervisionNote.select().where(SupervisionNote.item == item).order_by(SupervisionNote.id)
+            for n in NOTES.rows(item.id)
         ],
         "evaluations": [
             {"kind": e.kind, "score": e.score, "label": SCORES[e.score], "comment": e.comment, "round": e.round,
              "at": iso(e.at)}
-            for e in Evaluation.select().where(Evaluation.item == item).order_by(Evaluation.id)
+            for e in EVALUATIONS.rows(item.id)
         ],
         "ratings": [
             {"score": r.score, "label": SCORES[r.score], "comment": r.comment, "source": r.source, "round": r.round,
              "at": iso(r.at)}
-            for r in Rating.select().where(Rating.item == item).order_by(Rating.id)
+            for r in sorted(_ratings(item), key=lambda r: r.id)
         ],
         "meetings": [
             {"kind": m.kind, "held_at": iso(m.held_at), "attendees": m.attendees, "minutes": m.minutes,
              "satisfaction": m.satisfaction, "round": m.round}
-            for m in Meeting.select().where(Meeting.item == item).order_by(Meeting.id)
+            for m in MEETINGS.rows(item.id)
         ],
         "milestones": [
             {"title": m.title, "due": iso(m.due), "done_at": iso(m.done_at)}
-            for m in Milestone.select().where(Milestone.item == item).order_by(Milestone.id)
+            for m in MILESTONES.rows(item.id)
         ],
     }
 
 
+def _ratings(item: Item) -> list[Rating]:
+    cached = getattr(item, "_ratings", None)
+    return cached if cached is not None else RATINGS.rows(item.id)
+
+
 def staff_view(item: Item, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
-    """The staff's full view: the public view, the whole timeline and the sheet."""
-    view = public_view(item, actor, now)
-    view["timeline"] = timeline(item, staff=True)
-    view["sheet"] = assignment_sheet(item, actor)
+    """The staff's full view: the public view, the whole timeline and the sheet
+    (the timeline's events and the ratings read once for all three)."""
+    source = timeline_source(item)
+    ratings = RATINGS.rows(item.id)
+    item._ratings = ratings
+    try:
+        view = public_view(item, actor, now, source=source)
+        view["timeline"] = timeline(item, staff=True, source=source)
+        view["sheet"] = assignment_sheet(item, actor)
+    finally:
+        del item._ratings
     return view
