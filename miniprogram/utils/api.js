@@ -217,6 +217,25 @@ async function me() {
   return user
 }
 
+/**
+ * Download a server file (e.g. a voice message) with the token, which an
+ * <image> or an audio `src` cannot send → the local temp path.
+ */
+async function download(url) {
+  const token = await ensureToken()
+  const res = await new Promise((resolve, reject) => {
+    wx.downloadFile({
+      url: absUrl(url),
+      header: token ? {Authorization: 'Bearer ' + token} : {},
+      timeout: config.timeout,
+      success: resolve,
+      fail: r => reject(networkError(r)),
+    })
+  })
+  if (!isOk(res)) throw errorFromResponse({statusCode: res.statusCode, data: null})
+  return res.tempFilePath
+}
+
 /** The user kept from the last login or GET /me (null when none). */
 function storedUser() {
   return wx.getStorageSync(USER_KEY) || null
@@ -297,6 +316,7 @@ module.exports = {
   del,
   patch,
   upload,
+  download,
   me,
   storedUser,
   updateMe,
