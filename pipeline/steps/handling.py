@@ -19,8 +19,8 @@ from pipeline.steps.judging import judge_by_meeting
 
 def _acting_unit(op: Operation) -> Unit:
     """The unit the actor claims for (`guards.acting_unit_id`; the table's guards have
-    made sure a unit handler acts for their own)."""
-    if op.actor.role in OFFICE_ROLES:
+    made sure a unit handler acts for their own, or as the lead invites another)."""
+    if op.actor.role in OFFICE_ROLES or str(acting_unit_id(op)) != str(op.actor.unit_id):
         unit = active_unit(acting_unit_id(op))
         if unit is None:
             raise Invalid("请选择承办单位", field="unit")
