@@ -26,10 +26,14 @@ function page(from, to, total, p) {
 }
 
 const COMMUNITY = encodeURIComponent('幸福里社区')
+const COMMUNITIES = [
+  {id: 1, name: '幸福里社区', lat: 31.23, lng: 121.47, active: true},
+  {id: 2, name: '全椒路社区', lat: null, lng: null, active: true},
+]
 
-async function openBoard(routes) {
-  const env = h.setup(Object.assign({'GET /api/v1/categories': CATEGORIES}, routes))
-  const comp = await h.openPage('board')
+async function openBoard(routes, query) {
+  const env = h.setup(Object.assign({'GET /api/v1/categories': CATEGORIES, 'GET /api/v1/communities': COMMUNITIES}, routes))
+  const comp = await h.openPage('board', query)
   return Object.assign(env, {comp})
 }
 
@@ -42,7 +46,7 @@ describe('办理公示 page', () => {
       ], page: 1, per_page: 20, total: 2},
     })
 
-    expect(h.calls(server)).toEqual(['GET /api/v1/categories', 'GET /api/v1/board?page=1'])
+    expect(h.calls(server)).toEqual(['GET /api/v1/categories', 'GET /api/v1/communities', 'GET /api/v1/board?page=1'])
     expect(h.texts(comp, '.item-number')).toEqual(['20240401-0001', '20240401-0002'])
     expect(h.texts(comp, '.board-result')).toEqual(['办理结果（已解决）：已处理完毕1', '办理结果：已答复'])
     expect(h.texts(comp, '.board-unit')).toEqual(['承办：建设办'])
@@ -65,8 +69,10 @@ describe('办理公示 page', () => {
     expect(h.text(comp, '.category-label')).toBe('民生 · 文化体育')
     expect(comp.querySelectorAll('.board-item')).toHaveLength(3)
 
-    await h.input(comp, '.community-input', ' 幸福里社区 ')
-    await h.tap(comp, '.search-btn')
+    expect(comp.data.communityLabels).toEqual(['全部社区', '幸福里社区', '全椒路社区'])
+    expect(h.text(comp, '.community-label')).toBe('全部社区')
+    await h.input(comp, '.community-picker', 1, 'change')
+    expect(h.text(comp, '.community-label')).toBe('幸福里社区')
     expect(comp.querySelectorAll('.board-item')).toHaveLength(20)
     expect(h.text(comp, '.active-filters')).toContain('幸福里社区')
 
@@ -76,6 +82,7 @@ describe('办理公示 page', () => {
 
     expect(h.calls(server)).toEqual([
       'GET /api/v1/categories',
+      'GET /api/v1/communities',
       'GET /api/v1/board?page=1',
       'GET /api/v1/board?category=culture_sports&page=1',
       'GET /api/v1/board?community=' + COMMUNITY + '&category=culture_sports&page=1',
@@ -93,8 +100,36 @@ describe('办理公示 page', () => {
     await h.tap(comp, '.clear-btn')
 
     expect(h.text(comp, '.category-label')).toBe('全部分类')
+    expect(h.text(comp, '.community-label')).toBe('全部社区')
     expect(comp.querySelector('.active-filters')).toBeFalsy()
     expect(h.calls(server).slice(-2)).toEqual(['GET /api/v1/board?category=property&page=1', 'GET /api/v1/board?page=1'])
+  })
+
+  test('全部社区 drops the community filter; a community in the page query is pre-selected', async () => {
+    const {comp, server} = await openBoard({
+      ['GET /api/v1/board?community=' + COMMUNITY + '&page=1']: page(1, 2, 2, 1),
+      'GET /api/v1/board?page=1': page(1, 5, 5, 1),
+    }, {community: '幸福里社区'})
+
+    expect(h.text(comp, '.community-label')).toBe('幸福里社区')
+    expect(comp.data.communityIndex).toBe(1)
+    expect(comp.querySelectorAll('.board-item')).toHaveLength(2)
+
+    await h.input(comp, '.community-picker', 0, 'change')
+    expect(h.text(comp, '.community-label')).toBe('全部社区')
+    expect(comp.querySelectorAll('.board-item')).toHaveLength(5)
+    expect(comp.querySelector('.active-filters')).toBeFalsy()
+    expect(h.calls(server).slice(-1)).toEqual(['GET /api/v1/board?page=1'])
+    expect(comp.querySelector('.community-input')).toBeFalsy()
+  })
+
+  test('without the community list the board still loads, with 全部社区 only', async () => {
+    const {comp} = await openBoard({
+      'GET /api/v1/communities': h.networkFailure(),
+      'GET /api/v1/board?page=1': page(1, 2, 2, 1),
+    })
+    expect(comp.data.communityLabels).toEqual(['全部社区'])
+    expect(comp.querySelectorAll('.board-item')).toHaveLength(2)
   })
 
   test('no results shows the empty state', async () => {

@@ -102,6 +102,8 @@ function setup(routes = {}, opts = {}) {
     scanCode: jest.fn(o => o.fail && o.fail({errMsg: 'scanCode:fail cancel'})),
   }
   Object.assign(global.wx, fake)
+  // the communities are cached for the session: each test starts a new one
+  require('../utils/api.js').forgetCommunities()
   return {server, storage, wx: global.wx}
 }
 

@@ -239,3 +239,69 @@ describe('诉求详情 page', () => {
     expect(comp.querySelector('.timeline')).toBeFalsy()
   })
 })
+
+describe('诉求详情 page: voice messages', () => {
+  const WITH_VOICE = detail({photos: [
+    {id: 11, url: '/uploads/11', kind: 'report'},
+    {id: 13, url: '/uploads/13', kind: 'voice'},
+    {id: 12, url: '/uploads/12', kind: 'result'},
+  ]})
+
+  function fakeAudio(wx, fails) {
+    const audio = {handlers: {}, src: '', play: jest.fn(), stop: jest.fn(), destroy: jest.fn()}
+    ;['onEnded', 'onStop', 'onError'].forEach(name => { audio[name] = fn => { audio.handlers[name] = fn } })
+    audio.play.mockImplementation(() => { if (fails) audio.handlers.onError({errCode: 10004}) })
+    audio.stop.mockImplementation(() => audio.handlers.onStop && audio.handlers.onStop())
+    wx.createInnerAudioContext = jest.fn(() => audio)
+    wx.downloadFile = jest.fn(o => Promise.resolve().then(() => o.success({statusCode: 200, tempFilePath: 'wxfile://tmp/voice.amr'})))
+    return audio
+  }
+
+  test('a voice attachment is not rendered as a picture but as a play button', async () => {
+    const {comp, wx} = await openItem({number: NUMBER}, {['GET /api/v1/items/' + NUMBER]: WITH_VOICE})
+
+    const photos = comp.querySelectorAll('.photo-img')
+    expect(photos).toHaveLength(2)
+    expect(comp.data.item.photos).toEqual([
+      'http://127.0.0.1:5000/uploads/11', 'http://127.0.0.1:5000/uploads/12',
+    ])
+    expect(h.texts(comp, '.voice-label')).toEqual(['语音留言'])
+    photos[0].dispatchEvent('tap')
+    await h.flush()
+    expect(wx.previewImage.mock.calls[0][0].urls).not.toContain('http://127.0.0.1:5000/uploads/13')
+  })
+
+  test('tapping it downloads the voice with the token and plays it; tapping again stops', async () => {
+    const {comp, wx} = await openItem({number: NUMBER}, {['GET /api/v1/items/' + NUMBER]: WITH_VOICE})
+    const audio = fakeAudio(wx, false)
+
+    await h.tap(comp, '.voice')
+
+    expect(wx.downloadFile).toHaveBeenCalledWith(expect.objectContaining({
+      url: 'http://127.0.0.1:5000/uploads/13', header: {Authorization: 'Bearer tok-existing'},
+    }))
+    expect(audio.src).toBe('wxfile://tmp/voice.amr')
+    expect(audio.play).toHaveBeenCalledTimes(1)
+    expect(h.text(comp, '.voice-action')).toBe('停止')
+
+    await h.tap(comp, '.voice')
+    expect(audio.stop).toHaveBeenCalledTimes(1)
+    expect(h.text(comp, '.voice-action')).toBe('点击播放')
+  })
+
+  test('a phone that cannot play it says so in Chinese', async () => {
+    const {comp, wx} = await openItem({number: NUMBER}, {['GET /api/v1/items/' + NUMBER]: WITH_VOICE})
+    fakeAudio(wx, true)
+
+    await h.tap(comp, '.voice')
+
+    expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({content: expect.stringContaining('本机无法播放这段语音')}))
+    expect(h.text(comp, '.voice-action')).toBe('点击播放')
+  })
+
+  test('no voice: no voice row', async () => {
+    const {comp} = await openItem({number: NUMBER}, {['GET /api/v1/items/' + NUMBER]: detail()})
+    expect(comp.querySelector('.voices')).toBeFalsy()
+    expect(comp.querySelectorAll('.photo-img')).toHaveLength(2)
+  })
+})

@@ -14,12 +14,26 @@ function created(number) {
   return {status: 201, body: {number, status: 'collected', status_label: '已收集', round: 1, timeline: []}}
 }
 
+const COMMUNITIES = [
+  {id: 1, name: '幸福里社区', lat: 31.23, lng: 121.47, active: true},
+  {id: 2, name: '全椒路社区', lat: null, lng: null, active: true},
+]
+
+function resident(community) {
+  return {user: Object.assign({}, h.RESIDENT, {community: community || null, name: null, phone: null})}
+}
+
+// A resident with no community yet who leaves the picker on 不清楚, unless `extra` says otherwise.
 function routes(extra) {
   return Object.assign({
     'GET /api/v1/categories': CATEGORIES,
     'GET /api/v1/subscriptions/templates': TEMPLATES,
+    'GET /api/v1/communities': COMMUNITIES,
+    'GET /api/v1/me': resident(null),
   }, extra)
 }
+
+const LOAD_CALLS = ['GET /api/v1/categories', 'GET /api/v1/subscriptions/templates', 'GET /api/v1/communities', 'GET /api/v1/me']
 
 describe('反映问题 page', () => {
   test('shows the category tree: top categories as tabs, sub-items as chips', async () => {
@@ -43,6 +57,7 @@ describe('反映问题 page', () => {
       'POST /api/v1/uploads': req => ({status: 201, body: {id: req.filePath.endsWith('a.jpg') ? 11 : 12, url: '/media/x.jpg'}}),
       'POST /api/v1/items': created('20240501-0007'),
       'POST /api/v1/me/subscriptions': {granted: {'TPL-PROGRESS': 1, 'TPL-RATE': 1}},
+      'GET /api/v1/me': resident('全椒路社区'),
     }))
     wx.chooseMedia = jest.fn(o => o.success({type: 'image', tempFiles: [{tempFilePath: 'wxfile://tmp/a.jpg'}, {tempFilePath: 'wxfile://tmp/b.jpg'}]}))
     wx.chooseLocation = jest.fn(o => o.success({name: '幸福里小区', address: '某市某区幸福路1号', latitude: 31.23, longitude: 121.47}))
@@ -57,7 +72,10 @@ describe('反映问题 page', () => {
     await h.input(comp, '.content-input', '  小区3号楼楼道灯坏了一个月，晚上上下楼很不安全  ')
     await h.tap(comp, '.add-photo')
     await h.tap(comp, '.location-text')
-    await h.input(comp, '.community-input', '幸福里社区')
+    // their own community is pre-selected; this problem is in another one
+    expect(h.text(comp, '.community-label')).toBe('全椒路社区')
+    expect(comp.querySelector('.community-ask')).toBeFalsy()
+    await h.input(comp, '.community-picker', 1, 'change')
     await h.input(comp, '.building-input', '3号楼2单元')
     await h.input(comp, '.anonymous-switch', true, 'change')
 
@@ -68,8 +86,7 @@ describe('反映问题 page', () => {
     await h.tap(comp, '.submit-btn')
 
     expect(h.calls(server)).toEqual([
-      'GET /api/v1/categories',
-      'GET /api/v1/subscriptions/templates',
+      ...LOAD_CALLS,
       'POST /api/v1/uploads',
       'POST /api/v1/uploads',
       'POST /api/v1/items',
@@ -167,7 +184,7 @@ describe('反映问题 page', () => {
 
     expect(h.text(comp, '.form-error')).toBe(message)
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({title: message}))
-    expect(h.calls(server)).toEqual(['GET /api/v1/categories', 'GET /api/v1/subscriptions/templates'])
+    expect(h.calls(server)).toEqual(LOAD_CALLS)
     expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
     expect(comp.querySelector('.result-number')).toBeFalsy()
   })
@@ -195,5 +212,159 @@ describe('反映问题 page', () => {
     await h.tap(comp, '.submit-btn')
 
     expect(h.text(comp, '.form-error')).toBe('网络连接失败，请检查网络后重试')
+  })
+})
+
+describe('反映问题 page: the community picker', () => {
+  test('lists the office communities behind 不清楚, pre-selects the resident\'s own and sends it', async () => {
+    const {server} = h.setup(routes({
+      'GET /api/v1/me': resident('幸福里社区'),
+      'POST /api/v1/items': created('20240501-0011'),
+    }))
+    const comp = await h.openPage('report')
+
+    expect(comp.data.communityLabels).toEqual(['不清楚（按位置判断）', '幸福里社区', '全椒路社区'])
+    expect(h.text(comp, '.community-label')).toBe('幸福里社区')
+    expect(comp.querySelector('.community-ask')).toBeFalsy()
+    expect(comp.querySelector('.community-input')).toBeFalsy()
+
+    await h.input(comp, '.content-input', '小区路灯坏了很久没人修')
+    await h.tap(comp, '.submit-btn')
+
+    expect(server.requests.find(r => r.path === '/api/v1/items').data.community).toBe('幸福里社区')
+    expect(h.calls(server)).not.toContain('PATCH /api/v1/me')
+    // the next report starts from their own community again
+    await h.tap(comp, '.report-another-btn')
+    expect(h.text(comp, '.community-label')).toBe('幸福里社区')
+  })
+
+  test('不清楚 sends no community, so the server judges it by the location', async () => {
+    const {server} = h.setup(routes({
+      'GET /api/v1/me': resident('幸福里社区'),
+      'POST /api/v1/items': created('20240501-0012'),
+    }))
+    const comp = await h.openPage('report')
+
+    await h.input(comp, '.community-picker', 0, 'change')
+    expect(h.text(comp, '.community-label')).toBe('不清楚（按位置判断）')
+    await h.input(comp, '.content-input', '小区路灯坏了很久没人修')
+    await h.tap(comp, '.submit-btn')
+
+    expect(server.requests.find(r => r.path === '/api/v1/items').data).not.toHaveProperty('community')
+    expect(h.text(comp, '.result-number')).toBe('20240501-0012')
+  })
+
+  test('the list is asked once per session, for every report page opened', async () => {
+    const {server} = h.setup(routes())
+    await h.openPage('report')
+    await h.openPage('report')
+
+    expect(h.calls(server).filter(c => c === 'GET /api/v1/communities')).toHaveLength(1)
+    expect(h.calls(server).filter(c => c === 'GET /api/v1/me')).toHaveLength(2)
+  })
+
+  test('first report without a community: asks, and saves the choice with PATCH /me after the report', async () => {
+    const {server, storage} = h.setup(routes({
+      'POST /api/v1/items': created('20240501-0013'),
+      'PATCH /api/v1/me': req => ({user: Object.assign({}, h.RESIDENT, {community: req.data.community})}),
+    }))
+    const comp = await h.openPage('report')
+
+    expect(h.text(comp, '.community-label')).toBe('不清楚（按位置判断）')
+    expect(h.text(comp, '.community-ask')).toContain('请选择您所在的社区')
+
+    await h.input(comp, '.community-picker', 2, 'change')
+    await h.input(comp, '.content-input', '全椒路菜场门口污水横流')
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.calls(server).slice(LOAD_CALLS.length)).toEqual(['POST /api/v1/items', 'PATCH /api/v1/me'])
+    expect(server.requests.find(r => r.path === '/api/v1/items').data.community).toBe('全椒路社区')
+    expect(server.requests.find(r => r.method === 'PATCH').data).toEqual({community: '全椒路社区'})
+    expect(storage.sixstep_user.community).toBe('全椒路社区')
+    expect(h.text(comp, '.result-number')).toBe('20240501-0013')
+
+    // the second report no longer asks and starts from the saved community
+    await h.tap(comp, '.report-another-btn')
+    expect(comp.querySelector('.community-ask')).toBeFalsy()
+    expect(h.text(comp, '.community-label')).toBe('全椒路社区')
+  })
+
+  test('first report left on 不清楚: nothing is saved, and the next report asks again', async () => {
+    const {server} = h.setup(routes({'POST /api/v1/items': created('20240501-0014')}))
+    const comp = await h.openPage('report')
+
+    await h.input(comp, '.content-input', '全椒路菜场门口污水横流')
+    await h.tap(comp, '.submit-btn')
+    await h.tap(comp, '.report-another-btn')
+
+    expect(h.calls(server)).not.toContain('PATCH /api/v1/me')
+    expect(h.text(comp, '.community-ask')).toContain('请选择您所在的社区')
+  })
+
+  test('a failed PATCH /me does not hide the report number, and they are asked again', async () => {
+    h.setup(routes({
+      'POST /api/v1/items': created('20240501-0015'),
+      'PATCH /api/v1/me': h.networkFailure(),
+    }))
+    const comp = await h.openPage('report')
+
+    await h.input(comp, '.community-picker', 1, 'change')
+    await h.input(comp, '.content-input', '全椒路菜场门口污水横流')
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.text(comp, '.result-number')).toBe('20240501-0015')
+    await h.tap(comp, '.report-another-btn')
+    expect(comp.querySelector('.community-ask')).toBeTruthy()
+  })
+
+  test('unknown_community: shows the server message, fetches the list afresh and lets them pick again', async () => {
+    let listed = COMMUNITIES
+    const message = '社区不存在，应为：幸福里社区、全椒路东社区'
+    const {server, wx} = h.setup(routes({
+      'GET /api/v1/communities': () => listed,
+      'POST /api/v1/items': req => (req.data.community === '全椒路社区'
+        ? {status: 400, body: {error: {code: 'unknown_community', message, field: 'community'}}}
+        : created('20240501-0016')),
+      'PATCH /api/v1/me': req => ({user: Object.assign({}, h.RESIDENT, {community: req.data.community})}),
+    }))
+    const comp = await h.openPage('report')
+    // the office renames the community while the page is open
+    listed = [COMMUNITIES[0], {id: 2, name: '全椒路东社区', lat: null, lng: null, active: true}]
+
+    await h.input(comp, '.community-picker', 2, 'change')
+    await h.input(comp, '.content-input', '全椒路菜场门口污水横流')
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.text(comp, '.community-error')).toBe(message)
+    expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({content: message}))
+    expect(comp.querySelector('.result-number')).toBeFalsy()
+    expect(comp.data.communityLabels).toEqual(['不清楚（按位置判断）', '幸福里社区', '全椒路东社区'])
+    expect(h.text(comp, '.community-label')).toBe('不清楚（按位置判断）')
+    expect(h.calls(server)).not.toContain('PATCH /api/v1/me')
+
+    await h.input(comp, '.community-picker', 2, 'change')
+    expect(comp.querySelector('.community-error')).toBeFalsy()
+    await h.tap(comp, '.submit-btn')
+
+    expect(h.text(comp, '.result-number')).toBe('20240501-0016')
+    expect(server.requests.filter(r => r.path === '/api/v1/items').map(r => r.data.community))
+      .toEqual(['全椒路社区', '全椒路东社区'])
+    expect(server.requests.find(r => r.method === 'PATCH').data).toEqual({community: '全椒路东社区'})
+  })
+
+  test('without the list (offline) the picker offers only 不清楚 and the report still goes in', async () => {
+    const {server} = h.setup(routes({
+      'GET /api/v1/communities': h.networkFailure(),
+      'POST /api/v1/items': created('20240501-0017'),
+    }))
+    const comp = await h.openPage('report')
+
+    expect(comp.data.communityLabels).toEqual(['不清楚（按位置判断）'])
+    expect(comp.querySelector('.community-ask')).toBeFalsy()
+    await h.input(comp, '.content-input', '全椒路菜场门口污水横流')
+    await h.tap(comp, '.submit-btn')
+
+    expect(server.requests.find(r => r.path === '/api/v1/items').data).not.toHaveProperty('community')
+    expect(h.text(comp, '.result-number')).toBe('20240501-0017')
   })
 })

@@ -200,6 +200,10 @@ function del(path) {
   return call({method: 'DELETE', path})
 }
 
+function patch(path, data) {
+  return call({method: 'PATCH', path, data: data === undefined ? {} : data})
+}
+
 /** Upload one local image (wx temp path) to /api/v1/uploads → {id, url}. */
 function upload(filePath) {
   return call({path: '/uploads', filePath})
@@ -211,6 +215,57 @@ async function me() {
   const user = (body && body.user) || null
   wx.setStorageSync(USER_KEY, user)
   return user
+}
+
+/**
+ * Download a server file (e.g. a voice message) with the token, which an
+ * <image> or an audio `src` cannot send → the local temp path.
+ */
+async function download(url) {
+  const token = await ensureToken()
+  const res = await new Promise((resolve, reject) => {
+    wx.downloadFile({
+      url: absUrl(url),
+      header: token ? {Authorization: 'Bearer ' + token} : {},
+      timeout: config.timeout,
+      success: resolve,
+      fail: r => reject(networkError(r)),
+    })
+  })
+  if (!isOk(res)) throw errorFromResponse({statusCode: res.statusCode, data: null})
+  return res.tempFilePath
+}
+
+/** The user kept from the last login or GET /me (null when none). */
+function storedUser() {
+  return wx.getStorageSync(USER_KEY) || null
+}
+
+/** PATCH /api/v1/me {community?, name?, phone?} → user; refreshes the stored copy. */
+async function updateMe(fields) {
+  const body = await patch('/me', fields)
+  const user = (body && body.user) || null
+  wx.setStorageSync(USER_KEY, user)
+  return user
+}
+
+// The office's communities, asked once per session (the list changes rarely;
+// forgetCommunities() drops it, e.g. after the server refused a name).
+let communityList = null
+
+/** GET /api/v1/communities → the active communities' names, cached for the session. */
+function communities() {
+  if (!communityList) {
+    communityList = get('/communities').then(
+      list => (Array.isArray(list) ? list : []).filter(c => c && c.name && c.active !== false).map(c => c.name),
+      err => { communityList = null; throw err }
+    )
+  }
+  return communityList
+}
+
+function forgetCommunities() {
+  communityList = null
 }
 
 /**
@@ -259,7 +314,13 @@ module.exports = {
   get,
   post,
   del,
+  patch,
   upload,
+  download,
   me,
+  storedUser,
+  updateMe,
+  communities,
+  forgetCommunities,
   showError,
 }

@@ -94,7 +94,25 @@ function pagedData(previous, res, page, render) {
   }
 }
 
+/**
+ * A community picker's labels: `first` (e.g. 全部社区 / 不清楚) then the office's
+ * communities; `index` selects `name` (0, the first label, when it is not listed).
+ */
+function communityPicker(names, first, name) {
+  const labels = [first].concat(names || [])
+  const found = name ? labels.indexOf(name, 1) : -1
+  return {labels, index: found > 0 ? found : 0}
+}
+
+/** The community a picker index means: '' for the first label (none / all). */
+function communityAt(labels, index) {
+  const i = Number(index)
+  return i > 0 && i < labels.length ? labels[i] : ''
+}
+
 module.exports = {
+  communityPicker,
+  communityAt,
   pagedData,
   NUMBER_RE,
   formatTime,

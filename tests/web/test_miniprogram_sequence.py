@@ -69,6 +69,9 @@ class MiniProgram:
     def post(self, path, data=None):
         return self.call("POST", path, {} if data is None else data)
 
+    def patch(self, path, data=None):
+        return self.call("PATCH", path, {} if data is None else data)
+
     def upload(self, content, file_path="wxfile://tmp/a.jpg"):
         if self.token is None:
             self.login()
@@ -206,3 +209,39 @@ def test_an_expired_token_logs_in_again_once_as_api_js_does(client, world, wecha
     assert [entry[:2] for entry in mp.log] == [("POST", "/auth/wxlogin"), ("GET", "/items/mine?page=1"),
                                                  ("POST", "/auth/wxlogin"), ("GET", "/items/mine?page=1")]
     assert [entry[2] for entry in mp.log] == [200, 401, 200, 200]
+
+
+def test_first_report_picks_a_community_and_saves_it_as_the_report_page_does(client, world, wechat_api):
+    mp = MiniProgram(client, "wx-code-resident-3")
+    mp.login()
+
+    # pages/report loadCommunities: api.communities() (once a session), then api.me()
+    listed = mp.get("/communities")
+    assert listed.status_code == 200
+    names = [c["name"] for c in listed.get_json()]
+    assert names == ["全椒路社区", "安居苑社区"]
+    me = mp.get("/me")
+    assert me.get_json()["user"]["community"] is None  # no community yet: the page asks
+
+    # A name the office does not keep (a stale list) is refused, nothing created; the page picks again.
+    refused = mp.post("/items", {"content": "菜场门口污水横流，气味很大", "community": "全椒路东社区",
+                                 "photos": [], "anonymous": False})
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["code"] == "unknown_community" and error["message"].startswith("社区不存在，应为：")
+    assert "安居苑社区" in error["message"]
+    assert models.Item.select().count() == 0
+
+    # onSubmit with the picked community → POST /items, then saveOwnCommunity → PATCH /me
+    created = mp.post("/items", {"content": "菜场门口污水横流，气味很大", "community": names[1],
+                                 "photos": [], "anonymous": False})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["community"] == "安居苑社区"
+    saved = mp.patch("/me", {"community": names[1]})
+    assert saved.status_code == 200 and saved.get_json()["user"]["community"] == "安居苑社区"
+
+    # The next report pre-selects it; 不清楚 sends none and the report still takes the resident's own.
+    assert mp.get("/me").get_json()["user"]["community"] == "安居苑社区"
+    unsure = mp.post("/items", {"content": "楼道堆放杂物，存在消防隐患", "photos": [], "anonymous": False})
+    assert unsure.status_code == 201 and unsure.get_json()["community"] == "安居苑社区"
+    assert [entry[2] for entry in mp.log[1:]] == [200, 200, 400, 201, 200, 200, 201]

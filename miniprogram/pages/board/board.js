@@ -5,6 +5,7 @@ const api = require('../../utils/api.js')
 const fmt = require('../../utils/format.js')
 
 const ALL = {code: '', label: '全部分类'}
+const ALL_COMMUNITIES = '全部社区'
 
 /** The category tree → one flat picker list: 全部分类, then "民生 · 物业管理"… */
 function categoryOptions(tree) {
@@ -37,7 +38,8 @@ Component({
     options: [ALL],
     labels: [ALL.label],
     categoryIndex: 0,
-    communityInput: '',
+    communityLabels: [ALL_COMMUNITIES],
+    communityIndex: 0,
     community: '',
     category: '',
     items: [],
@@ -52,9 +54,20 @@ Component({
   methods: {
     onLoad(query) {
       const q = query || {}
-      this.setData({community: q.community || '', communityInput: q.community || '', category: q.category || ''})
+      this.setData({community: q.community || '', category: q.category || ''})
       this.loadCategories()
+      this.loadCommunities()
       this.load(1)
+    },
+
+    /** The community filter: 全部社区 and the office's communities (cached for the session). */
+    async loadCommunities() {
+      try {
+        const picker = fmt.communityPicker(await api.communities(), ALL_COMMUNITIES, this.data.community)
+        this.setData({communityLabels: picker.labels, communityIndex: picker.index})
+      } catch (err) {
+        // the board still works without the community filter
+      }
     },
 
     async loadCategories() {
@@ -85,17 +98,14 @@ Component({
       this.load(1)
     },
 
-    onCommunityInput(e) {
-      this.setData({communityInput: e.detail.value || ''})
-    },
-
-    search() {
-      this.setData({community: this.data.communityInput.trim()})
+    onCommunityChange(e) {
+      const index = Number(e.detail.value) || 0
+      this.setData({communityIndex: index, community: fmt.communityAt(this.data.communityLabels, index)})
       this.load(1)
     },
 
     clearFilters() {
-      this.setData({community: '', communityInput: '', category: '', categoryIndex: 0})
+      this.setData({community: '', communityIndex: 0, category: '', categoryIndex: 0})
       this.load(1)
     },
 

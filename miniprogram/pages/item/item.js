@@ -15,6 +15,11 @@ const SCORES = [
   {score: 'unsatisfied', label: '不满意'},
 ]
 
+/** An attachment that is a voice message (`kind: voice`), not a picture. */
+function isVoice(p) {
+  return !!p && typeof p === 'object' && p.kind === 'voice'
+}
+
 /** Item JSON (public view) → what the template shows. */
 function view(item) {
   const rating = item.rating
@@ -38,7 +43,9 @@ function view(item) {
     tierLabel: item.tier_label || '',
     due: item.due || '',
     overdue: !!item.overdue,
-    photos: (item.photos || []).map(p => api.absUrl(typeof p === 'string' ? p : p.url)),
+    // voice messages sent by chat are played, never shown as pictures
+    photos: (item.photos || []).filter(p => !isVoice(p)).map(p => api.absUrl(typeof p === 'string' ? p : p.url)),
+    voices: (item.photos || []).filter(isVoice).map((p, i) => ({key: p.id || i, url: api.absUrl(p.url)})),
     result: item.result || '',
     outcome: fmt.outcomeText(item),
     rejectReason: item.reject_reason || '',
@@ -72,6 +79,15 @@ Component({
     ratingError: '',
     rating: false,
     toggling: false,
+    playing: -1,
+  },
+
+  lifetimes: {
+    detached() {
+      this.stopVoice()
+      if (this.audio) this.audio.destroy()
+      this.audio = null
+    },
   },
 
   methods: {
@@ -120,6 +136,52 @@ Component({
     previewPhoto(e) {
       const urls = this.data.item.photos
       wx.previewImage({current: urls[Number(e.currentTarget.dataset.index)], urls})
+    },
+
+    /** Play the voice message tapped (downloaded with the token first), or stop it. */
+    async toggleVoice(e) {
+      const index = Number(e.currentTarget.dataset.index)
+      if (this.data.playing === index) {
+        this.stopVoice()
+        return
+      }
+      this.stopVoice()
+      const voice = this.data.item.voices[index]
+      if (!voice) return
+      this.setData({playing: index})
+      let path
+      try {
+        path = await api.download(voice.url)
+      } catch (err) {
+        this.setData({playing: -1})
+        api.showError(err)
+        return
+      }
+      if (this.data.playing !== index) return
+      const audio = this.audioContext()
+      audio.src = path
+      audio.play()
+    },
+
+    audioContext() {
+      if (!this.audio) {
+        const audio = wx.createInnerAudioContext()
+        const done = () => this.setData({playing: -1})
+        audio.onEnded(done)
+        audio.onStop(done)
+        audio.onError(() => {
+          done()
+          // WeChat voice is AMR, which iPhones cannot play in a mini-program
+          wx.showModal({title: '无法播放', content: '本机无法播放这段语音，请在安卓手机或电脑上打开诉求页面收听', showCancel: false, confirmText: '知道了'})
+        })
+        this.audio = audio
+      }
+      return this.audio
+    },
+
+    stopVoice() {
+      if (this.audio && this.data.playing >= 0) this.audio.stop()
+      if (this.data.playing >= 0) this.setData({playing: -1})
     },
 
     chooseScore(e) {

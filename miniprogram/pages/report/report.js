@@ -5,11 +5,14 @@
  * miniprogram-simulate can render it in the tests.
  */
 const api = require('../../utils/api.js')
+const fmt = require('../../utils/format.js')
 const privacy = require('../../utils/privacy.js')
 
 const MAX_PHOTOS = 9
 const MIN_LEN = 5
 const MAX_LEN = 2000
+// The picker's first choice: send no community, the server judges it by the location.
+const UNKNOWN_COMMUNITY = '不清楚（按位置判断）'
 
 function emptyForm() {
   return {
@@ -21,7 +24,6 @@ function emptyForm() {
     address: '',
     lat: null,
     lng: null,
-    community: '',
     building: '',
     anonymous: false,
     conduct: false,
@@ -60,12 +62,45 @@ Component({
     result: null,
     maxPhotos: MAX_PHOTOS,
     maxLength: MAX_LEN,
+    // the office's communities (GET /communities) behind 不清楚; the resident's own pre-selected
+    communityLabels: [UNKNOWN_COMMUNITY],
+    communityIndex: 0,
+    ownCommunity: '',
+    // a resident with no community yet: this report asks, and saves the answer (PATCH /me)
+    askCommunity: false,
+    communityError: '',
   }, emptyForm()),
 
   methods: {
     onLoad() {
       this.loadCategories()
       this.loadTemplates()
+      this.loadCommunities()
+    },
+
+    /** The communities picker, pre-selected with the resident's own community (GET /me). */
+    async loadCommunities() {
+      let names = []
+      try {
+        names = await api.communities()
+      } catch (err) {
+        // Without the list the report still goes in: the server judges the community by the location.
+      }
+      let user = null
+      try {
+        user = await api.me()
+      } catch (err) {
+        user = api.storedUser()
+      }
+      const own = (user && user.community) || ''
+      const picker = fmt.communityPicker(names, UNKNOWN_COMMUNITY, own)
+      this.setData({
+        communityLabels: picker.labels,
+        communityIndex: picker.index,
+        ownCommunity: own,
+        // no community yet (or one the office has since retired): ask, and save the answer
+        askCommunity: !!(user && user.kind === 'resident' && names.length && names.indexOf(own) < 0),
+      })
     },
 
     async loadCategories() {
@@ -111,8 +146,40 @@ Component({
       this.setData(update)
     },
 
-    onCommunityInput(e) {
-      this.setData({community: e.detail.value || ''})
+    onCommunityChange(e) {
+      this.setData({communityIndex: Number(e.detail.value) || 0, communityError: ''})
+    },
+
+    /** The community chosen in the picker, '' for 不清楚. */
+    chosenCommunity() {
+      return fmt.communityAt(this.data.communityLabels, this.data.communityIndex)
+    },
+
+    /**
+     * The server no longer knows the chosen community (the office renamed or
+     * retired it): show its message, fetch the list afresh and let them pick again.
+     */
+    async communityRefused(err) {
+      this.setData({communityError: err.message, communityIndex: 0})
+      api.forgetCommunities()
+      await this.loadCommunities()
+      this.setData({communityIndex: 0})
+    },
+
+    /**
+     * First report of a resident with no community: save the one they chose as
+     * theirs. Done after the report went in, so a report that fails saves
+     * nothing, and a failure here never hides the report's number (they are
+     * simply asked again next time).
+     */
+    async saveOwnCommunity(community) {
+      if (!this.data.askCommunity || !community) return
+      try {
+        await api.updateMe({community})
+        this.setData({ownCommunity: community, askCommunity: false})
+      } catch (err) {
+        // asked again on the next report
+      }
     },
 
     onBuildingInput(e) {
@@ -189,8 +256,8 @@ Component({
           this.setData({address, lat: res.latitude, lng: res.longitude})
         },
         fail: res => explainFailure(res, '无法获取位置',
-          '需要同意隐私保护指引才能选择位置，也可以直接填写小区和楼栋',
-          '请在设置中允许使用位置信息，或直接填写小区和楼栋'),
+          '需要同意隐私保护指引才能选择位置，也可以直接选择社区并填写楼栋',
+          '请在设置中允许使用位置信息，或直接选择社区并填写楼栋'),
       })
     },
 
@@ -213,7 +280,8 @@ Component({
       // Optional fields are left out when empty rather than sent as null or "".
       const body = {content: d.content.trim()}
       if (d.category) body.category = d.category
-      if (d.community.trim()) body.community = d.community.trim()
+      const community = this.chosenCommunity()
+      if (community) body.community = community
       if (address) body.address = address
       if (d.lat !== null && d.lng !== null) {
         body.lat = d.lat
@@ -237,7 +305,7 @@ Component({
         wx.showToast({title: '照片还在上传，请稍候', icon: 'none'})
         return
       }
-      this.setData({submitting: true, error: ''})
+      this.setData({submitting: true, error: '', communityError: ''})
       const consent = this.askConsent()
       const body = this.body()
       let item
@@ -252,15 +320,19 @@ Component({
             // the report went in; a missed consent record must not hide the number
           }
         }
+        await this.saveOwnCommunity(body.community)
       } catch (err) {
         wx.hideLoading()
         this.setData({submitting: false, error: err.message})
-        api.showError(err)
+        api.showError(err, {modal: err.code === 'unknown_community'})
+        if (err.code === 'unknown_community') await this.communityRefused(err)
         return
       }
       wx.hideLoading()
+      const picker = fmt.communityPicker(this.data.communityLabels.slice(1), UNKNOWN_COMMUNITY, this.data.ownCommunity)
       this.setData(Object.assign(emptyForm(), {
         submitting: false,
+        communityIndex: picker.index,
         result: {number: item.number, statusLabel: item.status_label || '已收集'},
       }))
     },
