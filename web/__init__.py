@@ -1,4 +1,5 @@
 """Blueprints: the JSON API (/api/v1), uploads, badges and their pages, the staff console."""
+from web.auth import refuse_undeclared
 from web.console import register_console
 from web.errors import register_errors
 from web.limits import init_limits
@@ -8,6 +9,7 @@ def register_web(app):
     from web import api_badges, api_public, api_resident, api_routines, api_staff, api_uploads, health
 
     register_errors(app)
+    refuse_undeclared(app)
     init_limits(app)
     app.register_blueprint(api_public.bp)
     app.register_blueprint(api_resident.bp)

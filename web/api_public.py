@@ -5,7 +5,7 @@ from pipeline.accounts.people import check_staff_password, resident_for_openid, 
 from pipeline.office.catalog import category_tree
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
 from pipeline.views.queries import board, get_item, public_view, visible_item
-from web.auth import current_actor, optional_actor
+from web.auth import allow, current_actor, optional_actor
 from web.limits import LOGIN, anonymous_reads, client_key, limiter, login_limits
 from web.params import allowed, json_body, text
 from web.serialize import token_response, user_json
@@ -22,6 +22,7 @@ SUBSCRIBE_TITLES = {
 
 
 @bp.post("/auth/wxlogin")
+@allow("sign_in")
 @limiter.limit(LOGIN, key_func=client_key)
 def wxlogin():
     """Mini-program login: code2session via WeChat, then our own token (never session_key)."""
@@ -42,6 +43,7 @@ def wxlogin():
 
 
 @bp.post("/auth/staff")
+@allow("sign_in")
 @login_limits
 def staff_login():
     data = json_body()
@@ -52,6 +54,7 @@ def staff_login():
 
 
 @bp.post("/auth/logout")
+@allow("sign_out")
 def logout():
     from flask import g
 
@@ -61,16 +64,19 @@ def logout():
 
 
 @bp.get("/me")
+@allow("me.read")
 def me():
     return jsonify(user=user_json(current_actor()))
 
 
 @bp.get("/categories")
+@allow("public")
 def categories():
     return jsonify(category_tree())
 
 
 @bp.get("/items/<number>")
+@allow("item.read")
 @anonymous_reads
 def item_view(number):
     viewer = optional_actor()
@@ -78,6 +84,7 @@ def item_view(number):
 
 
 @bp.get("/board")
+@allow("public")
 def results_board():
     args = request.args
     return jsonify(board(community=args.get("community") or None, category=args.get("category") or None,
@@ -85,6 +92,7 @@ def results_board():
 
 
 @bp.get("/scenes/<scene>")
+@allow("public")
 def scene(scene):
     """Resolve a mini-program code's scene (`i=<number>`) to what it points at."""
     kind, _, value = scene.partition("=")
@@ -95,6 +103,7 @@ def scene(scene):
 
 
 @bp.get("/subscriptions/templates")
+@allow("public")
 def subscription_templates():
     config = current_app.config
     return jsonify([{"id": config[name], "title": title} for name, title in SUBSCRIBE_TITLES.items()])

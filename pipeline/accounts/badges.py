@@ -29,8 +29,8 @@ from pipeline.files.uploads import write_atomically
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import fetch, transaction
 from pipeline.rules.errors import DomainError, Forbidden, Invalid, NotFound, UpstreamError, WrongState
+from pipeline.rules.permissions import permitted
 from pipeline.rules.schemas import limit
-from pipeline.rules.states import OFFICE_ROLES
 from pipeline.rules.validate import optional_text, parse_date, required_text
 from pipeline.views.queries import mask_name
 
@@ -96,7 +96,7 @@ def issue_badge(actor: Actor, *, name: object, kind: object, valid_until: object
                 area: object = None, now: datetime | None = None) -> Badge:
     """The office issues a badge: number DB-YYYY-NNNN (sequential per year) and a random token."""
     now = as_local(now)
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以发放督办证", code="forbidden")
     name = required_text(name, "name", "持证人姓名", limit("issue_badge", "name"))
     if kind not in KINDS:
@@ -133,7 +133,7 @@ def badge_for_token(token: object) -> Badge | None:
 def revoke_badge(actor: Actor, badge: Badge, now: datetime | None = None) -> Badge:
     """The office revokes a badge (its holder stops being a supervisor at once). Idempotent."""
     now = as_local(now)
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以撤销督办证", code="forbidden")
     with transaction():
         Badge.update(revoked_at=now).where((Badge.id == badge.id) & Badge.revoked_at.is_null()).execute()

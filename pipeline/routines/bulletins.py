@@ -31,20 +31,18 @@ from pipeline.rules.actors import Actor
 from pipeline.rules.core import fetch, transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
 from pipeline.rules.overdue import overdue_items
+from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
-from pipeline.rules.states import OFFICE_ROLES, SCORES
+from pipeline.rules.states import SCORES
 from pipeline.rules.validate import parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.views.queries import page_args
-
-RECORDERS = OFFICE_ROLES | {"party_office"}
 
 
 def record_discipline(actor, *, kind, person, reason, on_date=None, unit=None, staff=None, now=None):
     """Record a disciplinary entry (通报/批评/诫勉谈话/处罚) for the week's bulletin."""
     now = as_local(now)
-    if actor.role not in RECORDERS:
-        raise Forbidden("只有活动办或党政办可以登记作风问题处理", code="forbidden")
+    require("discipline.record", actor)
     if kind not in DISCIPLINE_KINDS:
         raise Invalid("处理方式应为通报、批评、诫勉谈话或处罚", field="kind")
     person = required_text(person, "person", "被处理人", limit("record_discipline", "person"))
@@ -191,7 +189,7 @@ def get(bulletin_id):
 
 def _edits(actor: Actor) -> bool:
     """Only the office drafts, edits and publishes issues — and so only it sees drafts."""
-    return actor.role in OFFICE_ROLES
+    return permitted("bulletins.edit", actor)
 
 
 def readable(bulletin_id: int, actor: Actor) -> Bulletin:

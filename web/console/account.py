@@ -11,6 +11,7 @@ from pipeline.accounts.people import change_password, check_staff_password
 from pipeline.accounts.staff_binding import bound_staff
 from pipeline.messages.notify import reachable
 from pipeline.rules.errors import Unauthorized
+from web.auth import allow
 from wechat.cli import print_bind_code
 from wechat.client import WeChatAPIError, oauth_openid
 
@@ -28,6 +29,7 @@ def _next_page():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@allow("sign_in")
 def login():
     if g.get("console_user"):
         return redirect(_next_page())
@@ -55,6 +57,7 @@ def login():
 
 
 @bp.post("/logout")
+@allow("account.own")
 def logout():
     session.clear()
     flash("您已安全退出", "info")
@@ -62,6 +65,7 @@ def logout():
 
 
 @bp.get("/login/wechat")
+@allow("sign_in")
 def wechat_login():
     """Inside WeChat's browser: off to WeChat's OAuth page (snsapi_base: no prompt)."""
     state = secrets.token_urlsafe(16)
@@ -79,6 +83,7 @@ def wechat_login():
 
 
 @bp.get("/login/wechat/callback")
+@allow("sign_in")
 def wechat_callback():
     """WeChat sends the browser back with `code`: its openid names the bound staff account."""
     expected = session.pop("oauth_state", None)
@@ -101,6 +106,7 @@ def _login_page(error):
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@allow("account.own")
 def password():
     form = PasswordForm()
     error = None
@@ -119,12 +125,14 @@ def password():
 
 
 @bp.get("/profile")
+@allow("account.own")
 def profile():
     return render_template("console/profile.html", form=EmptyForm(), reachable=reachable(g.console_user),
                            qr_url=session.get("bind_qr"))
 
 
 @bp.post("/profile/bind-code")
+@allow("account.own")
 def bind_code():
     """A fresh binding QR code for the signed-in person (scan it in WeChat to get pushes)."""
     try:

@@ -9,6 +9,7 @@ from pipeline.views.desk import communities, find_items, followers, waiting
 from pipeline.views.queries import attach_relations, page_args, visible_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
+from web.auth import allow
 
 from . import bp
 
@@ -17,12 +18,14 @@ FILTERS = ("status", "channel", "community", "category", "overdue", "q")
 
 
 @bp.get("/")
+@allow("items.work_list")
 def home():
     today = local_now().date()
     return render_template("console/home.html", sections=waiting(g.actor, today), today=today)
 
 
 @bp.get("/items")
+@allow("items.work_list")
 def items():
     today = local_now().date()
     args = {name: (request.args.get(name) or "").strip() for name in FILTERS}
@@ -40,6 +43,7 @@ def items():
 
 
 @bp.get("/items/<number>")
+@allow("item.staff_view")
 def item(number):
     found = visible_item(number, g.actor)
     view = staff_view(found, g.actor)
@@ -47,6 +51,7 @@ def item(number):
 
 
 @bp.get("/photos/<int:photo_id>")
+@allow("photo.staff_read")
 def photo(photo_id):
     """A photo as the signed-in person may see it (a 作风 item's photos too, for those it was given to)."""
     path, mimetype = served_photo(photo_id, g.actor, None, current_app.config["UPLOAD_DIR"])
