@@ -102,7 +102,7 @@ def item_qrcode(number):
 
 
 @bp.get("/i/<number>")
-@allow("item.read")
+@allow("item.public_page")
 @anonymous_reads
 def item_page(number):
     """For a URL QR scanned with a plain camera: the item's public view as a small page."""

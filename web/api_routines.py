@@ -39,7 +39,7 @@ def public_notices():
 
 
 @bp.get("/staff/bulletins")
-@allow("bulletins.read")
+@allow("bulletins.list")
 def bulletin_list():
     return jsonify(bulletins.listing(current_actor(), request.args.get("page"), request.args.get("per_page")))
 

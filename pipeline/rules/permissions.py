@@ -39,11 +39,12 @@ DISCIPLINE_RECORDERS = OFFICE_ROLES | {"party_office"}
 # The conditions on the item (or the record) that decide past the role.
 CONDITIONS = {
     "visible": "the person may see the item (pipeline.views.queries.can_view); else 404 as if it didn't exist",
+    "public": "the item is public (classified into a public category): an H5 page shows it to nobody else",
     "draft_for_office": "a bulletin still in draft is the office's; to anyone else it doesn't exist (404)",
     **{name: guard.message for name, guard in GUARDS.items()},
 }
 # Conditions refused as "not found" rather than "forbidden".
-HIDING = frozenset({"visible", "draft_for_office"})
+HIDING = frozenset({"visible", "public", "draft_for_office"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ PERMISSIONS: dict[str, Rule] = {
     "me.read": _rule(SIGNED_IN),
     # Items as the public and residents see them.
     "item.read": _rule(ANYONE, "visible"),
+    "item.public_page": _rule(ANYONE, "public"),
     "photo.read": _rule(ANYONE, "visible"),
     "photo.upload": _rule(SIGNED_IN),
     "item.report": _rule(RESIDENTS),
@@ -133,6 +135,7 @@ PERMISSIONS: dict[str, Rule] = {
     # Badges (督办证): the office issues, revokes and prints them.
     "badges.manage": _rule(OFFICE_ROLES),
     # Routines: bulletins, discipline, cadre visits, call-backs, digests.
+    "bulletins.list": _rule(STAFF),
     "bulletins.read": _rule(STAFF, "draft_for_office"),
     "bulletins.edit": _rule(OFFICE_ROLES),
     "discipline.read": _rule(OVERSEERS),
