@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, request
 from pipeline.accounts.people import check_staff_password, resident_for_openid, revoke_token
 from pipeline.office.catalog import category_tree
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
-from pipeline.views.queries import board, get_item, public_view, visible_item
+from pipeline.views.queries import board, public_view, visible_item
 from web.auth import allow, current_actor, optional_actor
 from web.limits import LOGIN, anonymous_reads, client_key, limiter, login_limits
 from web.params import allowed, json_body, text
@@ -92,13 +92,14 @@ def results_board():
 
 
 @bp.get("/scenes/<scene>")
-@allow("public")
+@allow("item.read")
 def scene(scene):
-    """Resolve a mini-program code's scene (`i=<number>`) to what it points at."""
+    """Resolve a mini-program code's scene (`i=<number>`) to what it points at (an item
+    the asker may see: a 作风 item's code tells nobody else it exists)."""
     kind, _, value = scene.partition("=")
     if kind != "i":
         raise NotFound("无法识别的二维码", code="not_found")
-    item = get_item(value)
+    item = visible_item(value, optional_actor())
     return jsonify(type="item", number=item.number)
 
 

@@ -99,7 +99,7 @@ CALLS = {
     "api_public.logout": Call("/api/v1/auth/logout", body={}),
     "api_public.me": Call("/api/v1/me"),
     "api_public.categories": Call("/api/v1/categories"),
-    "api_public.item_view": Call("/api/v1/items/{item}"),
+    "api_public.item_view": Call("/api/v1/items/{item}", worlds=(False, True)),
     "api_public.results_board": Call("/api/v1/board"),
     "api_public.scene": Call("/api/v1/scenes/i={item}"),
     "api_public.subscription_templates": Call("/api/v1/subscriptions/templates"),
@@ -107,7 +107,7 @@ CALLS = {
     "api_badges.badge_page": Call("/b/badge-token-liu"),
     "api_badges.item_qrcode": Call("/api/v1/items/{item}/qrcode.png"),
     "api_badges.item_page": Call("/i/{item}", worlds=(False, True)),
-    "api_uploads.photo": Call("/uploads/{photo}"),
+    "api_uploads.photo": Call("/uploads/{photo}", worlds=(False, True)),
     "health.healthz": Call("/healthz"),
     "health.readyz": Call("/readyz"),
     "static": Call("/static/none.css", ok=frozenset({404})),  # the app serves nothing there
@@ -124,7 +124,7 @@ CALLS = {
     # Staff.
     "api_staff.create_item": Call("/api/v1/staff/items", body={"content": "电话反映噪音扰民", "channel": "phone"}),
     "api_staff.work_list": Call("/api/v1/staff/items"),
-    "api_staff.item_detail": Call("/api/v1/staff/items/{item}"),
+    "api_staff.item_detail": Call("/api/v1/staff/items/{item}", worlds=(False, True)),
     **{f"api_staff.item_action/{action}": call for action, call in ITEM_CALLS.items()},
     "api_staff.units": Call("/api/v1/staff/units"),
     "api_staff.users": Call("/api/v1/staff/users"),
@@ -159,8 +159,8 @@ CALLS = {
     "console.bind_code": Call("/profile/bind-code", form={}),
     "console.home": Call("/"),
     "console.items": Call("/items?overdue=1&q=推诿"),
-    "console.item": Call("/items/{item}"),
-    "console.photo": Call("/photos/{photo}"),
+    "console.item": Call("/items/{item}", worlds=(False, True)),
+    "console.photo": Call("/photos/{photo}", worlds=(False, True)),
 }
 METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_public.logout": "POST",
            "api_resident.report": "POST", "api_resident.rating": "POST", "api_resident.follow_item": "POST",
