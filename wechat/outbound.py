@@ -2,7 +2,8 @@
 
 `deliver(row, client)` makes exactly one API call for a `models.Outbox` row
 and returns a `Delivery` with `outcome`:
-- "sent": WeChat took it (`msgid` set);
+- "sent": WeChat took it (`msgid` set; a template send answered without one
+  is retried under its `client_msg_id`);
 - "refresh_token": 40001/42001/40014 — the caller refreshes the shared token
   once and calls `deliver` again;
 - "undeliverable": the user doesn't follow, refused, or the row can never be
@@ -109,4 +110,15 @@ def deliver(row, client):
     except requests.RequestException as exc:
         return Delivery("retry", error=f"network: {exc.__class__.__name__}")
     msgid = result.get("msgid") if isinstance(result, dict) else None
+    if msgid is None and row.channel == "oa_template":
+        # WeChat always gives a template send its msgid, and delivery receipts are
+        # matched by it. An answer without one (garbled, or cut off) says nothing
+        # certain; the client_msg_id makes asking again safe: a repeat of a send
+        # WeChat took is answered with the first msgid and delivered only once.
+        return Delivery("retry", error=f"answer without msgid: {_preview(result)}")
     return Delivery("sent", msgid=None if msgid is None else str(msgid))
+
+
+def _preview(result):
+    content = getattr(result, "content", result)
+    return repr(content)[:200]

@@ -26,7 +26,7 @@ from wechat.fake import FakeWeChat
 from jobs_support import queue_staff_rows
 
 ROOT = Path(__file__).resolve().parents[2]
-WAIT = 60  # seconds before a test gives up waiting for the processes
+WAIT = 180  # seconds before a test gives up waiting for the processes (a limit, not a measure: CI machines can be loaded)
 TEMPLATE_SEND = "cgi-bin/message/template/send"
 
 

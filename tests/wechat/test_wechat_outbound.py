@@ -87,6 +87,17 @@ def test_invalid_token_then_refresh_once_and_send(clients, wx_fake):
     assert len(wx_fake.sends()) == 2
 
 
+def test_a_template_send_answered_without_msgid_is_asked_again_under_its_client_msg_id(clients, wx_fake):
+    deliver(row(dedup_key="token first"), clients)
+    wx_fake.fail_next("template/send", 0)  # errcode 0 and no msgid
+    unsure = deliver(row(), clients)
+    assert unsure.outcome == "retry" and "msgid" in unsure.error
+    again = deliver(row(), clients)
+    assert again.outcome == "sent" and again.msgid
+    sent = wx_fake.sends()
+    assert sent[-1]["json"]["client_msg_id"] == sent[-2]["json"]["client_msg_id"]
+
+
 @pytest.mark.parametrize("action", ["drop", "http500"])
 def test_network_failures_are_retried(clients, wx_fake, action):
     deliver(row(), clients)  # token first
