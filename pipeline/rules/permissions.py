@@ -66,16 +66,8 @@ class Rule:
                      if name in HIDING or GUARDS[name].error is Forbidden)
 
 
-def _only(roles: frozenset[str]) -> str:
-    if roles <= RESIDENTS:
-        return "该功能仅限群众使用"
-    if roles <= STAFF:
-        return "该功能仅限工作人员使用"
-    return "您没有此项操作的权限"
-
-
-def _rule(roles: frozenset[str], *needs: str, refusal: str | None = None) -> Rule:
-    return Rule(frozenset(roles), tuple(needs), refusal or _only(frozenset(roles)))
+def _rule(roles: frozenset[str], *needs: str, refusal: str = "您没有此项操作的权限") -> Rule:
+    return Rule(frozenset(roles), tuple(needs), refusal)
 
 
 def _transition(name: str, *, within: frozenset[str] = SIGNED_IN) -> Rule:
@@ -175,4 +167,8 @@ def require(action: str, actor: Actor | None) -> None:
         return
     if actor is None:
         raise Unauthorized("请先登录", code="unauthorized")
+    if entry.roles <= RESIDENTS and actor.kind != "resident":
+        raise Forbidden("该功能仅限群众使用", code="forbidden")
+    if entry.roles <= STAFF and actor.kind != "staff":
+        raise Forbidden("该功能仅限工作人员使用", code="forbidden")
     raise Forbidden(entry.refusal, code="forbidden")
