@@ -70,10 +70,11 @@ def _rule(roles: frozenset[str], *needs: str, refusal: str = "您没有此项操
     return Rule(frozenset(roles), tuple(needs), refusal)
 
 
-def _transition(name: str, *, within: frozenset[str] = SIGNED_IN) -> Rule:
-    """An item transition's row of `TRANSITIONS`, for people who reach it by a route."""
+def _transition(name: str, *, within: frozenset[str] = SIGNED_IN, new: bool = False) -> Rule:
+    """An item transition's row of `TRANSITIONS`, for people who reach it by a route
+    (on an item they may see, unless the transition makes a `new` one)."""
     row = TRANSITIONS[name]
-    return Rule(frozenset(row.roles - {SYSTEM}) & within, ("visible", *row.guards),
+    return Rule(frozenset(row.roles - {SYSTEM}) & within, (*(() if new else ("visible",)), *row.guards),
                 f"您没有“{EVENT_LABELS[name]}”的权限")
 
 
@@ -113,7 +114,7 @@ PERMISSIONS: dict[str, Rule] = {
     "subscriptions.record": _rule(RESIDENTS),
     "badge.bind": _rule(RESIDENTS),
     # Staff at work.
-    "item.collect_offline": _transition("collect", within=STAFF),
+    "item.collect_offline": _transition("collect", within=STAFF, new=True),
     "items.work_list": _rule(STAFF),
     "item.staff_view": _rule(STAFF, "visible"),
     "photo.staff_read": _rule(STAFF, "visible"),
@@ -172,3 +173,25 @@ def require(action: str, actor: Actor | None) -> None:
     if entry.roles <= STAFF and actor.kind != "staff":
         raise Forbidden("该功能仅限工作人员使用", code="forbidden")
     raise Forbidden(entry.refusal, code="forbidden")
+
+
+COLUMNS = (ANONYMOUS, RESIDENT, RESIDENT_SUPERVISOR, "supervisor", "unit", "leader", "office", "party_office", "admin")
+
+
+def markdown() -> str:
+    """The table as docs/permissions.md shows it: one row per action, one column per role."""
+    lines = ["# Who may do what (generated from pipeline/rules/permissions.py)", "",
+             "Regenerate with `python -m pipeline.rules.permissions > docs/permissions.md`;",
+             "tests/web/test_permissions.py checks every route against the table and this page against it.",
+             "✓: the role may, when the row's conditions on the item hold too (see \"Who may do what\" in",
+             "DESIGN.md). `supervisor` is the cadre supervisor (督办小组), `resident_supervisor` a badge holder.", "",
+             "| action | conditions | " + " | ".join(COLUMNS) + " |",
+             "|---|---|" + "---|" * len(COLUMNS)]
+    for name, entry in PERMISSIONS.items():
+        marks = " | ".join("✓" if role in entry.roles else "" for role in COLUMNS)
+        lines.append(f"| `{name}` | {', '.join(entry.needs)} | {marks} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

@@ -357,3 +357,11 @@ def test_each_route_as_each_person(app, scene, auth, key):
                 if url.startswith("/api/"):
                     codes = {401: {"unauthorized"}, 403: {"forbidden"}, 404: {"not_found"}}[want]
                     assert answer.get_json()["error"]["code"] in codes, where
+
+
+def test_docs_show_the_table_as_it_is():
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
+    assert page.read_text(encoding="utf-8") == permissions.markdown(), \
+        "docs/permissions.md is out of date: python -m pipeline.rules.permissions > docs/permissions.md"
