@@ -184,7 +184,7 @@ def markdown() -> str:
              "Regenerate with `python -m pipeline.rules.permissions > docs/permissions.md`;",
              "tests/web/test_permissions.py checks every route against the table and this page against it.",
              "✓: the role may, when the row's conditions on the item hold too (see \"Who may do what\" in",
-             "DESIGN.md). `supervisor` is the cadre supervisor (督办小组), `resident_supervisor` a badge holder.", "",
+             "docs/DESIGN.md). `supervisor` is the cadre supervisor (督办小组), `resident_supervisor` a badge holder.", "",
              "| action | conditions | " + " | ".join(COLUMNS) + " |",
              "|---|---|" + "---|" * len(COLUMNS)]
     for name, entry in PERMISSIONS.items():
