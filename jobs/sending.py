@@ -182,7 +182,7 @@ def check_templates(now):
     has; log each mismatch and keep them for the office's digest. An account whose
     list can't be read is logged and left out (not reported as mismatched)."""
     config = current_app.config
-    clients = clients_for("dispatch", config)
+    clients = clients_for("templates", config)
     lists, found = {}, []
     for setting in DEFAULT_TEMPLATES:
         source = templates.source_of(setting)

@@ -9,11 +9,14 @@ with `status_code`, `headers`, `content`, `json()`, `raise_for_status()`) on
 one keep-alive `http.client` connection per host, and raises `requests`'
 exceptions, so wechatpy and `wechat.outbound.deliver` behave exactly as before.
 It never retries: a request that may have reached WeChat is not repeated here.
+Each thread has its own connections: the scheduler runs jobs in several threads,
+and two requests on one HTTP/1.1 connection at once can read each other's answers.
 """
 import http.client
 import json as jsonlib
 import select
 import ssl
+import threading
 import urllib.request
 from urllib.parse import urlencode, urlsplit
 
@@ -88,8 +91,20 @@ class LeanSession:
 
     def __init__(self, timeout):
         self.timeout = timeout
-        self._connections = {}
+        self._local = threading.local()
+        self._every = []  # every thread's connections, for close()
+        self._every_lock = threading.Lock()
         self._tls = None
+
+    @property
+    def _connections(self):
+        """This thread's connections, by (scheme, host, port)."""
+        connections = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = self._local.connections = {}
+            with self._every_lock:
+                self._every.append(connections)
+        return connections
 
     def _connection(self, scheme, host, port):
         key = (scheme, host, port)
@@ -145,9 +160,11 @@ class LeanSession:
         return self.request("POST", url, **kwargs)
 
     def close(self):
-        for connection in self._connections.values():
-            connection.close()
-        self._connections.clear()
+        with self._every_lock:
+            for connections in self._every:
+                for connection in list(connections.values()):
+                    connection.close()
+                connections.clear()
 
 
 def use_lean_session(client):

@@ -10,10 +10,8 @@ from pipeline.accounts.badges import (
     badge_json,
     badge_state,
     bind_badge,
-    card_png,
     get_badge,
     issue_badge,
-    item_code,
     revoke_badge,
 )
 from pipeline.rules.actors import actor_for_resident
@@ -24,6 +22,8 @@ from pipeline.views.queries import public_view, visible_item
 from web.auth import allow, current_actor, optional_actor
 from web.limits import anonymous_reads
 from web.params import arguments, json_body
+from web.printing.cards import card_png
+from web.printing.codes import item_code
 from web.serialize import user_json
 from wechat.client import wxacode_fetcher
 

@@ -4,10 +4,11 @@ from flask import Blueprint, current_app, jsonify, request
 from pipeline.accounts.people import check_staff_password, resident_for_openid, revoke_token
 from pipeline.office.catalog import category_tree
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
+from pipeline.rules.schemas import SCHEMAS
 from pipeline.views.queries import board, public_view, visible_item
 from web.auth import allow, current_actor, optional_actor
 from web.limits import LOGIN, anonymous_reads, client_key, limiter, login_limits
-from web.params import allowed, json_body, text
+from web.params import arguments, json_body
 from web.serialize import token_response, user_json
 
 bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
@@ -28,9 +29,7 @@ def wxlogin():
     """Mini-program login: code2session via WeChat, then our own token (never session_key)."""
     from wechat.client import WeChatAPIError, code_to_session
 
-    data = json_body()
-    allowed(data, {"code"})
-    code = text(data, "code", required=True, max_length=128)
+    code = arguments(json_body(), SCHEMAS["wxlogin"])["code"]
     try:
         session = code_to_session(current_app.config, code, timeout=current_app.config["WECHAT_WEB_TIMEOUT"])
     except WeChatAPIError as error:
@@ -46,10 +45,7 @@ def wxlogin():
 @allow("sign_in")
 @login_limits
 def staff_login():
-    data = json_body()
-    allowed(data, {"username", "password"})
-    user = check_staff_password(text(data, "username", required=True, max_length=64),
-                                text(data, "password", required=True, max_length=256))
+    user = check_staff_password(**arguments(json_body(), SCHEMAS["staff_login"]))
     return token_response(staff=user, lifetime_hours=current_app.config["STAFF_TOKEN_HOURS"])
 
 

@@ -11,8 +11,7 @@ import math
 import time
 
 from models import RateHit
-from pipeline.accounts.ratelimits import _lock_key
-from pipeline.rules.core import transaction
+from pipeline.rules.core import serialise_writers, transaction
 
 MAX_FAILURES = 5
 WINDOW = 15 * 60
@@ -24,17 +23,17 @@ class LockedOut(Exception):
 
     status = 429
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-def keys(username, address):
+def keys(username: str | None, address: str | None) -> list[str]:
     name = (username or "").strip().lower()[:64]
     return [f"lockout:account:{name}", f"lockout:addr:{address or 'unknown'}"]
 
 
-def locked_until(key, now):
+def locked_until(key: str, now: float) -> float | None:
     """The time (epoch seconds) `key` stays locked until, or None if it is not locked."""
     rows = [r.at for r in RateHit.select(RateHit.at).where((RateHit.key == key) & (RateHit.expires_at > now))
             .order_by(RateHit.at.desc()).limit(MAX_FAILURES)]
@@ -44,7 +43,7 @@ def locked_until(key, now):
     return until if until > now else None
 
 
-def check(username, address, now=None):
+def check(username: str | None, address: str | None, now: float | None = None) -> None:
     """Raise LockedOut (with the minutes left, in Chinese) if the account or the address is locked."""
     now = time.time() if now is None else now
     for key in keys(username, address):
@@ -55,16 +54,16 @@ def check(username, address, now=None):
             raise LockedOut(f"密码错误次数过多，{who}已被锁定，请{minutes}分钟后再试")
 
 
-def record_failure(username, address, now=None):
+def record_failure(username: str | None, address: str | None, now: float | None = None) -> None:
     """Count one wrong password against the account and the address."""
     now = time.time() if now is None else now
     for key in keys(username, address):
         with transaction():
-            _lock_key(key)
+            serialise_writers(key)
             RateHit.delete().where((RateHit.key == key) & (RateHit.expires_at <= now)).execute()
             RateHit.create(key=key, at=now, expires_at=now + WINDOW + LOCK_SECONDS)
 
 
-def clear(username, now=None):
+def clear(username: str | None, now: float | None = None) -> None:
     """A successful sign-in forgets the account's failures (the address keeps its count)."""
     RateHit.delete().where(RateHit.key == keys(username, None)[0]).execute()

@@ -17,6 +17,7 @@ from pipeline.rules.validate import required_text
 MAX_GRANTS_PER_TEMPLATE = 20
 # werkzeug's default (scrypt); the test suite swaps in a cheap method.
 PASSWORD_METHOD = "scrypt"
+PASSWORD_MIN, PASSWORD_MAX = 8, 256  # a new password's length (the console's password form reads these)
 
 
 def resident_for_openid(openid: str, source: str = "oa", unionid: str | None = None,
@@ -79,7 +80,7 @@ def create_staff(username: str, role: str, password: str, name: str | None = Non
     username = required_text(username, "username", "用户名", 64)
     if role not in ROLES_ALLOWED:
         raise Invalid("角色无效", field="role")
-    if not isinstance(password, str) or len(password) < 8:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise Invalid("密码至少8位", field="password")
     unit_row = None
     if unit:
@@ -106,7 +107,7 @@ def check_staff_password(username: str, password: str) -> StaffUser:
 def change_password(user: StaffUser, old_password: str, new_password: str) -> StaffUser:
     """Set a staff user's new password after checking the current one."""
     check_staff_password(user.username, old_password)
-    if not isinstance(new_password, str) or len(new_password) < 8 or len(new_password) > 256:
+    if not isinstance(new_password, str) or not PASSWORD_MIN <= len(new_password) <= PASSWORD_MAX:
         raise Invalid("新密码至少8位", field="new_password")
     if new_password == old_password:
         raise Invalid("新密码不能与原密码相同", field="new_password")

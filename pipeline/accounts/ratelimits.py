@@ -14,16 +14,10 @@ from limits.storage import MovingWindowSupport, Storage
 from peewee import fn
 
 from models import RateHit, as_local, db
-from models.base import TZ, is_postgres
-from pipeline.rules.core import transaction
+from models.base import TZ
+from pipeline.rules.core import serialise_writers, transaction
 
 SCHEME = "sixstep-db"
-
-
-def _lock_key(key: str) -> None:
-    """Serialise writers of one key (SQLite's write transaction already does)."""
-    if is_postgres():
-        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
 
 
 class DatabaseStorage(Storage, MovingWindowSupport):
@@ -47,7 +41,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         with transaction():
-            _lock_key(key)
+            serialise_writers(key)
             self._forget_expired(key, now)
             self._add(key, now, expiry, amount)
             return RateHit.select().where(RateHit.key == key).count()
@@ -79,7 +73,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
             return False
         now = time.time()
         with transaction():
-            _lock_key(key)
+            serialise_writers(key)
             self._forget_expired(key, now)
             taken = RateHit.select().where((RateHit.key == key) & (RateHit.at > now - expiry)).count()
             if taken + amount > limit:

@@ -5,6 +5,10 @@ template message, or mini-program subscribe message within the consent the
 resident granted) is decided per recipient. A recipient with no channel still
 sees everything in the mini-program or console: the timeline is the record.
 """
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
 from models import Follower, Item, Outbox, Resident, StaffUser, SubscriptionGrant
 from pipeline.messages import templates
 from pipeline.messages.templates import cut  # noqa: F401 - the one cut, also for the chat replies
@@ -32,20 +36,20 @@ STAFF_TEMPLATES = {
 }
 
 
-def _settings():
+def _settings() -> Mapping[str, Any]:
     return settings.mapping
 
 
-def template_id(setting):
+def template_id(setting: str) -> str:
     return settings.template_id(setting)
 
 
-def item_fields(item, note, now):
+def item_fields(item: Item, note: str | None, now: datetime) -> dict[str, str | None]:
     """A notice's fields about one item (`templates.FIELDS`), before any template's keys."""
     return notice_fields(item.number, item.content, STATUS_LABELS[item.status], note, now)
 
 
-def item_page(item):
+def item_page(item: Item) -> str:
     return f"pages/item/item?number={item.number}"
 
 
@@ -56,8 +60,9 @@ def console_item_url(item: Item) -> str:
     return (pattern or base + "/items/{number}").format(number=item.number)
 
 
-def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None, staff=None, openid=None,
-               page=None):
+def outbox_row(dedup_key: str, kind: str, channel: str, setting: str, item: Item | None, data: Mapping[str, object],
+               now: datetime, resident: Resident | None = None, staff: StaffUser | None = None,
+               openid: str | None = None, page: str | None = None) -> dict[str, Any]:
     """The Outbox row a notice (`data`: our fields) becomes, as a dict, with the data
     in the keys of the template of `setting` (`_queue` writes them; a sweep batches its own)."""
     return dict(
@@ -76,13 +81,13 @@ def outbox_row(dedup_key, kind, channel, setting, item, data, now, resident=None
     )
 
 
-def _queue(rows):
+def _queue(rows: list[dict[str, Any]]) -> None:
     """Insert a notice's rows in one statement; a row whose dedup key exists is skipped."""
     if rows:
         Outbox.insert_many(rows).on_conflict_ignore().execute()
 
 
-def _take_consent(resident, setting):
+def _take_consent(resident: Resident, setting: str) -> bool:
     """Spend one one-time subscribe consent for this template; False if none left."""
     tid = template_id(setting)
     updated = (
@@ -97,59 +102,64 @@ def _take_consent(resident, setting):
     return updated > 0
 
 
-def to_resident(resident, kind, notice, item, note, now, key):
+def to_resident(resident: Resident | None, kind: str, notice: str, item: Item, note: str | None, now: datetime,
+                key: str) -> None:
     """Queue one notice to a resident through the channel they can receive."""
     if resident is not None:
         resident_notice(resident, kind, notice, item_fields(item, note, now), now, key, item=item)
 
 
-def reachable(user):
+def reachable(user: StaffUser) -> bool:
     """An active staff member whose WeChat is bound and still follows the official account."""
     return bool(user.openid and user.active and user.following)
 
 
-def _staff_rows(users, kind, notice, item, data, now, key):
+def _staff_rows(users: Iterable[StaffUser], kind: str, notice: str, item: Item | None, data: Mapping[str, object],
+                now: datetime, key: str) -> list[dict[str, Any]]:
     page = console_item_url(item) if item else None
     return [outbox_row(f"{key}:s{user.id}", kind, "oa_template", STAFF_TEMPLATES[notice], item, data, now,
                        staff=user, openid=user.openid, page=page) for user in users if reachable(user)]
 
 
-def staff_rows(users, kind, notice, item, note, now, key):
+def staff_rows(users: Iterable[StaffUser], kind: str, notice: str, item: Item, note: str | None, now: datetime,
+               key: str) -> list[dict[str, Any]]:
     """The rows `to_staff` would queue, for a caller that inserts a batch of them at once."""
     return _staff_rows(users, kind, notice, item, item_fields(item, note, now), now, key)
 
 
-def to_staff(users, kind, notice, item, note, now, key):
+def to_staff(users: Iterable[StaffUser], kind: str, notice: str, item: Item, note: str | None, now: datetime,
+             key: str) -> None:
     """Queue one notice to every bound staff member in `users`."""
     _queue(staff_rows(users, kind, notice, item, note, now, key))
 
 
-def followers(item):
+def followers(item: Item) -> list[Resident]:
     return list(
         Resident.select().join(Follower, on=(Follower.resident == Resident.id)).where(Follower.item == item)
     )
 
 
-def staff_of_unit(unit_id):
+def staff_of_unit(unit_id: int | None) -> list[StaffUser]:
     if not unit_id:
         return []
     return list(StaffUser.select().where((StaffUser.unit == unit_id) & (StaffUser.active == True)))  # noqa: E712
 
 
-def staff_with_role(*roles):
+def staff_with_role(*roles: str) -> list[StaffUser]:
     return list(StaffUser.select().where(StaffUser.role.in_(roles) & (StaffUser.active == True)))  # noqa: E712
 
 
-def leader_of(item):
+def leader_of(item: Item) -> list[StaffUser]:
     return [item.leader] if item.leader_id else []
 
 
-def residents_concerned(item, kind, notice, note, now, key, include_followers=True):
+def residents_concerned(item: Item, kind: str, notice: str, note: str | None, now: datetime, key: str,
+                        include_followers: bool = True) -> None:
     """The reporter(s) and, usually, followers of the item."""
-    seen = set()
+    seen: set[int] = set()
     people = reporters(item) + (followers(item) if include_followers else [])
     data = item_fields(item, note, now)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for resident in people:
         if resident.id in seen:
             continue
@@ -158,25 +168,28 @@ def residents_concerned(item, kind, notice, note, now, key, include_followers=Tr
     _queue(rows)
 
 
-def notice_fields(code, title, state, note, now):
+def notice_fields(code: str, title: str, state: str, note: str | None, now: datetime) -> dict[str, str | None]:
     """A notice's fields (`templates.FIELDS`); each template's mapping and WeChat's
     value rules turn them into its data when the row is made (`outbox_row`)."""
     return {"number": code, "title": title, "state": state, "time": now.strftime(templates.OUR_TIME), "note": note}
 
 
-def staff_notice(users, kind, notice, data, now, key):
+def staff_notice(users: Iterable[StaffUser], kind: str, notice: str, data: Mapping[str, object], now: datetime,
+                 key: str) -> None:
     """Queue a notice that is not about one item to every bound staff member in `users`."""
     _queue(_staff_rows(users, kind, notice, None, data, now, key))
 
 
-def resident_notice(resident, kind, notice, data, now, key, item=None):
+def resident_notice(resident: Resident | None, kind: str, notice: str, data: Mapping[str, object], now: datetime,
+                    key: str, item: Item | None = None) -> None:
     """Queue a notice to a resident through the channel they can receive: the official
     account while they follow it, else a mini-program message within their consent."""
     if resident is not None:
         _queue(_resident_rows(resident, kind, notice, data, now, key, item))
 
 
-def _resident_rows(resident, kind, notice, data, now, key, item):
+def _resident_rows(resident: Resident, kind: str, notice: str, data: Mapping[str, object], now: datetime, key: str,
+                   item: Item | None) -> list[dict[str, Any]]:
     """The row (none or one) for this resident. An official-account resident gets a
     template message while following, else a subscribe notice if they consented to
     one; a mini-program resident a subscribe message within their consent. A

@@ -16,8 +16,10 @@ actually has (`compare`, recorded with `record_check`), and a 47003 answer is
 logged by the dispatcher; the office's daily digest lists both (`office_report`).
 """
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from models import Outbox, RoutineMark
 from pipeline.rules.core import transaction
@@ -59,13 +61,13 @@ class TemplateSettingError(ValueError):
     """A `<SETTING>_KEYS` value that can't be read."""
 
 
-def cut(text, limit):
+def cut(text: str | None, limit: int) -> str:
     """`text` on one line, cut to `limit` characters with an ellipsis."""
     text = (text or "").replace("\n", " ").strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def key_type(key):
+def key_type(key: str) -> str | None:
     """The type of a template key (`thing`, `time`, …), None for an old-style untyped key."""
     if UNTYPED.match(key):
         return None
@@ -75,7 +77,7 @@ def key_type(key):
     return match.group(1)
 
 
-def parse_keys(text):
+def parse_keys(text: object) -> dict[str, str]:
     """`"number:character_string1,title:thing2"` (or a dict) → {our field: template key}."""
     if isinstance(text, dict):
         return _mapping(tuple(text.items()))
@@ -83,7 +85,7 @@ def parse_keys(text):
 
 
 @lru_cache(maxsize=64)
-def _parse_text(text):
+def _parse_text(text: str) -> tuple[tuple[str, str], ...]:
     pairs = []
     for part in text.split(","):
         if not part.strip():
@@ -95,12 +97,13 @@ def _parse_text(text):
     return tuple(_mapping(tuple(pairs)).items())
 
 
-def _mapping(pairs):
-    mapping = {}
+def _mapping(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
     for field, key in pairs:
         if field not in FIELDS:
             raise TemplateSettingError(f"未知的字段 {field!r}，可用：{', '.join(FIELDS)}")
-        if (key_type(key) in TIME_FIELDS) != (field == "time") and key_type(key) is not None:
+        kind = key_type(key)
+        if kind is not None and (kind in TIME_FIELDS) != (field == "time"):
             raise TemplateSettingError(f"{field}:{key} 不匹配：time 字段只能对应 time/date 类关键词")
         mapping[field] = key
     if not mapping:
@@ -110,21 +113,21 @@ def _mapping(pairs):
     return mapping
 
 
-def source_of(setting):
+def source_of(setting: str) -> tuple[str, str]:
     """(client kind "oa"/"mp", "template" or "subscribe") of a template setting."""
     return next((client, kind) for prefix, client, kind in SOURCES if setting.startswith(prefix))
 
 
-def keys_setting(setting):
+def keys_setting(setting: str) -> str:
     return f"{setting}_KEYS"
 
 
-def key_map(config, setting):
+def key_map(config: Mapping[str, Any], setting: str) -> dict[str, str]:
     """The mapping configured for a template setting (the demo's when none is set)."""
     return parse_keys(config.get(keys_setting(setting)) or DEFAULT_KEYS)
 
 
-def value_for(key, value):
+def value_for(key: str, value: object) -> str:
     """`value` made to fit WeChat's rule for `key`'s type."""
     text = "" if value is None else str(value)
     kind = key_type(key)
@@ -135,21 +138,21 @@ def value_for(key, value):
             return text.strip()
         day = f"{moment.year}年{moment.month}月{moment.day}日"
         return day if kind == "date" else f"{day} {moment:%H:%M}"
-    limit, refused = RULES.get(kind, (None, None))
+    limit, refused = RULES.get(kind or "", (None, None))
     if refused is not None:
         text = refused.sub("", text)
-    text = text.replace("\n", " ").strip() or EMPTY.get(kind, "")
+    text = text.replace("\n", " ").strip() or EMPTY.get(kind or "", "")
     if limit is None:
         return text
     return cut(text, limit) if limit > 5 else text[:limit]
 
 
-def build(config, setting, fields):
+def build(config: Mapping[str, Any], setting: str, fields: Mapping[str, object]) -> dict[str, dict[str, str]]:
     """WeChat's `data` for the template of `setting`, from our `fields` ({field: value})."""
     return {key: {"value": value_for(key, fields.get(field))} for field, key in key_map(config, setting).items()}
 
 
-def apply_rules(data):
+def apply_rules(data: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Template `data` (`{key: {"value": v}}` or `{key: v}`) with every value made to fit its key."""
     fitted = {}
     for key, value in (data or {}).items():
@@ -162,7 +165,7 @@ def apply_rules(data):
     return fitted
 
 
-def problems(config, settings):
+def problems(config: Mapping[str, Any], settings: Iterable[str]) -> list[str]:
     """What is wrong with the key mappings of `settings` (a list of Chinese sentences)."""
     found = []
     for setting in settings:
@@ -173,12 +176,12 @@ def problems(config, settings):
     return found
 
 
-def keys_in(content):
+def keys_in(content: str | None) -> list[str]:
     """The keys of a template from WeChat's description of it (`"事项：{{thing2.DATA}}"`)."""
     return re.findall(r"\{\{\s*([A-Za-z_]+\d*)\.DATA\s*\}\}", content or "")
 
 
-def compare(setting, template_id, mapping, wechat_keys):
+def compare(setting: str, template_id: str, mapping: Mapping[str, str], wechat_keys: Iterable[str] | None) -> list[str]:
     """Sentences for each difference between our mapping and the template WeChat has."""
     if wechat_keys is None:
         return [f"{setting}：模板 {template_id} 不在微信后台的模板列表中"]
@@ -192,30 +195,30 @@ def compare(setting, template_id, mapping, wechat_keys):
     return found
 
 
-def setting_for(config, template_id, settings):
+def setting_for(config: Mapping[str, Any], template_id: str, settings: Iterable[str]) -> str | None:
     """The template setting whose id is `template_id` (None if none)."""
     return next((s for s in settings if config.get(s) == template_id), None)
 
 
-def record_check(found, now):
+def record_check(found: list[str], now: datetime) -> None:
     """Keep the latest comparison with WeChat's templates for the digest (replacing the last)."""
     with transaction():
         RoutineMark.delete().where(RoutineMark.key == CHECK_KEY).execute()
         RoutineMark.create(key=CHECK_KEY, data={"problems": found}, done_at=now)
 
 
-def rejections(since):
+def rejections(since: datetime) -> dict[str, int]:
     """{template id: messages WeChat refused with 47003} since `since`."""
     rows = (Outbox.select(Outbox.template_id).where((Outbox.status == "undeliverable")
                                                     & Outbox.last_error.startswith(REJECTED)
                                                     & (Outbox.created_at >= since)))
-    counts = {}
+    counts: dict[str, int] = {}
     for row in rows:
         counts[row.template_id] = counts.get(row.template_id, 0) + 1
     return counts
 
 
-def office_report(now):
+def office_report(now: datetime) -> list[str]:
     """What the office must fix in the templates: the last check's findings and the
     templates WeChat refused messages for in the last day."""
     check = RoutineMark.get_or_none(RoutineMark.key == CHECK_KEY)

@@ -7,7 +7,9 @@ issue from the days since the last one: overdue items by unit, send-backs
 cadres' visits this month, and the disciplinary entries recorded in the period.
 The office edits the draft and publishes it.
 """
-from datetime import datetime, time, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from peewee import IntegrityError, fn
 
@@ -39,7 +41,8 @@ from pipeline.rules.workdays import WorkCalendar
 from pipeline.views.queries import page_args
 
 
-def record_discipline(actor, *, kind, person, reason, on_date=None, unit=None, staff=None, now=None):
+def record_discipline(actor: Actor, *, kind: object, person: object, reason: object, on_date: object = None,
+                      unit: object = None, staff: object = None, now: datetime | None = None) -> DisciplinaryEntry:
     """Record a disciplinary entry (通报/批评/诫勉谈话/处罚) for the week's bulletin."""
     now = as_local(now)
     require("discipline.record", actor)
@@ -59,33 +62,33 @@ def record_discipline(actor, *, kind, person, reason, on_date=None, unit=None, s
                                         staff=staff_row, recorded_by=actor.staff, created_at=now)
 
 
-def entry_json(entry, units=None):
+def entry_json(entry: DisciplinaryEntry, units: Mapping[int | None, str] | None = None) -> dict[str, Any]:
     units = units if units is not None else {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     return {"id": entry.id, "kind": entry.kind, "label": DISCIPLINE_KINDS[entry.kind], "person": entry.person,
             "unit": units.get(entry.unit_id), "reason": entry.reason, "date": iso(entry.on_date)}
 
 
-def entries(start, end):
+def entries(start: date, end: date) -> list[dict[str, Any]]:
     query = (DisciplinaryEntry.select().where((DisciplinaryEntry.on_date >= start) & (DisciplinaryEntry.on_date <= end))
              .order_by(DisciplinaryEntry.on_date, DisciplinaryEntry.id))
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     return [entry_json(e, units) for e in query]
 
 
-def _lead_units(item_ids, units):
+def _lead_units(item_ids: Iterable[int], units: Mapping[int | None, str]) -> dict[tuple[int, int], str | None]:
     """{(item id, round): name of the round's latest lead unit} for these items, in one query."""
-    leads = {}
+    leads: dict[tuple[int, int], str | None] = {}
     for claim in (Claim.select(Claim.item, Claim.round, Claim.unit)
                   .where(Claim.item.in_(list(item_ids)) & (Claim.role == "lead")).order_by(Claim.id)):
         leads[(claim.item_id, claim.round)] = units.get(claim.unit_id)
     return leads
 
 
-def figures(start, end, today):
+def figures(start: date, end: date, today: date) -> dict[str, Any]:
     """What an issue covering [start, end] reports (overdue items as of `today`)."""
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     since, until = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
-    overdue = {}
+    overdue: dict[str, list[str]] = {}
     for item in overdue_items(today):
         name = units.get(item.claimed_unit_id or item.unit_id, "未定单位")
         overdue.setdefault(name, []).append(item.number)
@@ -97,7 +100,8 @@ def figures(start, end, today):
                    .order_by(Rating.id))
     leads = _lead_units({row.item_id for row in events + ratings}, units)
     staff_units = {s.id: units.get(s.unit_id) for s in StaffUser.select(StaffUser.id, StaffUser.unit)}
-    returns, redos = [], []
+    returns: list[dict[str, Any]] = []
+    redos: list[dict[str, Any]] = []
     for event in events:
         if event.kind == "return":
             returns.append({"number": event.item.number, "unit": staff_units.get(event.actor_id), "reason": event.note})
@@ -118,11 +122,11 @@ def figures(start, end, today):
     }
 
 
-def _listing(rows, render, empty):
+def _listing(rows: Sequence[dict[str, Any]], render: Callable[[dict[str, Any]], str], empty: str) -> str:
     return "\n".join(f"  {n}. {render(row)}" for n, row in enumerate(rows, 1)) if rows else f"  {empty}"
 
 
-def render_body(issue, start, end, content):
+def render_body(issue: int, start: date, end: date, content: Mapping[str, Any]) -> str:
     """The draft's text, for the office to edit."""
     visits = content["visits"]
     short = [c for c in visits["cadres"] if not c["met"]]
@@ -152,7 +156,7 @@ def render_body(issue, start, end, content):
     ])
 
 
-def _period(monday):
+def _period(monday: date) -> tuple[date, date]:
     last = Bulletin.select().order_by(Bulletin.period_to.desc()).first()
     start = monday - timedelta(days=7)
     if last is not None and last.period_to < start:
@@ -160,7 +164,7 @@ def _period(monday):
     return start, monday - timedelta(days=1)
 
 
-def draft_weekly(now, calendar=None):
+def draft_weekly(now: datetime, calendar: WorkCalendar | None = None) -> Bulletin | None:
     """The job: draft this week's issue at 08:30 on its first working day, once.
     Returns the new Bulletin, or None if not due or already drafted."""
     calendar = calendar or WorkCalendar()
@@ -183,7 +187,7 @@ def draft_weekly(now, calendar=None):
     return bulletin
 
 
-def get(bulletin_id):
+def get(bulletin_id: object) -> Bulletin:
     return fetch(Bulletin, bulletin_id, "周通报不存在")
 
 
@@ -200,16 +204,17 @@ def readable(bulletin_id: int, actor: Actor) -> Bulletin:
     return bulletin
 
 
-def _editor(actor):
+def _editor(actor: Actor) -> None:
     if not _edits(actor):
         raise Forbidden("只有活动办可以编辑和发布周通报", code="forbidden")
 
 
-def edit(bulletin, actor, *, title=None, body=None, issue=None, now=None):
+def edit(bulletin: Bulletin, actor: Actor, *, title: object = None, body: object = None, issue: object = None,
+         now: datetime | None = None) -> Bulletin:
     """The office edits a draft: its title, text or number (第N期)."""
     now = as_local(now)
     _editor(actor)
-    changes = {"updated_at": now}
+    changes: dict[str, Any] = {"updated_at": now}
     if title is not None:
         changes["title"] = required_text(title, "title", "标题", limit("edit_bulletin", "title"))
     if body is not None:
@@ -229,7 +234,7 @@ def edit(bulletin, actor, *, title=None, body=None, issue=None, now=None):
     return get(bulletin.id)
 
 
-def publish(bulletin, actor, now=None):
+def publish(bulletin: Bulletin, actor: Actor, now: datetime | None = None) -> Bulletin:
     """The office publishes an issue; every bound staff member is told."""
     now = as_local(now)
     _editor(actor)
@@ -245,7 +250,7 @@ def publish(bulletin, actor, now=None):
     return get(bulletin.id)
 
 
-def bulletin_json(bulletin, full=True):
+def bulletin_json(bulletin: Bulletin, full: bool = True) -> dict[str, Any]:
     view = {"id": bulletin.id, "issue": bulletin.issue, "title": bulletin.title, "status": bulletin.status,
             "period_from": iso(bulletin.period_from), "period_to": iso(bulletin.period_to),
             "created_at": iso(bulletin.created_at), "published_at": iso(bulletin.published_at)}
@@ -254,7 +259,7 @@ def bulletin_json(bulletin, full=True):
     return view
 
 
-def listing(actor, page=1, per_page=20):
+def listing(actor: Actor, page: object = 1, per_page: object = 20) -> dict[str, Any]:
     """Issues, newest first: drafts only for the office."""
     page, per_page = page_args(page, per_page)
     query = Bulletin.select().order_by(Bulletin.issue.desc())

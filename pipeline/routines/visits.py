@@ -11,7 +11,9 @@ sample afterwards from the seed and the month's visit ids (`draw_sample`).
 import math
 import random
 import secrets
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from peewee import JOIN
 
@@ -33,7 +35,7 @@ SAMPLE_SHARE = 0.1
 SAMPLE_MIN = 3
 
 
-def cadres():
+def cadres() -> list[StaffUser]:
     """Street-office cadres bound by the rule: leaders, office, supervisors, party
     office, and the staff of street departments."""
     return list(StaffUser.select(StaffUser).join(Unit, JOIN.LEFT_OUTER, on=(StaffUser.unit == Unit.id))
@@ -42,7 +44,8 @@ def cadres():
                 .order_by(StaffUser.id))
 
 
-def record_visit(actor, *, community, visit_date, days, content, people=None, staff=None, now=None):
+def record_visit(actor: Actor, *, community: object, visit_date: object, days: object, content: object,
+                 people: object = None, staff: object = None, now: datetime | None = None) -> Visit:
     """A cadre records a day (1) or half day (0.5) in a community; the office may
     record one for any cadre. A month already checked is closed to new records."""
     now = as_local(now)
@@ -72,41 +75,41 @@ def record_visit(actor, *, community, visit_date, days, content, people=None, st
                             people=people, recorded_by=actor.staff, created_at=now)
 
 
-def visit_days(start, end):
+def visit_days(start: date, end: date) -> dict[int, float]:
     """{staff id: full days in communities in [start, end]}; a day counts at most once."""
-    per_day = {}
+    per_day: dict[tuple[int, date], float] = {}
     for visit in Visit.select().where((Visit.visit_date >= start) & (Visit.visit_date <= end)):
         key = (visit.staff_id, visit.visit_date)
         per_day[key] = min(1.0, per_day.get(key, 0.0) + visit.days)
-    totals = {}
+    totals: dict[int, float] = {}
     for (staff_id, _), days in per_day.items():
         totals[staff_id] = totals.get(staff_id, 0.0) + days
     return totals
 
 
-def compliance(start, end):
+def compliance(start: date, end: date) -> list[dict[str, Any]]:
     """Every cadre with their days in [start, end] and whether that reaches the rule."""
     totals = visit_days(start, end)
     return [{"staff": user.id, "name": user.name, "days": totals.get(user.id, 0.0),
              "met": totals.get(user.id, 0.0) >= REQUIRED_DAYS} for user in cadres()]
 
 
-def sample_size(count):
+def sample_size(count: int) -> int:
     return min(count, max(SAMPLE_MIN, math.ceil(count * SAMPLE_SHARE)))
 
 
-def draw_sample(visit_ids, seed, size):
+def draw_sample(visit_ids: Iterable[int], seed: str, size: int) -> list[int]:
     """The spot-check draw: the same ids, seed and size always give the same sample."""
     ids = sorted(visit_ids)
     return sorted(random.Random(seed).sample(ids, min(size, len(ids))))
 
 
-def month_range(first):
+def month_range(first: date) -> tuple[date, date]:
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, following - timedelta(days=1)
 
 
-def monthly_check(now, calendar=None, seed=None):
+def monthly_check(now: datetime, calendar: WorkCalendar | None = None, seed: str | None = None) -> VisitCheck | None:
     """On the first working day of the month (09:00): check last month's visits and
     send the shortfall and the spot-check sample to the party–government office.
     Once per month; returns the VisitCheck, or None if not due or done."""
@@ -135,18 +138,18 @@ def monthly_check(now, calendar=None, seed=None):
     return check
 
 
-def visit_json(visit):
+def visit_json(visit: Visit) -> dict[str, Any]:
     return {"id": visit.id, "staff": {"id": visit.staff_id, "name": visit.staff.name}, "community": visit.community,
             "date": iso(visit.visit_date), "days": visit.days, "content": visit.content, "people": visit.people}
 
 
-def readable_visits(actor: Actor, month: str | None = None, staff: int | None = None) -> list[dict]:
+def readable_visits(actor: Actor, month: str | None = None, staff: int | None = None) -> list[dict[str, Any]]:
     """The visit records `actor` may read, for a month and/or one cadre: the
     organisation reads anyone's (all, or `staff`'s), every other cadre their own."""
     return visits(month, staff if permitted("visits.read_all", actor) else actor.id)
 
 
-def checked_month(month: str) -> dict:
+def checked_month(month: str) -> dict[str, Any]:
     """The monthly check of `month` (YYYY-MM; a longer date is cut to its month), or NotFound."""
     check = VisitCheck.get_or_none(VisitCheck.month == month[:7])
     if check is None:
@@ -154,7 +157,7 @@ def checked_month(month: str) -> dict:
     return check_json(check)
 
 
-def visits(month=None, staff=None):
+def visits(month: str | None = None, staff: int | None = None) -> list[dict[str, Any]]:
     """Visit records, for a month (YYYY-MM) and/or one cadre."""
     query = Visit.select(Visit, StaffUser).join(StaffUser, on=(Visit.staff == StaffUser.id))
     if month:
@@ -169,7 +172,7 @@ def visits(month=None, staff=None):
     return [visit_json(v) for v in query.order_by(Visit.visit_date, Visit.id)]
 
 
-def check_json(check):
+def check_json(check: VisitCheck) -> dict[str, Any]:
     sampled = Visit.select(Visit, StaffUser).join(StaffUser, on=(Visit.staff == StaffUser.id)).where(
         Visit.id.in_(check.sample or [0])).order_by(Visit.id)
     return {"month": check.month, "required_days": check.required_days, "results": check.results,

@@ -8,7 +8,7 @@ timeline event. Operations decide only on what they read under that lock.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +38,14 @@ def transaction() -> Iterator[None]:
         yield
 
 
-def fetch(model, row_id, message):
+def serialise_writers(key: str) -> None:
+    """Inside a write transaction: one writer of `key` at a time until it ends
+    (a PostgreSQL advisory lock; SQLite's write transaction already serialises)."""
+    if is_postgres():
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+
+
+def fetch(model: Any, row_id: object, message: str) -> Any:
     """The row with this id, or NotFound with the given Chinese message."""
     row = model.get_or_none(model.id == row_id)
     if row is None:
@@ -46,7 +53,7 @@ def fetch(model, row_id, message):
     return row
 
 
-def lock_items(ids) -> dict[int, Item]:
+def lock_items(ids: Iterable[int]) -> dict[int, Item]:
     """Re-read these items inside the transaction, row-locked in id order on PostgreSQL
     (SQLite's IMMEDIATE transaction already holds the database's write lock)."""
     query = Item.select().where(Item.id.in_(sorted(set(ids)))).order_by(Item.id)

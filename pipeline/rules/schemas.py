@@ -113,6 +113,9 @@ SCHEMAS: dict[str, Schema] = {
     "issue_badge": schema(name=required(64), phone=optional(32), area=optional(100), kind=required(16),
                           valid_until=REQUIRED_DATE),
     "bind_badge": schema(token=required(64)),
+    # Signing in (POST /auth/staff, POST /auth/wxlogin; the console's sign-in form reads these limits too).
+    "staff_login": schema(username=required(64), password=required(256)),
+    "wxlogin": schema(code=required(128)),
 }
 
 

@@ -9,6 +9,9 @@ the dedup keys (kind, number, round, due date) could not queue a push twice.
 """
 import logging
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
 from peewee import JOIN, fn
 
@@ -47,42 +50,52 @@ class Firing:
     being fired writes — timeline events, 催办 notes, staff pushes — inserted in one
     statement each when the chunk is done."""
 
-    def __init__(self, now, calendar):
+    def __init__(self, now: datetime, calendar: WorkCalendar) -> None:
         self.now = now
         self.calendar = calendar
-        self.events, self.notes, self.rows = [], [], {}
-        self._units, self._users, self._areas = {}, {}, {}
-        self._followers = self._rated = self._badge_holders = None
-        self._office = self._names = None
-        self.item_ids = []
+        self.events: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+        self.rows: dict[str, dict[str, Any]] = {}
+        self._units: dict[int | None, list[StaffUser]] = {}
+        self._users: dict[int, StaffUser | None] = {}
+        self._areas: dict[str, list[StaffUser]] = {}
+        self._followers: dict[int, list[Follower]] | None = None
+        self._rated: set[tuple[int, int]] | None = None
+        self._badge_holders: set[int] | None = None
+        self._office: list[StaffUser] | None = None
+        self._names: dict[int | None, str] | None = None
+        self.item_ids: list[int] = []
 
-    def begin(self, item_ids):
+    def begin(self, item_ids: list[int]) -> None:
         self.item_ids, self._followers, self._rated, self._badge_holders = item_ids, None, None, None
         self.events, self.notes, self.rows = [], [], {}
 
-    def office(self):
+    def office(self) -> list[StaffUser]:
         if self._office is None:
             self._office = notify.staff_with_role("office")
         return self._office
 
-    def of_unit(self, unit_id):
+    def of_unit(self, unit_id: int | None) -> list[StaffUser]:
         if unit_id not in self._units:
             self._units[unit_id] = notify.staff_of_unit(unit_id)
         return self._units[unit_id]
 
-    def user(self, user_id):
-        if user_id and user_id not in self._users:
+    def user(self, user_id: int | None) -> list[StaffUser]:
+        if not user_id:
+            return []
+        if user_id not in self._users:
             self._users[user_id] = StaffUser.get_or_none(StaffUser.id == user_id)
-        return [self._users[user_id]] if user_id and self._users[user_id] else []
+        user = self._users[user_id]
+        return [user] if user else []
 
-    def cadres_of(self, community):
+    def cadres_of(self, community: str | None) -> list[StaffUser]:
         """Cadre supervisors assigned to the area (督办小组 by area)."""
         if community and community not in self._areas:
             self._areas[community] = list(StaffUser.select().where(
                 (StaffUser.role == "supervisor") & StaffUser.active & (StaffUser.area == community)))
         return self._areas.get(community, []) if community else []
 
-    def followers(self, item_id):
+    def followers(self, item_id: int) -> list[Follower]:
         """The item's followers (staff and residents), loaded for the whole chunk at once."""
         if self._followers is None:
             self._followers = {}
@@ -94,7 +107,7 @@ class Firing:
                 self._followers.setdefault(follower.item_id, []).append(follower)
         return self._followers.get(item_id, [])
 
-    def holds_badge(self, resident_id):
+    def holds_badge(self, resident_id: int) -> bool:
         """Whether a following resident holds a valid badge (the chunk's followers' badges read at once)."""
         if self._badge_holders is None:
             following = {f.resident_id for item_id in self.item_ids for f in self.followers(item_id) if f.resident_id}
@@ -103,31 +116,31 @@ class Firing:
                 & (Badge.valid_until >= self.now.date())).tuples()}
         return resident_id in self._badge_holders
 
-    def rated(self, item):
+    def rated(self, item: Item) -> bool:
         """Whether the item has a rating for its current round (the chunk's ratings read at once)."""
         if self._rated is None:
             self._rated = set(Rating.select(Rating.item, Rating.round).where(Rating.item.in_(self.item_ids))
                               .tuples())
         return (item.id, item.round) in self._rated
 
-    def unit_name(self, unit_id):
+    def unit_name(self, unit_id: int | None) -> str:
         if self._names is None:
             self._names = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
         return self._names.get(unit_id, "未定单位")
 
-    def event(self, item, kind, note, data=None):
+    def event(self, item: Item, kind: str, note: str, data: dict[str, Any] | None = None) -> None:
         """A system timeline event on an item `fire` has locked, inserted with the chunk's."""
         self.events.append(event_row(item, kind, SYSTEM_ACTOR, self.now, note, data))
 
-    def urge(self, item, note):
+    def urge(self, item: Item, note: str) -> None:
         self.notes.append({"item": item.id, "round": item.round, "author_name": SYSTEM_AUTHOR, "note": note,
                            "urge": True, "at": self.now})
 
-    def to_staff(self, users, kind, notice, item, note, key):
+    def to_staff(self, users: Iterable[StaffUser], kind: str, notice: str, item: Item, note: str, key: str) -> None:
         for row in notify.staff_rows(users, kind, notice, item, note, self.now, key):
             self.rows.setdefault(row["dedup_key"], row)
 
-    def flush(self):
+    def flush(self) -> None:
         for model, rows in ((TimelineEvent, self.events), (SupervisionNote, self.notes)):
             if rows:
                 model.insert_many(rows).execute()
@@ -136,16 +149,16 @@ class Firing:
         self.begin(self.item_ids)
 
 
-def due(now, limit):
+def due(now: datetime, limit: int) -> list[Reminder]:
     """Pending reminders whose time has come (served by the partial index on fire_at)."""
     return list(Reminder.select().where(Reminder.done_at.is_null() & (Reminder.fire_at <= now))
                 .order_by(Reminder.fire_at).limit(limit))
 
 
-def sweep(now, limit=1000):
+def sweep(now: datetime, limit: int = 1000) -> dict[str, int]:
     """Fire every due reminder once. Returns counts by kind fired ("skipped": the
     item no longer qualified; "failed": an error, tried again on the next sweep)."""
-    firing, counts = Firing(now, WorkCalendar()), Counter()
+    firing, counts = Firing(now, WorkCalendar()), Counter[str]()
     rows = due(now, limit)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
@@ -164,7 +177,7 @@ def sweep(now, limit=1000):
     return dict(counts)
 
 
-def fire(rows, firing):
+def fire(rows: Sequence[Reminder], firing: Firing) -> Counter[str]:
     """Fire these reminders in the caller's transaction: lock their items (in id order,
     as the operations lock an item before its reminders), re-read the rows, and for
     each one still pending and due either fire it or skip it; mark them all done."""
@@ -175,13 +188,15 @@ def fire(rows, firing):
     fresh = (Reminder.select().where(Reminder.id.in_([r.id for r in rows]) & Reminder.done_at.is_null()
                                      & (Reminder.fire_at <= now)).order_by(Reminder.fire_at, Reminder.id))
     fresh = list(fresh.for_update() if is_postgres() else fresh)
-    counts = Counter()
+    counts = Counter[str]()
     for row in fresh:
         item = items.get(row.item_id)
         handler = HANDLERS.get(row.kind)
-        fired = item is not None and handler is not None and row.round == item.round and handler[0](item, firing)
-        if fired:
-            handler[1](item, firing)
+        fired = False
+        if item is not None and handler is not None and row.round == item.round:
+            fired = handler[0](item, firing)
+            if fired:
+                handler[1](item, firing)
         counts[row.kind if fired else "skipped"] += 1
     firing.flush()
     if fresh:
@@ -189,26 +204,26 @@ def fire(rows, firing):
     return counts
 
 
-def _unit_id(item):
+def _unit_id(item: Item) -> int | None:
     return item.claimed_unit_id or item.unit_id
 
 
-def _deadline_key(kind, item):
+def _deadline_key(kind: str, item: Item) -> str:
     return f"{kind}:{item.number}:r{item.round}:{item.due.isoformat()}"
 
 
-def _half_time_note(item, days):
+def _half_time_note(item: Item, days: int) -> str:
     return f"办理时限已过半，请于{item.due:%m月%d日}前办结"
 
 
-def _day_before_note(item, days):
+def _day_before_note(item: Item, days: int) -> str:
     if days == 0:  # a late run (the jobs process was down): still worth saying, not yet overdue
         return f"今天（{item.due:%m月%d日}）是办结时限，请今天办结"
     return f"距办结时限仅剩{days}个工作日，请于{item.due:%m月%d日}前办结"
 
 
-def _deadline_reminder(kind, note):
-    def fire_it(item, firing):
+def _deadline_reminder(kind: str, note: Callable[[Item, int], str]) -> Callable[[Item, Firing], None]:
+    def fire_it(item: Item, firing: Firing) -> None:
         text = note(item, firing.calendar.workdays_between(firing.now.date(), item.due))
         firing.event(item, "reminder", text, {"kind": kind, "due": iso(item.due)})
         staff = firing.of_unit(_unit_id(item)) + firing.user(item.leader_id)
@@ -216,7 +231,7 @@ def _deadline_reminder(kind, note):
     return fire_it
 
 
-def supervisors(item, firing):
+def supervisors(item: Item, firing: Firing) -> tuple[list[StaffUser], list[Resident]]:
     """The item's supervisors: cadre supervisors of its area or following it, and
     resident supervisors following it with a valid badge."""
     staff = {user.id: user for user in firing.cadres_of(item.community)}
@@ -229,7 +244,7 @@ def supervisors(item, firing):
     return list(staff.values()), residents
 
 
-def _chase(item, firing):
+def _chase(item: Item, firing: Firing) -> None:
     """超期催办: the formal chasing notice on the timeline and the sheet, and pushes to
     the unit, its leader, the office and the item's supervisors."""
     now = firing.now
@@ -247,22 +262,22 @@ def _chase(item, firing):
         notify.to_resident(resident, "overdue", "progress", item, "事项已超期，已发出催办", now, key)
 
 
-def _unclaimed(item, firing):
+def _unclaimed(item: Item, firing: Firing) -> None:
     note = "交办超过1个工作日仍无单位领办，请尽快领办"
     firing.event(item, "reminder", note, {"kind": "unclaimed"})
     staff = firing.office() + firing.of_unit(item.unit_id)
     firing.to_staff(staff, "unclaimed", "task", item, note, f"unclaimed:{item.number}:r{item.round}")
 
 
-def _before_due(item, firing):
+def _before_due(item: Item, firing: Firing) -> bool:
     return deadline_running(item) and not is_overdue(item, firing.now.date())
 
 
-def _unrated(item, firing):
+def _unrated(item: Item, firing: Firing) -> bool:
     return item.status == RESOLVED and not firing.rated(item)
 
 
-def _rate_remind(item, firing):
+def _rate_remind(item: Item, firing: Firing) -> None:
     note = "办理结果已反馈3天，请您评价"
     firing.event(item, "rate_reminder", note)
     key = f"rate_remind:{item.number}:r{item.round}"
@@ -270,7 +285,7 @@ def _rate_remind(item, firing):
         notify.to_resident(resident, "rate_remind", "result", item, note, firing.now, key)
 
 
-def _callback_due(item, firing):
+def _callback_due(item: Item, firing: Firing) -> None:
     """7 days unrated: onto the office's call-back list. Never marked satisfied by itself."""
     firing.event(item, "callback_listed", "办结7天群众未评价，列入电话回访")
     firing.to_staff(firing.office(), "callback_due", "task", item, "7天未评价，请电话回访",
@@ -278,7 +293,7 @@ def _callback_due(item, firing):
 
 
 # kind -> (does the item still qualify?, what firing does)
-HANDLERS = {
+HANDLERS: dict[str, tuple[Callable[[Item, Firing], bool], Callable[[Item, Firing], None]]] = {
     "unclaimed": (lambda item, firing: item.status in CLAIMABLE, _unclaimed),
     "half_time": (_before_due, _deadline_reminder("half_time", _half_time_note)),
     "day_before": (_before_due, _deadline_reminder("day_before", _day_before_note)),
@@ -288,11 +303,11 @@ HANDLERS = {
 }
 
 
-def digest_key(day):
+def digest_key(day: date) -> str:
     return f"digest:{day.isoformat()}"
 
 
-def overdue_digest(now, calendar=None):
+def overdue_digest(now: datetime, calendar: WorkCalendar | None = None) -> dict[str, Any] | None:
     """09:00 on working days: every overdue item, by unit, to the leaders and the
     office — once a day, with who of them and of those units' staff a WeChat
     push can't reach. Returns the digest's data, or None if not due or done."""
@@ -302,7 +317,7 @@ def overdue_digest(now, calendar=None):
     today = now.date()
     items = overdue_items(today)
     names = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
-    by_unit = {}
+    by_unit: dict[int | None, list[str]] = {}
     for item in items:
         by_unit.setdefault(_unit_id(item), []).append(item.number)
     recipients = notify.staff_with_role("leader", "office")
@@ -311,9 +326,10 @@ def overdue_digest(now, calendar=None):
               "reachable_staff": sum(notify.reachable(u) for u in unit_staff[unit_id]) if unit_id else None}
              for unit_id, numbers in by_unit.items()]
     units.sort(key=lambda u: (-u["count"], u["unit"]))
-    data = {"date": today.isoformat(), "total": len(items), "units": units,
-            "unreachable": unreachable_staff(recipients + [u for staff in unit_staff.values() for u in staff], names),
-            "template_problems": templates.office_report(now)}
+    data: dict[str, Any] = {
+        "date": today.isoformat(), "total": len(items), "units": units,
+        "unreachable": unreachable_staff(recipients + [u for staff in unit_staff.values() for u in staff], names),
+        "template_problems": templates.office_report(now)}
     with transaction():
         if not once(digest_key(today), now, data):
             return None
@@ -330,18 +346,19 @@ def overdue_digest(now, calendar=None):
     return data
 
 
-def staff_of_units(unit_ids):
+def staff_of_units(unit_ids: Iterable[int | None]) -> dict[int | None, list[StaffUser]]:
     """{unit id: its active staff} for these units in one query (`notify.staff_of_unit` for each)."""
-    staff = {unit_id: [] for unit_id in unit_ids}
+    staff: dict[int | None, list[StaffUser]] = {unit_id: [] for unit_id in unit_ids}
     for user in StaffUser.select().where(StaffUser.unit.in_([u for u in unit_ids if u]) & StaffUser.active):
         staff[user.unit_id].append(user)
     return staff
 
 
-def unreachable_staff(users, unit_names):
+def unreachable_staff(users: Iterable[StaffUser], unit_names: dict[int, str]) -> list[dict[str, Any]]:
     """Who among `users` a WeChat push can't reach, and why: the digest shows the
     office who would miss overdue reminders (never bound, or unfollowed)."""
-    seen, rows = set(), []
+    seen: set[int] = set()
+    rows: list[dict[str, Any]] = []
     for user in users:
         if user.id in seen or notify.reachable(user) or not user.active:
             continue
@@ -352,13 +369,13 @@ def unreachable_staff(users, unit_names):
     return sorted(rows, key=lambda row: row["id"])
 
 
-def digest(day):
+def digest(day: date) -> dict[str, Any] | None:
     """The digest recorded for `day` (None if none was made)."""
     row = mark(digest_key(day))
     return row.data if row else None
 
 
-def callback_list():
+def callback_list() -> list[Item]:
     """The office's call-back list (回访): resolved items still unrated 7 days on."""
     listed = (TimelineEvent.select(TimelineEvent.item)
               .where((TimelineEvent.kind == "callback_listed") & (TimelineEvent.round == Item.round)

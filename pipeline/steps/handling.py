@@ -1,9 +1,11 @@
 """Steps 3 and 4: public claiming (公开领办) and solving against the deadline (限时办结):
 claim, return, progress, escalate → consult, meetings, resolve."""
+from collections.abc import Iterable
 from datetime import datetime
 
-from models import Claim, Meeting, Unit, as_local
+from models import Claim, Item, Meeting, Unit, as_local
 from pipeline.messages import notify
+from pipeline.rules.actors import Actor
 from pipeline.rules.core import Operation, operation
 from pipeline.rules.errors import Invalid
 from pipeline.rules.guards import acting_unit_id
@@ -26,7 +28,7 @@ def _acting_unit(op: Operation) -> Unit:
     return Unit.get_by_id(op.actor.unit_id)
 
 
-def claim(item, actor, *, unit=None, role="lead", now=None):
+def claim(item: Item, actor: Actor, *, unit: object = None, role: object = "lead", now: datetime | None = None) -> Item:
     """Step 3: a unit claims the item publicly (or the office assigns it).
 
     With role="assist" another unit joins an item already claimed as an
@@ -50,7 +52,7 @@ def claim(item, actor, *, unit=None, role="lead", now=None):
     return item
 
 
-def _assist(item, actor, unit, now):
+def _assist(item: Item, actor: Actor, unit: object, now: datetime) -> Item:
     """协办: another unit joins a claimed item; the lead unit stays responsible."""
     with operation(item, "assist", actor, now, unit=unit) as op:
         item, unit_row = op.item, _acting_unit(op)
@@ -60,7 +62,7 @@ def _assist(item, actor, unit, now):
     return item
 
 
-def return_to_office(item, actor, *, reason, now=None):
+def return_to_office(item: Item, actor: Actor, *, reason: object, now: datetime | None = None) -> Item:
     """退单: the unit sends a wrongly routed item back to the office for re-triage."""
     now = as_local(now)
     reason = required_text(reason, "reason", "退单理由", max_length=limit("return", "reason"))
@@ -74,7 +76,7 @@ def return_to_office(item, actor, *, reason, now=None):
     return item
 
 
-def progress(item, actor, *, note, photo_ids=(), now=None):
+def progress(item: Item, actor: Actor, *, note: object, photo_ids: Iterable[int | str] = (), now: datetime | None = None) -> Item:
     """The claiming unit reports progress; residents following it hear of it."""
     now = as_local(now)
     note = required_text(note, "note", "进展情况", max_length=limit("progress", "note"))
@@ -86,7 +88,7 @@ def progress(item, actor, *, note, photo_ids=(), now=None):
     return item
 
 
-def escalate(item, actor, *, reason, now=None):
+def escalate(item: Item, actor: Actor, *, reason: object, now: datetime | None = None) -> Item:
     """上报会诊: a problem the unit cannot solve at this stage goes up for consultation."""
     now = as_local(now)
     reason = required_text(reason, "reason", "上报理由", max_length=limit("escalate", "reason"))
@@ -99,7 +101,7 @@ def escalate(item, actor, *, reason, now=None):
     return item
 
 
-def consult(item, actor, *, conclusion, due, now=None):
+def consult(item: Item, actor: Actor, *, conclusion: object, due: object, now: datetime | None = None) -> Item:
     """会诊: the answer to residents and a new deadline for an escalated item."""
     now = as_local(now)
     conclusion = required_text(conclusion, "conclusion", "会诊结论", max_length=limit("consult", "conclusion"))
@@ -119,7 +121,7 @@ def consult(item, actor, *, conclusion, due, now=None):
     return item
 
 
-def _held_at(value, now):
+def _held_at(value: object, now: datetime) -> datetime:
     if isinstance(value, datetime):
         return as_local(value)
     try:
@@ -131,7 +133,7 @@ def _held_at(value, now):
     return held
 
 
-def _attendees(value):
+def _attendees(value: object) -> list[str]:
     if isinstance(value, str):
         value = [part for part in value.replace("，", ",").split(",") if part.strip()]
     if not isinstance(value, list) or not value or not all(isinstance(a, str) and a.strip() for a in value):
@@ -141,7 +143,8 @@ def _attendees(value):
     return [a.strip() for a in value]
 
 
-def record_meeting(item, actor, *, kind, held_at, attendees, minutes, satisfaction=None, now=None):
+def record_meeting(item: Item, actor: Actor, *, kind: object, held_at: object, attendees: object, minutes: object,
+                   satisfaction: object = None, now: datetime | None = None) -> Item:
     """情况说明会 (explanation) or 群众评议会 (evaluation, whose result is the residents' rating)."""
     now = as_local(now)
     if kind not in ("explanation", "evaluation"):
@@ -151,6 +154,8 @@ def record_meeting(item, actor, *, kind, held_at, attendees, minutes, satisfacti
     minutes = required_text(minutes, "minutes", "会议纪要", max_length=limit("meeting", "minutes"))
     if kind == "evaluation":
         try:
+            if not isinstance(satisfaction, int | float | str):
+                raise TypeError
             share = float(satisfaction)
         except (TypeError, ValueError):
             raise Invalid("请填写满意率（0到1之间）", field="satisfaction") from None
@@ -168,7 +173,8 @@ def record_meeting(item, actor, *, kind, held_at, attendees, minutes, satisfacti
     return item
 
 
-def resolve(item, actor, *, result, photo_ids=(), outcome=None, now=None):
+def resolve(item: Item, actor: Actor, *, result: object, photo_ids: Iterable[int | str] = (), outcome: object = None,
+            now: datetime | None = None) -> Item:
     """Step 4 done: the unit reports the result; the residents are asked to rate it."""
     now = as_local(now)
     result = required_text(result, "result", "办理结果", max_length=limit("resolve", "result"))

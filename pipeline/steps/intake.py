@@ -1,6 +1,7 @@
 """Steps 1 and 2: collect opinions (意见收集), classify and fill the assignment
 sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope."""
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 from peewee import Model, ModelSelect
 
@@ -8,6 +9,7 @@ from models import Category, Item, Photo, StaffUser, Unit, as_local, db
 from models.base import PreparedInsert, is_postgres
 from pipeline.messages import notify
 from pipeline.office.catalog import conduct_category
+from pipeline.rules.actors import Actor
 from pipeline.rules.core import operation
 from pipeline.rules.errors import Invalid, NotFound, TooMany
 from pipeline.rules.numbering import next_number
@@ -30,7 +32,7 @@ _TODAYS_CHAT_REPORTS = ('SELECT count(*), max(CASE WHEN "content" = {m} AND "cre
                         'FROM "{t}" WHERE "reporter_id" = {m} AND "created_at" >= {m} AND "channel" = \'wechat\'')
 
 
-def _attach_photos(item, actor, photo_ids, kind):
+def _attach_photos(item: Item, actor: Actor, photo_ids: Iterable[int | str] | None, kind: str) -> list[Photo]:
     """Attach the actor's own unattached uploads to the item."""
     ids = list(dict.fromkeys(int(i) for i in (photo_ids or [])))
     if not ids:
@@ -45,15 +47,17 @@ def _attach_photos(item, actor, photo_ids, kind):
     return photos
 
 
-def subcategory(code, field="category"):
+def subcategory(code: object, field: str = "category") -> Category:
     category = Category.get_or_none((Category.code == code) & Category.active)
     if category is None or category.parent_id is None:
         raise Invalid("分类不存在，请选择一个子项", field=field)
     return category
 
 
-def collect(actor, content, channel, *, category=None, community=None, address=None, lat=None, lng=None,
-            photo_ids=(), anonymous=False, reporter_name=None, reporter_phone=None, conduct=False, now=None):
+def collect(actor: Actor, content: object, channel: object, *, category: object = None, community: object = None,
+            address: object = None, lat: object = None, lng: object = None, photo_ids: Iterable[int | str] = (),
+            anonymous: object = False, reporter_name: object = None, reporter_phone: object = None,
+            conduct: object = False, now: datetime | None = None) -> Item:
     """Step 1: create an item from any channel; the reporter gets its number.
 
     `conduct`: the reporter says it is about officials' conduct (作风); it then
@@ -95,11 +99,11 @@ def collect(actor, content, channel, *, category=None, community=None, address=N
     return item
 
 
-def _root_public(category):
+def _root_public(category: Category) -> bool:
     return (category.parent if category.parent_id else category).public
 
 
-def earlier_chat_report(actor, content, now=None):
+def earlier_chat_report(actor: Actor, content: str | None, now: datetime | None = None) -> str | None:
     """Before a chat report: the number the same text from this resident got in the last
     10 minutes (people re-send when a reply seems slow), or None.
 
@@ -121,17 +125,21 @@ def earlier_chat_report(actor, content, now=None):
     return None
 
 
-def _check_coordinates(lat, lng):
+def _check_coordinates(lat: object, lng: object) -> tuple[float, float]:
+    """(lat, lng) as numbers, or Invalid."""
     try:
-        ok = lat is not None and lng is not None and -90 <= float(lat) <= 90 and -180 <= float(lng) <= 180
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise Invalid("位置坐标无效", field="lat")
+        if isinstance(lat, int | float | str) and isinstance(lng, int | float | str):
+            latitude, longitude = float(lat), float(lng)
+            if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+                return latitude, longitude
+    except ValueError:
+        pass
+    raise Invalid("位置坐标无效", field="lat")
 
 
-def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="image", lat=None, lng=None,
-                      label=None, now=None):
+def add_report_detail(item: Item, actor: Actor, *, text: str | None = None, media_id: str | None = None,
+                      media_kind: str = "image", lat: object = None, lng: object = None, label: str | None = None,
+                      now: datetime | None = None) -> Item:
     """Attach a photo, voice or place sent by chat within 30 minutes of the report."""
     now = as_local(now)
     with operation(item, "detail", actor, now) as op:
@@ -141,8 +149,8 @@ def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="imag
         if text:
             changes["content"] = (item.content + "\n[语音] " + text.strip())[:4000]
         if lat is not None and lng is not None:
-            _check_coordinates(lat, lng)
-            changes.update(lat=float(lat), lng=float(lng))
+            latitude, longitude = _check_coordinates(lat, lng)
+            changes.update(lat=latitude, lng=longitude)
             if label:
                 changes["address"] = label[:255]
         if media_id:
@@ -154,7 +162,7 @@ def add_report_detail(item, actor, *, text=None, media_id=None, media_kind="imag
     return item
 
 
-def default_due(tier, category, today, calendar=None):
+def default_due(tier: str, category: Category, today: date, calendar: WorkCalendar | None = None) -> date:
     """The deadline a tier gives by default: today / N working days / explanation window."""
     calendar = calendar or WorkCalendar()
     if tier == "on_spot":
@@ -164,7 +172,7 @@ def default_due(tier, category, today, calendar=None):
     return calendar.add_workdays(today, max(category.limit_days, 1))
 
 
-def parse_due(value, today, field="due"):
+def parse_due(value: object, today: date, field: str = "due") -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -179,7 +187,8 @@ def parse_due(value, today, field="due"):
     return due
 
 
-def classify(item, actor, *, category, leader, unit, tier, roadmap, due=None, wide_concern=False, now=None):
+def classify(item: Item, actor: Actor, *, category: object, leader: object, unit: object, tier: object,
+             roadmap: object, due: object = None, wide_concern: object = False, now: datetime | None = None) -> Item:
     """Step 2: fill the assignment sheet; the item goes on the public claim board."""
     now = as_local(now)
     category = subcategory(category)
@@ -225,14 +234,16 @@ def active_unit(unit_id: int | str | None) -> Unit | None:
     return _shared(Unit.select().where((Unit.id == unit_id) & Unit.active)) if unit_id else None
 
 
-def _int(value, field):
+def _int(value: object, field: str) -> int:
     try:
-        return int(value)
+        if isinstance(value, int | float | str):
+            return int(value)
     except (TypeError, ValueError):
-        raise Invalid("编号无效", field=field) from None
+        pass
+    raise Invalid("编号无效", field=field)
 
 
-def merge(item, actor, *, into, now=None):
+def merge(item: Item, actor: Actor, *, into: object, now: datetime | None = None) -> Item:
     """Fold a duplicate into another open item; its reporters follow the target."""
     now = as_local(now)
     target = Item.get_or_none(Item.number == str(into or ""))
@@ -241,6 +252,7 @@ def merge(item, actor, *, into, now=None):
     # The target's status is checked (guard open_target) once both items are locked.
     with operation(item, "merge", actor, now, other=target) as op:
         item, target = op.item, op.other
+        assert target is not None, "operation() locks the `other` it is given"
         event = op.transition(note=f"合并至{target.number}", data={"into": target.number}, merged_into=target)
         op.record("merged_in", note=f"合并来件{item.number}", data={"from": item.number}, item=target)
         key = f"merge:{item.number}:{event.id}"
@@ -248,7 +260,7 @@ def merge(item, actor, *, into, now=None):
     return item
 
 
-def reject(item, actor, *, reason, now=None):
+def reject(item: Item, actor: Actor, *, reason: object, now: datetime | None = None) -> Item:
     """Out of scope (不予受理): the reason goes to the reporter."""
     now = as_local(now)
     reason = required_text(reason, "reason", "不予受理理由", max_length=limit("reject", "reason"))

@@ -1,8 +1,11 @@
 """Step 6, the residents' verdict (评议考核): a rating in the app or by chat, a
 phone call-back (回访), or a public evaluation meeting. 满意/基本满意 closes the
 item; 不满意 sends it back to be reassigned (返回重新交办) with round + 1."""
-from models import Claim, Meeting, Rating, as_local
+from datetime import datetime
+
+from models import Claim, Item, Meeting, Rating, as_local
 from pipeline.messages import notify
+from pipeline.rules.actors import Actor
 from pipeline.rules.core import Operation, operation
 from pipeline.rules.errors import Invalid
 from pipeline.rules.schemas import limit
@@ -14,13 +17,14 @@ from pipeline.steps import reminders
 from pipeline.steps.intake import default_due
 
 
-def _score(score):
-    if score not in SCORES:
+def _score(score: object) -> str:
+    if not isinstance(score, str) or score not in SCORES:
         raise Invalid("评价应为满意、基本满意或不满意", field="score")
     return score
 
 
-def rate(item, actor, score, comment=None, source="app", now=None):
+def rate(item: Item, actor: Actor, score: object, comment: object = None, source: str = "app",
+         now: datetime | None = None) -> Item:
     """The reporter rates the result of this round; the first rating decides."""
     now = as_local(now)
     score = _score(score)
@@ -36,7 +40,7 @@ def rate(item, actor, score, comment=None, source="app", now=None):
     return item
 
 
-def callback(item, actor, *, score, comment, now=None):
+def callback(item: Item, actor: Actor, *, score: object, comment: object, now: datetime | None = None) -> Item:
     """回访: the office records a rating the resident gave by phone."""
     now = as_local(now)
     score = _score(score)
@@ -50,7 +54,8 @@ def callback(item, actor, *, score, comment, now=None):
     return item
 
 
-def judge_by_meeting(item, actor, held_at, attendees, minutes, satisfaction, now):
+def judge_by_meeting(item: Item, actor: Actor, held_at: datetime, attendees: list[str], minutes: str,
+                     satisfaction: float, now: datetime) -> Item:
     """群众评议会: its satisfaction share counts as the residents' rating."""
     with operation(item, "evaluation_meeting", actor, now) as op:
         item = op.item

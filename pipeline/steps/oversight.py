@@ -1,7 +1,10 @@
 """Step 5, supervision (督查督办) — orthogonal to the status — plus following
 and the organisation's and supervisors' evaluations (组织评议 / 督办评议)."""
+from datetime import datetime
+
 from models import Evaluation, Follower, Item, SupervisionNote, as_local
 from pipeline.messages import notify
+from pipeline.rules.actors import Actor
 from pipeline.rules.core import operation
 from pipeline.rules.errors import Invalid
 from pipeline.rules.guards import followed
@@ -10,7 +13,7 @@ from pipeline.rules.states import MERGED, SCORES
 from pipeline.rules.validate import optional_text, required_text
 
 
-def supervise(item, actor, *, note, urge=False, now=None):
+def supervise(item: Item, actor: Actor, *, note: object, urge: object = False, now: datetime | None = None) -> Item:
     """A cadre or resident supervisor notes or urges (催办) an open item, and follows it."""
     now = as_local(now)
     note = required_text(note, "note", "督办意见", max_length=limit("supervise", "note"))
@@ -27,7 +30,7 @@ def supervise(item, actor, *, note, urge=False, now=None):
     return item
 
 
-def _add_follower(item, actor, now):
+def _add_follower(item: Item, actor: Actor, now: datetime) -> bool:
     column = Follower.resident if actor.kind == "resident" else Follower.staff
     if Follower.get_or_none((Follower.item == item) & (column == actor.id)):
         return False
@@ -40,7 +43,7 @@ def _merged_target(item: Item) -> int | None:
     return item.merged_into_id if item.status == MERGED else None
 
 
-def follow(item, actor, now=None):
+def follow(item: Item, actor: Actor, now: datetime | None = None) -> Item:
     """Follow an item (a merged duplicate: its target). Idempotent."""
     now = as_local(now)
     with operation(item, "follow", actor, now, other=_merged_target) as op:
@@ -50,7 +53,7 @@ def follow(item, actor, now=None):
     return item
 
 
-def unfollow(item, actor, now=None):
+def unfollow(item: Item, actor: Actor, now: datetime | None = None) -> Item:
     """Stop following an item (a merged duplicate: its target). Idempotent."""
     now = as_local(now)
     with operation(item, "unfollow", actor, now, other=_merged_target) as op:
@@ -62,7 +65,8 @@ def unfollow(item, actor, now=None):
     return item
 
 
-def evaluate(item, actor, *, kind, score, comment=None, now=None):
+def evaluate(item: Item, actor: Actor, *, kind: object, score: object, comment: object = None,
+             now: datetime | None = None) -> Item:
     """组织评议 (office, leaders) or 督办评议 (supervisors), recorded on the sheet."""
     now = as_local(now)
     if kind not in ("org", "supervisor"):

@@ -1,21 +1,22 @@
 """The console's reading desk: what waits for a staff member now, and the
-filtered item list, both within `staff_scope` (who may see what)."""
+filtered item list, both from `queries.staff_items` (within `staff_scope`: who may see what)."""
+from datetime import date
+from typing import Any
+
+from peewee import ModelSelect
+
 from models import Follower, Item, local_now
-from pipeline.rules.actors import holds_valid_badge
-from pipeline.rules.errors import Invalid
-from pipeline.rules.overdue import overdue_condition
+from pipeline.rules.actors import Actor, holds_valid_badge
 from pipeline.rules.states import (
-    CHANNELS,
     CLAIMED,
     CLASSIFIED,
     COLLECTED,
     OFFICE_ROLES,
     RESOLVED,
     ROLE_LABELS,
-    STATUS_LABELS,
 )
 from pipeline.steps.chasing import callback_list
-from pipeline.views.queries import attach_relations, category_filter, mask_name, staff_scope
+from pipeline.views.queries import attach_relations, mask_name, staff_items
 
 SECTION_LABELS = {
     "collected": "待分类",
@@ -38,11 +39,11 @@ ROLE_SECTIONS = {
 SECTION_SIZE = 10
 
 
-def _by_urgency(query):
+def _by_urgency(query: ModelSelect) -> ModelSelect:
     return query.order_by(Item.due.is_null(), Item.due, Item.created_at, Item.id)
 
 
-def waiting(actor, today, size=SECTION_SIZE):
+def waiting(actor: Actor, today: date, size: int = SECTION_SIZE) -> list[tuple[str, str, int, list[Item]]]:
     """[(key, label, count, first `size` items)] for the actor's role, overdue first."""
     sections = []
     for key in ROLE_SECTIONS.get(actor.role, ()):
@@ -52,47 +53,32 @@ def waiting(actor, today, size=SECTION_SIZE):
             items = callback_list()
             sections.append((key, SECTION_LABELS[key], len(items), items[:size]))
             continue
-        query = staff_scope(Item.select(), actor)
         if key == "overdue":
-            query = query.where(overdue_condition(today))
+            query = staff_items(actor, today, overdue=True)
         else:
-            query = query.where(Item.status == SECTION_STATUS[key])
+            query = staff_items(actor, today, status=SECTION_STATUS[key])
         items = list(_by_urgency(query).limit(size))
         attach_relations(items)
         sections.append((key, SECTION_LABELS[key], query.count(), items))
     return sections
 
 
-def find_items(actor, today, status=None, channel=None, community=None, category=None, overdue=False, q=None):
-    """The items `actor` may see, filtered; soonest deadline first. Bad filters raise Invalid."""
-    query = staff_scope(Item.select(), actor)
-    if status:
-        if status not in STATUS_LABELS:
-            raise Invalid("状态无效", field="status")
-        query = query.where(Item.status == status)
-    if channel:
-        if channel not in CHANNELS:
-            raise Invalid("渠道无效", field="channel")
-        query = query.where(Item.channel == channel)
-    if community:
-        query = query.where(Item.community == community[:100])
-    if category:
-        query = query.where(category_filter(category))
-    if overdue:
-        query = query.where(overdue_condition(today))
-    if q:
-        q = q[:100]
-        query = query.where(Item.number.contains(q) | Item.content.contains(q) | Item.address.contains(q))
-    return _by_urgency(query)
+def find_items(actor: Actor, today: date, status: str | None = None, channel: str | None = None,
+               community: str | None = None, category: str | None = None, overdue: bool = False,
+               q: str | None = None) -> ModelSelect:
+    """The items `actor` may see, filtered (`queries.staff_items`, the address searched
+    too); soonest deadline first. Bad filters raise Invalid."""
+    return _by_urgency(staff_items(actor, today, status=status, channel=channel, community=community,
+                                   category=category, overdue=overdue, search=q, search_address=True))
 
 
-def communities():
+def communities() -> list[str]:
     """Every community some item names, for the list's filter."""
     rows = Item.select(Item.community).where(Item.community.is_null(False)).distinct().order_by(Item.community)
     return [row.community for row in rows]
 
 
-def followers(item, actor, today=None):
+def followers(item: Item, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
     """Who follows the item: staff by name and role; residents masked unless the
     viewer is the office, marked when they hold a supervision badge."""
     rows = []

@@ -18,7 +18,7 @@ _LANDLINE = re.compile(rf"[(（]?(?<!\d)(0\d{{2,3}})[)）]?{_SEP}\d{{3,4}}{_SEP}
 HOUSE_NUMBER = re.compile(r"[\d一二三四五六七八九十百零〇两]+\s*(?:号|栋|幢|座|楼|单元|室|弄|巷|层|户|排|组)|\d")
 
 
-def mask_phone(text):
+def mask_phone(text: str | None) -> str | None:
     """Text with every phone (mobile, landline, +86) and ID-card number masked."""
     if not text:
         return text
@@ -28,13 +28,13 @@ def mask_phone(text):
     return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)}" if m.group(1) else f"****{m.group(3)}", text)
 
 
-def mask_name(name):
+def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(len(name) - 1, 1)
 
 
-def coarse_place(address):
+def coarse_place(address: str | None) -> str | None:
     """The part of an address before any house, building or room number
     ("幸福路12号3栋" → "幸福路"), or None when nothing coarser is left."""
     if not address:

@@ -1,8 +1,10 @@
 """Read side: finding items, who may see them, and their public and staff views."""
 import re
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
 
-from peewee import JOIN
+from peewee import JOIN, Expression, ModelSelect
 
 from models import (
     Category,
@@ -21,6 +23,7 @@ from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
 from pipeline.rules.overdue import is_overdue, overdue_condition
 from pipeline.rules.states import (
+    CHANNELS,
     CLAIMABLE,
     CLOSED,
     EVENT_LABELS,
@@ -37,10 +40,10 @@ from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: 
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
 PRIVATE_EVENTS = frozenset({"follow", "unfollow"})
-SEARCH_MAX = 100  # characters of a work-list search that are used
+SEARCH_MAX = 100  # characters of a list's search (and community filter) that are used
 
 
-def get_item(number):
+def get_item(number: object) -> Item:
     """The item with this number, or NotFound."""
     if not isinstance(number, str) or not NUMBER_RE.match(number):
         raise NotFound("事项编号不存在", code="not_found")
@@ -51,7 +54,7 @@ def get_item(number):
 
 
 
-def is_public(item):
+def is_public(item: Item) -> bool:
     """Public once the office has classified it into a public category.
 
     Until then it may be a complaint about officials (作风) — a resident can't be
@@ -60,11 +63,11 @@ def is_public(item):
     return item.category_id is not None and _root(item.category).public
 
 
-def _root(category):
+def _root(category: Category) -> Category:
     return category.parent if category.parent_id else category
 
 
-def can_view(item, viewer):
+def can_view(item: Item, viewer: Actor | None) -> bool:
     """Public items are seen by anyone. Unclassified and 作风 items by the
     organisation and cadre supervisors, the units the office gave them to, their
     reporter and badge-holding followers."""
@@ -94,19 +97,19 @@ def visible_item(number: str, viewer: Actor | None) -> Item:
     return item
 
 
-def _category_json(category):
+def _category_json(category: Category | None) -> dict[str, Any] | None:
     if category is None:
         return None
     return {"code": category.code, "name": category.name, "parent": category.parent.name if category.parent_id else None}
 
 
-def _unit_json(unit):
+def _unit_json(unit: Unit | None) -> dict[str, Any] | None:
     return {"id": unit.id, "name": unit.name} if unit else None
 
 
-def _staff_labels(events):
+def _staff_labels(events: Iterable[TimelineEvent]) -> dict[int, str]:
     ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id}
-    labels = {}
+    labels: dict[int, str] = {}
     if ids:
         for user in StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER).where(StaffUser.id.in_(ids)):
             labels[user.id] = user.unit.name if user.unit_id else _public_role_label(user.role)
@@ -118,7 +121,7 @@ def _public_role_label(role: str) -> str:
     return ROLE_LABELS.get("office" if role in OFFICE_ROLES else role, "工作人员")
 
 
-def _public_actor(event, labels):
+def _public_actor(event: TimelineEvent, labels: dict[int, str]) -> str:
     if event.actor_kind == "system":
         return "系统"
     if event.actor_kind == "resident":
@@ -126,7 +129,7 @@ def _public_actor(event, labels):
     return labels.get(event.actor_id, "工作人员")
 
 
-def timeline(item, staff=False):
+def timeline(item: Item, staff: bool = False) -> list[dict[str, Any]]:
     events = list(TimelineEvent.select().where(TimelineEvent.item == item).order_by(TimelineEvent.at, TimelineEvent.id))
     labels = _staff_labels(events)
     rows = []
@@ -151,16 +154,16 @@ def timeline(item, staff=False):
     return rows
 
 
-def photo_url(photo):
+def photo_url(photo: Photo) -> str | None:
     return f"/uploads/{photo.id}" if photo.path else None
 
 
-def _photos(item):
+def _photos(item: Item) -> list[dict[str, Any]]:
     return [{"id": p.id, "url": photo_url(p), "kind": p.kind}
             for p in Photo.select().where((Photo.item == item) & Photo.path.is_null(False)).order_by(Photo.id)]
 
 
-def latest_rating(item):
+def latest_rating(item: Item) -> dict[str, Any] | None:
     if hasattr(item, "_latest_rating"):
         rating = item._latest_rating
     else:
@@ -170,7 +173,7 @@ def latest_rating(item):
     return {"score": rating.score, "label": SCORES[rating.score], "comment": rating.comment, "round": rating.round}
 
 
-def summary(item, today):
+def summary(item: Item, today: date) -> dict[str, Any]:
     """The short form used in lists."""
     return {
         "number": item.number,
@@ -188,7 +191,7 @@ def summary(item, today):
     }
 
 
-def public_view(item, viewer=None, now=None):
+def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The public view: status, deadline, result, rating and a masked timeline."""
     now = as_local(now)
     view = summary(item, now.date())
@@ -221,25 +224,31 @@ def public_view(item, viewer=None, now=None):
     return view
 
 
-def page_args(page, per_page=20):
+def page_args(page: object, per_page: object = 20) -> tuple[int, int]:
+    """(page, per_page) as numbers within bounds, or Invalid."""
     try:
-        page = int(page or 1)
-        per_page = int(per_page or 20)
+        number, size = _whole(page or 1), _whole(per_page or 20)
     except (TypeError, ValueError):
         raise Invalid("页码无效", field="page") from None
-    if page < 1 or page > 100000 or per_page < 1 or per_page > 100:
+    if number < 1 or number > 100000 or size < 1 or size > 100:
         raise Invalid("页码无效", field="page")
-    return page, per_page
+    return number, size
 
 
-def paginate(query, page, per_page, render):
+def _whole(value: object) -> int:
+    if isinstance(value, int | float | str):
+        return int(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
+def paginate(query: ModelSelect, page: int, per_page: int, render: Callable[[Item], dict[str, Any]]) -> dict[str, Any]:
     total = query.count()
     rows = list(query.paginate(page, per_page))
     attach_relations(rows)
     return {"items": [render(row) for row in rows], "page": page, "per_page": per_page, "total": total}
 
 
-def attach_relations(items):
+def attach_relations(items: list[Item]) -> None:
     """Load a page's categories, units and latest ratings in three queries, not 3 per row."""
     if not items:
         return
@@ -249,7 +258,7 @@ def attach_relations(items):
             category.parent = categories[category.parent_id]
     unit_ids = {i.unit_id for i in items} | {i.claimed_unit_id for i in items}
     units = {u.id: u for u in Unit.select().where(Unit.id.in_([u for u in unit_ids if u]))}
-    ratings = {}
+    ratings: dict[int, Rating] = {}
     for rating in Rating.select().where(Rating.item.in_([i.id for i in items])).order_by(Rating.at, Rating.id):
         ratings[rating.item_id] = rating
     for item in items:
@@ -262,14 +271,14 @@ def attach_relations(items):
         item._latest_rating = ratings.get(item.id)
 
 
-def list_mine(resident, page=1, per_page=20, now=None):
+def list_mine(resident: Resident, page: object = 1, per_page: object = 20, now: datetime | None = None) -> dict[str, Any]:
     now = as_local(now)
     page, per_page = page_args(page, per_page)
     query = Item.select().where(Item.reporter == resident).order_by(Item.created_at.desc(), Item.id.desc())
     return paginate(query, page, per_page, lambda item: summary(item, now.date()))
 
 
-def category_filter(code):
+def category_filter(code: object) -> Expression:
     category = Category.get_or_none(Category.code == code)
     if category is None:
         raise Invalid("分类不存在", field="category")
@@ -278,14 +287,15 @@ def category_filter(code):
     return Item.category == category
 
 
-def public_category_ids():
+def public_category_ids() -> ModelSelect:
     """`is_public` as a subquery: the categories under a public top category."""
     Parent = Category.alias()
     return (Category.select(Category.id).join(Parent, on=(Category.parent == Parent.id))
             .where(Parent.public == True))  # noqa: E712
 
 
-def board(community=None, category=None, page=1, per_page=20, now=None):
+def board(community: str | None = None, category: str | None = None, page: object = 1, per_page: object = 20,
+          now: datetime | None = None) -> dict[str, Any]:
     """Public results (公示): closed items outside the 作风 category."""
     now = as_local(now)
     page, per_page = page_args(page, per_page)
@@ -296,7 +306,7 @@ def board(community=None, category=None, page=1, per_page=20, now=None):
         query = query.where(category_filter(category))
     query = query.order_by(Item.closed_at.desc(), Item.id.desc())
 
-    def render(item):
+    def render(item: Item) -> dict[str, Any]:
         return {
             "number": item.number,
             "content": mask_phone(item.content[:200]),
@@ -313,13 +323,13 @@ def board(community=None, category=None, page=1, per_page=20, now=None):
     return paginate(query, page, per_page, render)
 
 
-def latest_report(resident, since):
+def latest_report(resident: Resident, since: datetime) -> Item | None:
     """The resident's most recent item collected at or after `since` (chat follow-ups)."""
     return (Item.select().where((Item.reporter == resident) & (Item.created_at >= since))
             .order_by(Item.created_at.desc(), Item.id.desc()).first())
 
 
-def awaiting_rating(resident):
+def awaiting_rating(resident: Resident) -> Item | None:
     """The resident's most recently resolved item that waits for their rating."""
     return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED))
             .order_by(Item.resolved_at.desc(), Item.id.desc()).first())
@@ -334,29 +344,47 @@ def reporters(item: Item) -> list[Resident]:
 
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
               category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
-              now: datetime | None = None) -> dict:
+              now: datetime | None = None) -> dict[str, Any]:
     """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first."""
     today = as_local(now).date()
     page, per_page = page_args(page, per_page)
+    query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search)
+    query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
+    return paginate(query, page, per_page, lambda item: summary(item, today))
+
+
+def staff_items(actor: Actor, today: date, *, status: str | None = None, channel: str | None = None,
+                community: str | None = None, unit: int | None = None, category: str | None = None,
+                overdue: bool = False, search: str | None = None, search_address: bool = False) -> ModelSelect:
+    """The items `actor` may see (`staff_scope`) that pass these filters, unordered: the
+    one query behind the API's work list and the console's item list. A filter left
+    empty is not applied; a bad one raises Invalid. `search` matches the number or the
+    text (and the address with `search_address`)."""
     query = staff_scope(Item.select(), actor)
     if status:
         if status not in STATUS_LABELS:
             raise Invalid("状态无效", field="status")
         query = query.where(Item.status == status)
-    if overdue:
-        query = query.where(overdue_condition(today))
+    if channel:
+        if channel not in CHANNELS:
+            raise Invalid("渠道无效", field="channel")
+        query = query.where(Item.channel == channel)
+    if community:
+        query = query.where(Item.community == community[:SEARCH_MAX])
     if unit:
         query = query.where((Item.unit == unit) | (Item.claimed_unit == unit))
     if category:
         query = query.where(category_filter(category))
+    if overdue:
+        query = query.where(overdue_condition(today))
     if search:
         search = search[:SEARCH_MAX]
-        query = query.where(Item.number.contains(search) | Item.content.contains(search))
-    query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
-    return paginate(query, page, per_page, lambda item: summary(item, today))
+        matches = Item.number.contains(search) | Item.content.contains(search)
+        query = query.where(matches | Item.address.contains(search) if search_address else matches)
+    return query
 
 
-def staff_scope(query, actor: Actor):
+def staff_scope(query: ModelSelect, actor: Actor) -> ModelSelect:
     """Units see their own items and the claim board; area supervisors their area."""
     if actor.role in OVERSEERS:
         return query

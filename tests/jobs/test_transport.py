@@ -1,6 +1,7 @@
 """The jobs' lean HTTP transport behaves like `requests` where wechatpy and
 `deliver` look: answers, HTTP errors, timeouts, dropped and closed connections."""
 import socket
+import threading
 
 import pytest
 import requests
@@ -41,6 +42,31 @@ def test_failures_map_to_what_deliver_expects(oa, wechat_api):
     wechat_api.fail_next("template/send", "timeout")
     assert deliver(row(), oa).error == "timeout"
     assert deliver(row(), oa).outcome == "sent"  # a fresh connection after each failure
+
+
+def test_threads_sharing_a_session_each_read_their_own_answers(oa, wechat_api):
+    """The scheduler runs the dispatcher and the template check in different threads
+    on the same clients: on one shared connection a send once read the template
+    list's answer and was recorded sent without its msgid."""
+    wechat_api.slow_seconds = 0.2
+    deliver(row("token first"), oa)
+    answers = {}
+
+    def template_list():
+        wechat_api.fail_next("template/get_all_private_template", "timeout")
+        answers["list"] = oa.get("template/get_all_private_template")
+
+    def send():
+        answers["send"] = deliver(row("sent meanwhile"), oa)
+
+    threads = [threading.Thread(target=template_list), threading.Thread(target=send)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers["send"].outcome == "sent" and answers["send"].msgid
+    assert "template_list" in answers["list"]
+    assert len(oa._http._every) == 3  # this thread's connection and one per thread
 
 
 def test_media_answers_are_the_bytes(oa, wechat_api):

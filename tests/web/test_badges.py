@@ -10,6 +10,7 @@ from PIL import Image
 
 import models
 from pipeline.accounts import badges
+from web.printing import cards
 
 from shared_support import fetch as page
 from shared_support import run_concurrently
@@ -170,7 +171,7 @@ def test_the_card_is_a_printable_png_in_chinese_or_a_clear_refusal(client, auth,
         name_area = image.convert("L").crop((40, 170, 560, 240))
         assert name_area.getextrema()[0] < 100  # "姓名：…" is drawn, not left blank
 
-    monkeypatch.setattr(badges, "cjk_font", lambda configured=None: None)
+    monkeypatch.setattr(cards, "cjk_font", lambda configured=None: None)
     refused = client.get(made["card_url"], headers=auth("office"))
     assert refused.status_code == 503
     error = refused.get_json()["error"]

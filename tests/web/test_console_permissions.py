@@ -1,12 +1,91 @@
-"""The console and residents: a resident's token opens no console page, and no
-resident signs in there. (Every console route as every person is in
-tests/web/test_permissions.py, generated from the permission table.)"""
-from console_support import sign_in
+"""Every console route, as every staff role and anonymous: allowed or refused."""
+import pytest
+from console_support import csrf_of, make_items, sign_in
 
-from pipeline.accounts.people import issue_token
+import models
+from pipeline.accounts.people import create_staff
+
+PEOPLE = ("anonymous", "office", "admin", "leader", "party_office", "supervisor", "unit_assigned", "unit_other")
+USERNAMES = {"office": "office", "admin": "admin", "leader": "leader", "party_office": "dangzheng",
+             "supervisor": "duban", "unit_assigned": "jianshe", "unit_other": "shirong"}
+STAFF = set(PEOPLE) - {"anonymous"}
+UNITS = {"unit_assigned", "unit_other"}
+
+# (method, route, who may, page or form data). `{waiting}` is unclassified, `{conduct}` a 作风 item
+# the office gave to 建设办 (unit_assigned), `{late}` a public item claimed by 市容办 (unit_other).
+ROUTES = [
+    ("GET", "/", STAFF, None),
+    ("GET", "/items", STAFF, None),
+    ("GET", "/items?overdue=1&q=楼道", STAFF, None),
+    ("GET", "/items/{late}", STAFF, None),
+    ("GET", "/items/{waiting}", STAFF - UNITS, None),
+    ("GET", "/items/{conduct}", STAFF - {"unit_other"}, None),
+    ("GET", "/photos/{late_photo}", STAFF, None),
+    ("GET", "/photos/{conduct_photo}", STAFF - {"unit_other"}, None),
+    ("GET", "/claim-board", STAFF, None),
+    ("GET", "/unit", STAFF, None),
+    ("GET", "/due?tier=limited&category=housing", STAFF, None),
+    ("GET", "/items/new", {"office", "admin"}, None),  # the form of what only they may record
+    ("POST", "/items/new", {"office", "admin"}, {"channel": "phone", "content": "电话反映：路面塌陷"}),
+    ("POST", "/items/{late}/do/supervise", {"office", "admin", "leader", "supervisor"}, {"note": "请加快"}),
+    ("POST", "/items/{conduct}/do/claim", {"office", "admin", "unit_assigned"}, {"role": "lead"}),
+    ("GET", "/profile", STAFF, None),
+    ("GET", "/password", STAFF, None),
+    ("POST", "/password", STAFF, {"old_password": "wrong-one", "new_password": "x" * 10, "confirm": "x" * 10}),
+    ("POST", "/profile/bind-code", STAFF, {}),
+    ("POST", "/logout", STAFF, {}),
+]
+ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "console.item",
+             "/photos/{late_photo}": "console.photo", "/profile": "console.profile",
+             "/claim-board": "console.board", "/unit": "console.unit", "/due": "console.due_preview",
+             "/items/new": "console.record_opinions", "/items/{late}/do/supervise": "console.act", "/password": "console.password",
+             "/profile/bind-code": "console.bind_code", "/logout": "console.logout"}
+PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 
 
-def test_a_residents_token_opens_no_console_page(client, world):
+def test_every_console_route_is_in_the_table(app):
+    routed = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("console.")}
+    assert routed == set(ENDPOINTS.values()) | PUBLIC
+
+
+@pytest.fixture
+def numbers(world, now):
+    create_staff("admin", "admin", "test-password", name="管理员")
+    items = make_items(world, now)
+    numbers = {key: item.number for key, item in items.items()}
+    for key in ("late", "conduct"):
+        numbers[f"{key}_photo"] = models.Photo.get(models.Photo.item == items[key]).id
+    return numbers
+
+
+def _refused(answer):
+    """Sent to sign in (with the page to come back to), or told there is no such item."""
+    return answer.status_code == 302 and answer.headers["Location"].startswith("/login?next=") \
+        or answer.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_each_route_allows_exactly_its_people(app, world, numbers, wechat_api, person):
+    for method, route, allowed, data in ROUTES:
+        client = app.test_client()
+        if person != "anonymous":
+            assert sign_in(client, USERNAMES[person]).status_code == 302
+        url = route.format(**numbers)
+        if method == "GET":
+            answer = client.get(url)
+        else:
+            token = csrf_of(client.get("/login" if person == "anonymous" else "/profile").get_data(as_text=True))
+            answer = client.post(url, data={**data, "csrf_token": token})
+        answer.close()  # a photo streams its file
+        if person in allowed:
+            assert not _refused(answer), (method, url, answer.status_code)
+            assert answer.status_code in (200, 302, 303, 400)
+        else:
+            assert _refused(answer), (method, url, answer.status_code)
+
+
+def test_a_residents_token_opens_no_console_page(client, world, numbers):
+    from pipeline.accounts.people import issue_token
     token, _ = issue_token(resident=world.residents["liu"])
     answer = client.get("/", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")

@@ -18,6 +18,8 @@ ENDPOINTS = {
     "record_visit": ("office", "post", "/api/v1/staff/visits"),
     "issue_badge": ("office", "post", "/api/v1/staff/badges"),
     "bind_badge": ("zhang", "post", "/api/v1/badges/bind"),
+    "staff_login": ("office", "post", "/api/v1/auth/staff"),
+    "wxlogin": ("zhang", "post", "/api/v1/auth/wxlogin"),
 }
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
 

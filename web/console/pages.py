@@ -1,10 +1,14 @@
-"""Reading pages: what waits for me (home), the item list, one item."""
+"""Reading pages: what waits for me (home), the item list, one item with the
+actions its reader may take, the public claim board and a unit's own work."""
 from flask import current_app, g, render_template, request
 
+from pipeline.accounts.people import active_staff, active_units
 from pipeline.files.uploads import served_photo
 from pipeline.office.catalog import category_tree
 from pipeline.rules.boundary import local_now
-from pipeline.rules.states import CHANNELS
+from pipeline.rules.states import CHANNELS, SCORES, TIERS
+from pipeline.steps.intake import default_due
+from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
 from pipeline.views.queries import attach_relations, page_args, visible_item
 from pipeline.views.sheet import staff_view
@@ -42,12 +46,55 @@ def items():
                            today=today)
 
 
+def render_item(found, error=None, failed=None):
+    """The item page: its facts, sheet, timeline and the forms its reader may use now."""
+    now = local_now()
+    forms = available_forms(found, g.actor, now)
+    choices = {}
+    if "classify" in forms:
+        category = found.category or found.suggested_category
+        tier = found.tier or "limited"
+        choices.update(categories=category_tree(), leaders=active_staff("leader"), units=active_units(),
+                       tiers=TIERS, communities=communities(), category=category.code if category else "",
+                       tier=tier, due=found.due or (default_due(tier, category, now.date()) if category else None))
+    if "claim" in forms and g.actor.role != "unit" or "assist" in forms and g.actor.role != "unit":
+        choices.setdefault("units", active_units())
+    if "merge" in forms:
+        choices["duplicates"] = likely_duplicates(found, now)
+    view = staff_view(found, g.actor)
+    return render_template("console/item.html", item=view, followers=followers(found, g.actor), forms=forms,
+                           choices=choices, scores=SCORES, today=now.date(), error=error, failed=failed,
+                           now_local=now.strftime("%Y-%m-%dT%H:%M"))
+
+
 @bp.get("/items/<number>")
 @allow("item.staff_view")
 def item(number):
-    found = visible_item(number, g.actor)
-    view = staff_view(found, g.actor)
-    return render_template("console/item.html", item=view, followers=followers(found, g.actor))
+    return render_item(visible_item(number, g.actor))
+
+
+@bp.get("/claim-board")
+@allow("items.work_list")
+def board():
+    """公开领办: items open for claiming by category and community, with the claim forms."""
+    args = {name: (request.args.get(name) or "").strip() for name in ("category", "community")}
+    sections = claim_board(g.actor, category=args["category"], community=args["community"])
+    now = local_now()
+    allowed = {row.id: [form for form in ("claim", "assist", "return") if may(row, g.actor, form, now)]
+               for rows in sections.values() for row in rows}
+    return render_template("console/board.html", sections=sections, allowed=allowed, args=args,
+                           categories=category_tree(), communities=communities(), today=now.date(),
+                           units=active_units() if g.actor.role != "unit" else None)
+
+
+@bp.get("/unit")
+@allow("items.work_list")
+def unit():
+    """My unit's work: items being handled, working days left, overdue first in red."""
+    today = local_now().date()
+    work = unit_work(g.actor.unit_id, today)
+    work.sort(key=lambda row: (not row["overdue"], row["left"] is None, row["left"] or 0))
+    return render_template("console/unit.html", work=work, today=today)
 
 
 @bp.get("/photos/<int:photo_id>")

@@ -1,0 +1,101 @@
+"""The API's work list (`queries.work_list`), the console's item list
+(`desk.find_items`) and the desk's sections (`desk.waiting`) are one query,
+`queries.staff_items`: the same actor and filters find the same items."""
+from datetime import timedelta
+
+import pytest
+
+import models
+from pipeline.rules.errors import Invalid
+from pipeline.rules.states import STATUS_LABELS
+from pipeline.views import desk, queries
+
+
+@pytest.fixture
+def items(world, flow, now):
+    """Items of every status, due yesterday / today / never, in two communities, plus
+    three classified through the operations (a category, a unit, the claim board)."""
+    today = now.date()
+    made, n = [], 0
+    for status in sorted(STATUS_LABELS):
+        for due in (today - timedelta(days=1), today, None):
+            n += 1
+            made.append(models.Item.create(
+                number=f"{today:%Y%m%d}-{9000 + n:04d}", status=status, content=f"问题{n}：楼道灯坏了",
+                channel="wechat" if n % 2 else "phone", community="全椒路社区" if n % 3 else "花园社区",
+                address="幸福路12号" if n % 4 == 0 else None, due=due, created_at=now - timedelta(hours=n),
+                updated_at=now))
+    made += [flow.classified(), flow.claimed(), flow.classified(unit="shirong")]
+    return made
+
+
+FILTERS = [
+    {},
+    {"status": "classified"},
+    {"status": "claimed"},
+    {"overdue": True},
+    {"category": "housing"},
+    {"search": "问题1"},
+    {"search": "楼道灯", "status": "collected"},
+]
+
+
+def numbers(rows):
+    return sorted(row["number"] if isinstance(row, dict) else row.number for row in rows)
+
+
+@pytest.mark.parametrize("who", ["office", "leader", "jianshe", "shirong", "supervisor"])
+@pytest.mark.parametrize("filters", FILTERS)
+def test_the_api_and_the_console_list_the_same_items(app, world, now, items, who, filters):
+    actor = world.actor(who)
+    console = {("q" if key == "search" else key): value for key, value in filters.items()}
+    listed = queries.work_list(actor, per_page=100, now=now, **filters)["items"]
+    found = list(desk.find_items(actor, now.date(), **console))
+    assert numbers(listed) == numbers(found)
+    # And the filters do filter: a status keeps only that status, overdue only late items.
+    if "status" in filters:
+        assert {row["status"] for row in listed} <= {filters["status"]}
+    if filters.get("overdue"):
+        assert all(row["overdue"] for row in listed) and (listed or who not in ("office", "leader"))
+
+
+def test_each_list_keeps_its_own_order_and_extra_filters(app, world, now, items):
+    office, today = world.actor("office"), now.date()
+    # The console also searches the address and filters by channel and community; the API does not.
+    assert numbers(desk.find_items(office, today, q="幸福路")) == numbers(
+        i for i in items if i.address == "幸福路12号")
+    assert queries.work_list(office, search="幸福路", per_page=100, now=now)["items"] == []
+    assert {i.channel for i in desk.find_items(office, today, channel="phone")} == {"phone"}
+    assert {i.community for i in desk.find_items(office, today, community="花园社区")} == {"花园社区"}
+    # Both: the nearest deadline first, no deadline last; the API newest first within a day, the console oldest.
+    api = [row["number"] for row in queries.work_list(office, per_page=100, now=now)["items"]]
+    console = [i.number for i in desk.find_items(office, today)]
+    by_number = {i.number: i for i in items}
+    for order in (api, console):
+        dues = [by_number[number].due for number in order]
+        assert dues == sorted(dues, key=lambda due: (due is None, due))
+    due_today = [n for n in api if by_number[n].due == today]
+    assert due_today == sorted(due_today, key=lambda n: by_number[n].created_at, reverse=True)
+    assert [n for n in console if by_number[n].due == today] == list(reversed(due_today))
+
+
+def test_the_desk_sections_count_what_the_list_finds(app, world, now, items):
+    for who in ("office", "jianshe", "supervisor"):
+        actor = world.actor(who)
+        for key, _label, count, _first in desk.waiting(actor, now.date()):
+            if key == "callback":
+                continue
+            filters = {"overdue": True} if key == "overdue" else {"status": desk.SECTION_STATUS[key]}
+            assert count == len(list(desk.find_items(actor, now.date(), **filters)))
+
+
+@pytest.mark.parametrize("filters, field", [({"status": "done"}, "status"), ({"channel": "fax"}, "channel"),
+                                            ({"category": "no-such"}, "category")])
+def test_a_bad_filter_is_refused_by_both(app, world, now, filters, field):
+    with pytest.raises(Invalid) as console:
+        desk.find_items(world.actor("office"), now.date(), **filters)
+    assert console.value.field == field
+    if "channel" not in filters:
+        with pytest.raises(Invalid) as api:
+            queries.work_list(world.actor("office"), now=now, **filters)
+        assert api.value.field == field

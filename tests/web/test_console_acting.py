@@ -1,0 +1,223 @@
+"""Acting on items from the console: the forms offered come from the transition
+table, one POST endpoint runs the staff API's operation, errors change nothing,
+CSRF, the claim board, a unit's work and offline intake."""
+import io
+import re
+
+import pytest
+from console_support import csrf_of, make_items, sign_in
+from PIL import Image
+
+import models
+from pipeline.steps import handling
+
+
+@pytest.fixture
+def items(world, now):
+    return make_items(world, now)
+
+
+def _forms(page):
+    return re.findall(r'data-form="([a-z_]+)"', page)
+
+
+def _as(app, username):
+    client = app.test_client()
+    assert sign_in(client, username).status_code == 302
+    return client
+
+
+def _post(client, number, action, data, files=None):
+    token = csrf_of(client.get(f"/items/{number}").get_data(as_text=True))
+    body = {**data, "csrf_token": token, **(files or {})}
+    return client.post(f"/items/{number}/do/{action}", data=body, content_type="multipart/form-data")
+
+
+def test_each_person_is_offered_exactly_what_the_transition_table_allows(app, world, items):
+    waiting, late, conduct = (items[k].number for k in ("waiting", "late", "conduct"))
+    office = _as(app, "office")
+    assert _forms(office.get(f"/items/{waiting}").get_data(as_text=True)) == ["classify", "merge", "reject",
+                                                                             "supervise"]
+    assert _forms(office.get(f"/items/{late}").get_data(as_text=True)) == [
+        "progress", "explanation", "resolve", "supervise"]
+    shirong = _as(app, "shirong")  # the unit that claimed `late`
+    assert _forms(shirong.get(f"/items/{late}").get_data(as_text=True)) == ["return", "progress", "escalate",
+                                                                           "resolve"]
+    jianshe = _as(app, "jianshe")  # another unit: may join as assisting unit only
+    assert _forms(jianshe.get(f"/items/{late}").get_data(as_text=True)) == ["assist"]
+    assert _forms(jianshe.get(f"/items/{conduct}").get_data(as_text=True)) == ["claim", "return"]
+    assert _forms(_as(app, "leader").get(f"/items/{late}").get_data(as_text=True)) == ["supervise"]
+    assert _forms(_as(app, "duban").get(f"/items/{late}").get_data(as_text=True)) == ["supervise"]
+    assert _forms(_as(app, "dangzheng").get(f"/items/{late}").get_data(as_text=True)) == []
+
+
+def test_classify_from_the_form_fills_the_sheet_with_the_working_day_deadline(app, world, items):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    preview = office.get("/due?tier=limited&category=market_environment").get_data(as_text=True)
+    due = re.search(r'name="due" value="(\d{4}-\d{2}-\d{2})"', preview).group(1)
+    answer = _post(office, number, "classify", {
+        "category": "market_environment", "leader": str(world.staff["leader"].id),
+        "unit": str(world.units["shirong"].id), "tier": "limited", "due": due, "roadmap": "市容办三日内修复路灯",
+        "wide_concern": "1"})
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/items/{number}"
+    item = models.Item.get(models.Item.number == number)
+    assert (item.status, item.unit_id, item.due.isoformat(), item.wide_concern) == (
+        "classified", world.units["shirong"].id, due, True)
+    assert "已分类交办" in office.get(f"/items/{number}").get_data(as_text=True)
+
+
+def test_a_domain_error_shows_its_chinese_message_and_changes_nothing(app, world, items):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    answer = _post(office, number, "classify", {
+        "category": "no_such", "leader": str(world.staff["leader"].id), "unit": str(world.units["shirong"].id),
+        "tier": "limited", "roadmap": "x"})
+    assert answer.status_code == 400 and "分类不存在，请选择一个子项" in answer.get_data(as_text=True)
+    answer = _post(office, number, "merge", {"into": number})
+    assert answer.status_code == 409 and "只能合并到另一个未办结的事项" in answer.get_data(as_text=True)
+    shirong = _as(app, "shirong")
+    answer = _post(shirong, items["late"].number, "resolve", {"result": ""})
+    assert answer.status_code == 400 and "缺少字段 result" in answer.get_data(as_text=True)
+    assert models.Item.get(models.Item.number == number).status == "collected"
+    assert models.TimelineEvent.select().where(models.TimelineEvent.item == items["waiting"]).count() == 1
+
+
+def test_an_action_the_person_may_not_take_is_refused(app, world, items):
+    leader = _as(app, "leader")
+    answer = _post(leader, items["late"].number, "resolve", {"result": "已清理"})
+    assert answer.status_code == 403 and "您没有“办理完成”的权限" in answer.get_data(as_text=True)
+    assert models.Item.get_by_id(items["late"].id).status == "claimed"
+    assert _post(leader, items["late"].number, "fly", {}).status_code == 404
+
+
+def test_a_form_post_without_its_csrf_token_is_refused_and_changes_nothing(app, world, items):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    answer = office.post(f"/items/{number}/do/reject", data={"reason": "不属于街道职责"})
+    assert answer.status_code == 400 and "页面已过期" in answer.get_data(as_text=True)
+    answer = office.post(f"/items/{number}/do/reject", data={"reason": "不属于街道职责", "csrf_token": "forged"})
+    assert answer.status_code == 400
+    assert models.Item.get(models.Item.number == number).status == "collected"
+
+
+def test_progress_with_photos_goes_through_the_upload_checks(app, world, items):
+    shirong = _as(app, "shirong")
+    number = items["late"].number
+    jpeg = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 200, 10)).save(jpeg, "JPEG")
+    answer = _post(shirong, number, "progress", {"note": "已清走一半杂物"},
+                   {"photos": [(io.BytesIO(jpeg.getvalue()), "a.jpg"), (io.BytesIO(jpeg.getvalue()), "b.jpg")]})
+    assert answer.status_code == 303
+    assert models.Photo.select().where((models.Photo.item == items["late"]) & (models.Photo.kind == "progress")
+                                       ).count() == 2
+    answer = _post(shirong, number, "progress", {"note": "再传一张"}, {"photos": [(io.BytesIO(b"not an image"),
+                                                                                  "x.jpg")]})
+    assert answer.status_code == 400 and "图片" in answer.get_data(as_text=True)
+    assert models.TimelineEvent.select().where((models.TimelineEvent.item == items["late"])
+                                               & (models.TimelineEvent.kind == "progress")).count() == 1
+
+
+def test_a_conduct_items_reporter_never_appears_to_a_unit(app, world, items, now):
+    conduct = items["conduct"]
+    jianshe = _as(app, "jianshe")
+    page = jianshe.get(f"/items/{conduct.number}").get_data(as_text=True)
+    assert "不向承办单位公开" in page
+    reporter = world.residents["zhang"]
+    for secret in filter(None, (reporter.nickname, reporter.openid)):
+        assert secret not in page
+    handling.claim(conduct, world.actor("jianshe"), now=now)
+    for url in (f"/items/{conduct.number}", "/unit", "/claim-board", "/"):
+        page = jianshe.get(url).get_data(as_text=True)
+        assert reporter.openid not in page and "反映人：" not in page
+    assert "不向承办单位公开" in jianshe.get(f"/items/{conduct.number}").get_data(as_text=True)
+    office_page = _as(app, "office").get(f"/items/{conduct.number}").get_data(as_text=True)
+    assert "不向承办单位公开" not in office_page
+    # The other unit sees neither the item nor its place on the claim board.
+    shirong = _as(app, "shirong")
+    assert shirong.get(f"/items/{conduct.number}").status_code == 404
+    assert conduct.number not in shirong.get("/claim-board").get_data(as_text=True)
+
+
+def test_claim_board_claims_and_unit_page_counts_working_days(app, world, items, now):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    _post(office, number, "classify", {"category": "market_environment", "leader": str(world.staff["leader"].id),
+                                       "unit": str(world.units["jianshe"].id), "tier": "limited",
+                                       "roadmap": "修复路灯"})
+    jianshe = _as(app, "jianshe")
+    board = jianshe.get("/claim-board?community=全椒路社区").get_data(as_text=True)
+    assert number in board and items["late"].number in board  # open, and being handled (to assist)
+    token = csrf_of(board)
+    answer = jianshe.post(f"/items/{number}/do/claim", data={"role": "lead", "csrf_token": token,
+                                                             "next": "/claim-board"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/claim-board"
+    answer = jianshe.post(f"/items/{items['late'].number}/do/claim", data={"role": "assist", "csrf_token": token,
+                                                                          "next": "/claim-board"})
+    assert answer.status_code == 303
+    assert models.Claim.select().where((models.Claim.item == items["late"]) & (models.Claim.role == "assist")
+                                       ).count() == 1
+    unit = jianshe.get("/unit").get_data(as_text=True)
+    unit = unit[unit.index('<ul class="rows'):]  # (past the flash message)
+    assert number in unit and items["late"].number in unit and "协办" in unit
+    assert re.search(r"剩\d+个工作日", unit) and "超期" in unit  # `late` is two days past its date
+    assert unit.index(items["late"].number) < unit.index(number)  # overdue first
+    # An error from the board comes back to the board as a message.
+    answer = jianshe.post(f"/items/{number}/do/claim", data={"role": "lead", "csrf_token": token,
+                                                             "next": "/claim-board"})
+    assert answer.status_code == 303
+    assert "不能进行“公开领办”" in jianshe.get("/claim-board").get_data(as_text=True)
+
+
+def test_likely_duplicates_are_offered_for_merging(app, world, items, now):
+    from pipeline.steps import intake
+
+    twin = intake.collect(world.actor("li"), "小区门口的路灯坏了，晚上很黑很危险", "wechat", community="全椒路社区",
+                          now=now)
+    other = intake.collect(world.actor("li"), "垃圾桶满了没人清", "wechat", community="全椒路社区", now=now)
+    office = _as(app, "office")
+    page = office.get(f"/items/{twin.number}").get_data(as_text=True)
+    dupes = page[page.index("可能重复"):page.index("合并到事项编号")]
+    assert items["waiting"].number in dupes and other.number not in dupes
+    answer = _post(office, twin.number, "merge", {"into": items["waiting"].number})
+    assert answer.status_code == 303
+    assert models.Item.get_by_id(twin.id).merged_into_id == items["waiting"].id
+
+
+def test_offline_opinions_one_or_many_at_once(app, world):
+    office = _as(app, "office")
+    token = csrf_of(office.get("/items/new").get_data(as_text=True))
+    answer = office.post("/items/new", data={"csrf_token": token, "channel": "phone", "content": "电话反映：广场舞噪音",
+                                             "reporter_name": "王阿姨", "reporter_phone": "13900001111",
+                                             "community": "全椒路社区"})
+    assert answer.status_code == 303
+    item = models.Item.select().order_by(models.Item.id.desc()).first()
+    assert (item.channel, item.reporter_name, item.status) == ("phone", "王阿姨", "collected")
+    answer = office.post("/items/new", data={"csrf_token": token, "channel": "symposium", "many": "1",
+                                             "content": "屋顶漏水\n\n阳台需要加固\n楼道需要粉刷",
+                                             "community": "全椒路社区"})
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/items?status=collected")
+    assert models.Item.select().where(models.Item.channel == "symposium").count() == 3
+    answer = office.post("/items/new", data={"csrf_token": token, "channel": "wechat", "content": "x"})
+    assert answer.status_code == 400 and "渠道应为线下渠道之一" in answer.get_data(as_text=True)
+    assert models.Item.select().count() == 4
+    assert _as(app, "shirong").get("/items/new").status_code == 200  # the page; recording is the office's
+
+
+def test_reject_and_an_evaluation_meeting_counted_by_hand(app, world, items, now):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    answer = _post(office, number, "reject", {"reason": "属于供电公司职责，已告知联系方式"})
+    assert answer.status_code == 303 and models.Item.get(models.Item.number == number).status == "rejected"
+    late = items["late"]
+    handling.resolve(late, world.actor("shirong"), result="杂物已清走", now=now)
+    meeting = {"kind": "evaluation", "held_at": "2026-11-23T09:00", "attendees": "居民代表甲\n居民代表乙",
+               "minutes": "现场评议"}
+    answer = _post(office, late.number, "meeting", {**meeting, "satisfied": "9", "voters": "8"})
+    assert answer.status_code == 400 and "满意人数不能多于评议人数" in answer.get_data(as_text=True)
+    assert models.Meeting.select().count() == 0
+    answer = _post(office, late.number, "meeting", {**meeting, "satisfied": "9", "voters": "10"})
+    assert answer.status_code == 303
+    row = models.Meeting.get(models.Meeting.kind == "evaluation")
+    assert (row.satisfaction, row.attendees) == (0.9, ["居民代表甲", "居民代表乙"])
+    assert models.Item.get_by_id(late.id).status == "closed"

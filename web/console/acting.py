@@ -1,0 +1,163 @@
+"""Acting on items from the console: one POST endpoint for every action (the
+staff API's operations and schemas), the classify form's working-day deadline,
+and recording opinions from offline channels.
+
+A form is read into the same JSON-like body the staff API takes and checked by
+the same schema (`web.params.arguments`); a DomainError shows its Chinese
+message on the page and changes nothing (the operation's transaction is rolled back).
+"""
+from collections.abc import Callable
+from typing import Any, BinaryIO, cast
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+
+from pipeline.files.uploads import store_upload
+from pipeline.rules.boundary import local_now
+from pipeline.rules.errors import DomainError, Invalid, NotFound
+from pipeline.rules.permissions import item_action
+from pipeline.rules.schemas import SCHEMAS, Schema
+from pipeline.rules.states import CHANNELS, EVENT_LABELS, OFFLINE_CHANNELS, TIERS
+from pipeline.steps import intake
+from pipeline.views.desk import communities
+from pipeline.views.queries import visible_item
+from web.api_staff import ACTIONS
+from web.auth import allow
+from web.params import arguments
+
+from . import bp
+from .pages import render_item
+
+DONE = {"classify": "已分类交办", "claim": "已领办", "return": "已退单", "progress": "已记录进展",
+        "escalate": "已上报会诊", "consult": "已记录会诊结论", "meeting": "已记录会议", "resolve": "已报告办理结果",
+        "supervise": "已记录督办意见", "evaluate": "已记录评议", "callback": "已记录回访", "merge": "已合并",
+        "reject": "已不予受理"}
+
+
+def _photo_ids(name: str) -> list[int]:
+    """Photos picked in the form, stored through the upload checks (type, size, pixels, daily limit)."""
+    ids = []
+    config = current_app.config
+    for file in request.files.getlist(name):
+        if file and file.filename:
+            photo = store_upload(g.actor, cast(BinaryIO, file.stream), config["UPLOAD_DIR"], limit=config.get("UPLOAD_DAILY_LIMIT", 30))
+            ids.append(photo.id)
+    return ids
+
+
+def _number(value: str, field: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise Invalid("请填写数字", field=field) from None
+
+
+def _satisfaction(form: Any) -> float | None:
+    """An evaluation meeting's count of satisfied people out of those who voted, as a share."""
+    satisfied, voters = (form.get(name, "").strip() for name in ("satisfied", "voters"))
+    if not satisfied and not voters:
+        return None
+    if not (satisfied.isdigit() and voters.isdigit()) or int(voters) == 0 or int(satisfied) > int(voters):
+        raise Invalid("请填写满意人数和参加评议人数（满意人数不能多于评议人数）", field="satisfaction")
+    return int(satisfied) / int(voters)
+
+
+def form_body(schema: Schema) -> dict[str, Any]:
+    """The posted form as the JSON body the staff API takes for this schema."""
+    form, body = request.form, {}  # type: Any, dict[str, Any]
+    for name, field in schema.items():
+        if field.kind == "ids":
+            ids = _photo_ids(name)
+            if ids:
+                body[name] = ids
+        elif field.kind == "boolean":
+            if form.get(name):
+                body[name] = True
+        elif field.kind == "fraction":
+            share = _satisfaction(form)
+            if share is not None:
+                body[name] = share
+        elif field.kind == "number":
+            if form.get(name, "").strip():
+                body[name] = _number(form[name], name)
+        elif field.kind == "any":
+            lines = [part.strip() for part in form.get(name, "").replace("\n", ",").split(",")]
+            if any(lines):
+                body[name] = [part for part in lines if part]
+        elif form.get(name, "").strip():
+            body[name] = form[name].strip()
+    return body
+
+
+def _back(default: str) -> str:
+    """Where to go after acting: a page on this site the form names, else `default`."""
+    target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return default
+
+
+@bp.post("/items/<number>/do/<action>")
+@allow(lambda args: item_action(args["action"]))
+def act(number: str, action: str) -> Any:
+    """One transition from a console form: the staff API's operation for `action`."""
+    if action not in ACTIONS:
+        raise NotFound("未知的操作", code="unknown_action")
+    item = visible_item(number, g.actor)
+    try:
+        operation = cast(Callable[..., Any], ACTIONS[action])
+        operation(item, g.actor, **arguments(form_body(SCHEMAS[action]), SCHEMAS[action]))
+    except DomainError as error:
+        if request.form.get("next"):
+            flash(error.message, "error")
+            return redirect(_back(url_for("console.item", number=number)), 303)
+        return render_item(visible_item(number, g.actor), error=error.message, failed=action), error.status
+    label = DONE.get(action) or EVENT_LABELS.get(action, action)
+    flash(f"{number}：{label}", "success")
+    return redirect(_back(url_for("console.item", number=number)), 303)
+
+
+@bp.get("/due")
+@allow("items.work_list")
+def due_preview() -> Any:
+    """The classify form's deadline: the tier's default in working days for the category."""
+    today = local_now().date()
+    try:
+        category = intake.subcategory(request.args.get("category", ""))
+        tier = request.args.get("tier", "")
+        due = intake.default_due(tier, category, today) if tier in TIERS else None
+    except DomainError:
+        due = None
+    return render_template("console/_due.html", due=due, today=today)
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@allow("item.collect_offline")
+def record_opinions() -> Any:
+    """Opinions from offline channels (访谈, 座谈会, 书面调查, 意见箱, ...), typed in by staff:
+    one item, or with `many` one item per line (a symposium's or a survey's opinions)."""
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            body = form_body(SCHEMAS["collect_offline"])
+            contents = [body.get("content", "")]
+            if request.form.get("many"):
+                contents = [line.strip() for line in body.get("content", "").splitlines() if line.strip()]
+                if not contents:
+                    raise Invalid("请填写意见，每行一条", field="content")
+                if len(contents) > 100:
+                    raise Invalid("一次最多录入100条意见", field="content")
+            # Every line is checked before any is recorded: a bad line records nothing.
+            calls = [arguments({**body, "content": content}, SCHEMAS["collect_offline"]) for content in contents]
+            numbers = [intake.collect(g.actor, **call).number for call in calls]
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+        else:
+            flash(f"已录入{len(numbers)}条意见：{'、'.join(numbers)}", "success")
+            if len(numbers) == 1:
+                return redirect(url_for("console.item", number=numbers[0]), 303)
+            return redirect(url_for("console.items", status="collected"), 303)
+    channels = {code: label for code, label in CHANNELS.items() if code in OFFLINE_CHANNELS}
+    return render_template("console/new.html", channels=channels, communities=communities(), error=error,
+                           form=request.form), status
