@@ -3,11 +3,15 @@ from datetime import date, datetime, timedelta
 
 from models import Resident, Unit, local_now
 from pipeline.accounts.badges import bind_badge, issue_badge
-from pipeline.accounts.people import create_staff, create_unit, resident_for_openid
+from pipeline.accounts.people import create_staff, create_unit, resident_for_openid, update_profile
+from pipeline.office.communities import create_community
 from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
 from pipeline.steps import handling, intake, judging, oversight
 
 DEMO_PASSWORD = "sixstep-demo"
+
+# The office's communities with their centre points (a report sent with a place takes the nearest).
+COMMUNITIES = [("全椒路社区", 32.2950, 118.3120), ("安居苑社区", 32.3100, 118.3300)]
 
 UNITS = [
     ("建设办", "department", None),
@@ -41,15 +45,17 @@ def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
         create_unit(name, kind, community)
     staff = {username: actor_for_staff(create_staff(username, role, DEMO_PASSWORD, name=name, unit=unit, area=area))
              for username, role, unit, name, area in ACCOUNTS}
+    for name, lat, lng in COMMUNITIES:
+        create_community(staff["office"], name=name, lat=lat, lng=lng, now=now)
     _seed_cases(staff, now)
     return accounts
 
 
 def _resident(openid: str, nickname: str, community: str) -> Resident:
     resident = resident_for_openid(openid, source="oa")
-    resident.nickname, resident.community = nickname, community
+    resident.nickname = nickname
     resident.save()
-    return resident
+    return update_profile(resident, community=community)  # as the resident does (PATCH /api/v1/me)
 
 
 def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:

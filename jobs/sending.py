@@ -129,7 +129,8 @@ def dispatch_outbox(now, budget=BUDGET_SECONDS, keep_going=None):
     """Send due outbox rows, one at a time, recording each result before the next
     send, until none are due, `budget` seconds have passed or `keep_going()` says
     stop (the lease was lost). Failures back off exponentially up to a cap.
-    Returns {"sent": n, "retry": n, "undeliverable": n}.
+    A row whose reason no longer holds (`dispatch.still_holds`) is dropped unsent.
+    Returns {"sent": n, "retry": n, "undeliverable": n, "dropped": n}.
     """
     config = current_app.config
     clients = clients_for("dispatch", config)
@@ -151,6 +152,10 @@ def dispatch_outbox(now, budget=BUDGET_SECONDS, keep_going=None):
                     (row.locked_until - clock()).total_seconds() < needed:
                 dispatch.release(batch[index:])
                 return dict(counts)
+            if not dispatch.still_holds(row):
+                dispatch.record(row, dispatch.DROPPED, clock(), error="its reason no longer holds")
+                counts[dispatch.DROPPED] += 1
+                continue
             result = _send(row, clients)
             if result.errcode == 47003:
                 _rejected(row, result, config)

@@ -1,6 +1,6 @@
 """peewee models, one module per aggregate; `ALL_MODELS` in dependency order."""
 from .base import BaseModel, as_local, db, iso, local_now, open_database
-from .catalog import CalendarDay, Category
+from .catalog import CalendarDay, Category, Community
 from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
@@ -17,6 +17,7 @@ ALL_MODELS = [
     SubscriptionGrant,
     Category,
     CalendarDay,
+    Community,
     DailySequence,
     Item,
     Photo,

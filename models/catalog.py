@@ -1,7 +1,8 @@
-"""The category tree (分类) and the office's working-day calendar — editable data."""
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField
+"""The category tree (分类), the office's working-day calendar and its list of
+communities (社区) — editable data."""
+from peewee import BooleanField, CharField, DateField, DoubleField, ForeignKeyField, IntegerField
 
-from .base import BaseModel
+from .base import BaseModel, DateTimeField, local_now
 
 
 class Category(BaseModel):
@@ -23,3 +24,15 @@ class CalendarDay(BaseModel):
     day = DateField(unique=True)
     is_workday = BooleanField()
     note = CharField(max_length=64, null=True)
+
+
+class Community(BaseModel):
+    """A community of the street (社区), kept by the office: what residents pick, what a
+    report belongs to, an area supervisors work on. Items, residents, units and
+    notices name it by `name`; the optional centre point places a sent location."""
+
+    name = CharField(max_length=100, unique=True)
+    lat = DoubleField(null=True)
+    lng = DoubleField(null=True)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=local_now)

@@ -8,7 +8,7 @@ from peewee import CharField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
 from . import ALL_MODELS
-from .base import BaseModel, db, is_postgres
+from .base import BaseModel, db, is_postgres, local_now
 
 
 class SchemaVersion(BaseModel):
@@ -50,12 +50,28 @@ def _reporter_items_by_date(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "item_reporter_id_set"')
 
 
+def _communities(migrator: SchemaMigrator) -> None:
+    """Residents give their name and phone with their community (PATCH /me); the office's
+    list of communities (the `community` table, created by init_db) starts with the
+    communities its community units serve."""
+    columns = {column.name for column in db.get_columns("resident")}
+    for name, length in (("name", 64), ("phone", 32)):
+        if name not in columns:
+            migrate(migrator.add_column("resident", name, CharField(max_length=length, null=True)))
+    db.execute_sql('INSERT INTO "community" ("name", "active", "created_at") '
+                   f'SELECT DISTINCT u."community", {db.param}, {db.param} FROM "unit" u '
+                   'WHERE u."community" IS NOT NULL '
+                   'AND NOT EXISTS (SELECT 1 FROM "community" c WHERE c."name" = u."community")',
+                   (True, local_now()))
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
     (1, _index_only_where_set),
     (2, _staff_following),
     (3, _reporter_items_by_date),
+    (4, _communities),
 ]
 
 

@@ -28,7 +28,9 @@ class Resident(BaseModel):
     source = CharField(max_length=16, default="mp")  # "oa" official account, "mp" mini-program
     nickname = CharField(max_length=64, null=True)
     phone_masked = CharField(max_length=20, null=True)
-    community = CharField(max_length=100, null=True)
+    community = CharField(max_length=100, null=True)  # a Community's name, set by the resident (PATCH /me)
+    name = CharField(max_length=64, null=True)  # what they told us to call them (PATCH /me)
+    phone = CharField(max_length=32, null=True)  # for the office's call-back (回访); staff only ever see it
     subscribed = BooleanField(default=True)  # follows the official account
     created_at = DateTimeField(default=local_now)
 

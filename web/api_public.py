@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from pipeline.accounts.people import check_staff_password, resident_for_openid, revoke_token
 from pipeline.office.catalog import category_tree
+from pipeline.office.communities import list_communities
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.views.queries import board, public_view, visible_item
@@ -69,6 +70,13 @@ def me():
 @allow("public")
 def categories():
     return jsonify(category_tree())
+
+
+@bp.get("/communities")
+@allow("public")
+def communities():
+    """The office's communities, for pickers: [{id, name, lat, lng, active}]."""
+    return jsonify(list_communities())
 
 
 @bp.get("/items/<number>")

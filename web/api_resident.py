@@ -1,7 +1,7 @@
 """Resident API: report (step 1), my items, rate (step 6), follow, consents."""
 from flask import Blueprint, current_app, jsonify, request
 
-from pipeline.accounts.people import record_subscriptions
+from pipeline.accounts.people import record_subscriptions, update_profile
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.steps.intake import collect
 from pipeline.steps.judging import rate
@@ -11,6 +11,7 @@ from web.api_public import SUBSCRIBE_TITLES
 from web.auth import allow, current_actor
 from web.limits import REPORT, limiter
 from web.params import allowed, arguments, json_body
+from web.serialize import user_json
 
 bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
 
@@ -52,6 +53,15 @@ def unfollow_item(number):
     actor = current_actor()
     unfollow(visible_item(number, actor), actor)
     return jsonify(following=False)
+
+
+@bp.patch("/me")
+@allow("profile.own")
+def profile():
+    """A resident sets their community (from GET /communities), name and phone."""
+    actor = current_actor()
+    update_profile(actor.resident, **arguments(json_body(), SCHEMAS["update_profile"]))
+    return jsonify(user=user_json(actor))
 
 
 @bp.post("/me/subscriptions")

@@ -2,6 +2,7 @@
 from flask import Blueprint, jsonify, request
 
 from pipeline.accounts import people
+from pipeline.office import communities
 from pipeline.rules.errors import NotFound
 from pipeline.rules.permissions import item_action as table_action
 from pipeline.rules.schemas import SCHEMAS
@@ -49,7 +50,8 @@ def work_list():
     return jsonify(queries.work_list(
         current_actor(), status=args.get("status"), overdue=args.get("overdue") in ("1", "true"),
         unit=integer(dict(args), "unit") if args.get("unit") else None, category=args.get("category"),
-        search=args.get("q"), page=args.get("page"), per_page=args.get("per_page")))
+        search=args.get("q"), page=args.get("page"), per_page=args.get("per_page"),
+        board=args.get("board") in ("1", "true")))
 
 
 @bp.get("/items/<number>")
@@ -83,6 +85,28 @@ def units():
 @allow("users.list")
 def users():
     return jsonify(people.active_staff(request.args.get("role")))
+
+
+@bp.get("/communities")
+@allow("communities.read")
+def community_list():
+    """Every community, retired ones too (`active`), for the office's page."""
+    return jsonify(communities.list_communities(include_inactive=True))
+
+
+@bp.post("/communities")
+@allow("communities.manage")
+def add_community():
+    row = communities.create_community(current_actor(), **arguments(json_body(), SCHEMAS["create_community"]))
+    return jsonify(communities.community_json(row)), 201
+
+
+@bp.patch("/communities/<int:community_id>")
+@allow("communities.manage")
+def change_community(community_id):
+    row = communities.update_community(current_actor(), community_id,
+                                       **arguments(json_body(), SCHEMAS["update_community"]))
+    return jsonify(communities.community_json(row))
 
 
 @bp.get("/stats")

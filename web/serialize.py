@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from flask import jsonify
 
-from pipeline.accounts.people import issue_token
+from pipeline.accounts.people import issue_token, profile_json
 from pipeline.rules.actors import actor_for_resident, actor_for_staff
 from pipeline.rules.boundary import iso
 
@@ -12,7 +12,7 @@ def user_json(actor):
     if actor.kind == "resident":
         resident = actor.resident
         return {"kind": "resident", "id": resident.id, "nickname": resident.nickname,
-                "is_supervisor": actor.is_supervisor}
+                "is_supervisor": actor.is_supervisor, **profile_json(resident)}
     user = actor.staff
     return {"kind": "staff", "id": user.id, "username": user.username, "name": user.name, "role": user.role,
             "unit": {"id": user.unit.id, "name": user.unit.name} if user.unit_id else None}

@@ -12,10 +12,10 @@ from datetime import datetime
 
 from pipeline.accounts import people, staff_binding
 from pipeline.messages import inbound
-from pipeline.office import catalog
+from pipeline.office import catalog, communities
 from pipeline.rules.actors import actor_for_resident, actor_for_staff, known_resident_actor, valid_badge
 from pipeline.rules.errors import DomainError
-from pipeline.rules.states import DETAIL_WINDOW, ROLE_LABELS
+from pipeline.rules.states import DETAIL_WINDOW, ROLE_LABELS, TRIAGE
 from pipeline.steps import intake, judging, oversight
 from pipeline.views import queries
 
@@ -91,6 +91,9 @@ def on_text(msg, ctx):
         return replies.HELP
     if content in KEYWORDS:
         return CLICK_HANDLERS[KEYWORDS[content]](ctx)
+    answered = community_answer(content, ctx)
+    if answered is not None:
+        return answered
     rating = parse_rating(content)
     if rating is not None:
         item = queries.awaiting_rating(ctx.resident)
@@ -111,7 +114,35 @@ def report(content, ctx):
         return replies.already_reported(earlier)
     item = intake.collect(ctx.actor, content, "wechat", community=ctx.resident.community, conduct=conduct,
                           now=ctx.now)
+    if ctx.resident.community is None:
+        return replies.reported(item, conduct, ask_community=_community_names())
     return replies.reported(item, conduct)
+
+
+def _community_names():
+    return [c["name"] for c in communities.list_communities()]
+
+
+def community_answer(content, ctx):
+    """The answer to "which community?" (asked with a numbered list after a report, while
+    the resident has none): its number or its name sets it. None if this isn't one."""
+    if ctx.resident.community is not None:
+        return None
+    names = _community_names()
+    by_number = content.isdigit() and 1 <= int(content) <= len(names)
+    if not by_number and content not in names:
+        return None
+    item = _recent_report(ctx)
+    if item is None or item.status not in TRIAGE:
+        return None
+    if by_number:
+        # A digit also rates: it answers "请您评价" when that was asked after the report.
+        waiting = queries.awaiting_rating(ctx.resident)
+        if waiting is not None and waiting.resolved_at >= item.created_at:
+            return None
+    name = names[int(content) - 1] if by_number else content
+    item = intake.answer_community(item, ctx.actor, name, now=ctx.now)
+    return replies.community_set(item, name)
 
 
 def query_status(number, ctx):

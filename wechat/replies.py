@@ -58,13 +58,23 @@ def render_text(message, content):
     return reply.render()
 
 
-def reported(item, conduct=False):
+def reported(item, conduct=False, ask_community=None):
+    """The reply to a report; `ask_community`: the communities to ask the resident to pick
+    from (they have none yet), as a numbered list."""
     private = "已按干部作风问题登记，仅您本人和街道活动办可以查看。\n" if conduct else ""
-    return (
+    text = (
         f"您反映的问题已登记，编号：{item.number}\n{private}"
         "接下来30分钟内，可直接发送照片、语音或位置（点“+”选“位置”）补充到这件事。\n"
         "发送编号可随时查询办理进度，有进展会推送给您。"
     )
+    if ask_community:
+        listed = "\n".join(f"{n}. {name}" for n, name in enumerate(ask_community, 1))
+        text += f"\n\n请问您住在哪个社区？回复序号即可：\n{listed}"
+    return text
+
+
+def community_set(item, name):
+    return f"已记下您所在的社区：{name}，事项 {item.number} 已归入该社区。以后反映的问题将自动归入该社区。"
 
 
 def already_reported(number):

@@ -19,7 +19,7 @@ from pipeline.rules.core import fetch, serialise_writers, transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
 from pipeline.rules.permissions import permitted
 from pipeline.rules.schemas import limit
-from pipeline.rules.validate import optional_text, parse_date, required_text
+from pipeline.rules.validate import choice, optional_text, parse_date, required_text
 from pipeline.views.queries import mask_name
 
 KINDS = {"resident": "群众督办员", "cadre": "督办小组"}
@@ -69,8 +69,7 @@ def issue_badge(actor: Actor, *, name: object, kind: object, valid_until: object
     if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以发放督办证", code="forbidden")
     name = required_text(name, "name", "持证人姓名", limit("issue_badge", "name"))
-    if kind not in KINDS:
-        raise Invalid("督办证类型应为 resident（群众督办员）或 cadre（督办小组）", field="kind")
+    choice(kind, KINDS, "kind", "督办证类型")
     until = parse_date(valid_until, "valid_until")
     if until < now.date() or until > now.date() + MAX_VALIDITY:
         raise Invalid("有效期应在今天到五年之内", field="valid_until")

@@ -1,5 +1,6 @@
 """Residents by openid, staff accounts and bearer tokens."""
 import hashlib
+import re
 import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -11,8 +12,8 @@ from models import ApiToken, Resident, StaffUser, SubscriptionGrant, Unit, as_lo
 from pipeline.messages.notify import reachable
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Invalid, Unauthorized
-from pipeline.rules.states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
-from pipeline.rules.validate import required_text
+from pipeline.rules.states import ROLE_LABELS, UNIT_KINDS
+from pipeline.rules.validate import choice, optional_text, required_text
 
 MAX_GRANTS_PER_TEMPLATE = 20
 # werkzeug's default (scrypt); the test suite swaps in a cheap method.
@@ -68,8 +69,7 @@ def record_subscriptions(resident: Resident, accepted: object, allowed: Collecti
 
 def create_unit(name: str, kind: str, community: str | None = None) -> Unit:
     name = required_text(name, "name", "单位名称", 100)
-    if kind not in UNIT_KINDS_ALLOWED:
-        raise Invalid("单位类型无效", field="kind")
+    choice(kind, UNIT_KINDS, "kind", "单位类型")
     if Unit.get_or_none(Unit.name == name):
         raise Invalid("单位已存在", code="exists", field="name")
     return Unit.create(name=name, kind=kind, community=community)
@@ -78,8 +78,7 @@ def create_unit(name: str, kind: str, community: str | None = None) -> Unit:
 def create_staff(username: str, role: str, password: str, name: str | None = None, unit: str | None = None,
                  area: str | None = None) -> StaffUser:
     username = required_text(username, "username", "用户名", 64)
-    if role not in ROLES_ALLOWED:
-        raise Invalid("角色无效", field="role")
+    choice(role, ROLE_LABELS, "role", "角色")
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise Invalid("密码至少8位", field="password")
     unit_row = None
@@ -168,3 +167,36 @@ def active_staff(role: str | None = None) -> list[dict[str, Any]]:
         query = query.where(StaffUser.role == role)
     return [{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid),
              "receives_pushes": reachable(u)} for u in query]
+
+
+PROFILE_PHONE = re.compile(r"^\+?\d{7,15}$")
+
+
+def update_profile(resident: Resident, *, community: object = None, name: object = None,
+                   phone: object = None) -> Resident:
+    """A resident sets their own community (from the office's list), name and phone
+    (PATCH /me); their later reports take this community. Fields left out stay."""
+    from pipeline.office.communities import known_community  # the office's list reads the rules too
+
+    changes: dict[str, Any] = {}
+    if community is not None:
+        changes["community"] = known_community(community)
+    if name is not None:
+        changes["name"] = optional_text(name, "name", "姓名", 64)
+    if phone is not None:
+        phone = optional_text(phone, "phone", "电话", 32)
+        if phone is not None and not PROFILE_PHONE.match(phone.replace(" ", "").replace("-", "")):
+            raise Invalid("电话号码应为7到15位数字", field="phone")
+        changes["phone"] = phone.replace(" ", "").replace("-", "") if phone else None
+    if not changes:
+        raise Invalid("请填写社区、姓名或电话", field="community")
+    with transaction():
+        Resident.update(**changes).where(Resident.id == resident.id).execute()
+    for key, value in changes.items():
+        setattr(resident, key, value)
+    return resident
+
+
+def profile_json(resident: Resident) -> dict[str, Any]:
+    """A resident's own profile, for themselves (GET/PATCH /me)."""
+    return {"community": resident.community, "name": resident.name, "phone": resident.phone}

@@ -8,23 +8,37 @@ was in flight when the process died — so the dispatcher sends one row at a tim
 and records each result before the next send: a kill leaves at most one row
 sent but not recorded. Rows already `sent` are never claimed again, and
 `dedup_key` is unique, so nothing else can send a notification twice.
+
+A row whose reason no longer holds when its turn comes (`still_holds`: "请您评价"
+after the resident has rated) is `dropped`, not sent.
 """
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from peewee import fn
 
-from models import Outbox, db
+from models import Item, Outbox, db
 from models.base import is_postgres
 from pipeline.rules.core import transaction
+from pipeline.rules.states import CLAIMABLE, RESOLVED
 
 QUEUED = "queued"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 UNDELIVERABLE = "undeliverable"
+DROPPED = "dropped"  # its reason no longer held when it was its turn: never sent
+
+# kind of notice -> whether its item still is as the notice says, asked just before
+# it is sent. Kinds not listed tell of something that happened: always sent.
+STILL_HOLDS: dict[str, Callable[[Item], bool]] = {
+    "resolved": lambda item: item.status == RESOLVED,  # 已办理完毕，请您评价 / 已办结待评议
+    "rate_remind": lambda item: item.status == RESOLVED,  # 请您评价 (3 days on)
+    "callback_due": lambda item: item.status == RESOLVED,  # 请电话回访
+    "unclaimed": lambda item: item.status in CLAIMABLE,  # 请尽快领办
+}
 
 BACKOFF_BASE = 10  # seconds before the first retry
 BACKOFF_CAP = 3600  # the longest wait between two tries
@@ -77,6 +91,16 @@ def claim(now: datetime, limit: int, hold_seconds: float) -> list[Outbox]:
     return sorted(rows, key=lambda row: (row.next_attempt_at, row.id))
 
 
+def still_holds(row: Outbox) -> bool:
+    """Whether the notice `row` carries still says something true, read now (its
+    item's current state): False for a kind in STILL_HOLDS whose item has moved on."""
+    check = STILL_HOLDS.get(row.kind)
+    if check is None or row.item_id is None:
+        return True
+    item = Item.select(Item.id, Item.status).where(Item.id == row.item_id).first()
+    return item is not None and check(item)
+
+
 def _write(changes: dict[str, Any], fence: Any) -> int:
     return Outbox.update(**changes).where(fence).execute()
 
@@ -97,15 +121,16 @@ def _mark_sent(row: Outbox, now: datetime, msgid: str | None) -> int:
 
 def record(row: Outbox, outcome: str, now: datetime, msgid: str | None = None,
            error: str | None = None) -> str | None:
-    """Write the outcome of one try of a claimed row — "sent", "retry" or
-    "undeliverable" — and return the status written (None if the claim was lost)."""
+    """Write the outcome of one try of a claimed row — "sent", "retry",
+    "undeliverable" or "dropped" (not sent: `still_holds` said no) — and return the
+    status written (None if the claim was lost)."""
     if outcome == SENT:
         # It went out: say so even if a stalled claim was taken over meanwhile.
         return SENT if _mark_sent(row, now, msgid) else None
     mine = (Outbox.id == row.id) & (Outbox.status == SENDING) & (Outbox.locked_until == row.locked_until)
     changes: dict[str, Any]
-    if outcome == UNDELIVERABLE:
-        changes = {"status": UNDELIVERABLE, "locked_until": None, "last_error": (error or "")[:2000]}
+    if outcome in (UNDELIVERABLE, DROPPED):
+        changes = {"status": outcome, "locked_until": None, "last_error": (error or "")[:2000]}
     elif row.attempts >= MAX_ATTEMPTS:
         changes = {"status": FAILED, "locked_until": None, "last_error": (error or "")[:2000]}
     else:

@@ -36,7 +36,7 @@ from pipeline.rules.overdue import overdue_items
 from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import SCORES
-from pipeline.rules.validate import parse_date, required_text
+from pipeline.rules.validate import choice, parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.views.queries import page_args
 
@@ -46,8 +46,7 @@ def record_discipline(actor: Actor, *, kind: object, person: object, reason: obj
     """Record a disciplinary entry (通报/批评/诫勉谈话/处罚) for the week's bulletin."""
     now = as_local(now)
     require("discipline.record", actor)
-    if kind not in DISCIPLINE_KINDS:
-        raise Invalid("处理方式应为通报、批评、诫勉谈话或处罚", field="kind")
+    choice(kind, DISCIPLINE_KINDS, "kind", "处理方式")
     person = required_text(person, "person", "被处理人", limit("record_discipline", "person"))
     reason = required_text(reason, "reason", "事由", limit("record_discipline", "reason"))
     day = parse_date(on_date, "date", now.date())

@@ -58,6 +58,29 @@ def acting_unit_id(op: Operation) -> int | str | None:
     return (op.params.get("unit") or op.item.unit_id) if _office(op) else op.actor.unit_id
 
 
+def _public(item: Item) -> bool:
+    from pipeline.views.queries import is_public  # the views read the states too
+
+    return bool(is_public(item))
+
+
+def _lead_unit(op: Operation) -> bool:
+    """公开领办 follows the sheet: an item the office gave a unit is led by that unit (or
+    assigned by the office); one classified without a unit is open to every unit,
+    unless it is a 作风 item, which goes only to the unit the office names."""
+    if _office(op):
+        return True
+    if op.item.unit_id is None:
+        return _public(op.item)
+    return op.item.unit_id == op.actor.unit_id
+
+
+def _offered_help(op: Operation) -> bool:
+    """Any unit may offer to assist on a public item; a 作风 item gets assisting units
+    only from the office."""
+    return _office(op) or _public(op.item)
+
+
 def _new_unit(op: Operation) -> bool:
     """The assisting unit isn't on the item yet (as its lead or as an assisting unit)."""
     unit_id = acting_unit_id(op)
@@ -115,6 +138,9 @@ GUARDS = {
                          "您不属于任何承办单位"),
     "own_unit": Guard(_own_unit, Forbidden, "forbidden", "只能为本单位领办"),
     "new_unit": Guard(_new_unit, WrongState, "wrong_state", "该单位已参与办理"),
+    "lead_unit": Guard(_lead_unit, Forbidden, "assigned_elsewhere",
+                       "该事项已由活动办交办给其他单位领办，本单位可以申请协办"),
+    "offered_help": Guard(_offered_help, Forbidden, "forbidden", "作风类事项的协办单位由活动办指定"),
     "assigned_unit": Guard(_assigned_unit, Forbidden, "forbidden", "只能退回交给本单位的事项"),
     "claiming_unit": Guard(_claiming_unit, Forbidden, "forbidden", "只有领办单位可以办理此事项"),
     "not_escalated": Guard(lambda op: not op.item.escalated, WrongState, "wrong_state", "已上报，等待会诊"),

@@ -112,6 +112,7 @@ PERMISSIONS: dict[str, Rule] = {
     "item.follow": _transition("follow"),
     "item.unfollow": _transition("unfollow"),
     "subscriptions.record": _rule(RESIDENTS),
+    "profile.own": _rule(RESIDENTS),
     "badge.bind": _rule(RESIDENTS),
     # Staff at work.
     "item.collect_offline": _transition("collect", within=STAFF, new=True),
@@ -122,6 +123,8 @@ PERMISSIONS: dict[str, Rule] = {
     # An action the URL names that the API doesn't know: signed-in people are told so (404 unknown_action).
     "item.unknown_action": _rule(SIGNED_IN),
     "units.list": _rule(STAFF),
+    "communities.read": _rule(STAFF),
+    "communities.manage": _rule(OFFICE_ROLES),
     "users.list": _rule(STAFF),
     "stats.read": _rule(STAFF),
     "account.own": _rule(STAFF),

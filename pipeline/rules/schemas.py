@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from pipeline.rules.states import OFFLINE_CHANNELS
+from pipeline.rules.states import OFFLINE_CHANNEL_LABELS
+from pipeline.rules.validate import choice_message
 
 # Field kinds: text | integer | number | boolean | ids (a list of ids) | fraction (0..1) | any (the operation checks)
 KINDS = frozenset({"text", "integer", "number", "boolean", "ids", "fraction", "any"})
@@ -26,8 +27,13 @@ class Field:
     max_length: int | None = None  # text only: characters
     argument: str | None = None  # the operation's keyword, where it differs from the field's name
     default: Any = None  # given to the operation when the field is absent
-    choices: frozenset[str] | None = None  # text only: the values allowed here
-    choices_message: str | None = None  # the Chinese message for a value outside `choices`
+    choices: Mapping[str, str] | None = None  # text only: the values allowed here -> their Chinese labels
+    label: str | None = None  # the field's Chinese name, for the message on a value outside `choices`
+
+    @property
+    def choices_message(self) -> str | None:
+        """The message for a value outside `choices`: it names the valid labels (never the codes)."""
+        return None if self.choices is None else choice_message(self.label or "取值", self.choices)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -78,15 +84,15 @@ SCHEMAS: dict[str, Schema] = {
     "collect": COLLECT,
     # Staff type in what came by an offline channel (POST /staff/items).
     "collect_offline": schema(
-        channel=Field("text", required=True, max_length=COLLECT["channel"].max_length, choices=OFFLINE_CHANNELS,
-                      choices_message="渠道应为线下渠道之一：" + "、".join(sorted(OFFLINE_CHANNELS))),
+        channel=Field("text", required=True, max_length=COLLECT["channel"].max_length, choices=OFFLINE_CHANNEL_LABELS,
+                      label="线下渠道"),
         **_pick(COLLECT, "content", "category", "community", "address", "reporter_name", "reporter_phone")),
     # A resident reports from the mini-program (POST /items).
     "collect_app": _pick(COLLECT, "content", "category", "community", "address", "lat", "lng", "photos", "anonymous",
                          "conduct"),
     # The item actions, by their name in POST /staff/items/<number>/<action>.
-    "classify": schema(category=required(32), leader=REQUIRED_INTEGER, unit=REQUIRED_INTEGER, tier=required(16),
-                       due=DATE, roadmap=required(2000), wide_concern=BOOLEAN),
+    "classify": schema(category=required(32), leader=REQUIRED_INTEGER, unit=INTEGER, tier=required(16),
+                       due=DATE, roadmap=required(2000), wide_concern=BOOLEAN, community=optional(100)),
     "claim": schema(unit=INTEGER, role=Field("text", max_length=8, default="lead")),
     "return": schema(reason=required(1000)),
     "progress": schema(note=required(2000), photos=PHOTOS),
@@ -116,6 +122,10 @@ SCHEMAS: dict[str, Schema] = {
     # Signing in (POST /auth/staff, POST /auth/wxlogin; the console's sign-in form reads these limits too).
     "staff_login": schema(username=required(64), password=required(256)),
     "wxlogin": schema(code=required(128)),
+    # A resident's own profile (PATCH /me) and the office's communities.
+    "update_profile": schema(community=optional(100), name=optional(64), phone=optional(32)),
+    "create_community": schema(name=required(100), lat=NUMBER, lng=NUMBER),
+    "update_community": schema(name=optional(100), lat=NUMBER, lng=NUMBER, active=Field("any")),
 }
 
 

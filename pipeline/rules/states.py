@@ -48,6 +48,10 @@ SCORES = {
 ACCEPTING_SCORES = frozenset({"satisfied", "basically_satisfied"})
 
 OUTCOMES = {"solved": "已解决", "explained": "已说明"}
+# The kinds and ways an action takes, code -> the Chinese label its messages name.
+EVALUATION_KINDS = {"org": "组织评议", "supervisor": "督办评议"}
+MEETING_KINDS = {"explanation": "情况说明会", "evaluation": "群众评议会"}
+CLAIM_ROLES = {"lead": "领办", "assist": "协办"}
 
 CHANNELS = {
     "wechat": "微信公众号",
@@ -63,6 +67,7 @@ CHANNELS = {
     "phone": "电话",
 }
 OFFLINE_CHANNELS = frozenset(CHANNELS) - {"wechat", "miniprogram"}
+OFFLINE_CHANNEL_LABELS = {code: label for code, label in CHANNELS.items() if code in OFFLINE_CHANNELS}
 
 ROLES_ALLOWED = frozenset({"office", "leader", "unit", "supervisor", "party_office", "admin"})
 RESIDENT = "resident"
@@ -100,8 +105,9 @@ TRANSITIONS = {
                           COLLECTED),
     "detail": Transition(STATUSES, EVERYONE, None, ("own_report", "detail_window")),
     "classify": Transition(TRIAGE, OFFICE_ROLES, CLASSIFIED),
-    "claim": Transition(CLAIMABLE, UNITS_OR_OFFICE, CLAIMED, ("unit_member", "own_unit")),
-    "assist": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, None, ("unit_member", "own_unit", "new_unit")),
+    "claim": Transition(CLAIMABLE, UNITS_OR_OFFICE, CLAIMED, ("unit_member", "own_unit", "lead_unit")),
+    "assist": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, None,
+                         ("unit_member", "own_unit", "offered_help", "new_unit")),
     "return": Transition(frozenset({CLASSIFIED, CLAIMED}), frozenset({"unit"}), COLLECTED, ("assigned_unit",)),
     "progress": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, None, ("claiming_unit",)),
     "escalate": Transition(frozenset({CLAIMED}), frozenset({"unit"}), None, ("claiming_unit", "not_escalated")),
@@ -168,5 +174,13 @@ ROLE_LABELS = {
     "admin": "系统管理员",
 }
 ROLES_ALLOWED = frozenset(ROLE_LABELS)
-UNIT_KINDS_ALLOWED = frozenset({"department", "community", "paired_org", "jurisdiction_org", "enterprise_branch",
-                                "volunteer_org", "leadership"})
+UNIT_KINDS = {
+    "department": "部门",
+    "community": "社区",
+    "paired_org": "结对单位党组织",
+    "jurisdiction_org": "辖区单位党组织",
+    "enterprise_branch": "非公企业党支部",
+    "volunteer_org": "党员志愿者组织",
+    "leadership": "街道班子",
+}
+UNIT_KINDS_ALLOWED = frozenset(UNIT_KINDS)

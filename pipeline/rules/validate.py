@@ -1,5 +1,6 @@
 """Small checks on people's input, raising Invalid with the field and a Chinese message."""
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from pipeline.rules.errors import Invalid
@@ -41,3 +42,16 @@ def _within(text: str, field: str, label: str, max_length: int) -> str:
     if len(text) > max_length:
         raise Invalid(f"{label}不能超过{max_length}字", code="too_long", field=field)
     return text
+
+
+def choice_message(label: str, choices: Mapping[str, str]) -> str:
+    """The message for a value outside `choices` (code -> Chinese label): it names
+    the labels of the valid values, never the codes."""
+    return f"{label}无效，应为：{'、'.join(choices.values())}"
+
+
+def choice(value: object, choices: Mapping[str, str], field: str, label: str) -> str:
+    """`value` if it is one of `choices`' codes, else Invalid naming the valid labels."""
+    if not isinstance(value, str) or value not in choices:
+        raise Invalid(choice_message(label, choices), field=field)
+    return value

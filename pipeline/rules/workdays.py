@@ -5,11 +5,14 @@ adjusted workdays), then chinese-calendar for the years it knows, then plain
 weekends for later years — chinese-calendar raises for a year it has no data
 for, and a deadline landing in such a year must still work.
 """
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
 
 from models import CalendarDay
+
+# When the office closes: "the same day" asked for later than this is the next working day.
+OFFICE_CLOSES = time(17, 30)
 
 
 def _library_says(day: date) -> bool:
@@ -38,6 +41,14 @@ class WorkCalendar:
         while not self.is_workday(current):
             current += timedelta(days=1)
         return current
+
+    def same_day(self, now: datetime) -> date:
+        """The working day "the same day" (现场答复、立时办结) means at `now`: today while
+        the office is open on a working day, else the next working day."""
+        today = now.date()
+        if self.is_workday(today) and now.time() < OFFICE_CLOSES:
+            return today
+        return self.next_workday(today, include_today=False)
 
     def add_workdays(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (count 0: the same or next working day)."""

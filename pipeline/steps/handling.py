@@ -10,8 +10,8 @@ from pipeline.rules.core import Operation, operation
 from pipeline.rules.errors import Invalid
 from pipeline.rules.guards import acting_unit_id
 from pipeline.rules.schemas import limit
-from pipeline.rules.states import OFFICE_ROLES
-from pipeline.rules.validate import required_text
+from pipeline.rules.states import CLAIM_ROLES, MEETING_KINDS, OFFICE_ROLES, OUTCOMES
+from pipeline.rules.validate import choice, required_text
 from pipeline.steps import reminders
 from pipeline.steps.intake import _attach_photos, active_unit, parse_due
 from pipeline.steps.judging import judge_by_meeting
@@ -35,8 +35,7 @@ def claim(item: Item, actor: Actor, *, unit: object = None, role: object = "lead
     assisting unit (协办); the lead unit stays responsible.
     """
     now = as_local(now)
-    if role not in ("lead", "assist"):
-        raise Invalid("领办方式无效", field="role")
+    choice(role, CLAIM_ROLES, "role", "领办方式")
     if role == "assist":
         return _assist(item, actor, unit, now)
     with operation(item, "claim", actor, now, unit=unit) as op:
@@ -147,8 +146,7 @@ def record_meeting(item: Item, actor: Actor, *, kind: object, held_at: object, a
                    satisfaction: object = None, now: datetime | None = None) -> Item:
     """情况说明会 (explanation) or 群众评议会 (evaluation, whose result is the residents' rating)."""
     now = as_local(now)
-    if kind not in ("explanation", "evaluation"):
-        raise Invalid("会议类型无效", field="kind")
+    choice(kind, MEETING_KINDS, "kind", "会议类型")
     held = _held_at(held_at, now)
     people = _attendees(attendees)
     minutes = required_text(minutes, "minutes", "会议纪要", max_length=limit("meeting", "minutes"))
@@ -178,8 +176,8 @@ def resolve(item: Item, actor: Actor, *, result: object, photo_ids: Iterable[int
     """Step 4 done: the unit reports the result; the residents are asked to rate it."""
     now = as_local(now)
     result = required_text(result, "result", "办理结果", max_length=limit("resolve", "result"))
-    if outcome not in (None, "solved", "explained"):
-        raise Invalid("办理结果类型无效", field="outcome")
+    if outcome is not None:
+        choice(outcome, OUTCOMES, "outcome", "办理结果类型")
     with operation(item, "resolve", actor, now) as op:
         item = op.item
         outcome = outcome or ("explained" if item.tier == "long_term" else "solved")

@@ -5,17 +5,18 @@ from datetime import date, datetime, timedelta
 
 from peewee import Model, ModelSelect
 
-from models import Category, Item, Photo, StaffUser, Unit, as_local, db
+from models import Category, Item, Photo, Resident, StaffUser, Unit, as_local, db
 from models.base import PreparedInsert, is_postgres
 from pipeline.messages import notify
 from pipeline.office.catalog import conduct_category
+from pipeline.office.communities import community_for_report, known_community, nearest_community
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import operation
 from pipeline.rules.errors import Invalid, NotFound, TooMany
 from pipeline.rules.numbering import next_number
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
-from pipeline.rules.validate import optional_text, required_text
+from pipeline.rules.validate import choice, optional_text, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import reminders
 
@@ -60,13 +61,15 @@ def collect(actor: Actor, content: object, channel: object, *, category: object 
             conduct: object = False, now: datetime | None = None) -> Item:
     """Step 1: create an item from any channel; the reporter gets its number.
 
+    Its community is the one given (from the office's list), else the resident's
+    own, else the one nearest to the place sent (`community_for_report`).
+
     `conduct`: the reporter says it is about officials' conduct (作风); it then
     suggests the 作风 category, so it stays private after classification unless
     the office decides otherwise.
     """
     now = as_local(now)
-    if channel not in CHANNELS:
-        raise Invalid("渠道无效", field="channel")
+    choice(channel, CHANNELS, "channel", "渠道")
     if actor.kind == "resident" and channel in OFFLINE_CHANNELS:
         raise Invalid("群众只能通过微信或小程序反映", field="channel")
     if actor.kind == "staff" and channel not in OFFLINE_CHANNELS:
@@ -75,15 +78,16 @@ def collect(actor: Actor, content: object, channel: object, *, category: object 
     suggested = subcategory(category) if category else None
     if conduct and (suggested is None or _root_public(suggested)):
         suggested = conduct_category()
+    latitude = longitude = None
     if lat is not None or lng is not None:
-        _check_coordinates(lat, lng)
+        latitude, longitude = _check_coordinates(lat, lng)
     fields = dict(
         status=COLLECTED, round=1, content=content, channel=channel,
         reporter=actor.resident.id if actor.resident else None,
         reporter_name=optional_text(reporter_name, "reporter_name", "姓名", limit("collect", "reporter_name")),
         reporter_phone=optional_text(reporter_phone, "reporter_phone", "电话", limit("collect", "reporter_phone")),
-        anonymous=bool(anonymous), community=optional_text(community, "community", "社区", limit("collect", "community")),
-        address=optional_text(address, "address", "地址", limit("collect", "address")), lat=lat, lng=lng,
+        anonymous=bool(anonymous), community=community_for_report(actor, community, latitude, longitude),
+        address=optional_text(address, "address", "地址", limit("collect", "address")), lat=latitude, lng=longitude,
         suggested_category=suggested.id if suggested else None,
         wide_concern=False, escalated=False, created_at=now, updated_at=now,
     )
@@ -151,6 +155,8 @@ def add_report_detail(item: Item, actor: Actor, *, text: str | None = None, medi
         if lat is not None and lng is not None:
             latitude, longitude = _check_coordinates(lat, lng)
             changes.update(lat=latitude, lng=longitude)
+            if item.community is None:
+                changes["community"] = nearest_community(latitude, longitude)
             if label:
                 changes["address"] = label[:255]
         if media_id:
@@ -162,17 +168,39 @@ def add_report_detail(item: Item, actor: Actor, *, text: str | None = None, medi
     return item
 
 
-def default_due(tier: str, category: Category, today: date, calendar: WorkCalendar | None = None) -> date:
-    """The deadline a tier gives by default: today / N working days / explanation window."""
+def answer_community(item: Item, actor: Actor, community: object, now: datetime | None = None) -> Item:
+    """The reporter names their community after a report (the official account asked
+    with a numbered list): it becomes theirs (as PATCH /me sets it) and the report's,
+    should the report have none, in one transaction with a 补充材料 event."""
+    now = as_local(now)
+    name = known_community(community)
+    if name is None:
+        raise Invalid("请选择社区", field="community")
+    with operation(item, "detail", actor, now) as op:
+        Resident.update(community=name).where(Resident.id == actor.id).execute()
+        if actor.resident is not None:
+            actor.resident.community = name
+        if op.item.community is None:
+            op.update(community=name)
+        op.record(note=f"所在社区：{name}", data={"media_kind": "community"})
+    return op.item
+
+
+def default_due(tier: str, category: Category, now: datetime, calendar: WorkCalendar | None = None) -> date:
+    """The deadline a tier gives by default at `now`: the same working day (the next
+    one after office hours) / N working days / the explanation window."""
     calendar = calendar or WorkCalendar()
+    today = now.date()
     if tier == "on_spot":
-        return calendar.next_workday(today)
+        return calendar.same_day(now)
     if tier == "long_term":
         return calendar.add_workdays(today, LONG_TERM_EXPLANATION_DAYS)
     return calendar.add_workdays(today, max(category.limit_days, 1))
 
 
-def parse_due(value: object, today: date, field: str = "due") -> date | None:
+def parse_due(value: object, today: date, field: str = "due", calendar: WorkCalendar | None = None) -> date | None:
+    """A deadline the office gave (a date, or "YYYY-MM-DD"), or None when absent. It
+    may not lie before today and must be a working day (the message names the next one)."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -184,41 +212,63 @@ def parse_due(value: object, today: date, field: str = "due") -> date | None:
             raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
     if due < today:
         raise Invalid("办结时限不能早于今天", field=field)
+    calendar = calendar or WorkCalendar()
+    if not calendar.is_workday(due):
+        raise Invalid(f"办结时限{due:%m月%d日}不是工作日，可改为{calendar.next_workday(due):%m月%d日}",
+                      code="not_workday", field=field)
     return due
 
 
-def classify(item: Item, actor: Actor, *, category: object, leader: object, unit: object, tier: object,
-             roadmap: object, due: object = None, wide_concern: object = False, now: datetime | None = None) -> Item:
-    """Step 2: fill the assignment sheet; the item goes on the public claim board."""
+def classify(item: Item, actor: Actor, *, category: object, leader: object, tier: object, roadmap: object,
+             unit: object = None, due: object = None, wide_concern: object = False, community: object = None,
+             now: datetime | None = None) -> Item:
+    """Step 2: fill the assignment sheet; the item goes on the public claim board.
+
+    With a unit, that unit leads it (others may assist); without one, any unit may
+    claim it — except a 作风 item, which goes only to the unit the office names.
+    """
     now = as_local(now)
     category = subcategory(category)
-    leader_id, unit_id = _int(leader, "leader"), _int(unit, "unit")
-    if tier not in TIERS:
-        raise Invalid("办理时限类型无效", field="tier")
+    leader_id = _int(leader, "leader")
+    unit_id = _int(unit, "unit") if unit not in (None, "") else None
+    if unit_id is None and not _root_public(category):
+        raise Invalid("作风类问题不上公开领办栏，请指定责任单位", field="unit")
+    tier = choice(tier, TIERS, "tier", "办理时限类型")
+    community = known_community(community)
     roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
-    due_date = parse_due(due, now.date()) or default_due(tier, category, now.date(), calendar)
+    due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
     with operation(item, "classify", actor, now) as op:
         item = op.item
+        escalating = tier == "escalated" and not item.escalated
         leader_user = _shared(StaffUser.select().where((StaffUser.id == leader_id) & (StaffUser.role == "leader")
                                                        & StaffUser.active))
         if leader_user is None:
             raise Invalid("负责领导不存在", field="leader")
         unit_row = active_unit(unit_id)
-        if unit_row is None:
+        if unit_id is not None and unit_row is None:
             raise Invalid("责任单位不存在", field="unit")
+        # The office sets the community, or corrects the one the report took.
+        where = {"community": community} if community is not None else {}
         event = op.transition(
             note=roadmap,
-            data={"category": category.code, "unit": unit_row.name, "tier": tier, "due": due_date.isoformat()},
+            data={"category": category.code, "unit": unit_row.name if unit_row else None, "tier": tier,
+                  "due": due_date.isoformat(), **where},
             category=category, leader=leader_user, unit=unit_row, tier=tier, due=due_date, roadmap=roadmap,
-            wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"),
+            wide_concern=bool(wide_concern), classified_at=now, escalated=(tier == "escalated"), **where,
         )
+        if escalating:
+            # 上报会诊 decided on the sheet: the timeline says so as when a unit reports up.
+            op.record("escalate", note="交办时确定上报会诊", data={"at": "classify"})
         reminders.schedule_unclaimed(item, now, calendar)
         reminders.schedule_deadline(item, now, calendar)
         key = f"classify:{item.number}:{event.id}"
-        note = f"已交办{unit_row.name}，{due_date:%m月%d日}前办结"
+        if escalating:
+            notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
+                            "交办时确定上报会诊，请组织会诊", now, f"{key}:escalate")
+        note = (f"已交办{unit_row.name}，" if unit_row else "已上公开领办栏，") + f"{due_date:%m月%d日}前办结"
         notify.residents_concerned(item, "classified", "progress", note, now, key)
-        notify.to_staff(notify.staff_of_unit(unit_row.id) + [leader_user], "classified", "task", item,
+        notify.to_staff(notify.staff_of_unit(unit_id) + [leader_user], "classified", "task", item,
                         f"待领办，时限{due_date:%m-%d}", now, key)
     return item
 

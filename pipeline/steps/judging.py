@@ -11,16 +11,14 @@ from pipeline.rules.errors import Invalid
 from pipeline.rules.schemas import limit
 from pipeline.rules.settings import settings
 from pipeline.rules.states import ACCEPTING_SCORES, SCORES
-from pipeline.rules.validate import optional_text, required_text
+from pipeline.rules.validate import choice, optional_text, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import reminders
 from pipeline.steps.intake import default_due
 
 
 def _score(score: object) -> str:
-    if not isinstance(score, str) or score not in SCORES:
-        raise Invalid("评价应为满意、基本满意或不满意", field="score")
-    return score
+    return choice(score, SCORES, "score", "评价")
 
 
 def rate(item: Item, actor: Actor, score: object, comment: object = None, source: str = "app",
@@ -91,7 +89,7 @@ def _reopen(op: Operation) -> None:
     item, now = op.item, op.now
     calendar = WorkCalendar()
     previous_unit = item.claimed_unit_id
-    new_due = default_due(item.tier if item.tier != "escalated" else "limited", item.category, now.date(), calendar)
+    new_due = default_due(item.tier if item.tier != "escalated" else "limited", item.category, now, calendar)
     Claim.update(active=False).where((Claim.item == item) & (Claim.round == item.round)).execute()
     event = op.transition(
         "reopen", note="群众不满意，返回重新交办",

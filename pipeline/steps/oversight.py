@@ -6,11 +6,10 @@ from models import Evaluation, Follower, Item, SupervisionNote, as_local
 from pipeline.messages import notify
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import operation
-from pipeline.rules.errors import Invalid
 from pipeline.rules.guards import followed
 from pipeline.rules.schemas import limit
-from pipeline.rules.states import MERGED, SCORES
-from pipeline.rules.validate import optional_text, required_text
+from pipeline.rules.states import EVALUATION_KINDS, MERGED, SCORES
+from pipeline.rules.validate import choice, optional_text, required_text
 
 
 def supervise(item: Item, actor: Actor, *, note: object, urge: object = False, now: datetime | None = None) -> Item:
@@ -69,10 +68,8 @@ def evaluate(item: Item, actor: Actor, *, kind: object, score: object, comment: 
              now: datetime | None = None) -> Item:
     """组织评议 (office, leaders) or 督办评议 (supervisors), recorded on the sheet."""
     now = as_local(now)
-    if kind not in ("org", "supervisor"):
-        raise Invalid("评议类型无效", field="kind")
-    if score not in SCORES:
-        raise Invalid("评议结果应为满意、基本满意或不满意", field="score")
+    choice(kind, EVALUATION_KINDS, "kind", "评议类型")
+    choice(score, SCORES, "score", "评议结果")
     comment = optional_text(comment, "comment", "评议意见", limit("evaluate", "comment"))
     with operation(item, "evaluate", actor, now, kind=kind) as op:
         item = op.item

@@ -36,6 +36,7 @@ from pipeline.rules.states import (
     STATUS_LABELS,
     TIERS,
 )
+from pipeline.rules.validate import choice
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
@@ -129,6 +130,15 @@ def _public_actor(event: TimelineEvent, labels: dict[int, str]) -> str:
     return labels.get(event.actor_id, "工作人员")
 
 
+def staff_actor(label: str, name: str | None) -> str:
+    """Who acted, for staff: their unit or role and their name, the label once even
+    when the name already carries it ("活动办 李敏", not "活动办 活动办 李敏")."""
+    name = (name or "").strip()
+    if not name or name == label:
+        return label
+    return name if name.startswith(label) else f"{label} {name}"
+
+
 def timeline(item: Item, staff: bool = False) -> list[dict[str, Any]]:
     events = list(TimelineEvent.select().where(TimelineEvent.item == item).order_by(TimelineEvent.at, TimelineEvent.id))
     labels = _staff_labels(events)
@@ -138,7 +148,7 @@ def timeline(item: Item, staff: bool = False) -> list[dict[str, Any]]:
             continue
         actor = _public_actor(event, labels)
         if staff and event.actor_kind == "staff":
-            actor = f"{actor} {event.actor_name}"
+            actor = staff_actor(actor, event.actor_name)
         note = event.note
         if not staff and event.kind == "detail" and (event.data or {}).get("media_kind") == "location":
             note = coarse_place(note)
@@ -344,11 +354,14 @@ def reporters(item: Item) -> list[Resident]:
 
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
               category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
-              now: datetime | None = None) -> dict[str, Any]:
-    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first."""
+              now: datetime | None = None, board: bool = False) -> dict[str, Any]:
+    """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first;
+    `board`: only the public claim board (`on_claim_board`)."""
     today = as_local(now).date()
     page, per_page = page_args(page, per_page)
     query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search)
+    if board:
+        query = query.where(on_claim_board())
     query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
     return paginate(query, page, per_page, lambda item: summary(item, today))
 
@@ -362,12 +375,10 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
     text (and the address with `search_address`)."""
     query = staff_scope(Item.select(), actor)
     if status:
-        if status not in STATUS_LABELS:
-            raise Invalid("状态无效", field="status")
+        choice(status, STATUS_LABELS, "status", "状态")
         query = query.where(Item.status == status)
     if channel:
-        if channel not in CHANNELS:
-            raise Invalid("渠道无效", field="channel")
+        choice(channel, CHANNELS, "channel", "渠道")
         query = query.where(Item.channel == channel)
     if community:
         query = query.where(Item.community == community[:SEARCH_MAX])
@@ -384,14 +395,21 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
     return query
 
 
+def on_claim_board() -> Any:
+    """The public claim board (公开领办栏): items waiting for a unit in a public category.
+    Those the office gave a unit are led by it, others may offer to assist
+    (`guards.lead_unit`); those without one are open to every unit. 作风 items are
+    never on it: they go to the unit the office named."""
+    return Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())
+
+
 def staff_scope(query: ModelSelect, actor: Actor) -> ModelSelect:
     """Units see their own items and the claim board; area supervisors their area."""
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
-        # The claim board shows public items only: a 作风 item goes to the unit the office chose (`can_view`).
-        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id)
-                           | (Item.status.in_(CLAIMABLE) & Item.category.in_(public_category_ids())))
+        # Their own items and the claim board (never a 作风 item of another unit: `can_view`).
+        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id) | on_claim_board())
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

@@ -183,3 +183,39 @@ def test_every_row_has_its_own_client_msg_id(app, world, wechat_api, now):
     dispatch_outbox(now)
     ids = [c["json"]["client_msg_id"] for c in wechat_api.sends()]
     assert len(ids) == len(set(ids)) == 4
+
+
+def test_a_push_whose_reason_no_longer_holds_is_dropped_when_its_turn_comes(app, client, auth, world, flow,
+                                                                            wechat_api, now):
+    """The resident rated at once: "请您评价" queued by the result is dropped, "已办结" goes out."""
+    item = flow.resolved()
+    asks = outbox(kind="resolved")
+    assert {row.resident_id for row in asks if row.resident_id} == {world.residents["zhang"].id}
+    rated = client.post(f"/api/v1/items/{item.number}/rating", headers=auth("zhang"), json={"score": "satisfied"})
+    assert rated.status_code == 200 and rated.get_json()["status"] == "closed"
+
+    counts = dispatch_outbox(models.local_now())  # the API's rating was just now, on the real clock
+    assert counts["dropped"] == len(asks) and counts["sent"] == len(outbox()) - len(asks)
+    assert {row.status for row in outbox(kind="resolved")} == {"dropped"}
+    assert {row.status for row in outbox(kind="closed")} == {"sent"}
+    assert not any("请您评价" in str(call["json"]) for call in wechat_api.sends())
+    assert dispatch_outbox(later(models.local_now(), minutes=5)) == {}  # dropped rows are never tried again
+
+
+def test_a_push_whose_reason_still_holds_goes_out(app, world, flow, wechat_api, now):
+    flow.resolved()
+    asks = outbox(kind="resolved")
+    assert dispatch_outbox(later(now, minutes=1)).get("dropped") is None
+    assert {row.status for row in outbox(kind="resolved")} == {"sent"} and asks
+    assert any("请您评价" in str(call["json"]) for call in wechat_api.sends())
+
+
+def test_a_claim_reminder_queued_before_the_claim_is_dropped(app, world, flow, wechat_api, now):
+    from pipeline.messages import notify
+    from pipeline.steps.handling import claim
+
+    item = flow.classified()
+    notify.to_staff([world.staff["office"]], "unclaimed", "task", item, "请尽快领办", now, "unclaimed:test")
+    claim(item, flow.a("jianshe"), now=now)
+    dispatch_outbox(later(now, minutes=1))
+    assert [row.status for row in outbox(kind="unclaimed")] == ["dropped"]

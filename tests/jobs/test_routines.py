@@ -4,7 +4,7 @@ pipeline and the JSON endpoints."""
 from datetime import date, datetime
 
 import models
-from pipeline.accounts.people import resident_for_openid
+from pipeline.accounts.people import resident_for_openid, update_profile
 from pipeline.messages import publicity
 from pipeline.routines import bulletins, visits
 from pipeline.steps import handling, judging
@@ -110,8 +110,8 @@ def test_cadres_record_visits_and_the_month_is_checked_with_a_reproducible_draw(
 
 def test_a_closed_item_of_wide_concern_is_published_to_its_community_once(app, world, loop, client, now):
     neighbours = [resident_for_openid(f"oa-neighbour-{n}", source="oa") for n in range(2)]
-    models.Resident.update(community="全椒路社区").where(models.Resident.openid.startswith("oa-neighbour")).execute()
-    models.Resident.update(community="全椒路社区").where(models.Resident.id == world.residents["zhang"].id).execute()
+    for resident in [*neighbours, world.residents["zhang"]]:
+        update_profile(resident, community="全椒路社区")  # as PATCH /api/v1/me does
     elsewhere = resident_for_openid("oa-far-away", source="oa")
     item = loop.resolved(now, wide_concern=True)
     judging.rate(item, world.actor("zhang"), "satisfied", now=later(now, hours=1))

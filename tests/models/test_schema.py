@@ -103,3 +103,19 @@ def test_hosts_starting_together_make_the_schema_once(db):
     assert run_concurrently(lambda index: init_db(), 4) == []
     assert sorted(row.version for row in SchemaVersion.select()) == [version for version, _ in MIGRATIONS]
     assert init_db() == []
+
+
+@pytest.mark.alters_schema
+def test_migration_4_gives_residents_a_profile_and_starts_the_community_list(db, world):
+    # Put the schema back as it was before migration 4.
+    for column in ("name", "phone"):
+        db.execute_sql(f'ALTER TABLE "resident" DROP COLUMN "{column}"')
+    models.Community.delete().execute()
+    SchemaVersion.delete().where(SchemaVersion.version == 4).execute()
+
+    assert init_db() == [4]
+
+    assert {"name", "phone"} <= column_names("resident")
+    assert [c.name for c in models.Community.select()] == ["全椒路社区"]  # the community unit's community
+    assert models.Resident.get(models.Resident.openid == "oa-openid-zhang").phone is None
+    assert init_db() == []

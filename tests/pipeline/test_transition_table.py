@@ -94,6 +94,7 @@ class Situations:
     def __init__(self, world, now):
         self.world, self.now, self.numbers = world, now, count(1)
         self.category = models.Category.get(models.Category.code == "housing")
+        self.conduct = models.Category.get(models.Category.code == "cadre_conduct")  # 作风: not public
         self.actors = {key: world.actor(key) for key in ("office", "leader", "party", "jianshe", "supervisor",
                                                          "zhang", "li", "liu")}
         self.actors["system"] = SYSTEM_ACTOR
@@ -110,12 +111,12 @@ class Situations:
         return self.actors[BREAKING_ACTOR.get(case.broken) or ROLE_ACTORS[case.role]]
 
     def item(self, status, *, reporter=None, unit=None, claimed_unit=None, escalated=False, tier="limited",
-             created_at=None):
+             created_at=None, category=None):
         at = created_at or self.now
         fields = dict(number=f"20261123-{next(self.numbers):04d}", status=status, round=1, content="楼道灯坏了",
                       channel="wechat", reporter=reporter, community="全椒路社区", created_at=at, updated_at=at)
         if status not in ("collected", "merged", "rejected"):
-            fields.update(category=self.category, leader=self.world.staff["leader"], unit=unit, tier=tier,
+            fields.update(category=category or self.category, leader=self.world.staff["leader"], unit=unit, tier=tier,
                           due=self.now.date() + timedelta(days=7), roadmap="路线图", classified_at=at)
         if status in ("claimed", "resolved", "closed"):
             fields.update(claimed_unit=claimed_unit, claimed_at=at, escalated=escalated)
@@ -146,13 +147,16 @@ class Situations:
             own = residents["li"]
         if broken == "new_unit":
             claimed = own_unit
+        if broken == "lead_unit":
+            unit = units["shirong"]  # the office gave it to another unit
         if broken in ("claiming_unit", "assigned_unit"):
             claimed = units["shirong"]
             unit = units["shirong"] if broken == "assigned_unit" else unit
         escalated = (case.action == "consult" or broken in ("not_escalated", "consulted")) and broken != "escalated"
         item = self.item(case.status, reporter=own, unit=unit, claimed_unit=claimed, escalated=escalated,
                          tier="long_term" if broken == "explained" else "limited",
-                         created_at=now - timedelta(minutes=31) if broken == "detail_window" else now)
+                         created_at=now - timedelta(minutes=31) if broken == "detail_window" else now,
+                         category=self.conduct if broken == "offered_help" else None)
         if case.action == "unfollow" and actor.kind != "system":
             target = item.merged_into if item.merged_into_id else item
             models.Follower.create(item=target, resident=actor.resident, staff=actor.staff, created_at=now)

@@ -47,6 +47,7 @@ HOLDS = {
     "own_report": {"resident"},
     "claiming_unit": {"unit", "office", "admin"},
     "assigned_unit": {"unit"},
+    "lead_unit": {"unit", "office", "admin"},  # the office gave the item to 建设办
     "unit_member": {"unit", "other_unit", "office", "admin"},
     "own_unit": set(PEOPLE),  # the requests name no unit: each claims for their own
     "evaluator_kind": {"leader", "office", "party_office", "admin"},  # the request evaluates as the organisation
@@ -118,6 +119,11 @@ CALLS = {
     "api_resident.rating": Call("/api/v1/items/{item}/rating", "resolved", {"score": "satisfied"}),
     "api_resident.follow_item": Call("/api/v1/items/{item}/follow", body={}),
     "api_resident.unfollow_item": Call("/api/v1/items/{item}/follow", body={}),
+    "api_resident.profile": Call("/api/v1/me", body={"name": "张先生"}),
+    "api_public.communities": Call("/api/v1/communities"),
+    "api_staff.community_list": Call("/api/v1/staff/communities"),
+    "api_staff.add_community": Call("/api/v1/staff/communities", body={"name": "新社区"}),
+    "api_staff.change_community": Call("/api/v1/staff/communities/1", body={"lat": 32.05}),
     "api_resident.subscriptions": Call("/api/v1/me/subscriptions", body={"accepted": []}),
     "api_badges.bind": Call("/api/v1/badges/bind", body={"token": "badge-token-liu"}),
     "api_uploads.upload": Call("/api/v1/uploads", body={}),  # no file: 400 once allowed
@@ -176,7 +182,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_uploads.upload": "POST", "api_staff.create_item": "POST", "api_staff.item_action": "POST",
            "api_badges.issue": "POST", "api_badges.revoke": "DELETE", "api_routines.bulletin_edit": "PATCH",
            "api_routines.bulletin_publish": "POST", "api_routines.discipline_record": "POST",
-           "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST"}
+           "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
+           "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH"}
 
 
 def route_of(key):

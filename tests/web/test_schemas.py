@@ -20,6 +20,9 @@ ENDPOINTS = {
     "bind_badge": ("zhang", "post", "/api/v1/badges/bind"),
     "staff_login": ("office", "post", "/api/v1/auth/staff"),
     "wxlogin": ("zhang", "post", "/api/v1/auth/wxlogin"),
+    "update_profile": ("zhang", "patch", "/api/v1/me"),
+    "create_community": ("office", "post", "/api/v1/staff/communities"),
+    "update_community": ("office", "patch", "/api/v1/staff/communities/1"),
 }
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
 

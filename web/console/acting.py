@@ -122,11 +122,12 @@ def act(number: str, action: str) -> Any:
 @allow("items.work_list")
 def due_preview() -> Any:
     """The classify form's deadline: the tier's default in working days for the category."""
-    today = local_now().date()
+    now = local_now()
+    today = now.date()
     try:
         category = intake.subcategory(request.args.get("category", ""))
         tier = request.args.get("tier", "")
-        due = intake.default_due(tier, category, today) if tier in TIERS else None
+        due = intake.default_due(tier, category, now) if tier in TIERS else None
     except DomainError:
         due = None
     return render_template("console/_due.html", due=due, today=today)
