@@ -37,6 +37,10 @@ DEFAULT_TEMPLATES = {
 
 # Below this share of satisfied votes an evaluation meeting sends the item back.
 DEFAULT_MEETING_SATISFACTION_THRESHOLD = 0.8
+# One person urges (催办) one item at most this many times a day: each urge pushes to the unit.
+DEFAULT_URGE_DAILY_LIMIT = 3
+# Closed items' personal data (names, phone numbers, who reported) is de-identified after this many months.
+DEFAULT_RETENTION_MONTHS = 36
 # Beside each template id, `<SETTING>_KEYS` maps our notice fields to the
 # template's own keys (pipeline/messages/templates.py); unset, the demo's keys.
 TEMPLATE_KEY_SETTINGS = tuple(f"{name}_KEYS" for name in DEFAULT_TEMPLATES)
@@ -102,6 +106,8 @@ def load_config():
         "STAFF_TOKEN_HOURS": int(_env("STAFF_TOKEN_HOURS", "12")),
         "MEETING_SATISFACTION_THRESHOLD": float(_env("MEETING_SATISFACTION_THRESHOLD",
                                                      str(DEFAULT_MEETING_SATISFACTION_THRESHOLD))),
+        "URGE_DAILY_LIMIT": int(_env("URGE_DAILY_LIMIT", str(DEFAULT_URGE_DAILY_LIMIT))),
+        "RETENTION_MONTHS": int(_env("RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS))),
         # Staff pushes open the item's page in the console.
         "CONSOLE_ITEM_URL": _env("CONSOLE_ITEM_URL"),
         "WECHAT_OAUTH_AUTHORIZE_URL": _env("WECHAT_OAUTH_AUTHORIZE_URL", WECHAT_OAUTH_AUTHORIZE),

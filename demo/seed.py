@@ -1,7 +1,8 @@
 """Demo data: units, accounts and the seed's own cases, driven through the operations."""
 from datetime import date, datetime, timedelta
 
-from models import Resident, Unit, local_now
+from models import Resident, StaffUser, Unit, local_now
+from pipeline.accounts import staff_binding
 from pipeline.accounts.badges import bind_badge, issue_badge
 from pipeline.accounts.people import create_staff, create_unit, resident_for_openid, update_profile
 from pipeline.office.communities import create_community
@@ -9,6 +10,8 @@ from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
 from pipeline.steps import handling, intake, judging, oversight
 
 DEMO_PASSWORD = "sixstep-demo"
+# Each demo account's WeChat at the fake server: its pushes are listed there under this openid.
+STAFF_OPENID = "demo-staff-{username}"
 
 # The office's communities with their centre points (a report sent with a place takes the nearest).
 COMMUNITIES = [("全椒路社区", 32.2950, 118.3120), ("安居苑社区", 32.3100, 118.3300)]
@@ -43,12 +46,22 @@ def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
     now = now or local_now()
     for name, kind, community in UNITS:
         create_unit(name, kind, community)
-    staff = {username: actor_for_staff(create_staff(username, role, DEMO_PASSWORD, name=name, unit=unit, area=area))
+    staff = {username: actor_for_staff(_bound(create_staff(username, role, DEMO_PASSWORD, name=name, unit=unit,
+                                                           area=area), now))
              for username, role, unit, name, area in ACCOUNTS}
     for name, lat, lng in COMMUNITIES:
         create_community(staff["office"], name=name, lat=lat, lng=lng, now=now)
     _seed_cases(staff, now)
     return accounts
+
+
+def _bound(user: StaffUser, now: datetime) -> StaffUser:
+    """The account bound to its fake WeChat the way a scanned binding code binds it, so
+    the cases below queue its staff pushes (task, overdue, digest) for the fake server."""
+    ticket = staff_binding.issue(user, hours=1, now=now - timedelta(days=40))
+    bound, _previous = staff_binding.bind(ticket.scene, STAFF_OPENID.format(username=user.username),
+                                          now=now - timedelta(days=40))
+    return bound
 
 
 def _resident(openid: str, nickname: str, community: str) -> Resident:
@@ -99,6 +112,12 @@ def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:
     judging.rate(vendors, zhang, "unsatisfied", "傍晚摊贩又回来了", now=t + timedelta(days=6))
     handling.claim(vendors, shirong, now=t + timedelta(days=6, hours=1))
     oversight.supervise(vendors, liu, note="群众督办员每日放学时段到场劝导", now=t + timedelta(days=7))
+
+    hallway = intake.collect(zhang, "楼道堆放杂物堵塞消防通道，多次反映没人管", "wechat", community="全椒路社区",
+                             address="全椒路8号", now=t + timedelta(days=10))
+    intake.classify(hallway, office, category="market_environment", leader=leader.id, unit=units["市容办"],
+                    tier="limited", roadmap="市容办会同社区清理楼道杂物", now=t + timedelta(days=10, hours=1))
+    handling.claim(hallway, shirong, now=t + timedelta(days=10, hours=2))  # and left: overdue, chased, in the digest
 
     intake.collect(staff["office"], "群众反映街居干部走居入户太少，作风不实，工作轻指导", "symposium",
                    reporter_name="居民代表", community="全椒路社区", now=now - timedelta(days=2))

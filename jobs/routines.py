@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from pipeline.accounts import ratelimits
+from pipeline.accounts import personal_data, ratelimits
 from pipeline.files import uploads
 from pipeline.messages import inbound, publicity
 from pipeline.routines import bulletins, visits
@@ -53,3 +53,9 @@ def housekeeping(now):
     pushes = inbound.purge(now - timedelta(days=2))
     photos = uploads.purge_unattached(current_app.config["UPLOAD_DIR"], now=now)
     return {"pushes": pushes, "uploads": photos, "rate_hits": ratelimits.forget_expired(now)}
+
+
+def retention(now):
+    """个人信息保护法: RETENTION_MONTHS after an item closed, its personal data goes
+    (reporter, name, phone, exact place, numbers in the text); each item once."""
+    return personal_data.deidentify_expired(now)

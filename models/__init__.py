@@ -4,7 +4,7 @@ from .catalog import CalendarDay, Category, Community
 from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
-from .people import ApiToken, Badge, Resident, StaffUser, SubscriptionGrant, Unit
+from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
 from .routines import Bulletin, DisciplinaryEntry, MediaFetch, PublicNotice, RoutineMark, Visit, VisitCheck
 from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 
@@ -43,6 +43,7 @@ ALL_MODELS = [
     Visit,
     VisitCheck,
     MediaFetch,
+    PhoneView,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "as_local", "db", "iso", "local_now", "open_database"]

@@ -59,6 +59,8 @@ class Item(BaseModel):
     closed_at = DateTimeField(null=True)
     merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL", backref="merged_items", index=False)
     reject_reason = TextField(null=True)
+    # Personal data removed (the reporter left, or RETENTION_MONTHS after closing): done once.
+    deidentified_at = DateTimeField(null=True)
     created_at = DateTimeField(default=local_now, index=True)
     updated_at = DateTimeField(default=local_now)
 

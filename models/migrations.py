@@ -65,6 +65,13 @@ def _communities(migrator: SchemaMigrator) -> None:
                    (True, local_now()))
 
 
+def _item_deidentified(migrator: SchemaMigrator) -> None:
+    """Items remember when their personal data was removed (account deletion, retention)."""
+    if "deidentified_at" not in {column.name for column in db.get_columns("item")}:
+        kind = "TIMESTAMP" if is_postgres() else "DATETIME"
+        db.execute_sql(f'ALTER TABLE "item" ADD COLUMN "deidentified_at" {kind}')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -72,6 +79,7 @@ MIGRATIONS = [
     (2, _staff_following),
     (3, _reporter_items_by_date),
     (4, _communities),
+    (5, _item_deidentified),
 ]
 
 

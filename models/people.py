@@ -87,3 +87,13 @@ class SubscriptionGrant(BaseModel):
 
     class Meta:
         indexes = ((("resident", "template_id"), True),)
+
+
+class PhoneView(BaseModel):
+    """The office saw a reporter's phone number (个人信息保护法: who looked, at what, when)."""
+
+    staff = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    staff_name = CharField(max_length=64)  # kept if the account goes
+    item_number = CharField(max_length=16)
+    resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL", backref="+")
+    at = DateTimeField(default=local_now, index=True)

@@ -107,6 +107,15 @@ def scene(scene):
     return jsonify(type="item", number=item.number)
 
 
+@bp.get("/openapi.json")
+@allow("public")
+def openapi_description():
+    """This API described in OpenAPI 3.1 (built from the routes and schemas the code declares)."""
+    from web.openapi import described
+
+    return jsonify(described(current_app))
+
+
 @bp.get("/subscriptions/templates")
 @allow("public")
 def subscription_templates():

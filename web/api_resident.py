@@ -10,7 +10,7 @@ from pipeline.views.queries import list_mine, public_view, visible_item
 from web.api_public import SUBSCRIBE_TITLES
 from web.auth import allow, current_actor
 from web.limits import REPORT, limiter
-from web.params import allowed, arguments, json_body
+from web.params import arguments, json_body
 from web.serialize import user_json
 
 bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
@@ -67,8 +67,7 @@ def profile():
 @bp.post("/me/subscriptions")
 @allow("subscriptions.record")
 def subscriptions():
-    data = json_body()
-    allowed(data, {"accepted"})
+    accepted = arguments(json_body(), SCHEMAS["subscribe"])["accepted"]
     templates = {current_app.config[name] for name in SUBSCRIBE_TITLES}
-    granted = record_subscriptions(current_actor().resident, data.get("accepted"), templates)
+    granted = record_subscriptions(current_actor().resident, accepted, templates)
     return jsonify(granted=granted)

@@ -1,15 +1,14 @@
 """The office's routines over JSON: public notices (公示), the weekly work-style
 bulletin and disciplinary entries, cadre visits and the monthly check, the
 call-back list and the overdue digest. Thin: parse, call one pipeline function."""
-from datetime import date
-
 from flask import Blueprint, jsonify, request
 
 from pipeline.messages import publicity
 from pipeline.routines import bulletins, visits
 from pipeline.rules.boundary import local_now
-from pipeline.rules.errors import Invalid, NotFound
+from pipeline.rules.errors import NotFound
 from pipeline.rules.schemas import SCHEMAS
+from pipeline.rules.validate import parse_date
 from pipeline.steps import chasing
 from pipeline.views.queries import summary
 from web.auth import allow, current_actor
@@ -19,16 +18,8 @@ bp = Blueprint("api_routines", __name__, url_prefix="/api/v1")
 
 
 
-def _date(value, field):
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
-
-
 def _date_arg(name, default):
-    value = request.args.get(name)
-    return _date(value, name) if value else default
+    return parse_date(request.args.get(name), name, default)
 
 
 @bp.get("/notices")
@@ -109,7 +100,7 @@ def callback_list():
 @bp.get("/staff/digests/<day>")
 @allow("digests.read")
 def overdue_digest(day):
-    data = chasing.digest(_date(day, "day"))
+    data = chasing.digest(parse_date(day, "day"))
     if data is None:
         raise NotFound("该日没有超期日报", code="not_found")
     return jsonify(data)

@@ -8,7 +8,7 @@ from pipeline.rules.permissions import item_action as table_action
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.steps import handling, intake, judging, oversight
 from pipeline.views import queries
-from pipeline.views.queries import public_view, visible_item
+from pipeline.views.queries import public_view, staff_item, visible_item
 from pipeline.views.sheet import staff_view
 from pipeline.views.stats import stats
 from web.auth import allow, current_actor
@@ -58,7 +58,7 @@ def work_list():
 @allow("item.staff_view")
 def item_detail(number):
     actor = current_actor()
-    return jsonify(staff_view(visible_item(number, actor), actor))
+    return jsonify(staff_view(staff_item(number, actor), actor))
 
 
 @bp.post("/items/<number>/<action>")
@@ -68,7 +68,7 @@ def item_action(number, action):
     if action not in ACTIONS:
         raise NotFound("未知的操作", code="unknown_action")
     actor = current_actor()
-    item = visible_item(number, actor)
+    item = staff_item(number, actor) if actor.kind == "staff" else visible_item(number, actor)
     item = ACTIONS[action](item, actor, **arguments(json_body(), SCHEMAS[action]))
     if actor.kind != "staff":
         return jsonify(public_view(item, actor))

@@ -6,12 +6,18 @@
 - Logins count per client address and per target account, so neither many
   addresses against one account nor one address against many accounts gets far.
 - Counters are shared by every web worker: in Redis when REDIS_URL is set,
-  else in the database (`pipeline.accounts.ratelimits`). Never per process.
+  else in the database (`pipeline.accounts.ratelimits`). Only while Redis is
+  unreachable does each worker count on its own (Flask-Limiter's in-memory
+  fallback, logged as a warning on `sixstep.web.limits`), so an outage never
+  turns logging in, reporting or uploading into a 500; it checks Redis again
+  with back-off and goes back to it when it answers.
 
 The allowances are settings (RATELIMIT_LOGIN, RATELIMIT_LOGIN_ACCOUNT,
 RATELIMIT_REPORT, RATELIMIT_UPLOAD, RATELIMIT_PUBLIC_READ), defaults in `config.RATE_LIMIT_DEFAULTS`;
 a malformed one stops the app at start-up rather than failing each request.
 """
+import logging
+
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -48,6 +54,7 @@ def _setting(name: str):
 
 
 limiter = Limiter(key_func=identity_key, strategy="moving-window")
+limiter.logger = logging.getLogger("sixstep.web.limits")  # its fallback warnings in our logs
 
 LOGIN = _setting("RATELIMIT_LOGIN")
 LOGIN_ACCOUNT = _setting("RATELIMIT_LOGIN_ACCOUNT")
@@ -79,4 +86,12 @@ def init_limits(app) -> None:
         app.config[name] = value
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or f"{SCHEME}://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis away: count in process rather than fail. The database store needs no
+    # fallback: without the database the request can't be served anyway (503).
+    redis = str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss"))
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", redis)
+    if redis:  # an unreachable host must fail in a second, not hold the request for the OS's timeout
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
+    limiter._in_memory_fallback_enabled = app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]
+    limiter._storage_dead = False  # one limiter for every app built in a process: a fresh start each
     limiter.init_app(app)

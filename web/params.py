@@ -6,6 +6,7 @@ from flask import request
 
 from pipeline.rules.errors import Invalid
 from pipeline.rules.schemas import Field, Schema
+from pipeline.rules.validate import MAX_ID
 
 
 def json_body():
@@ -52,10 +53,17 @@ def integer(data, name, required=False):
         return None
     if isinstance(value, bool):
         raise Invalid(f"字段 {name} 应为整数", field=name)
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        value = int(value) if len(value) <= 12 else MAX_ID + 1
     if not isinstance(value, int):
         raise Invalid(f"字段 {name} 应为整数", field=name)
+    return _in_range(value, name)
+
+
+def _in_range(value: int, name: str) -> int:
+    """An integer a database integer column holds (every id, count and issue number here)."""
+    if not -MAX_ID <= value <= MAX_ID:
+        raise Invalid(f"字段 {name} 超出范围", code="out_of_range", field=name)
     return value
 
 
@@ -72,7 +80,7 @@ def id_list(data, name, max_count=9):
         raise Invalid(f"字段 {name} 应为编号列表", field=name)
     if len(value) > max_count:
         raise Invalid(f"最多{max_count}个", field=name)
-    return value
+    return [_in_range(v, name) for v in value]
 
 
 def allowed(data, names):

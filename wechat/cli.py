@@ -3,10 +3,14 @@
     flask --app app wechat-menu
     flask --app app staff-bind-qr USERNAME [--hours 72] [--save code.png]
 
+`staff-bind-qr` prints the code's image URL, its scene, and the `wechat.simulate`
+line that scans it against a fake WeChat (the demo).
+
 `register_cli(app)` adds them (called from the app factory). These commands
 call WeChat's API directly: they run by hand, not inside a webhook request.
 """
 import json
+import shlex
 from pathlib import Path
 
 import click
@@ -58,6 +62,13 @@ def print_bind_code(config, username, hours, now=None):
     return user, ticket, url
 
 
+def simulate_scan_line(config, username, scene):
+    """The `wechat.simulate` command that sends WeChat's SCAN event for `scene` to this server's webhook."""
+    webhook = str(config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/") + "/wechat"
+    return shlex.join(["python", "-m", "wechat.simulate", "--url", webhook, "--from", f"o-wechat-{username}",
+                       "--event", f"SCAN:{scene}"])
+
+
 def _wechat_failure(exc):
     if isinstance(exc, WeChatClientException):
         return click.ClickException(f"微信接口返回错误 {exc.errcode}：{exc.errmsg}")
@@ -99,3 +110,6 @@ def register_cli(app):
         if save_to:
             click.echo(f"图片已保存到 {save_to}")
         click.echo("请本人用微信扫码（未关注的会先关注公众号），扫码后即完成绑定。")
+        click.echo(f"二维码的场景值（scene）：{ticket.scene}")
+        click.echo("在演示或测试环境（模拟微信）里，用这条命令模拟本人扫码：")
+        click.echo("  " + simulate_scan_line(current_app.config, user.username, ticket.scene))

@@ -7,7 +7,9 @@
   which is decrypted with wechatpy's AES crypto; replies are encrypted back.
 - XML is parsed with xmltodict ≥ 1.0.1, which refuses any entity declaration
   (billion laughs, external entities) with ValueError; malformed XML raises
-  ExpatError; a body without MsgType raises KeyError. All become `BadPush`.
+  ExpatError; a body without MsgType raises KeyError. All become `BadPush`,
+  and so does a push repeating a field (two `<FromUserName>`), which
+  xmltodict would turn into a list.
 """
 import hashlib
 import hmac
@@ -73,6 +75,9 @@ def parse(xml):
         raise BadPush(f"unreadable push: {exc.__class__.__name__}") from None
     if message is None:
         raise BadPush("empty body")
+    repeated = sorted(name for name, value in message._data.items() if isinstance(value, list))
+    if repeated:  # WeChat sends each field once; two senders or contents is a forgery or garbage
+        raise BadPush(f"repeated elements: {', '.join(repeated)[:100]}")
     return message
 
 

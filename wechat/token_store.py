@@ -9,6 +9,7 @@ how many seconds a key has left (`remaining`), which the client and
 `refresh_access_token` use to refresh early.
 """
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,8 @@ from wechatpy.session import SessionStorage
 
 from pipeline.messages.shared_tokens import drop_token, live_token, store_token
 from pipeline.rules.boundary import local_now
+
+log = logging.getLogger("sixstep.wechat.tokens")
 
 REFRESH_MARGIN = 600  # the jobs process refreshes tokens expiring within 10 minutes
 
@@ -51,35 +54,59 @@ class DatabaseStorage(SessionStorage):
 
 
 class RedisStorage(SessionStorage):
-    """The same store in Redis (`REDIS_URL`): expiry is Redis's own."""
+    """The same store in Redis (`REDIS_URL`): expiry is Redis's own.
 
-    def __init__(self, redis, prefix="sixstep"):
+    While Redis can't be reached every call uses the database store instead
+    (logged as a warning): a token fetched then is kept where every process
+    finds it, and a web request needing a token never fails for Redis alone.
+    """
+
+    def __init__(self, redis, prefix="sixstep", fallback=None):
         self.redis = redis
         self.prefix = prefix
+        self.fallback = fallback or DatabaseStorage()
 
     def _key(self, key):
         return f"{self.prefix}:{key}"
 
+    def _redis(self, call, method, *args):
+        from redis.exceptions import RedisError
+
+        try:
+            return call()
+        except RedisError as error:
+            log.warning("Redis unreachable for the token store (%s); using the database",
+                        error.__class__.__name__)
+            return getattr(self.fallback, method)(*args)
+
     def get(self, key, default=None):
-        value = self.redis.get(self._key(key))
-        if value is None:
-            return default
-        return json.loads(value.decode("utf-8") if isinstance(value, bytes) else value)
+        return self._redis(lambda: _decoded(self.redis.get(self._key(key)), default), "get", key, default)
 
     def set(self, key, value, ttl=None):
         if value is None:
             return
-        self.redis.set(self._key(key), json.dumps(value, ensure_ascii=False), ex=int(ttl) if ttl else None)
+        self._redis(lambda: self.redis.set(self._key(key), json.dumps(value, ensure_ascii=False),
+                                           ex=int(ttl) if ttl else None), "set", key, value, ttl)
 
     def delete(self, key):
-        self.redis.delete(self._key(key))
+        self._redis(lambda: self.redis.delete(self._key(key)), "delete", key)
 
     def remaining(self, key, now=None):
         """Seconds until `key` expires; None if it never does; 0 if absent."""
-        ttl = self.redis.ttl(self._key(key))
-        if ttl == -1:
-            return None
-        return max(int(ttl), 0)
+        return self._redis(lambda: _ttl_seconds(self.redis.ttl(self._key(key))), "remaining", key, now)
+
+
+def _decoded(value, default):
+    if value is None:
+        return default
+    return json.loads(value.decode("utf-8") if isinstance(value, bytes) else value)
+
+
+def _ttl_seconds(ttl):
+    """Redis's TTL answer as `remaining` gives it: -1 (no expiry) → None, absent → 0."""
+    if ttl == -1:
+        return None
+    return max(int(ttl), 0)
 
 
 _redis_clients: dict[str, Any] = {}

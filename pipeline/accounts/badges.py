@@ -92,6 +92,13 @@ def get_badge(badge_id: object) -> Badge:
     return fetch(Badge, badge_id, "督办证不存在")
 
 
+def office_badge(actor: Actor, badge_id: object) -> Badge:
+    """A badge as the office manages it (print its card, renew, revoke); nobody else may."""
+    if not permitted("badges.manage", actor):
+        raise Forbidden("只有活动办可以管理督办证", code="forbidden")
+    return get_badge(badge_id)
+
+
 def badge_for_token(token: object) -> Badge | None:
     """The badge behind a QR code's token, or None (unknown or malformed)."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
@@ -107,6 +114,42 @@ def revoke_badge(actor: Actor, badge: Badge, now: datetime | None = None) -> Bad
     with transaction():
         Badge.update(revoked_at=now).where((Badge.id == badge.id) & Badge.revoked_at.is_null()).execute()
     return get_badge(badge.id)
+
+
+def renew_badge(actor: Actor, badge: Badge, valid_until: object, now: datetime | None = None) -> Badge:
+    """The office extends a badge's validity (换发续期); the card keeps its number and QR code.
+
+    A revoked badge stays revoked: the office issues a new one instead.
+    """
+    now = as_local(now)
+    if not permitted("badges.manage", actor):
+        raise Forbidden("只有活动办可以续期督办证", code="forbidden")
+    until = parse_date(valid_until, "valid_until")
+    if until < now.date() or until > now.date() + MAX_VALIDITY:
+        raise Invalid("有效期应在今天到五年之内", field="valid_until")
+    with transaction():
+        renewed = (Badge.update(valid_until=until)
+                   .where((Badge.id == badge.id) & Badge.revoked_at.is_null()).execute())
+    if not renewed:
+        raise WrongState("已撤销的督办证不能续期，请重新发放", code="badge_revoked")
+    return get_badge(badge.id)
+
+
+def list_badges(actor: Actor, state: str | None = None, today: date | None = None) -> list[Badge]:
+    """Every badge for the office, newest first; `state` keeps only valid, revoked or expired ones."""
+    if not permitted("badges.manage", actor):
+        raise Forbidden("只有活动办可以管理督办证", code="forbidden")
+    today = today or as_local(None).date()
+    query = Badge.select().order_by(Badge.created_at.desc(), Badge.id.desc())
+    if state == "valid":
+        query = query.where(Badge.revoked_at.is_null() & (Badge.valid_until >= today))
+    elif state == "revoked":
+        query = query.where(Badge.revoked_at.is_null(False))
+    elif state == "expired":
+        query = query.where(Badge.revoked_at.is_null() & (Badge.valid_until < today))
+    elif state:
+        raise Invalid("督办证状态无效", field="state")
+    return list(query)
 
 
 def bind_badge(actor: Actor, token: object, now: datetime | None = None) -> Badge:

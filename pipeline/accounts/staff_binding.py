@@ -96,3 +96,13 @@ def staff_by_username(username: str) -> StaffUser:
     if user is None:
         raise NotFound(f"没有用户名为“{username}”的在用账号", code="not_found")
     return user
+
+
+def open_ticket(user: StaffUser, now: datetime | None = None) -> StaffBindTicket | None:
+    """The person's binding code still waiting to be scanned (unused, unexpired, with its QR image)."""
+    now = as_local(now)
+    return (StaffBindTicket.select()
+            .where((StaffBindTicket.staff == user) & StaffBindTicket.used_at.is_null()
+                   & (StaffBindTicket.expires_at > now) & StaffBindTicket.qr_url.is_null(False))
+            .order_by(StaffBindTicket.id.desc()).first())
+

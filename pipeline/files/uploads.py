@@ -32,7 +32,10 @@ from pipeline.rules.errors import DomainError, Forbidden, Invalid, NotFound, Too
 from pipeline.views.queries import can_view
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # decoded size; a decompression bomb declares far more
+MAX_PIXELS = 40_000_000  # JPEG: decoded at a reduced scale (`draft`), so a 40-megapixel photo stays cheap
+# PNG and WebP decode every pixel at full size (a 36-megapixel PNG of 120 KB took seconds):
+# photos from a phone in these formats are screenshots, a few megapixels.
+MAX_LOSSLESS_PIXELS = 12_000_000
 MAX_SIDE = 2560  # long side after downscaling
 JPEG_QUALITY = 85
 WEBP_QUALITY = 85
@@ -94,7 +97,8 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
         except (OSError, SyntaxError, ValueError, TypeError, EOFError):
             raise not_image from None
         width, height = image.size
-        if width < 1 or height < 1 or width * height > max_pixels:
+        allowed = max_pixels if image.format == "JPEG" else min(max_pixels, MAX_LOSSLESS_PIXELS)
+        if width < 1 or height < 1 or width * height > allowed:
             image.close()
             raise bomb
         try:

@@ -150,3 +150,19 @@ def counts() -> Counter[str]:
     """Rows by status, for operators."""
     query = Outbox.select(Outbox.status, fn.COUNT(Outbox.id).alias("n")).group_by(Outbox.status)
     return Counter({row.status: row.n for row in query})
+
+
+PUSH_STATES = {QUEUED: "等待发送", SENDING: "正在发送", SENT: "已送达微信", FAILED: "多次发送失败",
+               UNDELIVERABLE: "无法送达"}
+
+
+def last_staff_push(staff_id: int) -> dict[str, Any] | None:
+    """The latest push queued for a staff member and what became of it (their profile shows it)."""
+    row = (Outbox.select().where(Outbox.staff == staff_id)
+           .order_by(Outbox.created_at.desc(), Outbox.id.desc()).first())
+    if row is None:
+        return None
+    return {"kind": row.kind, "status": row.status, "status_label": PUSH_STATES.get(row.status, row.status),
+            "created_at": row.created_at, "sent_at": row.sent_at, "error": row.last_error,
+            "delivered": row.status == SENT}
+

@@ -25,7 +25,7 @@ from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
 from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
-from pipeline.rules.validate import optional_text, parse_date, required_text
+from pipeline.rules.validate import optional_text, parse_date, parse_month, required_text
 from pipeline.rules.workdays import WorkCalendar
 
 REQUIRED_DAYS = 2.0
@@ -161,11 +161,7 @@ def visits(month: str | None = None, staff: int | None = None) -> list[dict[str,
     """Visit records, for a month (YYYY-MM) and/or one cadre."""
     query = Visit.select(Visit, StaffUser).join(StaffUser, on=(Visit.staff == StaffUser.id))
     if month:
-        try:
-            first = date.fromisoformat(f"{month}-01")
-        except ValueError:
-            raise Invalid("月份格式应为 YYYY-MM", field="month") from None
-        start, end = month_range(first)
+        start, end = month_range(parse_month(month, "month"))
         query = query.where((Visit.visit_date >= start) & (Visit.visit_date <= end))
     if staff:
         query = query.where(Visit.staff == staff)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from models import Claim, Item, PublicNotice
-from pipeline.rules.errors import DomainError, Forbidden, WrongState
+from models import Claim, Item, PublicNotice, SupervisionNote
+from pipeline.rules.errors import DomainError, Forbidden, TooMany, WrongState
+from pipeline.rules.settings import settings
 from pipeline.rules.states import (
     CLAIMED,
     DETAIL_WINDOW,
@@ -52,10 +54,48 @@ def _own_unit(op: Operation) -> bool:
     return _office(op) or wanted in (None, "", op.actor.unit_id) or str(wanted) == str(op.actor.unit_id)
 
 
+def _leads(op: Operation) -> bool:
+    """The actor works for the unit leading the item (its claiming unit)."""
+    return op.actor.role == "unit" and op.actor.unit_id is not None and op.actor.unit_id == op.item.claimed_unit_id
+
+
 def acting_unit_id(op: Operation) -> int | str | None:
-    """The unit the actor works for here: a unit handler's own, or the office's pick
-    (the item's unit unless the request names another)."""
-    return (op.params.get("unit") or op.item.unit_id) if _office(op) else op.actor.unit_id
+    """The unit the actor works for here: a unit handler's own, the office's pick
+    (the item's unit unless the request names another), or for 协办 the unit the
+    lead unit invites."""
+    if _office(op):
+        return op.params.get("unit") or op.item.unit_id
+    if op.action == "assist" and _leads(op) and op.params.get("unit") not in (None, ""):
+        return op.params["unit"]
+    return op.actor.unit_id
+
+
+def _invited_unit(op: Operation) -> bool:
+    """协办 is by invitation (the seed: units are brought in 通过沟通协调): the office
+    adds any unit, the lead unit invites another; a unit joins by itself only when
+    the office named it on the assignment sheet (the item's unit) and another leads."""
+    if _office(op) or _leads(op):
+        return True
+    return _own_unit(op) and op.actor.unit_id is not None and op.actor.unit_id == op.item.unit_id
+
+
+def urges_today(item: Item, resident_id: int | None, staff_id: int | None, now: datetime) -> int:
+    """How many times this person has urged (催办) this item since midnight of `now`."""
+    author = SupervisionNote.resident == resident_id if resident_id is not None else SupervisionNote.staff == staff_id
+    return SupervisionNote.select().where(
+        (SupervisionNote.item == item.id) & SupervisionNote.urge & author
+        & (SupervisionNote.at >= datetime.combine(now.date(), time.min))).count()
+
+
+def _urge_allowance(op: Operation) -> bool:
+    """A supervisor urges one item at most URGE_DAILY_LIMIT times a day: each urge
+    pushes to the unit's staff, so a flood of them would drown the unit's WeChat."""
+    if not op.params.get("urge"):
+        return True
+    actor = op.actor
+    resident_id = actor.id if actor.kind == "resident" else None
+    staff_id = actor.id if actor.kind == "staff" else None
+    return urges_today(op.item, resident_id, staff_id, op.now) < settings.urge_daily_limit
 
 
 def _public(item: Item) -> bool:
@@ -137,6 +177,9 @@ GUARDS = {
     "unit_member": Guard(lambda op: _office(op) or op.actor.unit_id is not None, Forbidden, "forbidden",
                          "您不属于任何承办单位"),
     "own_unit": Guard(_own_unit, Forbidden, "forbidden", "只能为本单位领办"),
+    "invited_unit": Guard(_invited_unit, Forbidden, "not_invited",
+                          "只有活动办指定或牵头单位邀请的单位可以协办"),
+    "urge_allowance": Guard(_urge_allowance, TooMany, "urge_limit", "今天催办该事项的次数已达上限，请明天再试"),
     "new_unit": Guard(_new_unit, WrongState, "wrong_state", "该单位已参与办理"),
     "lead_unit": Guard(_lead_unit, Forbidden, "assigned_elsewhere",
                        "该事项已由活动办交办给其他单位领办，本单位可以申请协办"),

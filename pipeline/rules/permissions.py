@@ -24,6 +24,7 @@ from pipeline.rules.states import (
     RESIDENT,
     RESIDENT_SUPERVISOR,
     ROLES_ALLOWED,
+    SUPERVISING_ROLES,
     SYSTEM,
     TRANSITIONS,
 )
@@ -41,10 +42,12 @@ CONDITIONS = {
     "visible": "the person may see the item (pipeline.views.queries.can_view); else 404 as if it didn't exist",
     "public": "the item is public (classified into a public category): an H5 page shows it to nobody else",
     "draft_for_office": "a bulletin still in draft is the office's; to anyone else it doesn't exist (404)",
+    "unit_reach": "a unit's staff reach only items their unit leads, assists, was given on the sheet or that wait "
+                  "on the claim board (pipeline.views.queries.unit_reach / staff_item); else 404",
     **{name: guard.message for name, guard in GUARDS.items()},
 }
 # Conditions refused as "not found" rather than "forbidden".
-HIDING = frozenset({"visible", "public", "draft_for_office"})
+HIDING = frozenset({"visible", "unit_reach", "public", "draft_for_office"})
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,13 @@ def _rule(roles: frozenset[str], *needs: str, refusal: str = "您没有此项操
     return Rule(frozenset(roles), tuple(needs), refusal)
 
 
-def _transition(name: str, *, within: frozenset[str] = SIGNED_IN, new: bool = False) -> Rule:
+def _transition(name: str, *, within: frozenset[str] = SIGNED_IN, new: bool = False, reach: bool = False) -> Rule:
     """An item transition's row of `TRANSITIONS`, for people who reach it by a route
-    (on an item they may see, unless the transition makes a `new` one)."""
+    (on an item they may see, unless the transition makes a `new` one; within a
+    unit's reach too when the route opens it with `staff_item`)."""
     row = TRANSITIONS[name]
-    return Rule(frozenset(row.roles - {SYSTEM}) & within, (*(() if new else ("visible",)), *row.guards),
+    seen = () if new else ("visible", "unit_reach") if reach else ("visible",)
+    return Rule(frozenset(row.roles - {SYSTEM}) & within, (*seen, *row.guards),
                 f"您没有“{EVENT_LABELS[name]}”的权限")
 
 
@@ -113,13 +118,19 @@ PERMISSIONS: dict[str, Rule] = {
     "item.unfollow": _transition("unfollow"),
     "subscriptions.record": _rule(RESIDENTS),
     "profile.own": _rule(RESIDENTS),
+    # 个人信息保护法: a resident's download of their data, and deleting their account.
+    "personal_data.export": _rule(RESIDENTS),
+    "personal_data.delete": _rule(RESIDENTS),
     "badge.bind": _rule(RESIDENTS),
     # Staff at work.
     "item.collect_offline": _transition("collect", within=STAFF, new=True),
     "items.work_list": _rule(STAFF),
-    "item.staff_view": _rule(STAFF, "visible"),
+    "item.staff_view": _rule(STAFF, "visible", "unit_reach"),
+    # The assignment sheet (交办单) as a page and a PDF: what the person may see, unit reach aside.
+    "item.sheet": _rule(STAFF, "visible"),
     "photo.staff_read": _rule(STAFF, "visible"),
-    **{f"item.{action}": _transition(name) for action, name in ITEM_ACTIONS.items()},
+    # Staff reach an item's actions through `staff_item` (unit reach); residents through `can_view`.
+    **{f"item.{action}": _transition(name, reach=True) for action, name in ITEM_ACTIONS.items()},
     # An action the URL names that the API doesn't know: signed-in people are told so (404 unknown_action).
     "item.unknown_action": _rule(SIGNED_IN),
     "units.list": _rule(STAFF),
@@ -130,6 +141,10 @@ PERMISSIONS: dict[str, Rule] = {
     "account.own": _rule(STAFF),
     # Badges (督办证): the office issues, revokes and prints them.
     "badges.manage": _rule(OFFICE_ROLES),
+    # Who was shown a reporter's phone number: the office's log.
+    "phone_views.read": _rule(OFFICE_ROLES),
+    # A staff supervisor's list (督查督办): pipeline.views.oversight.STAFF_SUPERVISORS.
+    "supervision.read": _rule(SUPERVISING_ROLES & STAFF),
     # Routines: bulletins, discipline, cadre visits, call-backs, digests.
     "bulletins.list": _rule(STAFF),
     "bulletins.read": _rule(STAFF, "draft_for_office"),

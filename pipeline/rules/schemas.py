@@ -126,6 +126,8 @@ SCHEMAS: dict[str, Schema] = {
     "update_profile": schema(community=optional(100), name=optional(64), phone=optional(32)),
     "create_community": schema(name=required(100), lat=NUMBER, lng=NUMBER),
     "update_community": schema(name=optional(100), lat=NUMBER, lng=NUMBER, active=Field("any")),
+    # A resident's subscribe-message consents (POST /me/subscriptions).
+    "subscribe": schema(accepted=Field("any", required=True)),
 }
 
 

@@ -9,11 +9,18 @@ on it later is seen here too.
 from collections.abc import Mapping
 from typing import Any
 
-from config import DEFAULT_MEETING_SATISFACTION_THRESHOLD, DEFAULT_TEMPLATES
+from config import (
+    DEFAULT_MEETING_SATISFACTION_THRESHOLD,
+    DEFAULT_RETENTION_MONTHS,
+    DEFAULT_TEMPLATES,
+    DEFAULT_URGE_DAILY_LIMIT,
+)
 
 DEFAULTS: dict[str, Any] = {
     **DEFAULT_TEMPLATES,
     "MEETING_SATISFACTION_THRESHOLD": DEFAULT_MEETING_SATISFACTION_THRESHOLD,
+    "URGE_DAILY_LIMIT": DEFAULT_URGE_DAILY_LIMIT,
+    "RETENTION_MONTHS": DEFAULT_RETENTION_MONTHS,
 }
 
 
@@ -44,6 +51,16 @@ class Settings:
     def meeting_satisfaction_threshold(self) -> float:
         """Below this share of satisfied votes an evaluation meeting sends the item back."""
         return float(self.get("MEETING_SATISFACTION_THRESHOLD"))
+
+    @property
+    def urge_daily_limit(self) -> int:
+        """How many times one person may urge (催办) one item a day."""
+        return int(self.get("URGE_DAILY_LIMIT"))
+
+    @property
+    def retention_months(self) -> int:
+        """Months after closing when an item's personal data is de-identified."""
+        return int(self.get("RETENTION_MONTHS"))
 
 
 settings = Settings()

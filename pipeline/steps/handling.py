@@ -11,7 +11,7 @@ from pipeline.rules.errors import Invalid
 from pipeline.rules.guards import acting_unit_id
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import CLAIM_ROLES, MEETING_KINDS, OFFICE_ROLES, OUTCOMES
-from pipeline.rules.validate import choice, required_text
+from pipeline.rules.validate import choice, parse_datetime, required_text
 from pipeline.steps import reminders
 from pipeline.steps.intake import _attach_photos, active_unit, parse_due
 from pipeline.steps.judging import judge_by_meeting
@@ -19,8 +19,8 @@ from pipeline.steps.judging import judge_by_meeting
 
 def _acting_unit(op: Operation) -> Unit:
     """The unit the actor claims for (`guards.acting_unit_id`; the table's guards have
-    made sure a unit handler acts for their own)."""
-    if op.actor.role in OFFICE_ROLES:
+    made sure a unit handler acts for their own, or as the lead invites another)."""
+    if op.actor.role in OFFICE_ROLES or str(acting_unit_id(op)) != str(op.actor.unit_id):
         unit = active_unit(acting_unit_id(op))
         if unit is None:
             raise Invalid("请选择承办单位", field="unit")
@@ -121,12 +121,7 @@ def consult(item: Item, actor: Actor, *, conclusion: object, due: object, now: d
 
 
 def _held_at(value: object, now: datetime) -> datetime:
-    if isinstance(value, datetime):
-        return as_local(value)
-    try:
-        held = as_local(datetime.fromisoformat(str(value)))
-    except (TypeError, ValueError):
-        raise Invalid("会议时间格式应为 YYYY-MM-DDTHH:MM", field="held_at") from None
+    held = as_local(parse_datetime(value, "held_at", "会议时间格式应为 YYYY-MM-DDTHH:MM"))
     if held > now:
         raise Invalid("会议时间不能晚于现在", field="held_at")
     return held

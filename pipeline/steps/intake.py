@@ -16,7 +16,7 @@ from pipeline.rules.errors import Invalid, NotFound, TooMany
 from pipeline.rules.numbering import next_number
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
-from pipeline.rules.validate import choice, optional_text, required_text
+from pipeline.rules.validate import choice, optional_text, parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import reminders
 
@@ -203,13 +203,7 @@ def parse_due(value: object, today: date, field: str = "due", calendar: WorkCale
     may not lie before today and must be a working day (the message names the next one)."""
     if value in (None, ""):
         return None
-    if isinstance(value, date):
-        due = value
-    else:
-        try:
-            due = date.fromisoformat(str(value)[:10])
-        except ValueError:
-            raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
+    due = parse_date(value if isinstance(value, date) else str(value)[:10], field)
     if due < today:
         raise Invalid("办结时限不能早于今天", field=field)
     calendar = calendar or WorkCalendar()

@@ -16,7 +16,7 @@ def supervise(item: Item, actor: Actor, *, note: object, urge: object = False, n
     """A cadre or resident supervisor notes or urges (催办) an open item, and follows it."""
     now = as_local(now)
     note = required_text(note, "note", "督办意见", max_length=limit("supervise", "note"))
-    with operation(item, "supervise", actor, now) as op:
+    with operation(item, "supervise", actor, now, urge=bool(urge)) as op:
         item = op.item
         SupervisionNote.create(item=item, round=item.round, resident=actor.resident, staff=actor.staff,
                                author_name=actor.name, note=note, urge=bool(urge), at=now)

@@ -99,11 +99,12 @@ def likely_duplicates(item: Item, now: datetime | None = None, limit: int = DUPL
 def claim_board(actor: Actor, category: str | None = None, community: str | None = None) -> dict[str, list[Item]]:
     """公开领办: public items waiting for a unit ("open"), and public items being handled that
     another unit may join as an assisting unit ("assist"), within what `actor` may see
-    (a unit sees every public item: `staff_scope` gives it only its own once claimed)."""
+    (`staff_scope`: a unit sees every item waiting on the board, and of those being handled
+    the ones it was named on or already works on — 协办 is by invitation, issue 13)."""
     public = Item.category.in_(public_category_ids())
     sections = {}
     for key, statuses in (("open", CLAIMABLE), ("assist", frozenset({CLAIMED}))):
-        query = Item.select() if actor.role == "unit" else staff_scope(Item.select(), actor)
+        query = staff_scope(Item.select(), actor)
         query = query.where(Item.status.in_(statuses) & public)
         if category:
             query = query.where(category_filter(category))

@@ -8,6 +8,7 @@ from peewee import JOIN, Expression, ModelSelect
 
 from models import (
     Category,
+    Claim,
     Follower,
     Item,
     Photo,
@@ -96,6 +97,28 @@ def visible_item(number: str, viewer: Actor | None) -> Item:
     if not can_view(item, viewer):
         raise NotFound("事项编号不存在", code="not_found")
     return item
+
+
+def staff_item(number: str, actor: Actor) -> Item:
+    """The item with this number for the staff detail (the sheet, the whole timeline,
+    acting on it): `visible_item`, and for a unit handler only an item within their
+    unit's reach (`unit_reach`) — else NotFound, as if it didn't exist."""
+    item = visible_item(number, actor)
+    unit_handler = actor.kind == "staff" and actor.role == "unit"
+    if unit_handler and not Item.select().where((Item.id == item.id) & unit_reach(actor.unit_id)).exists():
+        raise NotFound("事项编号不存在", code="not_found")
+    return item
+
+
+def unit_reach(unit_id: int | None) -> Expression:
+    """The items a unit handles or is offered, as a condition: given to it on the sheet,
+    led by it, assisted by it (an active 协办 claim), or on the claim board (public
+    and waiting to be claimed; a 作风 item goes only to the unit the office chose)."""
+    board = on_claim_board()
+    if unit_id is None:
+        return board
+    assisting = Claim.select(Claim.item).where((Claim.unit == unit_id) & Claim.active)
+    return (Item.unit == unit_id) | (Item.claimed_unit == unit_id) | Item.id.in_(assisting) | board
 
 
 def _category_json(category: Category | None) -> dict[str, Any] | None:
@@ -408,8 +431,7 @@ def staff_scope(query: ModelSelect, actor: Actor) -> ModelSelect:
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
-        # Their own items and the claim board (never a 作风 item of another unit: `can_view`).
-        return query.where((Item.unit == actor.unit_id) | (Item.claimed_unit == actor.unit_id) | on_claim_board())
+        return query.where(unit_reach(actor.unit_id))
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
         return query.where(Item.community == actor.staff.area)
     return query

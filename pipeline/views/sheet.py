@@ -3,12 +3,13 @@ from datetime import datetime
 from typing import Any
 
 from models import Claim, Evaluation, Item, Meeting, Milestone, Rating, SupervisionNote, Unit, iso
+from pipeline.accounts.personal_data import log_phone_view
 from pipeline.rules.actors import Actor
 from pipeline.rules.states import CHANNELS, OFFICE_ROLES, SCORES, TIERS
 from pipeline.views.queries import is_public, mask_name, mask_phone, public_view, timeline
 
 
-def _reporter(item: Item, actor: Actor) -> dict[str, str | None] | None:
+def reporter_contact(item: Item, actor: Actor) -> dict[str, str | None] | None:
     """Full details for the office; masked for others; hidden from units on 作风 items."""
     if actor.role == "unit" and not is_public(item):
         return None
@@ -24,13 +25,28 @@ def _reporter(item: Item, actor: Actor) -> dict[str, str | None] | None:
     return {"name": mask_name(name), "phone": mask_phone(phone)}
 
 
+def _log_phone_sight(item: Item, actor: Actor, sheet: dict[str, Any]) -> None:
+    """The office sees phone numbers unmasked (the reporter's, any in the text): logged."""
+    if actor.role not in OFFICE_ROLES:
+        return
+    reporter = sheet["reporter"] or {}
+    if reporter.get("phone") or mask_phone(item.content) != item.content:
+        log_phone_view(actor, item)
+
+
 def assignment_sheet(item: Item, actor: Actor) -> dict[str, Any]:
+    sheet = _sheet(item, actor)
+    _log_phone_sight(item, actor, sheet)
+    return sheet
+
+
+def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     return {
         "number": item.number,
         "channel": item.channel,
         "channel_label": CHANNELS.get(item.channel),
-        "reporter": _reporter(item, actor),
+        "reporter": reporter_contact(item, actor),
         "content": item.content if actor.role in OFFICE_ROLES else mask_phone(item.content),
         "category": item.category.name if item.category_id else None,
         "top_category": item.category.parent.name if item.category_id and item.category.parent_id else None,

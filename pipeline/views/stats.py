@@ -7,14 +7,12 @@ from models import Category, Item, Rating, Unit, as_local
 from pipeline.rules.errors import Invalid
 from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import ACCEPTING_SCORES, CLOSED, MERGED, REJECTED, TAKEN_ON
+from pipeline.rules.validate import parse_date
 
 
 def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
-    try:
-        end_day = date.fromisoformat(end) if end else today
-        start_day = date.fromisoformat(start) if start else end_day - timedelta(days=30)
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field="from") from None
+    end_day = parse_date(end, "to", today)
+    start_day = parse_date(start, "from", end_day - timedelta(days=30))
     if start_day > end_day:
         raise Invalid("开始日期不能晚于结束日期", field="from")
     return start_day, end_day

@@ -17,8 +17,9 @@ import models
 from pipeline.accounts.people import create_staff
 from pipeline.messages import publicity
 from pipeline.rules.actors import SYSTEM_ACTOR
-from pipeline.rules.errors import Forbidden, WrongState
+from pipeline.rules.errors import Forbidden, TooMany, WrongState
 from pipeline.rules.guards import GUARDS
+from pipeline.rules.settings import settings
 from pipeline.rules.states import EVENT_LABELS, STATUS_LABELS, STATUSES, TRANSITIONS, TRIAGE
 from pipeline.steps import handling, intake, judging, oversight
 
@@ -152,6 +153,8 @@ class Situations:
         if broken in ("claiming_unit", "assigned_unit"):
             claimed = units["shirong"]
             unit = units["shirong"] if broken == "assigned_unit" else unit
+        if broken == "invited_unit":  # neither named on the sheet nor invited by the lead
+            unit = units["community"]
         escalated = (case.action == "consult" or broken in ("not_escalated", "consulted")) and broken != "escalated"
         item = self.item(case.status, reporter=own, unit=unit, claimed_unit=claimed, escalated=escalated,
                          tier="long_term" if broken == "explained" else "limited",
@@ -160,6 +163,10 @@ class Situations:
         if case.action == "unfollow" and actor.kind != "system":
             target = item.merged_into if item.merged_into_id else item
             models.Follower.create(item=target, resident=actor.resident, staff=actor.staff, created_at=now)
+        if broken == "urge_allowance":  # today's urges used up
+            for _ in range(settings.urge_daily_limit):
+                models.SupervisionNote.create(item=item, round=1, resident=actor.resident, staff=actor.staff,
+                                              author_name=actor.name, note="请加快", urge=True, at=now)
         if broken == "unpublished":
             models.PublicNotice.create(item=item, community=item.community, title="公示", result=item.result,
                                        public=True, recipients=0, published_at=now)
@@ -192,7 +199,8 @@ class Situations:
             "evaluation_meeting": lambda: handling.record_meeting(item, actor, kind="evaluation", satisfaction=0.9,
                                                                   **meeting),
             "resolve": lambda: handling.resolve(item, actor, result="已修复", now=now),
-            "supervise": lambda: oversight.supervise(item, actor, note="请加快", now=now),
+            "supervise": lambda: oversight.supervise(item, actor, note="请加快", urge=broken == "urge_allowance",
+                                                     now=now),
             "evaluate": lambda: oversight.evaluate(item, actor, kind=kind, score="satisfied", now=now),
             "rate": lambda: judging.rate(item, actor, "satisfied", now=now),
             "callback": lambda: judging.callback(item, actor, score="satisfied", comment="电话回访", now=now),
@@ -218,7 +226,7 @@ def outcome(case, situations):
     events = models.TimelineEvent.select().count()
     try:
         result = run()
-    except (Forbidden, WrongState) as error:
+    except (Forbidden, WrongState, TooMany) as error:
         got = (type(error), error.code, error.message)
         if expected is None:
             return f"refused {got[1]}: {got[2]}"

@@ -161,13 +161,26 @@ def test_return_sends_the_item_back_to_triage(flow):
     assert office_push.staff_id == flow.world.staff["office"].id
 
 
-def test_assisting_unit_joins_a_claimed_item(flow):
+def test_assisting_unit_joins_a_claimed_item_when_the_lead_invites_it(flow):
     item = flow.claimed()
-    handling.claim(item, flow.a("shirong"), role="assist", now=flow.now)
+    with pytest.raises(Forbidden) as uninvited:  # not asked: neither on the sheet nor invited (issue 13)
+        handling.claim(item, flow.a("shirong"), role="assist", now=flow.now)
+    assert uninvited.value.code == "not_invited"
+    assert models.Claim.select().where(models.Claim.item == item).count() == 1
+    handling.claim(item, flow.a("jianshe"), role="assist", unit=flow.world.units["shirong"].id, now=flow.now)
     claims = {(c.unit.name, c.role) for c in models.Claim.select().where(models.Claim.item == item)}
     assert claims == {("建设办", "lead"), ("市容办", "assist")}
     with pytest.raises(WrongState):
         handling.claim(item, flow.a("shirong"), role="assist", now=flow.now)
+
+
+def test_a_unit_named_on_the_sheet_joins_by_itself_when_another_leads(flow):
+    # The office hands the lead to another unit; the unit on the sheet may still join.
+    item = handling.claim(flow.classified(unit="shirong"), flow.a("office"), unit=flow.world.units["jianshe"].id,
+                          now=flow.now)
+    handling.claim(item, flow.a("shirong"), role="assist", now=flow.now)
+    claims = {(c.unit.name, c.role) for c in models.Claim.select().where(models.Claim.item == item)}
+    assert claims == {("建设办", "lead"), ("市容办", "assist")}
 
 
 def test_evaluation_meeting_below_threshold_sends_the_item_back(flow):

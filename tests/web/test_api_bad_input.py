@@ -55,7 +55,8 @@ CASES = [
     ("jianshe", "post", "/api/v1/staff/items/{number}/progress", {}, 400, "invalid"),
     ("jianshe", "post", "/api/v1/staff/items/{number}/progress", {"note": HUGE}, 400, "too_long"),
     ("jianshe", "post", "/api/v1/staff/items/{number}/progress", {"note": "ok", "photos": [True]}, 400, "invalid"),
-    ("shirong", "post", "/api/v1/staff/items/{number}/progress", {"note": "不是我们的"}, 403, "forbidden"),
+    # Another unit's item is out of its reach (issue 13, finding 7): as if it didn't exist.
+    ("shirong", "post", "/api/v1/staff/items/{number}/progress", {"note": "不是我们的"}, 404, "not_found"),
     ("jianshe", "post", "/api/v1/staff/items/{number}/reject", {"reason": "x"}, 403, "forbidden"),
     ("office", "post", "/api/v1/staff/items/{number}/consult", {"conclusion": "x", "due": "2026-13-45"}, 400,
      "invalid"),

@@ -10,6 +10,7 @@ USERNAMES = {"office": "office", "admin": "admin", "leader": "leader", "party_of
              "supervisor": "duban", "unit_assigned": "jianshe", "unit_other": "shirong"}
 STAFF = set(PEOPLE) - {"anonymous"}
 UNITS = {"unit_assigned", "unit_other"}
+OFFICE = {"office", "admin"}
 
 # (method, route, who may, page or form data). `{waiting}` is unclassified, `{conduct}` a 作风 item
 # the office gave to 建设办 (unit_assigned), `{late}` a public item claimed by 市容办 (unit_other).
@@ -17,7 +18,8 @@ ROUTES = [
     ("GET", "/", STAFF, None),
     ("GET", "/items", STAFF, None),
     ("GET", "/items?overdue=1&q=楼道", STAFF, None),
-    ("GET", "/items/{late}", STAFF, None),
+    # A unit opens the staff page of items it leads, assists or was offered only (issue 13, finding 7).
+    ("GET", "/items/{late}", STAFF - {"unit_assigned"}, None),
     ("GET", "/items/{waiting}", STAFF - UNITS, None),
     ("GET", "/items/{conduct}", STAFF - {"unit_other"}, None),
     ("GET", "/photos/{late_photo}", STAFF, None),
@@ -29,6 +31,17 @@ ROUTES = [
     ("POST", "/items/new", {"office", "admin"}, {"channel": "phone", "content": "电话反映：路面塌陷"}),
     ("POST", "/items/{late}/do/supervise", {"office", "admin", "leader", "supervisor"}, {"note": "请加快"}),
     ("POST", "/items/{conduct}/do/claim", {"office", "admin", "unit_assigned"}, {"role": "lead"}),
+    ("GET", "/items/{late}/sheet", STAFF, None),
+    ("GET", "/items/{waiting}/sheet", STAFF - UNITS, None),
+    ("GET", "/items/{conduct}/sheet.pdf", STAFF - {"unit_other"}, None),
+    ("GET", "/supervision", {"office", "admin", "leader", "supervisor"}, None),
+    ("GET", "/callbacks", {"office", "admin", "leader", "party_office"}, None),
+    ("GET", "/badges", OFFICE, None),
+    ("GET", "/badges/{badge}/card.png", OFFICE, None),
+    ("GET", "/badges/cards", OFFICE, None),
+    ("POST", "/badges", OFFICE, {"name": "孙桂兰", "kind": "resident", "valid_until": "2027-06-30"}),
+    ("POST", "/badges/{badge}/renew", OFFICE, {"valid_until": "2027-06-30"}),
+    ("POST", "/badges/{badge}/revoke", OFFICE, {}),
     ("GET", "/profile", STAFF, None),
     ("GET", "/password", STAFF, None),
     ("POST", "/password", STAFF, {"old_password": "wrong-one", "new_password": "x" * 10, "confirm": "x" * 10}),
@@ -39,7 +52,12 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/photos/{late_photo}": "console.photo", "/profile": "console.profile",
              "/claim-board": "console.board", "/unit": "console.unit", "/due": "console.due_preview",
              "/items/new": "console.record_opinions", "/items/{late}/do/supervise": "console.act", "/password": "console.password",
-             "/profile/bind-code": "console.bind_code", "/logout": "console.logout"}
+             "/profile/bind-code": "console.bind_code", "/logout": "console.logout",
+             "/items/{late}/sheet": "console.sheet", "/items/{late}/sheet.pdf": "console.sheet_pdf",
+             "/supervision": "console.supervision", "/callbacks": "console.callbacks", "/badges": "console.badges",
+             "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
+             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/card.png": "console.badge_card",
+             "/badges/cards": "console.badge_cards"}
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 
 
@@ -55,6 +73,7 @@ def numbers(world, now):
     numbers = {key: item.number for key, item in items.items()}
     for key in ("late", "conduct"):
         numbers[f"{key}_photo"] = models.Photo.get(models.Photo.item == items[key]).id
+    numbers["badge"] = models.Badge.get().id
     return numbers
 
 

@@ -53,6 +53,7 @@ HOLDS = {
     "evaluator_kind": {"leader", "office", "party_office", "admin"},  # the request evaluates as the organisation
     "not_system": set(PEOPLE),
     "draft_for_office": {"office", "admin"},
+    "unit_reach": set(PEOPLE) - {"other_unit"},  # 市容办 neither leads, assists, was given nor may claim it
 }
 
 
@@ -104,6 +105,7 @@ CALLS = {
     "api_public.results_board": Call("/api/v1/board"),
     "api_public.scene": Call("/api/v1/scenes/i={item}"),
     "api_public.subscription_templates": Call("/api/v1/subscriptions/templates"),
+    "api_public.openapi_description": Call("/api/v1/openapi.json"),
     "api_routines.public_notices": Call("/api/v1/notices"),
     "api_badges.badge_page": Call("/b/badge-token-liu"),
     "api_badges.item_qrcode": Call("/api/v1/items/{item}/qrcode.png"),
@@ -120,6 +122,8 @@ CALLS = {
     "api_resident.follow_item": Call("/api/v1/items/{item}/follow", body={}),
     "api_resident.unfollow_item": Call("/api/v1/items/{item}/follow", body={}),
     "api_resident.profile": Call("/api/v1/me", body={"name": "张先生"}),
+    "api_me.export": Call("/api/v1/me/export"),
+    "api_me.delete_me": Call("/api/v1/me", body={"confirm": False}),  # not confirmed: 400 once allowed
     "api_public.communities": Call("/api/v1/communities"),
     "api_staff.community_list": Call("/api/v1/staff/communities"),
     "api_staff.add_community": Call("/api/v1/staff/communities", body={"name": "新社区"}),
@@ -152,6 +156,7 @@ CALLS = {
     "api_routines.visit_check": Call("/api/v1/staff/visit-checks/2026-10"),
     "api_routines.callback_list": Call("/api/v1/staff/callbacks"),
     "api_routines.overdue_digest": Call("/api/v1/staff/digests/2026-11-23"),
+    "api_me.phone_view_log": Call("/api/v1/staff/phone-views"),
     # The console (signed in by session; a resident's token counts for nothing there).
     "console.login GET": Call("/login"),
     "console.login POST": Call("/login", form={}, ok=frozenset({400})),
@@ -175,6 +180,16 @@ CALLS = {
     "console.act/claim": Call("/items/{item}/do/claim", "classified", form={"role": "lead"}),
     "console.act/supervise": Call("/items/{item}/do/supervise", form={"note": "请加快"}),
     "console.act/resolve": Call("/items/{item}/do/resolve", form={"result": "已处理"}),
+    "console.sheet": Call("/items/{item}/sheet", worlds=(False, True)),
+    "console.sheet_pdf": Call("/items/{item}/sheet.pdf", worlds=(False, True), ok=frozenset({503})),  # font_missing
+    "console.supervision": Call("/supervision"),
+    "console.callbacks": Call("/callbacks"),
+    "console.badges": Call("/badges"),
+    "console.badge_issue": Call("/badges", form={}),  # no fields: 400 once allowed
+    "console.badge_renew": Call("/badges/{badge}/renew", form={}),  # no date: 400 once allowed
+    "console.badge_revoke": Call("/badges/{badge}/revoke", form={}),
+    "console.badge_card": Call("/badges/{badge}/card.png", ok=frozenset({503})),  # font_missing
+    "console.badge_cards": Call("/badges/cards", ok=frozenset({503})),
 }
 METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_public.logout": "POST",
            "api_resident.report": "POST", "api_resident.rating": "POST", "api_resident.follow_item": "POST",
@@ -183,7 +198,9 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_badges.issue": "POST", "api_badges.revoke": "DELETE", "api_routines.bulletin_edit": "PATCH",
            "api_routines.bulletin_publish": "POST", "api_routines.discipline_record": "POST",
            "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
-           "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH"}
+           "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
+           "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
+           "console.badge_revoke": "POST"}
 
 
 def route_of(key):

@@ -32,7 +32,9 @@ def test_an_item_the_office_gave_a_unit_is_led_by_that_unit_and_others_assist(cl
 
     led = act(client, jianshe, number, "claim")
     assert led.status_code == 200 and led.get_json()["sheet"]["claimed_unit"]["name"] == "建设办"
-    helped = act(client, shirong, number, "claim", role="assist")
+    # Others join by invitation (通过沟通协调): not by themselves, but when the lead unit asks.
+    assert act(client, shirong, number, "claim", role="assist").status_code == 404  # out of its reach now
+    helped = act(client, jianshe, number, "claim", role="assist", unit=world.units["shirong"].id)
     assert helped.status_code == 200
     claims = helped.get_json()["sheet"]["claims"]
     assert [(c["unit"], c["role"]) for c in claims] == [("建设办", "lead"), ("市容办", "assist")]
@@ -54,7 +56,7 @@ def test_an_item_classified_without_a_unit_is_open_to_every_unit(client, world, 
     r = act(client, shirong, number, "claim")
     assert r.status_code == 200 and r.get_json()["sheet"]["claimed_unit"]["name"] == "市容办"
     assert number not in board(client, jianshe)  # claimed: off the board
-    assert act(client, jianshe, number, "claim").status_code == 409
+    assert act(client, jianshe, number, "claim").status_code == 404  # led by another unit: out of reach
 
 
 def test_a_conduct_item_needs_a_named_unit_and_never_reaches_the_board(client, world, auth, flow):

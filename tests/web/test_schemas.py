@@ -23,6 +23,7 @@ ENDPOINTS = {
     "update_profile": ("zhang", "patch", "/api/v1/me"),
     "create_community": ("office", "post", "/api/v1/staff/communities"),
     "update_community": ("office", "patch", "/api/v1/staff/communities/1"),
+    "subscribe": ("zhang", "post", "/api/v1/me/subscriptions"),
 }
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
 

@@ -114,6 +114,17 @@ def test_a_small_png_declaring_a_huge_size_is_refused(app, client, auth, width, 
     assert_nothing_stored(app)
 
 
+@pytest.mark.parametrize("size", [(6000, 6000), (4000, 3500)])
+def test_a_lossless_photo_of_many_megapixels_is_refused_before_decoding(app, client, auth, size):
+    """A PNG decodes every pixel (JPEG at a reduced scale): 36 megapixels took seconds (issue 13, finding 7)."""
+    for content, name, kind in ((png_declaring(*size), "big.png", "image/png"),):
+        response = upload(client, auth("mp"), content, name, kind)
+        assert response.status_code == 400
+        assert response.get_json()["error"]["code"] == "image_too_big"
+    assert_nothing_stored(app)
+    assert upload(client, auth("mp"), png((3000, 3000), mode="RGB"), "ok.png", "image/png").status_code == 201
+
+
 def test_pillow_itself_only_warns_for_the_middle_bomb():
     # The case the upload code must turn into an error on its own (pytest makes warnings errors too).
     with pytest.warns(Image.DecompressionBombWarning):

@@ -2,6 +2,7 @@
 import io
 import json
 import re
+import shlex
 import threading
 from pathlib import Path
 
@@ -77,6 +78,20 @@ def live_webhook(app, monkeypatch):
     monkeypatch.setattr("config.load_config", lambda: dict(app.config))
     yield f"http://127.0.0.1:{server.server_port}/wechat"
     server.shutdown()
+
+
+def test_staff_bind_qr_prints_the_scene_and_the_simulate_line_that_scans_it(cli, world, wechat_api, live_webhook):
+    result = cli.invoke(args=["staff-bind-qr", "shirong"])
+    assert result.exit_code == 0, result.output
+    ticket = StaffBindTicket.get()
+    assert f"场景值（scene）：{ticket.scene}" in result.output
+    line = next(text.strip() for text in result.output.splitlines() if "wechat.simulate" in text)
+    args = shlex.split(line)
+    assert args[:3] == ["python", "-m", "wechat.simulate"] and args[-2:] == ["--event", f"SCAN:{ticket.scene}"]
+    args[args.index("--url") + 1] = live_webhook  # the test's server, not PUBLIC_BASE_URL
+    assert simulate.main(args[3:]) == 0
+    assert StaffUser.get(StaffUser.username == "shirong").openid == "o-wechat-shirong"
+    assert StaffBindTicket.get().used_at is not None
 
 
 @pytest.mark.parametrize("aes", [False, True], ids=["plain", "aes"])

@@ -3,6 +3,8 @@ mode, timestamps, unreadable bodies, retries — every answer under a second."""
 import re
 import time
 
+import pytest
+
 from models import InboundMessage, Item
 from wechat import simulate
 from wechat.security import sign
@@ -211,3 +213,17 @@ def test_the_server_url_with_a_trailing_slash_works(wx):
     reply = simulate.open_reply(pushed.data, wx.token, wx.aes_key, wx.appid)
     assert NUMBER.search(simulate.reply_content(reply))
     assert wx.client.get("/wechat/x").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["FromUserName", "MsgType", "Content", "MsgId"])
+def test_a_repeated_element_is_a_bad_push_not_an_error_page(wx, field):
+    """Two <FromUserName> (or any repeated field) in a signed push: 400, nothing kept (issue 13, finding 7)."""
+    xml = simulate.text("o-1", REPORT)
+    start = xml.index(f"<{field}>")
+    end = xml.index(f"</{field}>", start) + len(f"</{field}>")
+    doubled = xml[:end] + xml[start:end].replace("o-1", "o-2") + xml[end:]
+    answer = wx.send(doubled)
+    assert answer.status == 400
+    assert b"<html" not in answer.body.lower()
+    assert Item.select().count() == 0
+    keeps_serving(wx)

@@ -7,8 +7,8 @@ from pipeline.accounts.people import active_staff_user
 from pipeline.rules import permissions
 from pipeline.rules.actors import actor_for_staff
 from pipeline.rules.errors import DomainError
-from pipeline.rules.states import ROLE_LABELS, STATUS_LABELS
-from pipeline.views.queries import is_overdue
+from pipeline.rules.states import OFFICE_ROLES, ROLE_LABELS, STATUS_LABELS
+from pipeline.views.queries import is_overdue, mask_phone
 from web.auth import endpoint_action
 
 bp = Blueprint("console", __name__, template_folder="../templates", static_folder="../static",
@@ -79,6 +79,14 @@ def _when(value):
     return (value or "")[:16].replace("T", " ")
 
 
+@bp.app_template_filter("for_reader")
+def _for_reader(text):
+    """An item's free text as the signed-in reader may see it: phone and ID numbers
+    in full for the office only (the rule the sheet's content follows)."""
+    user = g.get("console_user")
+    return text if user is not None and user.role in OFFICE_ROLES else mask_phone(text)
+
+
 @bp.errorhandler(DomainError)
 def _domain_error(error):
     return render_template("console/error.html", message=error.message), error.status
@@ -93,5 +101,5 @@ def register_console(app):
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the console's forms; the API uses tokens
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     csrf.init_app(app)
-    from web.console import account, acting, pages  # noqa: F401 - they add their routes to bp
+    from web.console import account, acting, oversight, pages, papers  # noqa: F401 - they add their routes to bp
     app.register_blueprint(bp)

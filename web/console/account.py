@@ -6,13 +6,15 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from flask_limiter.util import get_remote_address
 from wechatpy.exceptions import WeChatClientException
 
+from config import local_url
 from pipeline.accounts import lockout
 from pipeline.accounts.people import change_password, check_staff_password
-from pipeline.accounts.staff_binding import bound_staff
+from pipeline.accounts.staff_binding import bound_staff, open_ticket
+from pipeline.messages.dispatch import last_staff_push
 from pipeline.messages.notify import reachable
 from pipeline.rules.errors import Unauthorized
 from web.auth import allow
-from wechat.cli import print_bind_code
+from wechat.cli import print_bind_code, simulate_scan_line
 from wechat.client import WeChatAPIError, oauth_openid
 
 from . import bp, sign_in
@@ -127,8 +129,14 @@ def password():
 @bp.get("/profile")
 @allow("account.own")
 def profile():
-    return render_template("console/profile.html", form=EmptyForm(), reachable=reachable(g.console_user),
-                           qr_url=session.get("bind_qr"))
+    """Who I am, whether WeChat pushes reach me (and what became of the last one), my binding code."""
+    user = g.console_user
+    ticket = open_ticket(user)
+    simulate = None
+    if ticket is not None and local_url(current_app.config.get("WECHAT_API_BASE")):
+        simulate = simulate_scan_line(current_app.config, user.username, ticket.scene)  # the demo's fake WeChat
+    return render_template("console/profile.html", form=EmptyForm(), reachable=reachable(user), ticket=ticket,
+                           last_push=last_staff_push(user.id), simulate=simulate)
 
 
 @bp.post("/profile/bind-code")
@@ -136,11 +144,10 @@ def profile():
 def bind_code():
     """A fresh binding QR code for the signed-in person (scan it in WeChat to get pushes)."""
     try:
-        _user, _ticket, url = print_bind_code(current_app.config, g.console_user.username, 24)
+        print_bind_code(current_app.config, g.console_user.username, 24)
     except (WeChatClientException, WeChatAPIError, OSError) as exc:
         current_app.logger.warning("binding QR failed: %s", exc)
         flash("暂时无法生成绑定二维码（微信接口不可用），请稍后再试", "error")
     else:
-        session["bind_qr"] = url
         flash("绑定二维码已生成，24小时内有效：请用微信扫码", "success")
     return redirect(url_for("console.profile"))

@@ -20,7 +20,7 @@ from pipeline.rules.schemas import SCHEMAS, Schema
 from pipeline.rules.states import CHANNELS, EVENT_LABELS, OFFLINE_CHANNELS, TIERS
 from pipeline.steps import intake
 from pipeline.views.desk import communities
-from pipeline.views.queries import visible_item
+from pipeline.views.queries import staff_item
 from web.api_staff import ACTIONS
 from web.auth import allow
 from web.params import arguments
@@ -104,7 +104,7 @@ def act(number: str, action: str) -> Any:
     """One transition from a console form: the staff API's operation for `action`."""
     if action not in ACTIONS:
         raise NotFound("未知的操作", code="unknown_action")
-    item = visible_item(number, g.actor)
+    item = staff_item(number, g.actor)
     try:
         operation = cast(Callable[..., Any], ACTIONS[action])
         operation(item, g.actor, **arguments(form_body(SCHEMAS[action]), SCHEMAS[action]))
@@ -112,7 +112,7 @@ def act(number: str, action: str) -> Any:
         if request.form.get("next"):
             flash(error.message, "error")
             return redirect(_back(url_for("console.item", number=number)), 303)
-        return render_item(visible_item(number, g.actor), error=error.message, failed=action), error.status
+        return render_item(staff_item(number, g.actor), error=error.message, failed=action), error.status
     label = DONE.get(action) or EVENT_LABELS.get(action, action)
     flash(f"{number}：{label}", "success")
     return redirect(_back(url_for("console.item", number=number)), 303)

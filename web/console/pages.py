@@ -10,7 +10,7 @@ from pipeline.rules.states import CHANNELS, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
-from pipeline.views.queries import attach_relations, page_args, visible_item
+from pipeline.views.queries import attach_relations, page_args, staff_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
 from web.auth import allow
@@ -70,7 +70,7 @@ def render_item(found, error=None, failed=None):
 @bp.get("/items/<number>")
 @allow("item.staff_view")
 def item(number):
-    return render_item(visible_item(number, g.actor))
+    return render_item(staff_item(number, g.actor))
 
 
 @bp.get("/claim-board")

@@ -62,11 +62,17 @@ class FontMissing(DomainError):
     code = "font_missing"
 
 
-def _fonts(font_file: str | None) -> list[ImageFont.FreeTypeFont]:
+def require_cjk_font(font_file: str | None, what: str = "督办证") -> tuple[str, int]:
+    """(path, index) of the CJK font that prints `what`, or FontMissing: never English instead."""
     found = cjk_font(font_file)
     if found is None:
-        raise FontMissing("服务器缺少中文字体，无法打印督办证：请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）"
+        raise FontMissing(f"服务器缺少中文字体，无法打印{what}：请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）"
                           "或用 BADGE_FONT 指定字体文件")
+    return found
+
+
+def _fonts(font_file: str | None) -> list[ImageFont.FreeTypeFont]:
+    found = require_cjk_font(font_file)
     try:
         return [ImageFont.truetype(found[0], size, index=found[1]) for size in (54, 36, 26)]
     except OSError:

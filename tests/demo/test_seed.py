@@ -1,0 +1,39 @@
+"""`seed-demo`: the demo staff are bound to fake WeChat identities, so a newcomer
+sees their pushes (task, overdue, digest) at the fake server's page."""
+import pytest
+
+import jobs
+import models
+from demo.seed import ACCOUNTS, STAFF_OPENID, seed_demo
+from jobs.sending import forget_clients
+from pipeline.messages.notify import reachable
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients():
+    forget_clients()
+    yield
+    forget_clients()
+
+
+def test_every_demo_account_is_bound_to_its_fake_wechat(app):
+    seed_demo()
+    for username, *_ in ACCOUNTS:
+        user = models.StaffUser.get(models.StaffUser.username == username)
+        assert user.openid == STAFF_OPENID.format(username=username) and reachable(user)
+        ticket = models.StaffBindTicket.get(models.StaffBindTicket.staff == user)
+        assert ticket.used_openid == user.openid  # bound by the scan path, not written over it
+
+
+def test_the_jobs_send_the_demo_staff_their_pushes_at_the_fake_server(app, wechat_api, now):
+    seed_demo(now)
+    results = jobs.run_once(now.replace(day=now.day + 1, hour=9), raise_errors=True)  # the next working day, 09:00
+    assert results["dispatch_outbox"]["sent"] > 0
+    staff_kinds = {}
+    for row in models.Outbox.select().where(models.Outbox.staff.is_null(False) & (models.Outbox.status == "sent")):
+        staff_kinds.setdefault(row.staff.username, set()).add(row.kind)
+    sent_to = {call["json"]["touser"] for call in wechat_api.sends()}
+    assert STAFF_OPENID.format(username="jianshe") in sent_to and STAFF_OPENID.format(username="office") in sent_to
+    assert "classified" in staff_kinds["jianshe"]  # a task: 待领办
+    assert "overdue" in staff_kinds["shirong"]  # the 超期催办 of an item past its deadline
+    assert "digest" in staff_kinds["office"] or "digest" in staff_kinds["leader"]  # the daily overdue digest
