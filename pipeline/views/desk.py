@@ -6,6 +6,7 @@ from typing import Any
 from peewee import ModelSelect
 
 from models import Follower, Item, local_now
+from pipeline.office.communities import list_communities
 from pipeline.rules.actors import Actor, holds_valid_badge
 from pipeline.rules.states import (
     CLAIMED,
@@ -73,9 +74,8 @@ def find_items(actor: Actor, today: date, status: str | None = None, channel: st
 
 
 def communities() -> list[str]:
-    """Every community some item names, for the list's filter."""
-    rows = Item.select(Item.community).where(Item.community.is_null(False)).distinct().order_by(Item.community)
-    return [row.community for row in rows]
+    """The office's communities (`office.communities`), for the filters and pickers."""
+    return [community["name"] for community in list_communities()]
 
 
 def followers(item: Item, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:

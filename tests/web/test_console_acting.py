@@ -70,6 +70,21 @@ def test_classify_from_the_form_fills_the_sheet_with_the_working_day_deadline(ap
     assert "已分类交办" in office.get(f"/items/{number}").get_data(as_text=True)
 
 
+def test_classify_names_the_community_and_may_leave_the_unit_to_the_claim_board(app, world, items):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    form = office.get(f"/items/{number}").get_data(as_text=True)
+    community = models.Community.select().order_by(models.Community.id).first().name
+    assert f'<option value="{community}"' in form  # the office's list of communities
+    answer = _post(office, number, "classify", {
+        "category": "market_environment", "leader": str(world.staff["leader"].id), "unit": "",
+        "community": community, "tier": "limited", "roadmap": "公开领办，哪个单位合适就由哪个单位牵头"})
+    assert answer.status_code == 303
+    item = models.Item.get(models.Item.number == number)
+    assert (item.status, item.unit_id, item.community) == ("classified", None, community)
+    assert number in _as(app, "jianshe").get("/claim-board").get_data(as_text=True)
+
+
 def test_a_domain_error_shows_its_chinese_message_and_changes_nothing(app, world, items):
     office = _as(app, "office")
     number = items["waiting"].number

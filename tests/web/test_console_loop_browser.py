@@ -119,7 +119,7 @@ def test_one_item_twice_round_the_six_steps(chromium, server, client, auth, worl
     assert _forms(office) == ["classify", "merge", "reject", "supervise"]
     office.locator("details[data-form=classify] summary").click()
     office.select_option("details[data-form=classify] select[name=category]", "housing")
-    expected = default_due("limited", intake.subcategory("housing"), local_now().date())
+    expected = default_due("limited", intake.subcategory("housing"), local_now())
     office.wait_for_function(f"document.querySelector('#due-field input').value === '{expected.isoformat()}'")
     flash = _act(office, "classify", selects={"leader": "陈建国", "unit": "建设办"},
                  fields={"roadmap": "建设办牵头，联系施工方十个工作日内修复屋顶"})
@@ -148,7 +148,7 @@ def test_one_item_twice_round_the_six_steps(chromium, server, client, auth, worl
     # The leader holds the consultation (会诊) and sets a new deadline.
     leader = _signed_in(chromium, server, "leader")
     leader.goto(f"{base}/items/{number}")
-    new_due = default_due("limited", intake.subcategory("housing"), local_now().date())
+    new_due = default_due("limited", intake.subcategory("housing"), local_now())
     assert "已记录会诊结论" in _act(leader, "consult", fields={"conclusion": "街道安排专项资金，先做临时防水",
                                                             "due": new_due.isoformat()})
 
@@ -209,7 +209,8 @@ def test_working_pages_fit_and_are_photographed(chromium, server, world, now, si
         item = intake.collect(world.actor("li"), text, "wechat", community="全椒路社区", now=now)
         intake.classify(item, office_actor, category=category, leader=world.staff["leader"].id,
                         unit=world.units["community"].id, tier="limited", roadmap="社区牵头办理", now=now)
-    handling.claim(item, world.actor("shirong"), now=now)  # 市容办 has one in time and one overdue
+    # The office hands the last to 市容办, which then has one in time and one overdue.
+    handling.claim(item, office_actor, unit=world.units["shirong"].id, now=now)
     models.Item.update(due=local_now().date() + timedelta(days=9)).where(models.Item.id == item.id).execute()
     for text in ("小区门口的路灯坏了好几盏，晚上走路很黑", "楼下餐馆油烟太大"):
         intake.collect(world.actor("li"), text, "wechat", community="全椒路社区", now=now)

@@ -56,7 +56,7 @@ def render_item(found, error=None, failed=None):
         tier = found.tier or "limited"
         choices.update(categories=category_tree(), leaders=active_staff("leader"), units=active_units(),
                        tiers=TIERS, communities=communities(), category=category.code if category else "",
-                       tier=tier, due=found.due or (default_due(tier, category, now.date()) if category else None))
+                       tier=tier, due=found.due or (default_due(tier, category, now) if category else None))
     if "claim" in forms and g.actor.role != "unit" or "assist" in forms and g.actor.role != "unit":
         choices.setdefault("units", active_units())
     if "merge" in forms:
