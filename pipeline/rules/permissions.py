@@ -140,11 +140,11 @@ PERMISSIONS: dict[str, Rule] = {
     "stats.read": _rule(STAFF),
     "account.own": _rule(STAFF),
     # Badges (督办证): the office issues, revokes and prints them.
-    "badges.manage": _rule(OFFICE_ROLES),
+    "badges.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以管理督办证"),
     # Who was shown a reporter's phone number: the office's log.
-    "phone_views.read": _rule(OFFICE_ROLES),
+    "phone_views.read": _rule(OFFICE_ROLES, refusal="只有活动办和系统管理员可以查看"),
     # A staff supervisor's list (督查督办): pipeline.views.oversight.STAFF_SUPERVISORS.
-    "supervision.read": _rule(SUPERVISING_ROLES & STAFF),
+    "supervision.read": _rule(SUPERVISING_ROLES & STAFF, refusal="只有督办人员可以查看督办事项"),
     # Routines: bulletins, discipline, cadre visits, call-backs, digests.
     "bulletins.list": _rule(STAFF),
     "bulletins.read": _rule(STAFF, "draft_for_office"),
@@ -155,7 +155,7 @@ PERMISSIONS: dict[str, Rule] = {
     "visits.for_others": _rule(OFFICE_ROLES, refusal="只能登记本人的走访"),
     "visits.read_all": _rule(OVERSEERS),
     "visit_checks.read": _rule(OVERSEERS),
-    "callbacks.read": _rule(OVERSEERS),
+    "callbacks.read": _rule(OVERSEERS, refusal="只有活动办和街道领导可以查看回访名单"),
     "digests.read": _rule(OVERSEERS),
 }
 
