@@ -1,4 +1,5 @@
 """Blueprints: the JSON API (/api/v1), uploads, badges and their pages, the staff console."""
+from web.auth import refuse_undeclared
 from web.console import register_console
 from web.edge import init_edge
 from web.errors import register_errors
@@ -11,6 +12,7 @@ def register_web(app):
 
     init_edge(app)  # first: bounded path ids, and its check before every other hook
     register_errors(app)
+    refuse_undeclared(app)
     init_headers(app)
     init_limits(app)
     app.register_blueprint(api_public.bp)

@@ -18,9 +18,8 @@ from pipeline.rules.actors import actor_for_resident
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import NotFound
 from pipeline.rules.schemas import SCHEMAS
-from pipeline.rules.states import OFFICE_ROLES
 from pipeline.views.queries import public_view, visible_item
-from web.auth import current_actor, login_required, optional_actor
+from web.auth import allow, current_actor, optional_actor
 from web.limits import anonymous_reads
 from web.params import arguments, json_body
 from web.printing.cards import card_png
@@ -41,7 +40,7 @@ def _public_url(path):
 
 
 @bp.post("/api/v1/staff/badges")
-@login_required(kind="staff", roles=OFFICE_ROLES)
+@allow("badges.manage")
 def issue():
     """{name, phone?, area?, kind, valid_until} → 201 {id, number, token, card_url, ...}."""
     badge = issue_badge(current_actor(), **arguments(json_body(), SCHEMAS["issue_badge"]))
@@ -51,14 +50,14 @@ def issue():
 
 
 @bp.delete("/api/v1/staff/badges/<int:badge_id>")
-@login_required(kind="staff", roles=OFFICE_ROLES)
+@allow("badges.manage")
 def revoke(badge_id):
     badge = revoke_badge(current_actor(), get_badge(badge_id))
     return jsonify(badge_json(badge, local_now().date()))
 
 
 @bp.get("/api/v1/staff/badges/<int:badge_id>/card.png")
-@login_required(kind="staff", roles=OFFICE_ROLES)
+@allow("badges.manage")
 def card(badge_id):
     badge = get_badge(badge_id)
     png = card_png(badge, _public_url(f"/b/{badge.token}"), local_now().date(),
@@ -67,7 +66,7 @@ def card(badge_id):
 
 
 @bp.post("/api/v1/badges/bind")
-@login_required(kind="resident")
+@allow("badge.bind")
 def bind():
     """{token} (from the badge's QR code) → {badge, user}; the resident is now a supervisor."""
     actor = current_actor()
@@ -78,6 +77,7 @@ def bind():
 
 
 @bp.get("/b/<token>")
+@allow("public")
 def badge_page(token):
     """The public check of a badge: valid, revoked or expired (holder's name masked)."""
     badge = badge_for_token(token)
@@ -89,6 +89,7 @@ def badge_page(token):
 
 
 @bp.get("/api/v1/items/<number>/qrcode.png")
+@allow("item.read")
 def item_qrcode(number):
     """WeChat's mini-program code when configured, else a QR of the public /i/<number> page."""
     item = visible_item(number, optional_actor())
@@ -101,6 +102,7 @@ def item_qrcode(number):
 
 
 @bp.get("/i/<number>")
+@allow("item.public_page")
 @anonymous_reads
 def item_page(number):
     """For a URL QR scanned with a plain camera: the item's public view as a small page."""

@@ -3,16 +3,15 @@ who saw residents' phone numbers: `pipeline.accounts.personal_data`."""
 from flask import Blueprint, jsonify, request
 
 from pipeline.accounts.personal_data import delete_resident, export_resident, phone_views
-from pipeline.rules.states import OFFICE_ROLES
 from pipeline.views.queries import page_args
-from web.auth import current_actor, login_required
+from web.auth import allow, current_actor
 from web.params import allowed, json_body
 
 bp = Blueprint("api_me", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/me/export")
-@login_required(kind="resident")
+@allow("personal_data.export")
 def export():
     """Everything kept about the signed-in resident, as one JSON download."""
     response = jsonify(export_resident(current_actor().resident))
@@ -21,7 +20,7 @@ def export():
 
 
 @bp.delete("/me")
-@login_required(kind="resident")
+@allow("personal_data.delete")
 def delete_me():
     """{confirm: true} → the account is deleted; reports stay, de-identified."""
     data = json_body()
@@ -31,7 +30,7 @@ def delete_me():
 
 
 @bp.get("/staff/phone-views")
-@login_required(kind="staff", roles=OFFICE_ROLES)
+@allow("phone_views.read")
 def phone_view_log():
     """Who in the office saw which reporter's phone number, and when (newest first)."""
     page, per_page = page_args(request.args.get("page"), request.args.get("per_page") or 50)

@@ -6,8 +6,8 @@ from pipeline.office.catalog import category_tree
 from pipeline.office.communities import list_communities
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
 from pipeline.rules.schemas import SCHEMAS
-from pipeline.views.queries import board, get_item, public_view, visible_item
-from web.auth import current_actor, optional_actor
+from pipeline.views.queries import board, public_view, visible_item
+from web.auth import allow, current_actor, optional_actor
 from web.limits import LOGIN, anonymous_reads, client_key, limiter, login_limits
 from web.params import arguments, json_body
 from web.serialize import token_response, user_json
@@ -24,6 +24,7 @@ SUBSCRIBE_TITLES = {
 
 
 @bp.post("/auth/wxlogin")
+@allow("sign_in")
 @limiter.limit(LOGIN, key_func=client_key)
 def wxlogin():
     """Mini-program login: code2session via WeChat, then our own token (never session_key)."""
@@ -42,6 +43,7 @@ def wxlogin():
 
 
 @bp.post("/auth/staff")
+@allow("sign_in")
 @login_limits
 def staff_login():
     user = check_staff_password(**arguments(json_body(), SCHEMAS["staff_login"]))
@@ -49,6 +51,7 @@ def staff_login():
 
 
 @bp.post("/auth/logout")
+@allow("sign_out")
 def logout():
     from flask import g
 
@@ -58,22 +61,26 @@ def logout():
 
 
 @bp.get("/me")
+@allow("me.read")
 def me():
     return jsonify(user=user_json(current_actor()))
 
 
 @bp.get("/categories")
+@allow("public")
 def categories():
     return jsonify(category_tree())
 
 
 @bp.get("/communities")
+@allow("public")
 def communities():
     """The office's communities, for pickers: [{id, name, lat, lng, active}]."""
     return jsonify(list_communities())
 
 
 @bp.get("/items/<number>")
+@allow("item.read")
 @anonymous_reads
 def item_view(number):
     viewer = optional_actor()
@@ -81,6 +88,7 @@ def item_view(number):
 
 
 @bp.get("/board")
+@allow("public")
 def results_board():
     args = request.args
     return jsonify(board(community=args.get("community") or None, category=args.get("category") or None,
@@ -88,16 +96,19 @@ def results_board():
 
 
 @bp.get("/scenes/<scene>")
+@allow("item.read")
 def scene(scene):
-    """Resolve a mini-program code's scene (`i=<number>`) to what it points at."""
+    """Resolve a mini-program code's scene (`i=<number>`) to what it points at (an item
+    the asker may see: a 作风 item's code tells nobody else it exists)."""
     kind, _, value = scene.partition("=")
     if kind != "i":
         raise NotFound("无法识别的二维码", code="not_found")
-    item = get_item(value)
+    item = visible_item(value, optional_actor())
     return jsonify(type="item", number=item.number)
 
 
 @bp.get("/openapi.json")
+@allow("public")
 def openapi_description():
     """This API described in OpenAPI 3.1 (built from the routes and schemas the code declares)."""
     from web.openapi import described
@@ -106,6 +117,7 @@ def openapi_description():
 
 
 @bp.get("/subscriptions/templates")
+@allow("public")
 def subscription_templates():
     config = current_app.config
     return jsonify([{"id": config[name], "title": title} for name, title in SUBSCRIBE_TITLES.items()])

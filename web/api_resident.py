@@ -8,7 +8,7 @@ from pipeline.steps.judging import rate
 from pipeline.steps.oversight import follow, unfollow
 from pipeline.views.queries import list_mine, public_view, visible_item
 from web.api_public import SUBSCRIBE_TITLES
-from web.auth import current_actor, login_required
+from web.auth import allow, current_actor
 from web.limits import REPORT, limiter
 from web.params import arguments, json_body
 from web.serialize import user_json
@@ -18,7 +18,7 @@ bp = Blueprint("api_resident", __name__, url_prefix="/api/v1")
 
 @bp.post("/items")
 @limiter.limit(REPORT)
-@login_required(kind="resident")
+@allow("item.report")
 def report():
     actor = current_actor()
     item = collect(actor, channel="miniprogram", **arguments(json_body(), SCHEMAS["collect_app"]))
@@ -26,33 +26,37 @@ def report():
 
 
 @bp.get("/items/mine")
-@login_required(kind="resident")
+@allow("items.mine")
 def mine():
     return jsonify(list_mine(current_actor().resident, request.args.get("page"), request.args.get("per_page")))
 
 
 @bp.post("/items/<number>/rating")
-@login_required(kind="resident")
+@allow("item.rate")
 def rating(number):
     actor = current_actor()
     item = rate(visible_item(number, actor), actor, **arguments(json_body(), SCHEMAS["rate"]), source="app")
     return jsonify(public_view(item, actor))
 
 
-@bp.route("/items/<number>/follow", methods=["POST", "DELETE"])
-@login_required()
+@bp.post("/items/<number>/follow")
+@allow("item.follow")
 def follow_item(number):
     actor = current_actor()
-    item = visible_item(number, actor)
-    if request.method == "POST":
-        follow(item, actor)
-        return jsonify(following=True)
-    unfollow(item, actor)
+    follow(visible_item(number, actor), actor)
+    return jsonify(following=True)
+
+
+@bp.delete("/items/<number>/follow")
+@allow("item.unfollow")
+def unfollow_item(number):
+    actor = current_actor()
+    unfollow(visible_item(number, actor), actor)
     return jsonify(following=False)
 
 
 @bp.patch("/me")
-@login_required(kind="resident")
+@allow("profile.own")
 def profile():
     """A resident sets their community (from GET /communities), name and phone."""
     actor = current_actor()
@@ -61,7 +65,7 @@ def profile():
 
 
 @bp.post("/me/subscriptions")
-@login_required(kind="resident")
+@allow("subscriptions.record")
 def subscriptions():
     accepted = arguments(json_body(), SCHEMAS["subscribe"])["accepted"]
     templates = {current_app.config[name] for name in SUBSCRIBE_TITLES}

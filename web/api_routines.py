@@ -8,11 +8,10 @@ from pipeline.routines import bulletins, visits
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import NotFound
 from pipeline.rules.schemas import SCHEMAS
-from pipeline.rules.states import OFFICE_ROLES, OVERSEERS
 from pipeline.rules.validate import parse_date
 from pipeline.steps import chasing
 from pipeline.views.queries import summary
-from web.auth import current_actor, login_required
+from web.auth import allow, current_actor
 from web.params import arguments, integer, json_body
 
 bp = Blueprint("api_routines", __name__, url_prefix="/api/v1")
@@ -24,25 +23,26 @@ def _date_arg(name, default):
 
 
 @bp.get("/notices")
+@allow("public")
 def public_notices():
     args = request.args
     return jsonify(publicity.notices(args.get("community"), args.get("page"), args.get("per_page")))
 
 
 @bp.get("/staff/bulletins")
-@login_required(kind="staff")
+@allow("bulletins.list")
 def bulletin_list():
     return jsonify(bulletins.listing(current_actor(), request.args.get("page"), request.args.get("per_page")))
 
 
 @bp.get("/staff/bulletins/<int:bulletin_id>")
-@login_required(kind="staff")
+@allow("bulletins.read")
 def bulletin_detail(bulletin_id):
     return jsonify(bulletins.bulletin_json(bulletins.readable(bulletin_id, current_actor())))
 
 
 @bp.patch("/staff/bulletins/<int:bulletin_id>")
-@login_required(kind="staff", roles=OFFICE_ROLES)
+@allow("bulletins.edit")
 def bulletin_edit(bulletin_id):
     changes = arguments(json_body(), SCHEMAS["edit_bulletin"])
     bulletin = bulletins.edit(bulletins.get(bulletin_id), current_actor(), **changes)
@@ -50,13 +50,13 @@ def bulletin_edit(bulletin_id):
 
 
 @bp.post("/staff/bulletins/<int:bulletin_id>/publish")
-@login_required(kind="staff", roles=OFFICE_ROLES)
+@allow("bulletins.edit")
 def bulletin_publish(bulletin_id):
     return jsonify(bulletins.bulletin_json(bulletins.publish(bulletins.get(bulletin_id), current_actor())))
 
 
 @bp.get("/staff/discipline")
-@login_required(kind="staff", roles=OVERSEERS)
+@allow("discipline.read")
 def discipline_list():
     today = local_now().date()
     start = _date_arg("from", today.replace(day=1))
@@ -64,41 +64,41 @@ def discipline_list():
 
 
 @bp.post("/staff/discipline")
-@login_required(kind="staff", roles=bulletins.RECORDERS)
+@allow("discipline.record")
 def discipline_record():
     entry = bulletins.record_discipline(current_actor(), **arguments(json_body(), SCHEMAS["record_discipline"]))
     return jsonify(bulletins.entry_json(entry)), 201
 
 
 @bp.get("/staff/visits")
-@login_required(kind="staff")
+@allow("visits.own")
 def visit_list():
     return jsonify(visits.readable_visits(current_actor(), request.args.get("month"),
                                           integer(dict(request.args), "staff")))
 
 
 @bp.post("/staff/visits")
-@login_required(kind="staff")
+@allow("visits.own")
 def visit_record():
     visit = visits.record_visit(current_actor(), **arguments(json_body(), SCHEMAS["record_visit"]))
     return jsonify(visits.visit_json(visit)), 201
 
 
 @bp.get("/staff/visit-checks/<month>")
-@login_required(kind="staff", roles=OVERSEERS)
+@allow("visit_checks.read")
 def visit_check(month):
     return jsonify(visits.checked_month(month))
 
 
 @bp.get("/staff/callbacks")
-@login_required(kind="staff", roles=OVERSEERS)
+@allow("callbacks.read")
 def callback_list():
     today = local_now().date()
     return jsonify([summary(item, today) for item in chasing.callback_list()])
 
 
 @bp.get("/staff/digests/<day>")
-@login_required(kind="staff", roles=OVERSEERS)
+@allow("digests.read")
 def overdue_digest(day):
     data = chasing.digest(parse_date(day, "day"))
     if data is None:

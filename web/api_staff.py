@@ -4,13 +4,14 @@ from flask import Blueprint, jsonify, request
 from pipeline.accounts import people
 from pipeline.office import communities
 from pipeline.rules.errors import NotFound
+from pipeline.rules.permissions import item_action as table_action
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.steps import handling, intake, judging, oversight
 from pipeline.views import queries
 from pipeline.views.queries import public_view, staff_item, visible_item
 from pipeline.views.sheet import staff_view
 from pipeline.views.stats import stats
-from web.auth import current_actor, login_required
+from web.auth import allow, current_actor
 from web.params import arguments, integer, json_body
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/v1/staff")
@@ -35,7 +36,7 @@ ACTIONS = {
 
 
 @bp.post("/items")
-@login_required(kind="staff")
+@allow("item.collect_offline")
 def create_item():
     actor = current_actor()
     item = intake.collect(actor, **arguments(json_body(), SCHEMAS["collect_offline"]))
@@ -43,7 +44,7 @@ def create_item():
 
 
 @bp.get("/items")
-@login_required(kind="staff")
+@allow("items.work_list")
 def work_list():
     args = request.args
     return jsonify(queries.work_list(
@@ -54,14 +55,14 @@ def work_list():
 
 
 @bp.get("/items/<number>")
-@login_required(kind="staff")
+@allow("item.staff_view")
 def item_detail(number):
     actor = current_actor()
     return jsonify(staff_view(staff_item(number, actor), actor))
 
 
 @bp.post("/items/<number>/<action>")
-@login_required()
+@allow(lambda args: table_action(args["action"]))
 def item_action(number, action):
     """One transition per action; resident supervisors may only `supervise` and `evaluate`."""
     if action not in ACTIONS:
@@ -75,33 +76,33 @@ def item_action(number, action):
 
 
 @bp.get("/units")
-@login_required(kind="staff")
+@allow("units.list")
 def units():
     return jsonify(people.active_units())
 
 
 @bp.get("/users")
-@login_required(kind="staff")
+@allow("users.list")
 def users():
     return jsonify(people.active_staff(request.args.get("role")))
 
 
 @bp.get("/communities")
-@login_required(kind="staff")
+@allow("communities.read")
 def community_list():
     """Every community, retired ones too (`active`), for the office's page."""
     return jsonify(communities.list_communities(include_inactive=True))
 
 
 @bp.post("/communities")
-@login_required(kind="staff")
+@allow("communities.manage")
 def add_community():
     row = communities.create_community(current_actor(), **arguments(json_body(), SCHEMAS["create_community"]))
     return jsonify(communities.community_json(row)), 201
 
 
 @bp.patch("/communities/<int:community_id>")
-@login_required(kind="staff")
+@allow("communities.manage")
 def change_community(community_id):
     row = communities.update_community(current_actor(), community_id,
                                        **arguments(json_body(), SCHEMAS["update_community"]))
@@ -109,7 +110,7 @@ def change_community(community_id):
 
 
 @bp.get("/stats")
-@login_required(kind="staff")
+@allow("stats.read")
 def rates():
     return jsonify(stats(request.args.get("from"), request.args.get("to")))
 

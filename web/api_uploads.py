@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 
 from pipeline.files.uploads import served_photo, store_upload, upload_json
 from pipeline.rules.errors import Invalid
-from web.auth import current_actor, login_required, optional_actor
+from web.auth import allow, current_actor, optional_actor
 from web.limits import UPLOAD, limiter
 
 bp = Blueprint("api_uploads", __name__)
@@ -15,7 +15,7 @@ bp = Blueprint("api_uploads", __name__)
 
 @bp.post("/api/v1/uploads")
 @limiter.limit(UPLOAD)
-@login_required()
+@allow("photo.upload")
 def upload():
     """One image in the multipart field `file` → 201 {id, url, width, height}."""
     file = request.files.get("file")
@@ -28,6 +28,7 @@ def upload():
 
 
 @bp.get("/uploads/<int:photo_id>")
+@allow("photo.read")
 def photo(photo_id):
     path, mimetype = served_photo(photo_id, optional_actor(), request.args.get("k"),
                                   current_app.config["UPLOAD_DIR"])

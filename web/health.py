@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from ops.health import readiness
+from web.auth import allow
 from web.limits import limiter
 
 bp = Blueprint("health", __name__)
@@ -11,6 +12,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 @bp.get("/healthz")
 @limiter.exempt
+@allow("public")
 def healthz():
     """The process is alive and answering; touches nothing else (not the database)."""
     return jsonify(status="ok"), 200, NO_STORE
@@ -18,6 +20,7 @@ def healthz():
 
 @bp.get("/readyz")
 @limiter.exempt
+@allow("public")
 def readyz():
     """200 when this host can serve (database up, schema current); 503 otherwise.
 

@@ -125,6 +125,7 @@ RESPONSES: dict[str, tuple[int, str]] = {
     "api_public.scene": (200, "Scene"), "api_public.openapi_description": (200, "OpenAPI"), "api_public.subscription_templates": (200, "Templates"),
     "api_resident.report": (201, "Item"), "api_resident.mine": (200, "ItemPage"),
     "api_resident.rating": (200, "Item"), "api_resident.follow_item": (200, "Following"),
+    "api_resident.unfollow_item": (200, "Following"),
     "api_resident.subscriptions": (200, "Granted"),
     "api_staff.create_item": (201, "StaffItem"), "api_staff.work_list": (200, "ItemPage"),
     "api_staff.item_detail": (200, "StaffItem"), "api_staff.item_action": (200, "ActionResult"),

@@ -17,8 +17,8 @@ from models import Badge, as_local, iso
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import fetch, serialise_writers, transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
+from pipeline.rules.permissions import permitted
 from pipeline.rules.schemas import limit
-from pipeline.rules.states import OFFICE_ROLES
 from pipeline.rules.validate import choice, optional_text, parse_date, required_text
 from pipeline.views.queries import mask_name
 
@@ -66,7 +66,7 @@ def issue_badge(actor: Actor, *, name: object, kind: object, valid_until: object
                 area: object = None, now: datetime | None = None) -> Badge:
     """The office issues a badge: number DB-YYYY-NNNN (sequential per year) and a random token."""
     now = as_local(now)
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以发放督办证", code="forbidden")
     name = required_text(name, "name", "持证人姓名", limit("issue_badge", "name"))
     choice(kind, KINDS, "kind", "督办证类型")
@@ -94,7 +94,7 @@ def get_badge(badge_id: object) -> Badge:
 
 def office_badge(actor: Actor, badge_id: object) -> Badge:
     """A badge as the office manages it (print its card, renew, revoke); nobody else may."""
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以管理督办证", code="forbidden")
     return get_badge(badge_id)
 
@@ -109,7 +109,7 @@ def badge_for_token(token: object) -> Badge | None:
 def revoke_badge(actor: Actor, badge: Badge, now: datetime | None = None) -> Badge:
     """The office revokes a badge (its holder stops being a supervisor at once). Idempotent."""
     now = as_local(now)
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以撤销督办证", code="forbidden")
     with transaction():
         Badge.update(revoked_at=now).where((Badge.id == badge.id) & Badge.revoked_at.is_null()).execute()
@@ -122,7 +122,7 @@ def renew_badge(actor: Actor, badge: Badge, valid_until: object, now: datetime |
     A revoked badge stays revoked: the office issues a new one instead.
     """
     now = as_local(now)
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以续期督办证", code="forbidden")
     until = parse_date(valid_until, "valid_until")
     if until < now.date() or until > now.date() + MAX_VALIDITY:
@@ -137,7 +137,7 @@ def renew_badge(actor: Actor, badge: Badge, valid_until: object, now: datetime |
 
 def list_badges(actor: Actor, state: str | None = None, today: date | None = None) -> list[Badge]:
     """Every badge for the office, newest first; `state` keeps only valid, revoked or expired ones."""
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("badges.manage", actor):
         raise Forbidden("只有活动办可以管理督办证", code="forbidden")
     today = today or as_local(None).date()
     query = Badge.select().order_by(Badge.created_at.desc(), Badge.id.desc())

@@ -16,7 +16,7 @@ from models import Badge, Community, Item, PublicNotice, Resident, StaffUser, Un
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound
-from pipeline.rules.states import OFFICE_ROLES
+from pipeline.rules.permissions import permitted
 from pipeline.rules.validate import optional_text, required_text
 
 NAME_LENGTH = 100
@@ -98,7 +98,7 @@ def _centre(lat: object, lng: object) -> tuple[float | None, float | None]:
 
 
 def _office_only(actor: Actor) -> None:
-    if actor.role not in OFFICE_ROLES:
+    if not permitted("communities.manage", actor):
         raise Forbidden("只有活动办可以维护社区名单", code="forbidden")
 
 

@@ -33,21 +33,19 @@ from pipeline.rules.actors import Actor
 from pipeline.rules.core import fetch, transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
 from pipeline.rules.overdue import overdue_items
+from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
-from pipeline.rules.states import OFFICE_ROLES, SCORES
+from pipeline.rules.states import SCORES
 from pipeline.rules.validate import choice, parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.views.queries import page_args
-
-RECORDERS = OFFICE_ROLES | {"party_office"}
 
 
 def record_discipline(actor: Actor, *, kind: object, person: object, reason: object, on_date: object = None,
                       unit: object = None, staff: object = None, now: datetime | None = None) -> DisciplinaryEntry:
     """Record a disciplinary entry (通报/批评/诫勉谈话/处罚) for the week's bulletin."""
     now = as_local(now)
-    if actor.role not in RECORDERS:
-        raise Forbidden("只有活动办或党政办可以登记作风问题处理", code="forbidden")
+    require("discipline.record", actor)
     choice(kind, DISCIPLINE_KINDS, "kind", "处理方式")
     person = required_text(person, "person", "被处理人", limit("record_discipline", "person"))
     reason = required_text(reason, "reason", "事由", limit("record_discipline", "reason"))
@@ -194,7 +192,7 @@ def get(bulletin_id: object) -> Bulletin:
 
 def _edits(actor: Actor) -> bool:
     """Only the office drafts, edits and publishes issues — and so only it sees drafts."""
-    return actor.role in OFFICE_ROLES
+    return permitted("bulletins.edit", actor)
 
 
 def readable(bulletin_id: int, actor: Actor) -> Bulletin:

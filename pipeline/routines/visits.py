@@ -23,8 +23,8 @@ from pipeline.routines.routine import monthly_slot, once, previous_month
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
+from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
-from pipeline.rules.states import OFFICE_ROLES, OVERSEERS
 from pipeline.rules.validate import optional_text, parse_date, parse_month, required_text
 from pipeline.rules.workdays import WorkCalendar
 
@@ -49,12 +49,11 @@ def record_visit(actor: Actor, *, community: object, visit_date: object, days: o
     """A cadre records a day (1) or half day (0.5) in a community; the office may
     record one for any cadre. A month already checked is closed to new records."""
     now = as_local(now)
-    if actor.kind != "staff":
+    if not permitted("visits.own", actor):
         raise Forbidden("只有干部可以登记走访", code="forbidden")
     who = actor.staff
     if staff not in (None, "", actor.id):
-        if actor.role not in OFFICE_ROLES:
-            raise Forbidden("只能登记本人的走访", code="forbidden")
+        require("visits.for_others", actor)
         who = StaffUser.get_or_none((StaffUser.id == staff) & StaffUser.active)
         if who is None:
             raise NotFound("干部不存在", code="not_found")
@@ -147,7 +146,7 @@ def visit_json(visit: Visit) -> dict[str, Any]:
 def readable_visits(actor: Actor, month: str | None = None, staff: int | None = None) -> list[dict[str, Any]]:
     """The visit records `actor` may read, for a month and/or one cadre: the
     organisation reads anyone's (all, or `staff`'s), every other cadre their own."""
-    return visits(month, staff if actor.role in OVERSEERS else actor.id)
+    return visits(month, staff if permitted("visits.read_all", actor) else actor.id)
 
 
 def checked_month(month: str) -> dict[str, Any]:

@@ -223,7 +223,7 @@ def test_offline_opinions_one_or_many_at_once(app, world):
     answer = office.post("/items/new", data={"csrf_token": token, "channel": "wechat", "content": "x"})
     assert answer.status_code == 400 and "渠道无效，应为：" in answer.get_data(as_text=True)
     assert models.Item.select().count() == 4
-    assert _as(app, "shirong").get("/items/new").status_code == 200  # the page; recording is the office's
+    assert _as(app, "shirong").get("/items/new").status_code == 403  # recording (and its form) is the office's
 
 
 def test_reject_and_an_evaluation_meeting_counted_by_hand(app, world, items, now):

@@ -27,7 +27,7 @@ ROUTES = [
     ("GET", "/claim-board", STAFF, None),
     ("GET", "/unit", STAFF, None),
     ("GET", "/due?tier=limited&category=housing", STAFF, None),
-    ("GET", "/items/new", STAFF, None),
+    ("GET", "/items/new", {"office", "admin"}, None),  # the form of what only they may record
     ("POST", "/items/new", {"office", "admin"}, {"channel": "phone", "content": "电话反映：路面塌陷"}),
     ("POST", "/items/{late}/do/supervise", {"office", "admin", "leader", "supervisor"}, {"note": "请加快"}),
     ("POST", "/items/{conduct}/do/claim", {"office", "admin", "unit_assigned"}, {"role": "lead"}),

@@ -28,8 +28,12 @@ ENDPOINTS = {
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
 
 
+UNIT_ONLY = {"escalate", "return"}  # the office's role is refused before the body is read
+
+
 def endpoint(name):
-    return ENDPOINTS.get(name) or ("office", "post", f"/api/v1/staff/items/{{number}}/{name}")
+    who = "jianshe" if name in UNIT_ONLY else "office"
+    return ENDPOINTS.get(name) or (who, "post", f"/api/v1/staff/items/{{number}}/{name}")
 
 
 def valid_body(fields):
@@ -49,7 +53,7 @@ TEXT_FIELDS = [(name, field) for name in sorted(set(SCHEMAS) - {"collect"})
 
 @pytest.mark.parametrize("name, field", TEXT_FIELDS, ids=[f"{n}.{f}" for n, f in TEXT_FIELDS])
 def test_each_text_field_is_held_to_its_declared_limit(client, auth, flow, name, field):
-    item = flow.collected()
+    item = flow.claimed() if name in UNIT_ONLY else flow.collected()
     who, method, path = endpoint(name)
     body = valid_body(SCHEMAS[name])
     body[field] = "长" * (SCHEMAS[name][field].max_length + 1)

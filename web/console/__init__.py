@@ -4,16 +4,16 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from pipeline.accounts.people import active_staff_user
+from pipeline.rules import permissions
 from pipeline.rules.actors import actor_for_staff
 from pipeline.rules.errors import DomainError
 from pipeline.rules.states import OFFICE_ROLES, ROLE_LABELS, STATUS_LABELS
 from pipeline.views.queries import is_overdue, mask_phone
+from web.auth import endpoint_action
 
 bp = Blueprint("console", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/console-static")
 csrf = CSRFProtect()
-# Pages anyone may open (sign-in itself).
-PUBLIC_ENDPOINTS = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 
 
 def in_wechat():
@@ -55,8 +55,11 @@ def _console_guard():
         g.actor = actor_for_staff(user)
         g.console_user = user
         return None
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint is None:
         return None
+    action = endpoint_action(current_app, request.endpoint, request.view_args)
+    if action is not None and permissions.permitted(action, None):
+        return None  # a page anyone may open (signing in)
     target = "console.wechat_login" if in_wechat() else "console.login"
     return redirect(url_for(target, next=request.full_path.rstrip("?")))
 

@@ -13,6 +13,7 @@ from pipeline.accounts.staff_binding import bound_staff, open_ticket
 from pipeline.messages.dispatch import last_staff_push
 from pipeline.messages.notify import reachable
 from pipeline.rules.errors import Unauthorized
+from web.auth import allow
 from wechat.cli import print_bind_code, simulate_scan_line
 from wechat.client import WeChatAPIError, oauth_openid
 
@@ -30,6 +31,7 @@ def _next_page():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@allow("sign_in")
 def login():
     if g.get("console_user"):
         return redirect(_next_page())
@@ -57,6 +59,7 @@ def login():
 
 
 @bp.post("/logout")
+@allow("account.own")
 def logout():
     session.clear()
     flash("您已安全退出", "info")
@@ -64,6 +67,7 @@ def logout():
 
 
 @bp.get("/login/wechat")
+@allow("sign_in")
 def wechat_login():
     """Inside WeChat's browser: off to WeChat's OAuth page (snsapi_base: no prompt)."""
     state = secrets.token_urlsafe(16)
@@ -81,6 +85,7 @@ def wechat_login():
 
 
 @bp.get("/login/wechat/callback")
+@allow("sign_in")
 def wechat_callback():
     """WeChat sends the browser back with `code`: its openid names the bound staff account."""
     expected = session.pop("oauth_state", None)
@@ -103,6 +108,7 @@ def _login_page(error):
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@allow("account.own")
 def password():
     form = PasswordForm()
     error = None
@@ -121,6 +127,7 @@ def password():
 
 
 @bp.get("/profile")
+@allow("account.own")
 def profile():
     """Who I am, whether WeChat pushes reach me (and what became of the last one), my binding code."""
     user = g.console_user
@@ -133,6 +140,7 @@ def profile():
 
 
 @bp.post("/profile/bind-code")
+@allow("account.own")
 def bind_code():
     """A fresh binding QR code for the signed-in person (scan it in WeChat to get pushes)."""
     try:

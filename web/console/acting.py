@@ -15,12 +15,14 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from pipeline.files.uploads import store_upload
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import DomainError, Invalid, NotFound
+from pipeline.rules.permissions import item_action
 from pipeline.rules.schemas import SCHEMAS, Schema
 from pipeline.rules.states import CHANNELS, EVENT_LABELS, OFFLINE_CHANNELS, TIERS
 from pipeline.steps import intake
 from pipeline.views.desk import communities
 from pipeline.views.queries import staff_item
 from web.api_staff import ACTIONS
+from web.auth import allow
 from web.params import arguments
 
 from . import bp
@@ -97,6 +99,7 @@ def _back(default: str) -> str:
 
 
 @bp.post("/items/<number>/do/<action>")
+@allow(lambda args: item_action(args["action"]))
 def act(number: str, action: str) -> Any:
     """One transition from a console form: the staff API's operation for `action`."""
     if action not in ACTIONS:
@@ -116,6 +119,7 @@ def act(number: str, action: str) -> Any:
 
 
 @bp.get("/due")
+@allow("items.work_list")
 def due_preview() -> Any:
     """The classify form's deadline: the tier's default in working days for the category."""
     now = local_now()
@@ -130,6 +134,7 @@ def due_preview() -> Any:
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
+@allow("item.collect_offline")
 def record_opinions() -> Any:
     """Opinions from offline channels (访谈, 座谈会, 书面调查, 意见箱, ...), typed in by staff:
     one item, or with `many` one item per line (a symposium's or a survey's opinions)."""

@@ -18,6 +18,7 @@ from pipeline.accounts.badges import (
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import Invalid, WrongState
 from pipeline.views.oversight import callback_rows, supervision_list
+from web.auth import allow
 from web.printing.cards import CARD_TITLES, card_png, require_cjk_font
 
 from . import bp
@@ -26,6 +27,7 @@ BADGE_FIELDS = ("name", "phone", "area", "kind", "valid_until")
 
 
 @bp.get("/supervision")
+@allow("supervision.read")
 def supervision():
     """督查督办: the items I supervise or follow, and those of my area."""
     today = local_now().date()
@@ -33,6 +35,7 @@ def supervision():
 
 
 @bp.get("/callbacks")
+@allow("callbacks.read")
 def callbacks():
     """回访: resolved items still unrated a week on; each opens the item page to record the call."""
     return render_template("console/callbacks.html", rows=callback_rows(g.actor), today=local_now().date())
@@ -61,11 +64,13 @@ def _a_year_on(day: date) -> date:
 
 
 @bp.get("/badges")
+@allow("badges.manage")
 def badges():
     return _badge_page()
 
 
 @bp.post("/badges")
+@allow("badges.manage")
 def badge_issue() -> BaseResponse | tuple[str, int]:
     fields: dict[str, object] = {name: (request.form.get(name) or "").strip() or None for name in BADGE_FIELDS}
     try:
@@ -78,6 +83,7 @@ def badge_issue() -> BaseResponse | tuple[str, int]:
 
 
 @bp.post("/badges/<int:badge_id>/renew")
+@allow("badges.manage")
 def badge_renew(badge_id: int) -> BaseResponse | tuple[str, int]:
     badge = office_badge(g.actor, badge_id)
     try:
@@ -89,6 +95,7 @@ def badge_renew(badge_id: int) -> BaseResponse | tuple[str, int]:
 
 
 @bp.post("/badges/<int:badge_id>/revoke")
+@allow("badges.manage")
 def badge_revoke(badge_id: int) -> BaseResponse:
     badge = revoke_badge(g.actor, office_badge(g.actor, badge_id))
     flash(f"督办证 {badge.number}（{badge.name}）已撤销", "success")
@@ -96,6 +103,7 @@ def badge_revoke(badge_id: int) -> BaseResponse:
 
 
 @bp.get("/badges/<int:badge_id>/card.png")
+@allow("badges.manage")
 def badge_card(badge_id: int) -> Response:
     badge = office_badge(g.actor, badge_id)
     png = card_png(badge, _public_url(f"/b/{badge.token}"), local_now().date(),
@@ -104,6 +112,7 @@ def badge_card(badge_id: int) -> Response:
 
 
 @bp.get("/badges/cards")
+@allow("badges.manage")
 def badge_cards() -> str:
     """A printable A4 page of cards: the badges ticked on the list, or every valid one."""
     wanted = {int(i) for i in request.args.getlist("id") if i.isdigit()}

@@ -13,6 +13,7 @@ from pipeline.views.desk import communities, find_items, followers, waiting
 from pipeline.views.queries import attach_relations, page_args, staff_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
+from web.auth import allow
 
 from . import bp
 
@@ -21,12 +22,14 @@ FILTERS = ("status", "channel", "community", "category", "overdue", "q")
 
 
 @bp.get("/")
+@allow("items.work_list")
 def home():
     today = local_now().date()
     return render_template("console/home.html", sections=waiting(g.actor, today), today=today)
 
 
 @bp.get("/items")
+@allow("items.work_list")
 def items():
     today = local_now().date()
     args = {name: (request.args.get(name) or "").strip() for name in FILTERS}
@@ -65,11 +68,13 @@ def render_item(found, error=None, failed=None):
 
 
 @bp.get("/items/<number>")
+@allow("item.staff_view")
 def item(number):
     return render_item(staff_item(number, g.actor))
 
 
 @bp.get("/claim-board")
+@allow("items.work_list")
 def board():
     """公开领办: items open for claiming by category and community, with the claim forms."""
     args = {name: (request.args.get(name) or "").strip() for name in ("category", "community")}
@@ -83,6 +88,7 @@ def board():
 
 
 @bp.get("/unit")
+@allow("items.work_list")
 def unit():
     """My unit's work: items being handled, working days left, overdue first in red."""
     today = local_now().date()
@@ -92,6 +98,7 @@ def unit():
 
 
 @bp.get("/photos/<int:photo_id>")
+@allow("photo.staff_read")
 def photo(photo_id):
     """A photo as the signed-in person may see it (a 作风 item's photos too, for those it was given to)."""
     path, mimetype = served_photo(photo_id, g.actor, None, current_app.config["UPLOAD_DIR"])

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from pipeline.rules.boundary import local_now
 from pipeline.views.queries import visible_item
 from pipeline.views.sheet import staff_view
+from web.auth import allow
 from web.printing.cards import require_cjk_font
 from web.printing.codes import item_code
 from wechat.client import wxacode_fetcher
@@ -65,12 +66,14 @@ def _weasyprint() -> Any:
 
 
 @bp.get("/items/<number>/sheet")
+@allow("item.sheet")
 def sheet(number: str) -> str:
     """The sheet as a page: print it from the browser (A4, its own print stylesheet)."""
     return _sheet_html(number)
 
 
 @bp.get("/items/<number>/sheet.pdf")
+@allow("item.sheet")
 def sheet_pdf(number: str) -> BaseResponse:
     """The same sheet as an A4 PDF, rendered on the server."""
     font = require_cjk_font(current_app.config.get("BADGE_FONT"), "交办单")
