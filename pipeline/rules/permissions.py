@@ -126,8 +126,8 @@ PERMISSIONS: dict[str, Rule] = {
     "item.collect_offline": _transition("collect", within=STAFF, new=True),
     "items.work_list": _rule(STAFF),
     "item.staff_view": _rule(STAFF, "visible", "unit_reach"),
-    # The assignment sheet (交办单) as a page and a PDF: what the person may see, unit reach aside.
-    "item.sheet": _rule(STAFF, "visible"),
+    # The assignment sheet (交办单) as a page and a PDF: the staff detail on paper, so the same reach.
+    "item.sheet": _rule(STAFF, "visible", "unit_reach"),
     "photo.staff_read": _rule(STAFF, "visible"),
     # Staff reach an item's actions through `staff_item` (unit reach); residents through `can_view`.
     **{f"item.{action}": _transition(name, reach=True) for action, name in ITEM_ACTIONS.items()},

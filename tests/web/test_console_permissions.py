@@ -31,7 +31,7 @@ ROUTES = [
     ("POST", "/items/new", {"office", "admin"}, {"channel": "phone", "content": "电话反映：路面塌陷"}),
     ("POST", "/items/{late}/do/supervise", {"office", "admin", "leader", "supervisor"}, {"note": "请加快"}),
     ("POST", "/items/{conduct}/do/claim", {"office", "admin", "unit_assigned"}, {"role": "lead"}),
-    ("GET", "/items/{late}/sheet", STAFF, None),
+    ("GET", "/items/{late}/sheet", STAFF - {"unit_assigned"}, None),  # the sheet has the detail page's reach
     ("GET", "/items/{waiting}/sheet", STAFF - UNITS, None),
     ("GET", "/items/{conduct}/sheet.pdf", STAFF - {"unit_other"}, None),
     ("GET", "/supervision", {"office", "admin", "leader", "supervisor"}, None),

@@ -13,7 +13,7 @@ from flask import Response, current_app, g, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
 from pipeline.rules.boundary import local_now
-from pipeline.views.queries import visible_item
+from pipeline.views.queries import staff_item
 from pipeline.views.sheet import staff_view
 from web.auth import allow
 from web.printing.cards import require_cjk_font
@@ -35,7 +35,7 @@ def _qr_data_uri(item: Any) -> str:
 
 
 def _sheet_html(number: str, pdf_font: tuple[str, int] | None = None) -> str:
-    found = visible_item(number, g.actor)
+    found = staff_item(number, g.actor)
     now = local_now()
     view: dict[str, Any] = staff_view(found, g.actor, now)
     sheet = view["sheet"]
