@@ -201,3 +201,11 @@ def test_the_list_pages_twenty_at_a_time(client, world, now):
     assert len(shown[0]) == 20 and len(shown[1]) == 3 and not set(shown[0]) & set(shown[1])
     assert "第 1 / 2 页" in first and "下一页" in first and "上一页" in second
     assert client.get("/items?page=0").status_code == 400
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example/x", "https://evil.example/", "items"])
+def test_sign_in_goes_only_to_a_page_of_this_site(client, world, target):
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    answer = client.post(f"/login?next={target}", data={"username": "office", "password": "test-password",
+                                                        "csrf_token": token})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"

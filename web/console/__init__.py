@@ -1,5 +1,7 @@
 """The office console: server-rendered pages for staff, signed in by session
 cookie (password or WeChat OAuth), every form guarded by a CSRF token."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -18,6 +20,16 @@ csrf = CSRFProtect()
 
 def in_wechat():
     return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+def local_target(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default`: never an open redirect.
+    A backslash counts as a slash, as browsers read it (`/\\evil.com` is `//evil.com`)."""
+    target = (target or "").replace("\\", "/")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return default
 
 
 def sign_in(user):

@@ -1,6 +1,6 @@
 """Signing in and out (password or WeChat OAuth), password change, profile."""
 import secrets
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
@@ -17,17 +17,12 @@ from web.auth import allow
 from wechat.cli import print_bind_code, simulate_scan_line
 from wechat.client import WeChatAPIError, oauth_openid
 
-from . import bp, sign_in
+from . import bp, local_target, sign_in
 from .forms import EmptyForm, LoginForm, PasswordForm
 
 
 def _next_page():
-    """Only a path on this site: never an open redirect."""
-    target = request.values.get("next") or ""
-    parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
-        return url_for("console.home")
-    return target
+    return local_target(request.values.get("next"), url_for("console.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -8,7 +8,6 @@ message on the page and changes nothing (the operation's transaction is rolled b
 """
 from collections.abc import Callable
 from typing import Any, BinaryIO, cast
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
@@ -25,7 +24,7 @@ from web.api_staff import ACTIONS
 from web.auth import allow
 from web.params import arguments
 
-from . import bp
+from . import bp, local_target
 from .pages import render_item
 
 DONE = {"classify": "已分类交办", "claim": "已领办", "return": "已退单", "progress": "已记录进展",
@@ -91,11 +90,7 @@ def form_body(schema: Schema) -> dict[str, Any]:
 
 def _back(default: str) -> str:
     """Where to go after acting: a page on this site the form names, else `default`."""
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
-        return target
-    return default
+    return local_target(request.form.get("next"), default)
 
 
 @bp.post("/items/<number>/do/<action>")
