@@ -33,11 +33,12 @@ from models import (
     as_local,
     iso,
 )
+from pipeline.rules import permissions
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
-from pipeline.rules.errors import Forbidden, Invalid
+from pipeline.rules.errors import Invalid
 from pipeline.rules.settings import settings
-from pipeline.rules.states import CLOSED, OFFICE_ROLES
+from pipeline.rules.states import CLOSED
 from pipeline.views.privacy import coarse_place, mask_phone
 
 DELETED_NAME = "已注销居民"
@@ -151,8 +152,7 @@ def log_phone_view(actor: Actor, item: Item, now: datetime | None = None) -> Non
 
 def phone_views(actor: Actor, *, page: int = 1, per_page: int = 50) -> dict[str, Any]:
     """The log of phone views, newest first: for the office and the administrator."""
-    if actor.kind != "staff" or actor.role not in OFFICE_ROLES:
-        raise Forbidden("只有活动办和系统管理员可以查看", code="forbidden")
+    permissions.require("phone_views.read", actor)
     query = PhoneView.select().order_by(PhoneView.at.desc(), PhoneView.id.desc())
     rows = query.paginate(page, per_page)
     return {"total": query.count(), "page": page, "per_page": per_page,
