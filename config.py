@@ -41,6 +41,9 @@ DEFAULT_MEETING_SATISFACTION_THRESHOLD = 0.8
 DEFAULT_URGE_DAILY_LIMIT = 3
 # Closed items' personal data (names, phone numbers, who reported) is de-identified after this many months.
 DEFAULT_RETENTION_MONTHS = 36
+# The office's name and telephone as the public pages, site notices and the bulletin print them.
+DEFAULT_OFFICE_NAME = "XX街道群众路线教育实践活动领导小组办公室"
+DEFAULT_OFFICE_PHONE = ""
 # Beside each template id, `<SETTING>_KEYS` maps our notice fields to the
 # template's own keys (pipeline/messages/templates.py); unset, the demo's keys.
 TEMPLATE_KEY_SETTINGS = tuple(f"{name}_KEYS" for name in DEFAULT_TEMPLATES)
@@ -108,6 +111,8 @@ def load_config():
                                                      str(DEFAULT_MEETING_SATISFACTION_THRESHOLD))),
         "URGE_DAILY_LIMIT": int(_env("URGE_DAILY_LIMIT", str(DEFAULT_URGE_DAILY_LIMIT))),
         "RETENTION_MONTHS": int(_env("RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS))),
+        "OFFICE_NAME": _env("OFFICE_NAME", DEFAULT_OFFICE_NAME),
+        "OFFICE_PHONE": _env("OFFICE_PHONE", DEFAULT_OFFICE_PHONE),
         # Staff pushes open the item's page in the console.
         "CONSOLE_ITEM_URL": _env("CONSOLE_ITEM_URL"),
         "WECHAT_OAUTH_AUTHORIZE_URL": _env("WECHAT_OAUTH_AUTHORIZE_URL", WECHAT_OAUTH_AUTHORIZE),

@@ -11,6 +11,8 @@ from typing import Any
 
 from config import (
     DEFAULT_MEETING_SATISFACTION_THRESHOLD,
+    DEFAULT_OFFICE_NAME,
+    DEFAULT_OFFICE_PHONE,
     DEFAULT_RETENTION_MONTHS,
     DEFAULT_TEMPLATES,
     DEFAULT_URGE_DAILY_LIMIT,
@@ -21,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "MEETING_SATISFACTION_THRESHOLD": DEFAULT_MEETING_SATISFACTION_THRESHOLD,
     "URGE_DAILY_LIMIT": DEFAULT_URGE_DAILY_LIMIT,
     "RETENTION_MONTHS": DEFAULT_RETENTION_MONTHS,
+    "OFFICE_NAME": DEFAULT_OFFICE_NAME,
+    "OFFICE_PHONE": DEFAULT_OFFICE_PHONE,
 }
 
 
@@ -61,6 +65,16 @@ class Settings:
     def retention_months(self) -> int:
         """Months after closing when an item's personal data is de-identified."""
         return int(self.get("RETENTION_MONTHS"))
+
+    @property
+    def office_name(self) -> str:
+        """The office's name as printed on public pages, site notices and the bulletin."""
+        return str(self.get("OFFICE_NAME"))
+
+    @property
+    def office_phone(self) -> str:
+        """The office's telephone for residents (site notices, public pages); may be empty."""
+        return str(self.get("OFFICE_PHONE"))
 
 
 settings = Settings()

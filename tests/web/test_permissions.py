@@ -183,6 +183,10 @@ CALLS = {
     "console.sheet": Call("/items/{item}/sheet", worlds=(False, True)),
     "console.sheet_pdf": Call("/items/{item}/sheet.pdf", worlds=(False, True), ok=frozenset({503})),  # font_missing
     "console.supervision": Call("/supervision"),
+    "console.results_board": Call("/board?community=全椒路社区"),
+    "console.notices": Call("/notices"),
+    "console.site_notice": Call("/items/{item}/notice", worlds=(False, True)),
+    "console.site_notice_pdf": Call("/items/{item}/notice.pdf", worlds=(False, True), ok=frozenset({503})),  # font_missing
     "console.callbacks": Call("/callbacks"),
     "console.badges": Call("/badges"),
     "console.badge_issue": Call("/badges", form={}),  # no fields: 400 once allowed

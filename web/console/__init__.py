@@ -9,6 +9,7 @@ from pipeline.accounts.people import active_staff_user
 from pipeline.rules import permissions
 from pipeline.rules.actors import actor_for_staff
 from pipeline.rules.errors import DomainError
+from pipeline.rules.settings import settings
 from pipeline.rules.states import OFFICE_ROLES, ROLE_LABELS, STATUS_LABELS
 from pipeline.views.queries import is_overdue, mask_phone
 from web.auth import endpoint_action
@@ -82,7 +83,7 @@ def _layout_values():
         return {}
     user = g.get("console_user")
     return {"me": user, "role_name": ROLE_LABELS.get(user.role, "工作人员") if user else None,
-            "statuses": STATUS_LABELS, "is_overdue": is_overdue}
+            "statuses": STATUS_LABELS, "is_overdue": is_overdue, "office_name": settings.office_name}
 
 
 @bp.app_template_filter("when")
@@ -113,5 +114,5 @@ def register_console(app):
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the console's forms; the API uses tokens
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     csrf.init_app(app)
-    from web.console import account, acting, oversight, pages, papers  # noqa: F401 - they add their routes to bp
+    from web.console import account, acting, oversight, pages, papers, public  # noqa: F401 - they add their routes to bp
     app.register_blueprint(bp)

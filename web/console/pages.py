@@ -10,7 +10,7 @@ from pipeline.rules.states import CHANNELS, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
-from pipeline.views.queries import attach_relations, page_args, staff_item
+from pipeline.views.queries import attach_relations, is_public, page_args, staff_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
 from web.auth import allow
@@ -64,6 +64,7 @@ def render_item(found, error=None, failed=None):
     view = staff_view(found, g.actor)
     return render_template("console/item.html", item=view, followers=followers(found, g.actor), forms=forms,
                            choices=choices, scores=SCORES, today=now.date(), error=error, failed=failed,
+                           postable=is_public(found),
                            now_local=now.strftime("%Y-%m-%dT%H:%M"))
 
 
