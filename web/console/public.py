@@ -36,7 +36,10 @@ def _pages(total: int, per_page: int) -> int:
 
 
 def _page_link(endpoint: str, args: dict[str, str], page: int) -> str:
-    return url_for(endpoint, **{k: v for k, v in args.items() if v}, **({"page": page} if page > 1 else {}))
+    values: dict[str, Any] = {k: v for k, v in args.items() if v}
+    if page > 1:
+        values["page"] = page
+    return url_for(endpoint, **values)
 
 
 @bp.get("/board")
