@@ -187,6 +187,15 @@ CALLS = {
     "console.notices": Call("/notices"),
     "console.site_notice": Call("/items/{item}/notice", worlds=(False, True)),
     "console.site_notice_pdf": Call("/items/{item}/notice.pdf", worlds=(False, True), ok=frozenset({503})),  # font_missing
+    "console.bulletin_list": Call("/bulletins"),
+    "console.bulletin": Call("/bulletins/{bulletin}"),
+    "console.bulletin_edit": Call("/bulletins/{bulletin}/edit", form={"title": "第1期"}),
+    "console.bulletin_publish": Call("/bulletins/{bulletin}/publish", form={}),
+    "console.discipline": Call("/discipline?year=2026"),
+    "console.discipline_record": Call("/discipline", form={}),  # no fields: 400 once allowed
+    "console.visits_page": Call("/visits?month=2026-11"),
+    "console.visit_record": Call("/visits", form={}),  # no fields: 400 once allowed
+    "console.visit_check": Call("/visit-checks?month=2026-10"),
     "console.callbacks": Call("/callbacks"),
     "console.badges": Call("/badges"),
     "console.badge_issue": Call("/badges", form={}),  # no fields: 400 once allowed
@@ -204,7 +213,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
-           "console.badge_revoke": "POST"}
+           "console.badge_revoke": "POST", "console.bulletin_edit": "POST", "console.bulletin_publish": "POST",
+           "console.discipline_record": "POST", "console.visit_record": "POST"}
 
 
 def route_of(key):

@@ -1,0 +1,83 @@
+"""Cadre visits (密切联系群众: every cadre at least two whole days a month in
+communities) in the console: record a visit and see one's own, and for the
+organisation the monthly check — each cadre's days against the rule — with the
+party–government office's random sample of records to verify.
+
+Thin: recording is `pipeline.routines.visits.record_visit` (who may record for
+whom, a checked month closed); the figures are the same `compliance` the
+monthly job and the weekly bulletin count with."""
+from datetime import date, timedelta
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from pipeline.routines import visits
+from pipeline.routines.routine import month_start, previous_month
+from pipeline.rules.boundary import local_now
+from pipeline.rules.errors import DomainError, NotFound
+from pipeline.rules.permissions import permitted
+from pipeline.rules.schemas import SCHEMAS
+from pipeline.rules.validate import parse_month
+from pipeline.views.desk import communities
+from web.auth import allow
+from web.params import arguments
+
+from . import bp
+from .acting import form_body
+
+
+def _month(default: date) -> date:
+    raw = request.args.get("month")
+    return parse_month(raw, "month") if raw else default
+
+
+def render_visits(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    today = local_now().date()
+    first = _month(month_start(today)) if request.method == "GET" else month_start(today)
+    start, end = visits.month_range(first)
+    mine = visits.readable_visits(g.actor, first.strftime("%Y-%m"), g.actor.id)
+    days = visits.visit_days(start, end).get(g.actor.id, 0.0)
+    return render_template("console/visits.html", today=today, first=first, visits=mine, days=days,
+                           required=visits.REQUIRED_DAYS, communities=communities(),
+                           cadres=visits.cadres() if permitted("visits.for_others", g.actor) else None,
+                           checks=permitted("visit_checks.read", g.actor),
+                           previous=previous_month(first), following=end + timedelta(days=1),
+                           error=error, form=request.form if error else {}), status
+
+
+@bp.get("/visits")
+@allow("visits.own")
+def visits_page() -> tuple[str, int]:
+    """我的走访: this month's records and days against the rule, and the form to record one."""
+    return render_visits()
+
+
+@bp.post("/visits")
+@allow("visits.own")
+def visit_record() -> Any:
+    """Record a visit (the office may record one for any cadre)."""
+    try:
+        visit = visits.record_visit(g.actor, **arguments(form_body(SCHEMAS["record_visit"]), SCHEMAS["record_visit"]))
+    except DomainError as exc:
+        return render_visits(exc.message, exc.status)
+    flash(f"已登记 {visit.visit_date:%m月%d日} {visit.community} 走访{visit.days:g}天", "success")
+    return redirect(url_for("console.visits_page", month=visit.visit_date.strftime("%Y-%m")), 303)
+
+
+@bp.get("/visit-checks")
+@allow("visit_checks.read")
+def visit_check() -> str:
+    """The month's check: every cadre's whole days against the rule; once the monthly
+    job has checked the month, its record and the spot-check sample (随机抽查)."""
+    today = local_now().date()
+    first = _month(previous_month(today))
+    month = first.strftime("%Y-%m")
+    try:
+        check: dict[str, Any] | None = visits.checked_month(month)
+    except NotFound:
+        check = None
+    start, end = visits.month_range(first)
+    results = check["results"] if check else visits.compliance(start, min(end, today))
+    return render_template("console/visit_check.html", first=first, month=month, check=check, results=results,
+                           met=sum(1 for row in results if row["met"]), required=visits.REQUIRED_DAYS,
+                           previous=previous_month(first), following=end + timedelta(days=1), today=today)
