@@ -1,12 +1,18 @@
 """The public pages residents open outside WeChat, no sign-in: the results board
 (/board), the announcements (/notices, 公示), the item page linking back — and the
 A5 site notice staff print for a public item."""
+import re
+import shutil
+import subprocess
+
 import pytest
 from console_support import sign_in
 
 import models
 from pipeline.messages import publicity
 from pipeline.steps import handling, intake, judging
+
+POPPLER = shutil.which("pdftotext") and shutil.which("pdfinfo")
 
 
 def _closed(world, now, content, community="全椒路社区", category="housing", wide=False, result="已修复"):
@@ -115,3 +121,21 @@ def test_a_conduct_or_unreached_item_has_no_site_notice(client, world, now):
     sign_in(other, "shirong")  # neither leads, assists nor may claim it (claimed by 建设办)
     assert other.get(f"/items/{public.number}/notice").status_code == 404
     assert models.Item.get_by_id(public.id).status == "claimed"
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdfinfo) is not installed")
+def test_the_site_notice_pdf_is_one_a5_page_in_chinese(client, world, now, office_phone, tmp_path):
+    item = intake.classify(intake.collect(world.actor("zhang"), "全椒路8号门前下水道堵塞", "wechat", community="全椒路社区",
+                                          now=now), world.actor("office"), category="housing",
+                           leader=world.staff["leader"].id, unit=world.units["jianshe"].id, tier="limited",
+                           roadmap="建设办疏通", now=now)
+    sign_in(client, "office")
+    answer = client.get(f"/items/{item.number}/notice.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(answer.data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for words in ("本问题正在办理", "扫码督办", item.number, "下水道堵塞", "建设办", "0550-5012345"):
+        assert words in text, words
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info) and "419.528 x 595.276 pts" in info, info  # one A5 page

@@ -4,6 +4,7 @@ draft (edit, publish), and the disciplinary entries with the year's running tota
 
 Thin: every change is `pipeline.routines.bulletins`' own operation, which checks
 who may do it; a refused change shows its Chinese message and changes nothing."""
+import re
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,7 @@ from . import bp
 from .acting import form_body
 
 PER_PAGE = 20
+MASTHEAD_ISSUE = re.compile(r"第\d+期")  # the draft's own 第N期 line: the masthead prints the current number
 
 
 @bp.get("/bulletins")
@@ -43,8 +45,8 @@ def _body_lines(bulletin: Any) -> list[str]:
     """The issue's text under its printed masthead: the masthead's own lines
     (the bulletin's name and 第N期) at the top of the text are not printed twice."""
     lines = bulletin.body.splitlines()
-    masthead = {"作风效能建设周通报", f"第{bulletin.issue}期"}
-    while lines and (lines[0].strip() in masthead or not lines[0].strip()):
+    while lines and (lines[0].strip() == "作风效能建设周通报" or MASTHEAD_ISSUE.fullmatch(lines[0].strip())
+                     or not lines[0].strip()):
         lines.pop(0)
     return lines
 
