@@ -4,6 +4,7 @@ from console_support import csrf_of, make_items, sign_in
 
 import models
 from pipeline.accounts.people import create_staff
+from pipeline.routines import bulletins
 
 PEOPLE = ("anonymous", "office", "admin", "leader", "party_office", "supervisor", "unit_assigned", "unit_other")
 USERNAMES = {"office": "office", "admin": "admin", "leader": "leader", "party_office": "dangzheng",
@@ -42,6 +43,19 @@ ROUTES = [
     ("POST", "/badges", OFFICE, {"name": "孙桂兰", "kind": "resident", "valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/renew", OFFICE, {"valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/revoke", OFFICE, {}),
+    # The weekly bulletin: any staff reads the archive; the office edits (a draft is the office's alone).
+    ("GET", "/bulletins", STAFF, None),
+    ("GET", "/bulletins/{bulletin}", OFFICE, None),
+    ("POST", "/bulletins/{bulletin}/edit", OFFICE, {"title": "作风效能建设周通报（第1期）"}),
+    ("GET", "/discipline", {"office", "admin", "leader", "party_office"}, None),
+    ("POST", "/discipline", {"office", "admin", "party_office"}, {"kind": "notice", "person": "钱某", "reason": "脱岗"}),
+    ("GET", "/visits", STAFF, None),
+    ("POST", "/visits", STAFF, {"date": "2026-11-20", "days": "1", "community": "全椒路社区", "content": "走访"}),
+    ("GET", "/visit-checks?month=2026-10", {"office", "admin", "leader", "party_office"}, None),
+    # A site notice is posted in the street: public items only, within the detail page's reach.
+    ("GET", "/items/{late}/notice", STAFF - {"unit_assigned"}, None),
+    ("GET", "/items/{conduct}/notice", set(), None),
+    ("POST", "/bulletins/{bulletin}/publish", OFFICE, {}),
     ("GET", "/profile", STAFF, None),
     ("GET", "/password", STAFF, None),
     ("POST", "/password", STAFF, {"old_password": "wrong-one", "new_password": "x" * 10, "confirm": "x" * 10}),
@@ -57,8 +71,15 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/supervision": "console.supervision", "/callbacks": "console.callbacks", "/badges": "console.badges",
              "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
              "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/card.png": "console.badge_card",
-             "/badges/cards": "console.badge_cards"}
-PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
+             "/badges/cards": "console.badge_cards", "/bulletins": "console.bulletin_list",
+             "/bulletins/{bulletin}": "console.bulletin", "/bulletins/{bulletin}/edit": "console.bulletin_edit",
+             "/bulletins/{bulletin}/publish": "console.bulletin_publish", "/discipline": "console.discipline",
+             "POST /discipline": "console.discipline_record", "/visits": "console.visits_page",
+             "POST /visits": "console.visit_record", "/visit-checks": "console.visit_check",
+             "/items/{late}/notice": "console.site_notice", "/items/{late}/notice.pdf": "console.site_notice_pdf"}
+# Pages anyone opens without signing in: sign-in itself, static files, the results board and 公示.
+PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static",
+          "console.results_board", "console.notices"}
 
 
 def test_every_console_route_is_in_the_table(app):
@@ -74,6 +95,7 @@ def numbers(world, now):
     for key in ("late", "conduct"):
         numbers[f"{key}_photo"] = models.Photo.get(models.Photo.item == items[key]).id
     numbers["badge"] = models.Badge.get().id
+    numbers["bulletin"] = bulletins.draft_weekly(now).id
     return numbers
 
 
@@ -81,6 +103,11 @@ def _refused(answer):
     """Sent to sign in (with the page to come back to), or told there is no such item."""
     return answer.status_code == 302 and answer.headers["Location"].startswith("/login?next=") \
         or answer.status_code in (403, 404)
+
+
+def test_the_public_pages_open_without_signing_in(client, world, numbers):
+    for url in ("/board", "/notices?community=全椒路社区"):
+        assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.parametrize("person", PEOPLE)

@@ -11,7 +11,6 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from models.routines import DISCIPLINE_KINDS
 from pipeline.accounts.people import active_units
 from pipeline.routines import bulletins
 from pipeline.rules.boundary import local_now
@@ -100,7 +99,7 @@ def _year() -> int:
 def render_discipline(error: str | None = None, status: int = 200) -> tuple[str, int]:
     today = local_now().date()
     year = _year() if request.method == "GET" else today.year
-    return render_template("console/discipline.html", year=year, today=today, kinds=DISCIPLINE_KINDS,
+    return render_template("console/discipline.html", year=year, today=today, kinds=bulletins.DISCIPLINE_KINDS,
                            totals=bulletins.year_totals(year, today),
                            entries=list(reversed(bulletins.entries(date(year, 1, 1), date(year, 12, 31)))),
                            records=permitted("discipline.record", g.actor), units=active_units(),
@@ -124,5 +123,5 @@ def discipline_record() -> Any:
             g.actor, **arguments(form_body(SCHEMAS["record_discipline"]), SCHEMAS["record_discipline"]))
     except DomainError as exc:
         return render_discipline(exc.message, exc.status)
-    flash(f"已登记：{DISCIPLINE_KINDS[entry.kind]} {entry.person}", "success")
+    flash(f"已登记：{bulletins.DISCIPLINE_KINDS[entry.kind]} {entry.person}", "success")
     return redirect(url_for("console.discipline", year=entry.on_date.year), 303)
