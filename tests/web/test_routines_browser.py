@@ -40,7 +40,8 @@ def chromium():
 
 RESULTS = [  # (content, community, category, result, score, wide concern)
     ("3号楼屋顶漏水，雨天家里接水，电话13912345678", "全椒路社区", "housing", "已完成屋面防水层修补，经雨天检验不再渗漏", "satisfied", False),
-    ("菜市场门口流动摊贩占道经营，早高峰通行困难", "全椒路社区", "market_environment", "设置临时疏导点12个，早7点至9点专人值守", "basically_satisfied", True),
+    ("菜市场门口流动摊贩占道经营，早高峰通行困难", "全椒路社区", "market_environment",
+     "设置临时疏导点12个，早7点至9点专人值守", "basically_satisfied", True),
     ("安居苑东门路灯不亮已有两周", "安居苑社区", "public_security", "更换灯具4盏，线路已检修", "satisfied", False),
     ("小区停车难，消防通道被占", "安居苑社区", "housing", "新增停车位40个，消防通道划线并安装地锁", "satisfied", True),
 ]
