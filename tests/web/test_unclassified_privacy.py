@@ -45,7 +45,9 @@ def test_an_unclassified_item_is_private_to_its_reporter_and_the_office(client, 
         assert client.get(f"/api/v1/items/{number}", headers=headers).status_code == 404
         assert fetch(client, photo, headers=headers).status_code == 404
     assert client.get(f"/api/v1/staff/items/{number}", headers=auth("shirong")).status_code == 404
-    assert client.get(f"/i/{number}").status_code == 404
+    page = client.get(f"/i/{number}")
+    assert page.status_code == 404
+    assert "分类交办后才能在此查看" in page.get_data(as_text=True)  # says why, not only "not found"
     assert client.post(f"/api/v1/items/{number}/follow", headers=auth("li")).status_code == 404
 
     assert client.get(f"/api/v1/items/{number}", headers=reporter).status_code == 200
