@@ -130,6 +130,7 @@ def test_a_resident_reads_the_results_and_notices_on_a_phone(chromium, server, s
     page.click(f"a[href='/i/{wide.number}'] >> nth=0")
     page.wait_for_url(f"{server.base}/i/{wide.number}")
     assert "设置临时疏导点" in page.content() and _fits(page)
+    page.screenshot(path=str(shots / "public-item-phone.png"), full_page=True)
     page.click("text=全部办理结果")
     page.wait_for_url(server.base + "/board")
     desk = _page(chromium)
