@@ -117,3 +117,19 @@ def test_the_office_records_for_a_cadre_and_the_monthly_check_shows_compliance_a
     assert closed.status_code == 409 and "已核查" in closed.get_data(as_text=True)
     assert client.get("/visit-checks?month=2026-13").status_code == 400
     assert date(2026, 10, 1) <= models.Visit.select().first().visit_date
+
+
+def test_the_organisation_opens_a_cadres_month_and_others_only_their_own(app, client, world, now):
+    office = world.actor("office")
+    visits.record_visit(office, community="全椒路社区", visit_date="2026-10-09", days=1, content="听取老旧小区改造意见",
+                        staff=world.staff["leader"].id, now=now)
+    sign_in(client, "dangzheng")
+    check = client.get("/visit-checks?month=2026-10").get_data(as_text=True)
+    assert f'href="/visits?month=2026-10&amp;staff={world.staff["leader"].id}"' in check
+    page = client.get(f"/visits?month=2026-10&staff={world.staff['leader'].id}").get_data(as_text=True)
+    assert "陈建国的走访" in page and "听取老旧小区改造意见" in page
+    assert client.get("/visits?staff=99999").status_code == 404
+    unit = app.test_client()
+    sign_in(unit, "jianshe")
+    own = unit.get(f"/visits?month=2026-10&staff={world.staff['leader'].id}").get_data(as_text=True)
+    assert "我的走访" in own and "听取老旧小区改造意见" not in own  # a cadre reads only their own

@@ -116,6 +116,9 @@ def test_a_conduct_or_unreached_item_has_no_site_notice(client, world, now):
     sign_in(client, "office")
     assert client.get(f"/items/{conduct.number}/notice").status_code == 404
     assert "现场公示牌" not in client.get(f"/items/{conduct.number}").get_data(as_text=True)
+    done = _closed(world, now, "路面坑洼")
+    assert "现场公示牌" not in client.get(f"/items/{done.number}").get_data(as_text=True)  # no longer 正在办理
+    assert "现场公示牌" in client.get(f"/items/{public.number}").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": ""})
     other = client.application.test_client()
     sign_in(other, "shirong")  # neither leads, assists nor may claim it (claimed by 建设办)

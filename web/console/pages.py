@@ -6,7 +6,7 @@ from pipeline.accounts.people import active_staff, active_units
 from pipeline.files.uploads import served_photo
 from pipeline.office.catalog import category_tree
 from pipeline.rules.boundary import local_now
-from pipeline.rules.states import CHANNELS, SCORES, TIERS
+from pipeline.rules.states import CHANNELS, OPEN, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
@@ -64,7 +64,7 @@ def render_item(found, error=None, failed=None):
     view = staff_view(found, g.actor)
     return render_template("console/item.html", item=view, followers=followers(found, g.actor), forms=forms,
                            choices=choices, scores=SCORES, today=now.date(), error=error, failed=failed,
-                           postable=is_public(found),
+                           postable=is_public(found) and found.status in OPEN,  # a site notice: 正在办理
                            now_local=now.strftime("%Y-%m-%dT%H:%M"))
 
 

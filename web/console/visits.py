@@ -20,7 +20,7 @@ from pipeline.rules.schemas import SCHEMAS
 from pipeline.rules.validate import parse_month
 from pipeline.views.desk import communities
 from web.auth import allow
-from web.params import arguments
+from web.params import arguments, integer
 
 from . import bp
 from .acting import form_body
@@ -35,9 +35,11 @@ def render_visits(error: str | None = None, status: int = 200) -> tuple[str, int
     today = local_now().date()
     first = _month(month_start(today)) if request.method == "GET" else month_start(today)
     start, end = visits.month_range(first)
-    mine = visits.readable_visits(g.actor, first.strftime("%Y-%m"), g.actor.id)
-    days = visits.visit_days(start, end).get(g.actor.id, 0.0)
-    return render_template("console/visits.html", today=today, first=first, visits=mine, days=days,
+    whose, name = _whose()
+    records = visits.readable_visits(g.actor, first.strftime("%Y-%m"), whose)
+    days = visits.visit_days(start, end).get(whose, 0.0)
+    return render_template("console/visits.html", today=today, first=first, visits=records, days=days,
+                           whose=whose if name else None, name=name,
                            required=visits.REQUIRED_DAYS, communities=communities(),
                            cadres=visits.cadres() if permitted("visits.for_others", g.actor) else None,
                            checks=permitted("visit_checks.read", g.actor),
@@ -45,10 +47,24 @@ def render_visits(error: str | None = None, status: int = 200) -> tuple[str, int
                            error=error, form=request.form if error else {}), status
 
 
+def _whose() -> tuple[int, str | None]:
+    """(cadre id, name) of the records to show: one's own, or for the organisation
+    (who reads everyone's) the cadre `?staff=` names — its name then, else None."""
+    raw = request.args.get("staff") if request.method == "GET" else None
+    if not raw or not permitted("visits.read_all", g.actor):
+        return g.actor.id, None
+    wanted = integer({"staff": raw}, "staff")
+    name = next((cadre.name for cadre in visits.cadres() if cadre.id == wanted), None)
+    if name is None:
+        raise NotFound("干部不存在", code="not_found")
+    return int(wanted), name
+
+
 @bp.get("/visits")
 @allow("visits.own")
 def visits_page() -> tuple[str, int]:
-    """我的走访: this month's records and days against the rule, and the form to record one."""
+    """我的走访: a month's records and days against the rule, and the form to record one
+    (the organisation may open any cadre's month, `?staff=`)."""
     return render_visits()
 
 
