@@ -207,6 +207,8 @@ def test_the_office_reviews_edits_publishes_and_archives_the_bulletin(chromium, 
     assert "已发布" in page.locator("ul.bulletins").inner_text() and "第18期" in page.locator("ul.bulletins").inner_text()
     leader = _signed_in(chromium, server, "leader", PHONE)
     leader.click("nav >> text=周通报")
+    leader.wait_for_url(server.base + "/bulletins")
+    assert _fits(leader) and "草稿" not in leader.locator("main").inner_text()
     leader.click("ul.bulletins >> text=第18期")
     assert "立行立改" in leader.locator("article.gov-doc").inner_text() and _fits(leader)
     assert leader.locator("form.edit-bulletin").count() == 0
