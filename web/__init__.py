@@ -8,7 +8,17 @@ from web.limits import init_limits
 
 
 def register_web(app):
-    from web import api_badges, api_me, api_office, api_public, api_resident, api_routines, api_staff, api_uploads, health
+    from web import (
+        api_badges,
+        api_me,
+        api_office,
+        api_public,
+        api_resident,
+        api_routines,
+        api_staff,
+        api_uploads,
+        health,
+    )
 
     init_edge(app)  # first: bounded path ids, and its check before every other hook
     register_errors(app)

@@ -19,8 +19,8 @@ from peewee import JOIN
 
 from models import StaffUser, Unit, Visit, VisitCheck, as_local, iso
 from pipeline.messages import notify
-from pipeline.routines.visit_findings import month_findings
 from pipeline.routines.routine import monthly_slot, once, previous_month
+from pipeline.routines.visit_findings import month_findings
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState

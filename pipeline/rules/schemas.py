@@ -131,9 +131,9 @@ SCHEMAS: dict[str, Schema] = {
     "update_community": schema(name=optional(100), lat=NUMBER, lng=NUMBER, active=Field("any")),
     # The office's category tree and calendar.
     "create_category": schema(name=required(32), parent=optional(32), default_tier=optional(16),
-                              limit_days=INTEGER, public=BOOLEAN, active=BOOLEAN, code=optional(32)),
+                              limit_days=INTEGER, public=Field("any"), active=Field("any"), code=optional(32)),
     "update_category": schema(name=optional(32), parent=optional(32), default_tier=optional(16),
-                              limit_days=INTEGER, active=BOOLEAN, sort=INTEGER),
+                              limit_days=INTEGER, active=Field("any"), sort=INTEGER),
     "replace_calendar": schema(days=Field("any", required=True)),
     # A resident's subscribe-message consents (POST /me/subscriptions).
     "subscribe": schema(accepted=Field("any", required=True)),

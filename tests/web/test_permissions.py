@@ -154,6 +154,14 @@ CALLS = {
     "api_routines.visit_record": Call("/api/v1/staff/visits", body={"community": "全椒路社区", "date": "2026-11-20",
                                                                     "days": 1, "content": "走访居民"}),
     "api_routines.visit_check": Call("/api/v1/staff/visit-checks/2026-10"),
+    "api_routines.visit_finding": Call("/api/v1/staff/visit-checks/2026-10/findings",
+                                       body={"staff": 1, "result": "confirmed"}, ok=frozenset({404})),  # not checked
+    "api_office.category_list": Call("/api/v1/staff/categories"),
+    "api_office.add_category": Call("/api/v1/staff/categories", body={"name": "招商引资", "parent": "economy"}),
+    "api_office.change_category": Call("/api/v1/staff/categories/housing", body={"limit_days": 9}),
+    "api_office.calendar_year": Call("/api/v1/staff/calendar/2026"),
+    "api_office.replace_calendar_year": Call("/api/v1/staff/calendar/2026",
+                                             body={"days": [{"date": "2026-12-31", "kind": "holiday"}]}),
     "api_routines.callback_list": Call("/api/v1/staff/callbacks"),
     "api_routines.overdue_digest": Call("/api/v1/staff/digests/2026-11-23"),
     "api_me.phone_view_log": Call("/api/v1/staff/phone-views"),
@@ -200,7 +208,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
-           "console.badge_revoke": "POST"}
+           "console.badge_revoke": "POST", "api_routines.visit_finding": "POST", "api_office.add_category": "POST",
+           "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT"}
 
 
 def route_of(key):
