@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from peewee import JOIN
 from werkzeug.security import generate_password_hash
 
 from models import ApiToken, StaffUser, Unit, as_local, iso
@@ -89,7 +90,7 @@ def user_json(user: StaffUser) -> dict[str, Any]:
 def all_users() -> list[dict[str, Any]]:
     """Every staff account, deactivated ones last, by role then name."""
     order = {role: n for n, role in enumerate(ROLE_LABELS)}
-    users = sorted(StaffUser.select(StaffUser, Unit).join(Unit, on=(StaffUser.unit == Unit.id), join_type="LEFT OUTER"),
+    users = sorted(StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER, on=(StaffUser.unit == Unit.id)),
                    key=lambda u: (not u.active, order.get(u.role, 99), u.username))
     return [user_json(u) for u in users]
 

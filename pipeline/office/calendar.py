@@ -7,13 +7,14 @@ processes), so a change counts for the next deadline any worker computes.
 """
 from __future__ import annotations
 
+import calendar as months
 from datetime import date
 from typing import Any
 
 from models import CalendarDay, iso
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
-from pipeline.rules.errors import Forbidden, Invalid
+from pipeline.rules.errors import Forbidden, Invalid, NotFound
 from pipeline.rules.permissions import permitted
 from pipeline.rules.validate import choice, optional_text, parse_date
 from pipeline.rules.workdays import national_workday
@@ -83,3 +84,42 @@ def replace_year(actor: Actor, year: object, days: object) -> dict[str, Any]:
         for day, workday, note in entries:
             CalendarDay.create(day=day, is_workday=workday, note=note)
     return year_calendar(number)
+
+
+def _entries_of(year: int) -> list[dict[str, Any]]:
+    return [{"date": d["date"], "kind": d["kind"], "note": d["note"]} for d in year_calendar(year)["days"]]
+
+
+def set_day(actor: Actor, day: object, kind: object, note: object = None) -> dict[str, Any]:
+    """The office marks one day as an extra holiday or an adjusted workday (the console's
+    year view): that year's entries with this day added or changed, checked as `replace_year`."""
+    when = parse_date(day, "date")
+    entries = [entry for entry in _entries_of(when.year) if entry["date"] != when.isoformat()]
+    return replace_year(actor, when.year, [*entries, {"date": when.isoformat(), "kind": kind, "note": note}])
+
+
+def remove_day(actor: Actor, day: object) -> dict[str, Any]:
+    """The office takes one day off its calendar: chinese-calendar decides that day again."""
+    when = parse_date(day, "date")
+    entries = _entries_of(when.year)
+    if not any(entry["date"] == when.isoformat() for entry in entries):
+        raise NotFound(f"{when.isoformat()} 不在活动办的节假日调整中", code="not_found")
+    return replace_year(actor, when.year, [entry for entry in entries if entry["date"] != when.isoformat()])
+
+
+def year_grid(year: object) -> list[dict[str, Any]]:
+    """Twelve months of `year` for the year view: each month's weeks (Monday first) of
+    days {date, day, workday, office: holiday|workday|None, note}, None outside the month."""
+    number = _year(year)
+    office = {d["date"]: d for d in year_calendar(number)["days"]}
+    grid = []
+    for month in range(1, 13):
+        weeks = []
+        for week in months.Calendar(firstweekday=0).monthdatescalendar(number, month):
+            weeks.append([None if d.month != month else {
+                "date": d.isoformat(), "day": d.day, "workday": d.isoformat() not in office and national_workday(d)
+                or office.get(d.isoformat(), {}).get("kind") == "workday",
+                "office": office.get(d.isoformat(), {}).get("kind"), "note": office.get(d.isoformat(), {}).get("note")}
+                for d in week])
+        grid.append({"month": month, "weeks": weeks})
+    return grid
