@@ -135,7 +135,7 @@ PERMISSIONS: dict[str, Rule] = {
     "item.unknown_action": _rule(SIGNED_IN),
     "units.list": _rule(STAFF),
     "communities.read": _rule(STAFF),
-    "communities.manage": _rule(OFFICE_ROLES),
+    "communities.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护社区名单"),
     "users.list": _rule(STAFF),
     "stats.read": _rule(STAFF),
     "account.own": _rule(STAFF),
