@@ -15,6 +15,7 @@ from config import (
     DEFAULT_TEMPLATES,
     DEFAULT_URGE_DAILY_LIMIT,
     DEFAULT_VISIT_HALF_DAYS_ADD_UP,
+    UNSAFE_SECRET,
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -23,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "URGE_DAILY_LIMIT": DEFAULT_URGE_DAILY_LIMIT,
     "RETENTION_MONTHS": DEFAULT_RETENTION_MONTHS,
     "VISIT_HALF_DAYS_ADD_UP": DEFAULT_VISIT_HALF_DAYS_ADD_UP,
+    "SECRET_KEY": UNSAFE_SECRET,
 }
 
 
@@ -53,6 +55,11 @@ class Settings:
     def meeting_satisfaction_threshold(self) -> float:
         """Below this share of satisfied votes an evaluation meeting sends the item back."""
         return float(self.get("MEETING_SATISFACTION_THRESHOLD"))
+
+    @property
+    def secret_key(self) -> bytes:
+        """The installation's secret (shared by every worker), for signing links."""
+        return str(self.get("SECRET_KEY")).encode()
 
     @property
     def urge_daily_limit(self) -> int:
