@@ -16,6 +16,7 @@ from config import (
     DEFAULT_RETENTION_MONTHS,
     DEFAULT_TEMPLATES,
     DEFAULT_URGE_DAILY_LIMIT,
+    DEFAULT_VISIT_HALF_DAYS_ADD_UP,
     UNSAFE_SECRET,
 )
 
@@ -24,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "MEETING_SATISFACTION_THRESHOLD": DEFAULT_MEETING_SATISFACTION_THRESHOLD,
     "URGE_DAILY_LIMIT": DEFAULT_URGE_DAILY_LIMIT,
     "RETENTION_MONTHS": DEFAULT_RETENTION_MONTHS,
+    "VISIT_HALF_DAYS_ADD_UP": DEFAULT_VISIT_HALF_DAYS_ADD_UP,
     "SECRET_KEY": UNSAFE_SECRET,
     "OFFICE_NAME": DEFAULT_OFFICE_NAME,
     "OFFICE_PHONE": DEFAULT_OFFICE_PHONE,
@@ -82,6 +84,12 @@ class Settings:
     def office_phone(self) -> str:
         """The office's telephone for residents (site notices, public pages); may be empty."""
         return str(self.get("OFFICE_PHONE"))
+
+    @property
+    def visit_half_days_add_up(self) -> bool:
+        """Whether half days in communities on different dates add up to whole days
+        (每月不少于2整天 is strict by default: only a whole day on one date counts)."""
+        return bool(self.get("VISIT_HALF_DAYS_ADD_UP"))
 
 
 settings = Settings()
