@@ -52,6 +52,7 @@ ROUTES = [
     ("GET", "/visits", STAFF, None),
     ("POST", "/visits", STAFF, {"date": "2026-11-20", "days": "1", "community": "全椒路社区", "content": "走访"}),
     ("GET", "/visit-checks?month=2026-10", {"office", "admin", "leader", "party_office"}, None),
+    ("POST", "/visit-checks/2026-10/findings", {"party_office"}, {"staff": "x", "result": "confirmed"}),  # 400
     # A site notice is posted in the street: public items only, within the detail page's reach.
     ("GET", "/items/{late}/notice", STAFF - {"unit_assigned"}, None),
     ("GET", "/items/{conduct}/notice", set(), None),
@@ -94,6 +95,7 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/bulletins/{bulletin}/publish": "console.bulletin_publish", "/discipline": "console.discipline",
              "POST /discipline": "console.discipline_record", "/visits": "console.visits_page",
              "POST /visits": "console.visit_record", "/visit-checks": "console.visit_check",
+             "/visit-checks/2026-10/findings": "console.visit_finding",
              "/items/{late}/notice": "console.site_notice", "/items/{late}/notice.pdf": "console.site_notice_pdf",
              **{f"admin {name}": f"console.admin_{name}" for name in (
                  "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",

@@ -90,7 +90,8 @@ def test_a_cadre_records_visits_and_sees_the_month(client, world):
     assert one.status_code == 303
     _post(client, "/visits", {"date": "2026-10-20", "days": "0.5", "community": "安居苑社区", "content": "社区座谈"})
     page = client.get("/visits?month=2026-10").get_data(as_text=True)
-    assert "走访3号楼居民" in page and "社区座谈" in page and "1.5" in page and "还差0.5天" in page
+    assert "走访3号楼居民" in page and "社区座谈" in page
+    assert "已下社区 <b class=\"short\">1</b> 整天" in page and "还差1天" in page  # a half day is not a whole day
     future = _post(client, "/visits", {"date": "2099-01-01", "days": "1", "community": "全椒路社区", "content": "x"})
     assert future.status_code == 400 and models.Visit.select().count() == 2
     assert client.get("/visit-checks").status_code == 403  # the organisation's page
@@ -113,6 +114,22 @@ def test_the_office_records_for_a_cadre_and_the_monthly_check_shows_compliance_a
     assert "已于" in page and "fixed-seed" in page and "2026-10-12走访" in page
     leader_row = next(r for r in check.results if r["name"] == "陈建国")
     assert leader_row["met"] and "未达标" in page  # 王强 had one day
+    leader_id, jianshe_id = world.staff["leader"].id, world.staff["jianshe"].id
+    assert page.count('class="stack finding"') == 2  # one form per sampled cadre
+    vague = _post(client, "/visit-checks/2026-10/findings", {"staff": str(jianshe_id), "result": "not_confirmed"})
+    assert vague.status_code == 400 and "请写明情况" in vague.get_data(as_text=True)
+    found = _post(client, "/visit-checks/2026-10/findings", {"staff": str(jianshe_id), "result": "not_confirmed",
+                                                             "note": "社区称当日未见到该同志"})
+    assert found.status_code == 303
+    page = client.get("/visit-checks?month=2026-10").get_data(as_text=True)
+    assert "社区称当日未见到该同志" in page and "不属实" in page and page.count('class="stack finding"') == 1
+    again = _post(client, "/visit-checks/2026-10/findings", {"staff": str(jianshe_id), "result": "confirmed"})
+    assert again.status_code == 409 and models.VisitFinding.select().count() == 1
+    leader = app.test_client()
+    sign_in(leader, "leader")
+    read = leader.get("/visit-checks?month=2026-10").get_data(as_text=True)
+    assert "社区称当日未见到该同志" in read and 'class="stack finding"' not in read  # leaders read the findings
+    assert leader_id in {v.staff_id for v in models.Visit.select()}
     closed = _post(client, "/visits", {"date": "2026-10-30", "days": "1", "community": "全椒路社区", "content": "补登"})
     assert closed.status_code == 409 and "已核查" in closed.get_data(as_text=True)
     assert client.get("/visit-checks?month=2026-13").status_code == 400

@@ -204,6 +204,7 @@ CALLS = {
     "console.visits_page": Call("/visits?month=2026-11"),
     "console.visit_record": Call("/visits", form={}),  # no fields: 400 once allowed
     "console.visit_check": Call("/visit-checks?month=2026-10"),
+    "console.visit_finding": Call("/visit-checks/2026-10/findings", form={"staff": "1", "result": "confirmed"}),
     "console.callbacks": Call("/callbacks"),
     "console.badges": Call("/badges"),
     "console.badge_issue": Call("/badges", form={}),  # no fields: 400 once allowed
@@ -242,6 +243,7 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
            "console.badge_revoke": "POST", "console.bulletin_edit": "POST", "console.bulletin_publish": "POST",
            "console.discipline_record": "POST", "console.visit_record": "POST",
+           "console.visit_finding": "POST",
            "api_routines.visit_finding": "POST", "api_office.add_category": "POST",
            "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT",
            **{f"console.admin_{name}": "POST" for name in (

@@ -11,12 +11,14 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from pipeline.routines import visits
+from pipeline.routines import visit_findings, visits
 from pipeline.routines.routine import month_start, previous_month
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import DomainError, NotFound
 from pipeline.rules.permissions import permitted
 from pipeline.rules.schemas import SCHEMAS
+from pipeline.rules.settings import settings
+from pipeline.rules.states import FINDING_RESULTS
 from pipeline.rules.validate import parse_month
 from pipeline.views.desk import communities
 from web.auth import allow
@@ -40,6 +42,7 @@ def render_visits(error: str | None = None, status: int = 200) -> tuple[str, int
     days = visits.visit_days(start, end).get(whose, 0.0)
     return render_template("console/visits.html", today=today, first=first, visits=records, days=days,
                            whose=whose if name else None, name=name,
+                           halves_add_up=settings.visit_half_days_add_up,
                            required=visits.REQUIRED_DAYS, communities=communities(),
                            cadres=visits.cadres() if permitted("visits.for_others", g.actor) else None,
                            checks=permitted("visit_checks.read", g.actor),
@@ -80,13 +83,8 @@ def visit_record() -> Any:
     return redirect(url_for("console.visits_page", month=visit.visit_date.strftime("%Y-%m")), 303)
 
 
-@bp.get("/visit-checks")
-@allow("visit_checks.read")
-def visit_check() -> str:
-    """The month's check: every cadre's whole days against the rule; once the monthly
-    job has checked the month, its record and the spot-check sample (随机抽查)."""
+def render_check(first: date, error: str | None = None, status: int = 200) -> tuple[str, int]:
     today = local_now().date()
-    first = _month(previous_month(today))
     month = first.strftime("%Y-%m")
     try:
         check: dict[str, Any] | None = visits.checked_month(month)
@@ -94,6 +92,35 @@ def visit_check() -> str:
         check = None
     start, end = visits.month_range(first)
     results = check["results"] if check else visits.compliance(start, min(end, today))
+    sampled = {row["staff"]["id"]: row["staff"]["name"] for row in check["sample"]} if check else {}
+    found = {row["staff"]["id"] for row in check["findings"]} if check else set()
     return render_template("console/visit_check.html", first=first, month=month, check=check, results=results,
                            met=sum(1 for row in results if row["met"]), required=visits.REQUIRED_DAYS,
-                           previous=previous_month(first), following=end + timedelta(days=1), today=today)
+                           previous=previous_month(first), following=end + timedelta(days=1), today=today,
+                           finds=permitted("visit_checks.find", g.actor), outcomes=FINDING_RESULTS,
+                           pending={staff: name for staff, name in sampled.items() if staff not in found},
+                           error=error, form=request.form if error else {}), status
+
+
+@bp.get("/visit-checks")
+@allow("visit_checks.read")
+def visit_check() -> tuple[str, int]:
+    """The month's check: every cadre's whole days against the rule; once the monthly
+    job has checked the month, its record, the spot-check sample (随机抽查) and what the
+    party–government office found."""
+    return render_check(_month(previous_month(local_now().date())))
+
+
+@bp.post("/visit-checks/<month>/findings")
+@allow("visit_checks.find")
+def visit_finding(month: str) -> Any:
+    """The party–government office records what its check of one sampled cadre found
+    (属实 / 不属实, with a note); the next weekly bulletin reports it."""
+    first = parse_month(month, "month")
+    try:
+        finding = visit_findings.record_finding(
+            g.actor, month, **arguments(form_body(SCHEMAS["record_finding"]), SCHEMAS["record_finding"]))
+    except DomainError as exc:
+        return render_check(first, exc.message, exc.status)
+    flash(f"已登记抽查结果：{finding.staff.name} {FINDING_RESULTS[finding.result]}", "success")
+    return redirect(url_for("console.visit_check", month=month), 303)
