@@ -80,6 +80,15 @@ def _work_list_order(migrator: SchemaMigrator) -> None:
                    '(("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
 
 
+def _assessment_indexes(migrator: SchemaMigrator) -> None:
+    """The assessment's send-back count reads only `return` events (models.items.RETURN_EVENTS_INDEX);
+    the `assessment_weight` table is created by init_db like any new table."""
+    from .items import RETURN_EVENTS_INDEX
+
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{RETURN_EVENTS_INDEX}" ON "timeline_event" ("item_id") '
+                   "WHERE kind = 'return'")
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -89,6 +98,7 @@ MIGRATIONS = [
     (4, _communities),
     (5, _item_deidentified),
     (6, _work_list_order),
+    (10, _assessment_indexes),
 ]
 
 

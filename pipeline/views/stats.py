@@ -1,13 +1,54 @@
-"""Assessment rates (考核) by category, unit and community for a period."""
-from collections import defaultdict
+"""Assessment rates (考核) by category, unit, community and week for a period, in SQL.
+
+One GROUP BY over the period's items (by category, accountable unit, community and
+week) sums each measure of `pipeline.views.measures`; the few hundred groups it
+returns are added up here into the four breakdowns. Nothing is read per item.
+
+Satisfaction is counted three ways, each on the latest verdict per item (by id):
+residents (ratings by app, chat, call-back and 群众评议会, whose result is recorded
+as a rating), the organisation (组织评议) and the supervisors (督办评议).
+"""
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from models import Category, Item, Rating, Unit, as_local
+from peewee import JOIN, Case, Expression, fn
+
+from models import Category, Evaluation, Item, Rating, Unit, as_local, iso
+from models.base import is_postgres
 from pipeline.rules.errors import Invalid
-from pipeline.rules.overdue import is_overdue
-from pipeline.rules.states import ACCEPTING_SCORES, CLOSED, MERGED, REJECTED, TAKEN_ON
+from pipeline.rules.overdue import overdue_condition
+from pipeline.rules.states import ACCEPTING_SCORES
 from pipeline.rules.validate import parse_date
+from pipeline.views import measures
+
+MAX_DAYS = 366 * 2  # the longest period asked for at once
+
+# The counts every row carries (summed over groups), in the order the pages show them.
+COUNTS = ("total", "responded", "resolved", "on_time", "rated", "satisfied", "unsatisfied", "org_rated",
+          "org_satisfied", "supervisor_rated", "supervisor_satisfied", "returned", "redone", "overdue")
+# rate name -> (numerator, denominator)
+RATES = {
+    "response_rate": ("responded", "total"),
+    "resolution_rate": ("resolved", "total"),
+    "on_time_rate": ("on_time", "resolved"),
+    "satisfaction_rate": ("satisfied", "rated"),
+    "org_satisfaction_rate": ("org_satisfied", "org_rated"),
+    "supervisor_satisfaction_rate": ("supervisor_satisfied", "supervisor_rated"),
+    "return_rate": ("returned", "total"),
+    "redo_rate": ("redone", "total"),
+}
+RATE_LABELS = {
+    "response_rate": "响应率",
+    "on_time_rate": "按期办结率",
+    "resolution_rate": "办结率",
+    "satisfaction_rate": "群众满意率",
+    "org_satisfaction_rate": "组织评议满意率",
+    "supervisor_satisfaction_rate": "督办评议满意率",
+    "return_rate": "退单率",
+    "redo_rate": "返工率",
+}
+NO_GROUP = "未分类"
 
 
 def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
@@ -15,57 +56,165 @@ def parse_period(start: str | None, end: str | None, today: date) -> tuple[date,
     start_day = parse_date(start, "from", end_day - timedelta(days=30))
     if start_day > end_day:
         raise Invalid("开始日期不能晚于结束日期", field="from")
+    if (end_day - start_day).days > MAX_DAYS:
+        raise Invalid("统计期间不能超过两年", field="from")
     return start_day, end_day
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _week(column: Any) -> Any:
+    """The Monday of the week `column` (a datetime) falls in."""
+    if is_postgres():
+        return fn.date_trunc("week", column).cast("date")
+    return fn.date(column, "weekday 0", "-6 days")
+
+
+def _ratings(period: Any) -> Any:
+    """Per item of the period: its latest rating's id, and the latest satisfied / unsatisfied one's."""
+    accepting = sorted(ACCEPTING_SCORES)
+    return (Rating.select(Rating.item.alias("item_id"), fn.MAX(Rating.id).alias("last"),
+                          fn.MAX(Case(None, [(Rating.score.in_(accepting), Rating.id)])).alias("ok"),
+                          fn.MAX(Case(None, [(Rating.score == "unsatisfied", Rating.id)])).alias("bad"))
+            .where(Rating.item.in_(period)).group_by(Rating.item).alias("r"))
+
+
+def _evaluations(period: Any) -> Any:
+    """Per item of the period and kind (org, supervisor): the latest evaluation's id, and the latest satisfied one's."""
+    accepting = sorted(ACCEPTING_SCORES)
+    columns = [Evaluation.item.alias("item_id")]
+    for kind in ("org", "supervisor"):
+        mine = Evaluation.kind == kind
+        columns += [fn.MAX(Case(None, [(mine, Evaluation.id)])).alias(f"{kind}_last"),
+                    fn.MAX(Case(None, [(mine & Evaluation.score.in_(accepting), Evaluation.id)])).alias(f"{kind}_ok")]
+    return Evaluation.select(*columns).where(Evaluation.item.in_(period)).group_by(Evaluation.item).alias("e")
+
+
+def _returns(period: Any) -> Any:
+    from models import TimelineEvent
+
+    return (TimelineEvent.select(TimelineEvent.item.alias("item_id"))
+            .where((TimelineEvent.kind == "return") & TimelineEvent.item.in_(period))
+            .group_by(TimelineEvent.item).alias("t"))
+
+
+def _cube(start: date, end: date, today: date) -> list[dict[str, Any]]:
+    """The period's counts grouped by (category, unit, community, week), one query."""
+    where = measures.counted() & measures.created_between(start, end)
+    period = Item.select(Item.id).where(where)
+    r, e, t = _ratings(period), _evaluations(period), _returns(period)
+    flags: dict[str, Expression] = {
+        "responded": measures.responded(),
+        "resolved": measures.resolved(),
+        "on_time": measures.on_time(),
+        "rated": r.c.last.is_null(False),
+        "satisfied": r.c.last == r.c.ok,
+        "unsatisfied": r.c.last == r.c.bad,
+        "org_rated": e.c.org_last.is_null(False),
+        "org_satisfied": e.c.org_last == e.c.org_ok,
+        "supervisor_rated": e.c.supervisor_last.is_null(False),
+        "supervisor_satisfied": e.c.supervisor_last == e.c.supervisor_ok,
+        "returned": t.c.item_id.is_null(False),
+        "redone": Item.round > 1,
+        "overdue": overdue_condition(today),
+    }
+    unit, week = measures.accountable_unit(), _week(Item.created_at)
+    query = (Item.select(Item.category.alias("category"), unit.alias("unit"), Item.community.alias("community"),
+                         week.alias("week"), fn.COUNT(Item.id).alias("total"),
+                         *[fn.SUM(Case(None, [(flag, 1)], 0)).alias(name) for name, flag in flags.items()])
+             .join(r, JOIN.LEFT_OUTER, on=(r.c.item_id == Item.id))
+             .switch(Item).join(e, JOIN.LEFT_OUTER, on=(e.c.item_id == Item.id))
+             .switch(Item).join(t, JOIN.LEFT_OUTER, on=(t.c.item_id == Item.id))
+             .where(where).group_by(Item.category, unit, Item.community, week))
+    rows = list(query.dicts())
+    for row in rows:
+        week_day = row["week"]
+        row["week"] = week_day if isinstance(week_day, date) else date.fromisoformat(str(week_day)[:10])
+        for name in COUNTS:
+            row[name] = int(row[name] or 0)
+    return rows
+
+
+def finish(key: Any, name: str, counts: dict[str, int]) -> dict[str, Any]:
+    """A row: its key and name, its counts and its rates (None where nothing to divide by)."""
+    row: dict[str, Any] = {"key": key, "name": name, **counts}
+    row["reassigned"] = counts["redone"]  # the field's older name, kept for API clients
+    for rate_name, (part, whole) in RATES.items():
+        row[rate_name] = rate(counts[part], counts[whole])
+    return row
+
+
+def _rollup(cube: Iterable[dict[str, Any]], field: str) -> dict[Any, dict[str, int]]:
+    sums: dict[Any, dict[str, int]] = {}
+    for group in cube:
+        bucket = sums.setdefault(group[field], dict.fromkeys(COUNTS, 0))
+        for name in COUNTS:
+            bucket[name] += group[name]
+    return sums
+
+
 def stats(start: str | None = None, end: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """Response, on-time, resolution and satisfaction rates, reassignments, overdue."""
+    """Response, on-time, resolution and satisfaction rates (residents, organisation,
+    supervisors), send-backs, redos and overdue, for items collected in the period:
+    overall, by category, unit, community, and week by week."""
     now = as_local(now)
     start_day, end_day = parse_period(start, end, now.date())
-    items = list(Item.select().where(
-        (Item.created_at >= datetime.combine(start_day, time.min))
-        & (Item.created_at < datetime.combine(end_day + timedelta(days=1), time.min))
-        & Item.status.not_in((MERGED, REJECTED))))
-    ids = [i.id for i in items]
-    latest = {}
-    if ids:
-        for rating in Rating.select().where(Rating.item.in_(ids)).order_by(Rating.id):
-            latest[rating.item_id] = rating.score
-    categories = {c.id: c.name for c in Category.select()}
-    units = {u.id: u.name for u in Unit.select()}
-    groups: dict[str, defaultdict[Any, list[Item]]] = {
-        "by_category": defaultdict(list), "by_unit": defaultdict(list), "by_community": defaultdict(list)}
-    for item in items:
-        groups["by_category"][item.category_id].append(item)
-        groups["by_unit"][item.claimed_unit_id or item.unit_id].append(item)
-        groups["by_community"][item.community].append(item)
-    names: dict[str, dict[Any, str]] = {"by_category": categories, "by_unit": units, "by_community": {}}
-    result: dict[str, Any] = {"from": start_day.isoformat(), "to": end_day.isoformat(), "total": len(items)}
-    for group, buckets in groups.items():
-        rows = []
-        for key, members in buckets.items():
-            rows.append(_row(key, names[group].get(key, key) if key is not None else "未分类", members, latest, now))
+    cube = _cube(start_day, end_day, now.date())
+    categories = {c.id: c for c in Category.select(Category.id, Category.name, Category.code)}
+    units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
+    overall = dict.fromkeys(COUNTS, 0)
+    for group in cube:
+        for name in COUNTS:
+            overall[name] += group[name]
+    result: dict[str, Any] = {"from": start_day.isoformat(), "to": end_day.isoformat(), "total": overall["total"],
+                              "summary": finish(None, "合计", overall)}
+    by_category = []
+    for key, counts in _rollup(cube, "category").items():
+        category = categories.get(key)
+        row = finish(key, category.name if category else NO_GROUP, counts)
+        row["code"] = category.code if category else None
+        by_category.append(row)
+    by_unit = [finish(key, units.get(key, NO_GROUP) if key is not None else NO_GROUP, counts)
+               for key, counts in _rollup(cube, "unit").items()]
+    by_community = [finish(key, key if key is not None else NO_GROUP, counts)
+                    for key, counts in _rollup(cube, "community").items()]
+    for rows in (by_category, by_unit, by_community):
         rows.sort(key=lambda r: (-r["total"], str(r["name"])))
-        result[group] = rows
+    result.update(by_category=by_category, by_unit=by_unit, by_community=by_community,
+                  by_week=_weeks(cube, start_day, end_day))
     return result
 
 
-def _row(key: Any, name: str, members: list[Item], latest: dict[int, str], now: datetime) -> dict[str, Any]:
-    total = len(members)
-    responded = sum(1 for i in members if i.claimed_at or i.status in TAKEN_ON)
-    resolved = [i for i in members if i.resolved_at or i.status == CLOSED]
-    on_time = sum(1 for i in resolved if i.due and i.resolved_at and i.resolved_at.date() <= i.due)
-    rated = [i for i in members if i.id in latest]
-    satisfied = sum(1 for i in rated if latest[i.id] in ACCEPTING_SCORES)
-    return {
-        "key": key, "name": name, "total": total, "responded": responded, "resolved": len(resolved),
-        "on_time": on_time, "satisfied": satisfied,
-        "response_rate": _rate(responded, total), "resolution_rate": _rate(len(resolved), total),
-        "on_time_rate": _rate(on_time, len(resolved)), "satisfaction_rate": _rate(satisfied, len(rated)),
-        "reassigned": sum(1 for i in members if i.round > 1),
-        "overdue": sum(1 for i in members if is_overdue(i, now.date())),
-    }
+def _weeks(cube: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
+    """Every week of the period (empty ones too), oldest first, each clipped to the period."""
+    sums = _rollup(cube, "week")
+    monday = start - timedelta(days=start.weekday())
+    weeks = []
+    while monday <= end:
+        first, last = max(monday, start), min(monday + timedelta(days=6), end)
+        row = finish(monday.isoformat(), f"{first:%m-%d}至{last:%m-%d}", sums.get(monday, dict.fromkeys(COUNTS, 0)))
+        row.update({"from": iso(first), "to": iso(last)})
+        weeks.append(row)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def verdicts_between(start: date, end: date) -> dict[str, dict[str, Any]]:
+    """Verdicts recorded in [start, end] (the weekly bulletin): residents' ratings and
+    the organisation's and supervisors' evaluations, each counted and the share satisfied."""
+    since, until = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+    accepting = sorted(ACCEPTING_SCORES)
+    satisfied = fn.SUM(Case(None, [(Rating.score.in_(accepting), 1)], 0))
+    residents = (Rating.select(fn.COUNT(Rating.id), satisfied)
+                 .where((Rating.at >= since) & (Rating.at < until)).tuples().get())
+    verdicts = {"residents": residents}
+    kinds = (Evaluation.select(Evaluation.kind, fn.COUNT(Evaluation.id),
+                               fn.SUM(Case(None, [(Evaluation.score.in_(accepting), 1)], 0)))
+             .where((Evaluation.at >= since) & (Evaluation.at < until)).group_by(Evaluation.kind).tuples())
+    for kind, count, ok in kinds:
+        verdicts[kind] = (count, ok)
+    return {kind: {"count": int(counts[0] or 0), "satisfied": int(counts[1] or 0),
+                   "rate": rate(int(counts[1] or 0), int(counts[0] or 0))}
+            for kind, counts in ((k, verdicts.get(k, (0, 0))) for k in ("residents", "org", "supervisor"))}
