@@ -8,7 +8,7 @@ figure is the list's length.
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from peewee import SQL, Expression, fn
+from peewee import OP, SQL, Expression, fn
 
 from models import Evaluation, Item, Rating, TimelineEvent
 from pipeline.rules.overdue import overdue_condition
@@ -79,7 +79,7 @@ def _has(model: Any, kind: str | None = None) -> Expression:
 
 
 def latest_in(model: Any, scores: frozenset[str], kind: str | None = None) -> Expression:
-    return _latest_score(model, kind).in_(sorted(scores))
+    return Expression(_latest_score(model, kind), OP.IN, sorted(scores))
 
 
 def returned() -> Expression:

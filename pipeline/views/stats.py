@@ -131,7 +131,7 @@ def _cube(start: date, end: date, today: date) -> list[dict[str, Any]]:
     rows = list(query.dicts())
     for row in rows:
         week_day = row["week"]
-        row["week"] = week_day if isinstance(week_day, date) else date.fromisoformat(str(week_day)[:10])
+        row["week"] = date.fromisoformat(str(week_day)[:10])  # a date, a datetime or text by database
         for name in COUNTS:
             row[name] = int(row[name] or 0)
     return rows

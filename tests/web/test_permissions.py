@@ -190,6 +190,12 @@ CALLS = {
     "console.badge_revoke": Call("/badges/{badge}/revoke", form={}),
     "console.badge_card": Call("/badges/{badge}/card.png", ok=frozenset({503})),  # font_missing
     "console.badge_cards": Call("/badges/cards", ok=frozenset({503})),
+    "console.dashboard": Call("/dashboard?from=2026-11-01&to=2026-11-30"),
+    "console.assessment_page": Call("/assessment?from=2026-11-01&to=2026-11-30"),
+    "console.assessment_weights": Call("/assessment/weights", form={}, ok=frozenset({400})),  # no weights: 400
+    "console.export_items": Call("/export/items.xlsx?overdue=1"),
+    "console.export_assessment": Call("/export/assessment.xlsx?from=2026-11-01&to=2026-11-30"),
+    "console.export_callbacks": Call("/export/callbacks.xlsx"),
 }
 METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_public.logout": "POST",
            "api_resident.report": "POST", "api_resident.rating": "POST", "api_resident.follow_item": "POST",
@@ -200,7 +206,7 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
-           "console.badge_revoke": "POST"}
+           "console.badge_revoke": "POST", "console.assessment_weights": "POST"}
 
 
 def route_of(key):
