@@ -48,7 +48,7 @@ RATE_LABELS = {
     "return_rate": "退单率",
     "redo_rate": "返工率",
 }
-NO_GROUP = "未分类"
+NO_GROUP = {"category": "未分类", "unit": "未定单位", "community": "未填社区"}
 
 
 def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
@@ -173,12 +173,12 @@ def stats(start: str | None = None, end: str | None = None, now: datetime | None
     by_category = []
     for key, counts in _rollup(cube, "category").items():
         category = categories.get(key)
-        row = finish(key, category.name if category else NO_GROUP, counts)
+        row = finish(key, category.name if category else NO_GROUP["category"], counts)
         row["code"] = category.code if category else None
         by_category.append(row)
-    by_unit = [finish(key, units.get(key, NO_GROUP) if key is not None else NO_GROUP, counts)
+    by_unit = [finish(key, units.get(key, NO_GROUP["unit"]) if key is not None else NO_GROUP["unit"], counts)
                for key, counts in _rollup(cube, "unit").items()]
-    by_community = [finish(key, key if key is not None else NO_GROUP, counts)
+    by_community = [finish(key, key if key is not None else NO_GROUP["community"], counts)
                     for key, counts in _rollup(cube, "community").items()]
     for rows in (by_category, by_unit, by_community):
         rows.sort(key=lambda r: (-r["total"], str(r["name"])))

@@ -80,7 +80,7 @@ def test_the_office_edits_the_weights_and_others_only_read_them(client, made):
     client.post("/logout", data={"csrf_token": csrf_of(page)})
     sign_in(client, "office")
     page = client.get(f"/assessment?{PERIOD}").get_data(as_text=True)
-    assert "按期办结率<small>（20分）</small>" in page
+    assert "按期办结率<small>20分</small>" in page
     form = {"csrf_token": csrf_of(page), "response_rate": "30", "on_time_rate": "20", "resolution_rate": "15",
             "satisfaction_rate": "25", "org_satisfaction_rate": "10", "supervisor_satisfaction_rate": "10",
             "return_rate": "5", "redo_rate": "5"}
@@ -90,7 +90,7 @@ def test_the_office_edits_the_weights_and_others_only_read_them(client, made):
     saved = client.post(f"/assessment/weights?{PERIOD}", data=dict(form, response_rate="10", on_time_rate="40",
                                                                     satisfaction_rate="5"))
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/assessment?{PERIOD}#weights")
-    assert "按期办结率<small>（40分）</small>" in client.get(f"/assessment?{PERIOD}").get_data(as_text=True)
+    assert "按期办结率<small>40分</small>" in client.get(f"/assessment?{PERIOD}").get_data(as_text=True)
 
 
 def workbook_rows(response):
