@@ -1,21 +1,21 @@
 """Assessment rates (考核) by category, unit, community and week for a period, in SQL.
 
-One GROUP BY over the period's items (by category, accountable unit, community and
-week) sums each measure of `pipeline.views.measures`; the few hundred groups it
-returns are added up here into the four breakdowns. Nothing is read per item.
+One statement computes each of the period's items' measures once (those of
+`pipeline.views.measures`, the list filters' own definitions) and sums them by
+category, accountable unit, community and week: a few dozen rows come back, and
+nothing is read per item in Python.
 
 Satisfaction is counted three ways, each on the latest verdict per item (by id):
 residents (ratings by app, chat, call-back and 群众评议会, whose result is recorded
 as a rating), the organisation (组织评议) and the supervisors (督办评议).
 """
-from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from peewee import JOIN, Case, Expression, fn
 
-from models import Category, Evaluation, Item, Rating, Unit, as_local, iso
-from models.base import is_postgres
+from models import Category, Evaluation, Item, Rating, TimelineEvent, Unit, as_local, iso
+from models.base import db, is_postgres
 from pipeline.rules.errors import Invalid
 from pipeline.rules.overdue import overdue_condition
 from pipeline.rules.states import ACCEPTING_SCORES
@@ -72,39 +72,49 @@ def _week(column: Any) -> Any:
     return fn.date(column, "weekday 0", "-6 days")
 
 
-def _ratings(period: Any) -> Any:
-    """Per item of the period: its latest rating's id, and the latest satisfied / unsatisfied one's."""
+def _ratings(ids: Expression) -> Any:
+    """Per item: its latest rating's id, and the latest satisfied / unsatisfied one's."""
     accepting = sorted(ACCEPTING_SCORES)
     return (Rating.select(Rating.item.alias("item_id"), fn.MAX(Rating.id).alias("last"),
                           fn.MAX(Case(None, [(Rating.score.in_(accepting), Rating.id)])).alias("ok"),
                           fn.MAX(Case(None, [(Rating.score == "unsatisfied", Rating.id)])).alias("bad"))
-            .where(Rating.item.in_(period)).group_by(Rating.item).alias("r"))
+            .where(ids).group_by(Rating.item).alias("r"))
 
 
-def _evaluations(period: Any) -> Any:
-    """Per item of the period and kind (org, supervisor): the latest evaluation's id, and the latest satisfied one's."""
+def _evaluations(ids: Expression) -> Any:
+    """Per item and kind (org, supervisor): the latest evaluation's id, and the latest satisfied one's."""
     accepting = sorted(ACCEPTING_SCORES)
     columns = [Evaluation.item.alias("item_id")]
     for kind in ("org", "supervisor"):
         mine = Evaluation.kind == kind
         columns += [fn.MAX(Case(None, [(mine, Evaluation.id)])).alias(f"{kind}_last"),
                     fn.MAX(Case(None, [(mine & Evaluation.score.in_(accepting), Evaluation.id)])).alias(f"{kind}_ok")]
-    return Evaluation.select(*columns).where(Evaluation.item.in_(period)).group_by(Evaluation.item).alias("e")
+    return Evaluation.select(*columns).where(ids).group_by(Evaluation.item).alias("e")
 
 
-def _returns(period: Any) -> Any:
-    from models import TimelineEvent
-
+def _returns(ids: Expression) -> Any:
+    """The items sent back (退单) at least once (models.items.RETURN_EVENTS_INDEX)."""
     return (TimelineEvent.select(TimelineEvent.item.alias("item_id"))
-            .where((TimelineEvent.kind == "return") & TimelineEvent.item.in_(period))
-            .group_by(TimelineEvent.item).alias("t"))
+            .where((TimelineEvent.kind == "return") & ids).group_by(TimelineEvent.item).alias("t"))
 
 
-def _cube(start: date, end: date, today: date) -> list[dict[str, Any]]:
-    """The period's counts grouped by (category, unit, community, week), one query."""
+DIMENSIONS = ("category", "unit", "community", "week")
+
+
+def _groups(start: date, end: date, today: date) -> dict[str, dict[Any, dict[str, int]]]:
+    """{dimension: {key: counts}} for the period's items, in one statement: each item's
+    measures once (a CTE), then summed by category, unit, community and week.
+
+    The ratings, evaluations and send-backs are read for the period's range of item
+    ids only (an index range; the join keeps just the period's items): reading them
+    for every item ever collected would cost a month's figures as much as a year's."""
     where = measures.counted() & measures.created_between(start, end)
-    period = Item.select(Item.id).where(where)
-    r, e, t = _ratings(period), _evaluations(period), _returns(period)
+    low, high = Item.select(fn.MIN(Item.id), fn.MAX(Item.id)).where(where).tuples().get()
+    if low is None:
+        return {dimension: {} for dimension in DIMENSIONS}
+    r = _ratings(Rating.item.between(low, high))
+    e = _evaluations(Evaluation.item.between(low, high))
+    t = _returns(TimelineEvent.item.between(low, high))
     flags: dict[str, Expression] = {
         "responded": measures.responded(),
         "resolved": measures.resolved(),
@@ -120,21 +130,29 @@ def _cube(start: date, end: date, today: date) -> list[dict[str, Any]]:
         "redone": Item.round > 1,
         "overdue": overdue_condition(today),
     }
-    unit, week = measures.accountable_unit(), _week(Item.created_at)
-    query = (Item.select(Item.category.alias("category"), unit.alias("unit"), Item.community.alias("community"),
-                         week.alias("week"), fn.COUNT(Item.id).alias("total"),
-                         *[fn.SUM(Case(None, [(flag, 1)], 0)).alias(name) for name, flag in flags.items()])
-             .join(r, JOIN.LEFT_OUTER, on=(r.c.item_id == Item.id))
-             .switch(Item).join(e, JOIN.LEFT_OUTER, on=(e.c.item_id == Item.id))
-             .switch(Item).join(t, JOIN.LEFT_OUTER, on=(t.c.item_id == Item.id))
-             .where(where).group_by(Item.category, unit, Item.community, week))
-    rows = list(query.dicts())
-    for row in rows:
-        week_day = row["week"]
-        row["week"] = date.fromisoformat(str(week_day)[:10])  # a date, a datetime or text by database
-        for name in COUNTS:
-            row[name] = int(row[name] or 0)
-    return rows
+    per_item = (Item.select(Item.category.alias("category"), measures.accountable_unit().alias("unit"),
+                            Item.community.alias("community"), _week(Item.created_at).alias("week"),
+                            *[Case(None, [(flag, 1)], 0).alias(name) for name, flag in flags.items()])
+                .join(r, JOIN.LEFT_OUTER, on=(r.c.item_id == Item.id))
+                .switch(Item).join(e, JOIN.LEFT_OUTER, on=(e.c.item_id == Item.id))
+                .switch(Item).join(t, JOIN.LEFT_OUTER, on=(t.c.item_id == Item.id))
+                .where(where))
+    inner, params = per_item.sql()
+    sums = ", ".join(f'SUM("{name}")' for name in flags)
+    sql = f"WITH f AS ({inner}) " + " UNION ALL ".join(
+        f"SELECT '{dimension}', CAST(\"{dimension}\" AS TEXT), COUNT(*), {sums} FROM f GROUP BY \"{dimension}\""
+        for dimension in DIMENSIONS)
+    groups: dict[str, dict[Any, dict[str, int]]] = {dimension: {} for dimension in DIMENSIONS}
+    for dimension, key, *counts in db.execute_sql(sql, params).fetchall():
+        groups[dimension][_key(dimension, key)] = dict(zip(COUNTS, (int(n or 0) for n in counts), strict=True))
+    return groups
+
+
+def _key(dimension: str, text: str | None) -> Any:
+    """A group's key from its text: a category or unit id, a community's name, a week's Monday."""
+    if text is None or dimension == "community":
+        return text
+    return date.fromisoformat(text[:10]) if dimension == "week" else int(text)
 
 
 def finish(key: Any, name: str, counts: dict[str, int]) -> dict[str, Any]:
@@ -146,50 +164,40 @@ def finish(key: Any, name: str, counts: dict[str, int]) -> dict[str, Any]:
     return row
 
 
-def _rollup(cube: Iterable[dict[str, Any]], field: str) -> dict[Any, dict[str, int]]:
-    sums: dict[Any, dict[str, int]] = {}
-    for group in cube:
-        bucket = sums.setdefault(group[field], dict.fromkeys(COUNTS, 0))
-        for name in COUNTS:
-            bucket[name] += group[name]
-    return sums
-
-
 def stats(start: str | None = None, end: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Response, on-time, resolution and satisfaction rates (residents, organisation,
     supervisors), send-backs, redos and overdue, for items collected in the period:
     overall, by category, unit, community, and week by week."""
     now = as_local(now)
     start_day, end_day = parse_period(start, end, now.date())
-    cube = _cube(start_day, end_day, now.date())
+    groups = _groups(start_day, end_day, now.date())
     categories = {c.id: c for c in Category.select(Category.id, Category.name, Category.code)}
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     overall = dict.fromkeys(COUNTS, 0)
-    for group in cube:
+    for counts in groups["category"].values():  # every item has one category key (None included)
         for name in COUNTS:
-            overall[name] += group[name]
+            overall[name] += counts[name]
     result: dict[str, Any] = {"from": start_day.isoformat(), "to": end_day.isoformat(), "total": overall["total"],
                               "summary": finish(None, "合计", overall)}
     by_category = []
-    for key, counts in _rollup(cube, "category").items():
+    for key, counts in groups["category"].items():
         category = categories.get(key)
         row = finish(key, category.name if category else NO_GROUP["category"], counts)
         row["code"] = category.code if category else None
         by_category.append(row)
     by_unit = [finish(key, units.get(key, NO_GROUP["unit"]) if key is not None else NO_GROUP["unit"], counts)
-               for key, counts in _rollup(cube, "unit").items()]
+               for key, counts in groups["unit"].items()]
     by_community = [finish(key, key if key is not None else NO_GROUP["community"], counts)
-                    for key, counts in _rollup(cube, "community").items()]
+                    for key, counts in groups["community"].items()]
     for rows in (by_category, by_unit, by_community):
         rows.sort(key=lambda r: (-r["total"], str(r["name"])))
     result.update(by_category=by_category, by_unit=by_unit, by_community=by_community,
-                  by_week=_weeks(cube, start_day, end_day))
+                  by_week=_weeks(groups["week"], start_day, end_day))
     return result
 
 
-def _weeks(cube: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
+def _weeks(sums: dict[Any, dict[str, int]], start: date, end: date) -> list[dict[str, Any]]:
     """Every week of the period (empty ones too), oldest first, each clipped to the period."""
-    sums = _rollup(cube, "week")
     monday = start - timedelta(days=start.weekday())
     weeks = []
     while monday <= end:
