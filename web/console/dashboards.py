@@ -2,7 +2,7 @@
 the unit assessment (考核) with the office's weights, and the Excel exports (the item
 list with its own filters, the assessment table, the call-back list)."""
 import os
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
@@ -53,6 +53,8 @@ def dashboard():
 
 def _linker(figures: dict):
     """link(dimension, row, measure) -> the item list behind a figure (`/items?from&to&measure&…`)."""
+    base = url_for("console.items")  # built once: a dashboard has a thousand links
+
     def link(dimension: str | None, row: dict, measure: str) -> str:
         args = {"from": figures["from"], "to": figures["to"], "measure": measure}
         if dimension == "week":
@@ -63,7 +65,7 @@ def _linker(figures: dict):
             args["unit"] = row["key"] if row["key"] is not None else NONE_KEY
         elif dimension == "community":
             args["community"] = row["key"] if row["key"] is not None else NONE_KEY
-        return url_for("console.items", **args)
+        return f"{base}?{urlencode(args)}"
     return link
 
 
