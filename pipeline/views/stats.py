@@ -109,7 +109,10 @@ def _groups(start: date, end: date, today: date) -> dict[str, dict[Any, dict[str
     ids only (an index range; the join keeps just the period's items): reading them
     for every item ever collected would cost a month's figures as much as a year's."""
     where = measures.counted() & measures.created_between(start, end)
-    low, high = Item.select(fn.MIN(Item.id), fn.MAX(Item.id)).where(where).tuples().get()
+    # `id + 0`: MIN(id) would be read from the primary key in id order, filtering every
+    # older item on the way (PostgreSQL's plan for it took 0.8 s at a million items);
+    # over an expression the period is read from its created_at index instead.
+    low, high = Item.select(fn.MIN(Item.id + 0), fn.MAX(Item.id + 0)).where(where).tuples().get()
     if low is None:
         return {dimension: {} for dimension in DIMENSIONS}
     r = _ratings(Rating.item.between(low, high))
