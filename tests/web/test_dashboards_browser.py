@@ -96,6 +96,8 @@ def test_a_leader_reads_the_assessment_prints_it_and_downloads_both_workbooks(ch
     page.screenshot(path=str(_folder(tmp_path) / "console-assessment-desk.png"), full_page=True)
     page.emulate_media(media="print")
     assert not page.locator("header.top").is_visible() and page.locator("#ranking").is_visible()
+    assert not page.locator("form.period").is_visible()
+    page.screenshot(path=str(_folder(tmp_path) / "console-assessment-print.png"), full_page=True)
     page.emulate_media(media="screen")
     with page.expect_download() as download:
         page.click("text=导出Excel")
