@@ -183,7 +183,7 @@ def export(rows):
         from models import Item
 
         client = signed_in(app)
-        last = Item.select(Item.id, Item.created_at).order_by(Item.id).offset(rows - 1).limit(1).get()
+        last = list(Item.select(Item.id, Item.created_at).order_by(Item.id).offset(rows - 1).limit(1))[0]
         period = f"from=2026-01-01&to={last.created_at.date().isoformat()}"
         day_after = datetime.combine(last.created_at.date() + timedelta(days=1), datetime.min.time())
         expected = Item.select().where(Item.created_at < day_after).count()
