@@ -233,7 +233,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
-           "console.badge_revoke": "POST", "console.assessment_weights": "POST", "api_routines.visit_finding": "POST", "api_office.add_category": "POST",
+           "console.badge_revoke": "POST", "console.assessment_weights": "POST", "api_routines.visit_finding": "POST",
+           "api_office.add_category": "POST",
            "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT",
            **{f"console.admin_{name}": "POST" for name in (
                "unit_add", "unit_change", "user_add", "user_change", "user_password", "user_active", "community_add",
