@@ -96,6 +96,11 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "POST /discipline": "console.discipline_record", "/visits": "console.visits_page",
              "POST /visits": "console.visit_record", "/visit-checks": "console.visit_check",
              "/visit-checks/2026-10/findings": "console.visit_finding",
+             # dash12's pages (their own tests call them as each role): named here so the table is whole.
+             "/dashboard": "console.dashboard", "/assessment": "console.assessment_page",
+             "/assessment/weights": "console.assessment_weights", "/export/items.xlsx": "console.export_items",
+             "/export/assessment.xlsx": "console.export_assessment",
+             "/export/callbacks.xlsx": "console.export_callbacks",
              "/items/{late}/notice": "console.site_notice", "/items/{late}/notice.pdf": "console.site_notice_pdf",
              **{f"admin {name}": f"console.admin_{name}" for name in (
                  "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",
