@@ -203,14 +203,15 @@ def fire(rows: Sequence[Reminder], firing: Firing) -> Counter[str]:
     counts = Counter[str]()
     for _row_id, item_id, kind, round_ in fresh:
         item = items.get(item_id)
-        handler = HANDLERS.get(kind.partition(":")[0])
+        family = kind.partition(":")[0]  # `milestone:<id>` is one of the milestone reminders
+        handler = HANDLERS.get(family)
         firing.reminder_kind = kind
         fired = False
         if item is not None and handler is not None and round_ == item.round:
             fired = handler[0](item, firing)
             if fired:
                 handler[1](item, firing)
-        counts[kind if fired else "skipped"] += 1
+        counts[family if fired else "skipped"] += 1
     firing.flush()
     if fresh:
         Reminder.update(done_at=now).where(Reminder.id.in_([row[0] for row in fresh])).execute()
