@@ -41,6 +41,7 @@ ROUTES = [
     ("GET", "/badges/cards", OFFICE, None),
     ("POST", "/badges", OFFICE, {"name": "孙桂兰", "kind": "resident", "valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/renew", OFFICE, {"valid_until": "2027-06-30"}),
+    ("POST", "/badges/{badge}/holder", OFFICE, {}),
     ("POST", "/badges/{badge}/revoke", OFFICE, {}),
     ("GET", "/profile", STAFF, None),
     ("GET", "/password", STAFF, None),
@@ -56,7 +57,7 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/items/{late}/sheet": "console.sheet", "/items/{late}/sheet.pdf": "console.sheet_pdf",
              "/supervision": "console.supervision", "/callbacks": "console.callbacks", "/badges": "console.badges",
              "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
-             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/card.png": "console.badge_card",
+             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/holder": "console.badge_holder", "/badges/{badge}/card.png": "console.badge_card",
              "/badges/cards": "console.badge_cards"}
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 

@@ -87,3 +87,21 @@ def test_the_office_assigns_a_supervisor_on_the_item_page_and_it_is_on_their_lis
     assert number in assigned and "指派我督办的" in assigned
     [push] = models.Outbox.select().where(models.Outbox.staff == sun.id)
     assert push.kind == "supervisor_assigned" and push.page.endswith(f"/items/{number}")
+
+
+def test_the_office_binds_a_cadre_badge_to_a_staff_account_on_the_badge_desk(app, world, sun):
+    office = _as(app, "office")
+    token = csrf_of(office.get("/badges").get_data(as_text=True))
+    office.post("/badges", data={"name": "孙丽", "kind": "cadre", "area": "全椒路社区", "valid_until": "2027-06-30",
+                                 "csrf_token": token})
+    badge = models.Badge.get(models.Badge.kind == "cadre")
+    page = office.get("/badges").get_data(as_text=True)
+    assert f'action="/badges/{badge.id}/holder"' in page
+    answer = office.post(f"/badges/{badge.id}/holder", data={"staff": str(sun.id), "csrf_token": token})
+    assert answer.status_code == 302
+    assert models.Badge.get_by_id(badge.id).staff_id == sun.id
+    listed = office.get("/badges").get_data(as_text=True)
+    assert "持证人账号：孙丽" in listed and "已绑定工作人员 孙丽" in listed
+    resident_badge = models.Badge.get(models.Badge.token == "badge-token-liu")
+    refused = office.post(f"/badges/{resident_badge.id}/holder", data={"staff": str(sun.id), "csrf_token": token})
+    assert refused.status_code == 400 and "只有督办小组的督办证" in refused.get_data(as_text=True)

@@ -195,6 +195,7 @@ CALLS = {
     "console.badge_issue": Call("/badges", form={}),  # no fields: 400 once allowed
     "console.badge_renew": Call("/badges/{badge}/renew", form={}),  # no date: 400 once allowed
     "console.badge_revoke": Call("/badges/{badge}/revoke", form={}),
+    "console.badge_holder": Call("/badges/{badge}/holder", form={}),  # a resident's badge: 400 once allowed
     "console.badge_card": Call("/badges/{badge}/card.png", ok=frozenset({503})),  # font_missing
     "console.badge_cards": Call("/badges/cards", ok=frozenset({503})),
 }
@@ -208,7 +209,7 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
            "console.badge_revoke": "POST", "api_resident.supervisor_evaluation": "POST",
-           "api_staff.community_supervisors": "PUT", "api_badges.bind_to_staff": "POST"}
+           "api_staff.community_supervisors": "PUT", "api_badges.bind_to_staff": "POST", "console.badge_holder": "POST"}
 
 
 def route_of(key):
