@@ -46,8 +46,8 @@ def rating(number):
 def supervisor_evaluation(number):
     """A resident supervisor's 督办评议 {score, comment?}: on the sheet beside the cadres'."""
     actor = current_actor()
-    item = evaluate(visible_item(number, actor), actor, kind="supervisor",
-                    **arguments(json_body(), SCHEMAS["supervisor_evaluation"]))
+    body = arguments(json_body(), SCHEMAS["supervisor_evaluation"])
+    item = evaluate(visible_item(number, actor), actor, kind="supervisor", **body)
     return jsonify(public_view(item, actor))
 
 
