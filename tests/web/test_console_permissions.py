@@ -57,7 +57,8 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/items/{late}/sheet": "console.sheet", "/items/{late}/sheet.pdf": "console.sheet_pdf",
              "/supervision": "console.supervision", "/callbacks": "console.callbacks", "/badges": "console.badges",
              "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
-             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/holder": "console.badge_holder", "/badges/{badge}/card.png": "console.badge_card",
+             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/holder": "console.badge_holder",
+             "/badges/{badge}/card.png": "console.badge_card",
              "/badges/cards": "console.badge_cards"}
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 

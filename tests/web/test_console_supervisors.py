@@ -9,6 +9,15 @@ from console_support import csrf_of, make_items, sign_in
 import models
 from pipeline.accounts.people import create_staff
 from pipeline.rules.workdays import WorkCalendar
+from web.limits import limiter
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_limits(app):
+    """These tests sign the office in many times: the login limits (10 a 5 minutes per
+    account) would then refuse the next file's sign-ins, so they are cleared after each."""
+    yield
+    limiter.reset()
 
 
 @pytest.fixture
