@@ -5,7 +5,16 @@ from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, ItemSupervisor, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
-from .routines import Bulletin, DisciplinaryEntry, MediaFetch, PublicNotice, RoutineMark, Visit, VisitCheck
+from .routines import (
+    Bulletin,
+    DisciplinaryEntry,
+    MediaFetch,
+    PublicNotice,
+    RoutineMark,
+    Visit,
+    VisitCheck,
+    VisitFinding,
+)
 from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 
 ALL_MODELS = [
@@ -43,6 +52,7 @@ ALL_MODELS = [
     Bulletin,
     Visit,
     VisitCheck,
+    VisitFinding,
     MediaFetch,
     PhoneView,
 ]

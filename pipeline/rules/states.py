@@ -51,6 +51,8 @@ OUTCOMES = {"solved": "已解决", "explained": "已说明"}
 # The kinds and ways an action takes, code -> the Chinese label its messages name.
 EVALUATION_KINDS = {"org": "组织评议", "supervisor": "督办评议"}
 MEETING_KINDS = {"explanation": "情况说明会", "evaluation": "群众评议会"}
+# What the party–government office's spot check found about a sampled cadre's visits.
+FINDING_RESULTS = {"confirmed": "属实", "not_confirmed": "不属实"}
 CLAIM_ROLES = {"lead": "领办", "assist": "协办"}
 
 CHANNELS = {
