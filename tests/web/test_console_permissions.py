@@ -55,6 +55,7 @@ ROUTES = [
     ("GET", "/admin/communities", OFFICE, None),
     ("POST", "/admin/communities", OFFICE, {"name": "幸福里社区"}),
     ("POST", "/admin/communities/999", OFFICE, {"name": "某社区"}),
+    ("POST", "/admin/communities/999/supervisors", OFFICE, {}),
     ("GET", "/admin/categories", OFFICE, None),
     ("POST", "/admin/categories", OFFICE, {"name": "招商引资", "parent": "economy"}),
     ("POST", "/admin/categories/housing", OFFICE, {"limit_days": "9"}),
@@ -81,7 +82,7 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              **{f"admin {name}": f"console.admin_{name}" for name in (
                  "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",
                  "user_active", "communities", "community_add", "community_change", "categories", "category_add",
-                 "category_change", "calendar", "calendar_set", "calendar_remove")}}
+                 "category_change", "calendar", "calendar_set", "calendar_remove", "community_supervisors")}}
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 
 

@@ -114,3 +114,20 @@ def test_the_office_binds_a_cadre_badge_to_a_staff_account_on_the_badge_desk(app
     resident_badge = models.Badge.get(models.Badge.token == "badge-token-liu")
     refused = office.post(f"/badges/{resident_badge.id}/holder", data={"staff": str(sun.id), "csrf_token": token})
     assert refused.status_code == 400 and "只有督办小组的督办证" in refused.get_data(as_text=True)
+
+
+def test_the_office_names_a_communitys_supervisors_on_the_communities_page(app, world, sun):
+    office = _as(app, "office")
+    anju = models.Community.get(models.Community.name == "安居苑社区")
+    page = office.get("/admin/communities").get_data(as_text=True)
+    assert "督办人员：吴刚" in page and "督办人员：未指定" in page  # 吴刚's area is 全椒路社区
+    token = csrf_of(page)
+    answer = office.post(f"/admin/communities/{anju.id}/supervisors",
+                         data={"supervisors": [str(sun.id)], "csrf_token": token})
+    assert answer.status_code == 302
+    assert models.StaffUser.get_by_id(sun.id).area == "安居苑社区"
+    assert "督办人员：孙丽" in office.get("/admin/communities").get_data(as_text=True)
+    wrong = office.post(f"/admin/communities/{anju.id}/supervisors",
+                        data={"supervisors": [str(world.staff["office"].id)], "csrf_token": token})
+    assert wrong.status_code == 400 and "督办人员应为在职的督办小组成员" in wrong.get_data(as_text=True)
+    assert models.StaffUser.get_by_id(sun.id).area == "安居苑社区"  # refused: nothing changed

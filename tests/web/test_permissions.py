@@ -219,6 +219,7 @@ CALLS = {
     "console.admin_communities": Call("/admin/communities"),
     "console.admin_community_add": Call("/admin/communities", form={"name": "新社区"}),
     "console.admin_community_change": Call("/admin/communities/999", form={"name": "某社区"}),
+    "console.admin_community_supervisors": Call("/admin/communities/999/supervisors", form={}),
     "console.admin_categories": Call("/admin/categories"),
     "console.admin_category_add": Call("/admin/categories", form={"name": "招商引资", "parent": "economy"}),
     "console.admin_category_change": Call("/admin/categories/housing", form={"limit_days": "9"}),
@@ -241,7 +242,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT",
            **{f"console.admin_{name}": "POST" for name in (
                "unit_add", "unit_change", "user_add", "user_change", "user_password", "user_active", "community_add",
-               "community_change", "category_add", "category_change", "calendar_set", "calendar_remove")}}
+               "community_change", "category_add", "category_change", "calendar_set", "calendar_remove",
+               "community_supervisors")}}
 
 
 def route_of(key):
