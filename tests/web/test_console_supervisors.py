@@ -69,7 +69,7 @@ def test_classify_with_a_timetable_and_supervisors_from_the_form(app, world, ite
     shown = office.get(f"/items/{number}").get_data(as_text=True)
     assert "孙丽" in shown and "活动办指派" in shown and "清理占道摊点" in shown
     sheet = office.get(f"/items/{number}/sheet").get_data(as_text=True)
-    assert "时间表" in sheet and "设置疏导标识" in sheet
+    assert "时间表" in sheet and "设置疏导标识" in sheet and "孙丽（活动办指派）" in sheet
 
 
 def test_a_bad_milestone_shows_its_chinese_message_and_changes_nothing(app, world, items, sun):
