@@ -80,6 +80,15 @@ def _work_list_order(migrator: SchemaMigrator) -> None:
                    '(("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
 
 
+def _assessment_indexes(migrator: SchemaMigrator) -> None:
+    """The assessment's send-back count reads only `return` events (models.items.RETURN_EVENTS_INDEX);
+    the `assessment_weight` table is created by init_db like any new table."""
+    from .items import RETURN_EVENTS_INDEX
+
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{RETURN_EVENTS_INDEX}" ON "timeline_event" ("item_id") '
+                   "WHERE kind = 'return'")
+
+
 def _categories_by_meaning(migrator: SchemaMigrator) -> None:
     """The first default tree put 市容环境 and 房屋设施 under 经济, so a leaking roof
     or a street vendor counted as the local economy: they move to 民生 (with its
@@ -108,6 +117,7 @@ MIGRATIONS = [
     (5, _item_deidentified),
     (6, _work_list_order),
     (9, _categories_by_meaning),
+    (10, _assessment_indexes),
 ]
 
 
