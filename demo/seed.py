@@ -7,6 +7,7 @@ from pipeline.accounts.badges import bind_badge, issue_badge
 from pipeline.accounts.people import create_staff, create_unit, resident_for_openid, update_profile
 from pipeline.office.communities import create_community
 from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
+from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import handling, intake, judging, oversight
 
 DEMO_PASSWORD = "sixstep-demo"
@@ -123,3 +124,23 @@ def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:
                    reporter_name="居民代表", community="全椒路社区", now=now - timedelta(days=2))
     intake.collect(zhang, "小区3号楼楼道灯坏了一个多月，晚上上下楼看不见", "wechat", community="全椒路社区",
                    now=now - timedelta(hours=3))
+    oversight.evaluate(roofs, liu, kind="supervisor", score="satisfied", comment="返修到位，居民认可",
+                       now=t + timedelta(days=8))
+    _seed_supervised(staff, zhang, units, now)
+
+
+def _seed_supervised(staff: dict[str, Actor], zhang: Actor, units: dict[str, int], now: datetime) -> None:
+    """督办 by matter: the office assigns 吴刚 (whose area is 全椒路社区) to an item of 安居苑社区
+    with a timetable; each step is pushed to him (see the fake server's page)."""
+    jianshe, duban = staff["jianshe"], staff["duban"]
+    yesterday = now - timedelta(days=1)
+    calendar = WorkCalendar()
+    drain = intake.collect(zhang, "安居苑小区门口排水沟堵塞，一下雨积水没过脚踝", "wechat", community="安居苑社区",
+                           address="安居苑小区东门", now=yesterday - timedelta(hours=3))
+    intake.classify(drain, staff["office"], category="housing", leader=staff["leader"].id, unit=units["建设办"],
+                    tier="limited", roadmap="建设办牵头疏通排水沟、更换破损盖板，督办组全程督办",
+                    milestones=[{"date": calendar.add_workdays(now.date(), 2).isoformat(), "text": "疏通排水沟"},
+                                {"date": calendar.add_workdays(now.date(), 4).isoformat(), "text": "更换破损沟盖板"}],
+                    supervisors=[duban.id], now=yesterday)
+    handling.claim(drain, jianshe, now=yesterday + timedelta(hours=1))
+    handling.progress(drain, jianshe, note="已联系疏通队，明天上午进场", now=yesterday + timedelta(hours=2))

@@ -2,7 +2,7 @@
 from .base import BaseModel, as_local, db, iso, local_now, open_database
 from .catalog import AssessmentWeight, CalendarDay, Category, Community
 from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
-from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
+from .items import Claim, DailySequence, Follower, Item, ItemSupervisor, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
 from .routines import (
@@ -33,6 +33,7 @@ ALL_MODELS = [
     Claim,
     TimelineEvent,
     Follower,
+    ItemSupervisor,
     SupervisionNote,
     Evaluation,
     Rating,

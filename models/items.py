@@ -155,3 +155,16 @@ class Follower(BaseModel):
 
 
 TimelineEvent.add_index(TimelineEvent.index(TimelineEvent.item, where=SQL("kind = 'return'"), name=RETURN_EVENTS_INDEX))
+
+
+class ItemSupervisor(BaseModel):
+    """A cadre supervisor the office assigned to an item (由活动办根据事项指定督办人员);
+    the supervisors of an area are `StaffUser.area` (pipeline.rules.supervisors)."""
+
+    item = ForeignKeyField(Item, backref="assigned_supervisors", on_delete="CASCADE")
+    staff = ForeignKeyField(StaffUser, on_delete="CASCADE", backref="+")
+    assigned_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("item", "staff"), True),)

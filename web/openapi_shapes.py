@@ -125,6 +125,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Communities": {"type": "array", "items": COMMUNITY},
     "Export": obj({"profile": OBJECT, "reports": OBJECTS, "ratings": OBJECTS}),
     "Deleted": obj({"deleted": {"const": True}, "reports_kept": {"type": "integer"}}),
+    "Supervised": obj({"supervisor": {"type": "boolean"}, "areas": {"type": "array", "items": {"type": "string"}},
+                       "items": {"type": "array", "items": obj({**SUMMARY_FIELDS,
+                                                                "why": {"enum": ["followed", "area"]}})}}),
+    "AreaSupervisors": {"type": "array", "items": obj({"id": {"type": "integer"}, "name": {"type": "string"},
+                                                       "role": {"const": "supervisor"}, "area": NULLABLE_TEXT})},
     "Notices": page_of(obj({"number": {"type": "string"}, "published_at": TIME})),
 }
 
@@ -156,7 +161,9 @@ RESPONSES: dict[str, tuple[int, str]] = {
     "api_staff.change_community": (200, "Community"),
     "api_me.export": (200, "Export"), "api_me.delete_me": (200, "Deleted"), "api_me.phone_view_log": (200, "Page"),
     "api_badges.issue": (201, "IssuedBadge"), "api_badges.revoke": (200, "Badge"),
-    "api_badges.card": (200, "png"), "api_badges.bind": (200, "Binding"), "api_badges.item_qrcode": (200, "png"),
+    "api_badges.card": (200, "png"), "api_badges.bind_to_staff": (200, "Badge"),
+    "api_resident.supervisor_evaluation": (200, "Item"), "api_resident.supervised": (200, "Supervised"),
+    "api_staff.community_supervisors": (200, "AreaSupervisors"), "api_badges.bind": (200, "Binding"), "api_badges.item_qrcode": (200, "png"),
 }
 
 PAGE = {"page": {"type": "integer", "minimum": 1, "maximum": 100000},
@@ -168,7 +175,7 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
     "api_resident.mine": PAGE,
     "api_staff.work_list": {"status": {"type": "string"}, "overdue": {"enum": ["1", "true", "0"]},
                             "unit": {"type": "integer", "minimum": 1}, "category": {"type": "string"},
-                            "q": {"type": "string"}, **PAGE},
+                            "q": {"type": "string"}, "supervised": {"enum": ["1", "true", "0"]}, **PAGE},
     "api_staff.users": {"role": {"type": "string"}},
     "api_staff.rates": {"from": DAY, "to": DAY},
     "api_routines.public_notices": {"community": {"type": "string"}, **PAGE},

@@ -94,6 +94,7 @@ ITEM_ACTIONS = {
     "meeting": "explanation_meeting",  # and evaluation_meeting: the same roles
     "resolve": "resolve",
     "supervise": "supervise",
+    "assign_supervisor": "assign_supervisor",
     "evaluate": "evaluate",
     "callback": "callback",
     "merge": "merge",
@@ -116,6 +117,11 @@ PERMISSIONS: dict[str, Rule] = {
     "item.rate": _transition("rate"),
     "item.follow": _transition("follow"),
     "item.unfollow": _transition("unfollow"),
+    # A resident supervisor's 督办评议 from the mini-program, and their list (followed, of their badge's area).
+    # (The route always evaluates as a supervisor; the operation checks the rest of `evaluate`'s row.)
+    "item.supervisor_evaluation": _rule(frozenset({RESIDENT_SUPERVISOR}), "visible",
+                                        refusal="只有群众督办员可以填写督办评议"),
+    "items.supervised": _rule(RESIDENTS),
     "subscriptions.record": _rule(RESIDENTS),
     "profile.own": _rule(RESIDENTS),
     # 个人信息保护法: a resident's download of their data, and deleting their account.

@@ -92,7 +92,8 @@ SCHEMAS: dict[str, Schema] = {
                          "conduct"),
     # The item actions, by their name in POST /staff/items/<number>/<action>.
     "classify": schema(category=required(32), leader=REQUIRED_INTEGER, unit=INTEGER, tier=required(16),
-                       due=DATE, roadmap=required(2000), wide_concern=BOOLEAN, community=optional(100)),
+                       due=DATE, roadmap=required(2000), wide_concern=BOOLEAN, community=optional(100),
+                       milestones=Field("any"), supervisors=Field("ids")),
     "claim": schema(unit=INTEGER, role=Field("text", max_length=8, default="lead")),
     "return": schema(reason=required(1000)),
     "progress": schema(note=required(2000), photos=PHOTOS),
@@ -103,6 +104,7 @@ SCHEMAS: dict[str, Schema] = {
     "resolve": schema(result=required(4000), photos=PHOTOS, outcome=optional(16)),
     "supervise": schema(note=required(2000), urge=BOOLEAN),
     "evaluate": schema(kind=required(16), score=required(32), comment=optional(2000)),
+    "assign_supervisor": schema(staff=REQUIRED_INTEGER),
     "callback": schema(score=required(32), comment=required(1000)),
     "merge": schema(into=required(16)),
     "reject": schema(reason=required(1000)),
@@ -122,6 +124,11 @@ SCHEMAS: dict[str, Schema] = {
     "issue_badge": schema(name=required(64), phone=optional(32), area=optional(100), kind=required(16),
                           valid_until=REQUIRED_DATE),
     "bind_badge": schema(token=required(64)),
+    # A cadre badge held by a staff account (POST /staff/badges/<id>/holder); a community's cadres.
+    "badge_holder": schema(staff=REQUIRED_INTEGER),
+    "area_supervisors": schema(supervisors=Field("ids")),
+    # A resident supervisor's 督办评议 (POST /items/<number>/evaluation).
+    "supervisor_evaluation": schema(score=required(32), comment=optional(2000)),
     # Signing in (POST /auth/staff, POST /auth/wxlogin; the console's sign-in form reads these limits too).
     "staff_login": schema(username=required(64), password=required(256)),
     "wxlogin": schema(code=required(128)),

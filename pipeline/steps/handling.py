@@ -97,6 +97,7 @@ def escalate(item: Item, actor: Actor, *, reason: object, now: datetime | None =
         key = f"escalate:{item.number}:{event.id}"
         notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
                         "单位上报，请组织会诊", now, key)
+        notify.supervisors_concerned(item, "escalated", f"已上报会诊：{reason}", now, key)
     return item
 
 

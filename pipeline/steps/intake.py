@@ -18,7 +18,8 @@ from pipeline.rules.schemas import limit
 from pipeline.rules.states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
 from pipeline.rules.validate import choice, optional_text, parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
-from pipeline.steps import reminders
+from pipeline.steps import milestones as timetables
+from pipeline.steps import reminders, supervising
 
 MAX_PHOTOS = 9
 # Every report runs this insert: its SQL is built once (see PreparedInsert).
@@ -215,11 +216,14 @@ def parse_due(value: object, today: date, field: str = "due", calendar: WorkCale
 
 def classify(item: Item, actor: Actor, *, category: object, leader: object, tier: object, roadmap: object,
              unit: object = None, due: object = None, wide_concern: object = False, community: object = None,
-             now: datetime | None = None) -> Item:
+             milestones: object = None, supervisors: object = None, now: datetime | None = None) -> Item:
     """Step 2: fill the assignment sheet; the item goes on the public claim board.
 
     With a unit, that unit leads it (others may assist); without one, any unit may
     claim it — except a 作风 item, which goes only to the unit the office names.
+    `milestones` ([{date, text}]) replace the sheet's timetable (时间表, the unit is
+    reminded the working day before each); `supervisors` (cadre ids) are assigned
+    to supervise it.
     """
     now = as_local(now)
     category = subcategory(category)
@@ -232,6 +236,8 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
     roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
     due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
+    timetable = timetables.parse(milestones, now.date(), calendar)
+    cadres = supervising.cadres(supervisors)
     with operation(item, "classify", actor, now) as op:
         item = op.item
         escalating = tier == "escalated" and not item.escalated
@@ -256,7 +262,10 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
             op.record("escalate", note="交办时确定上报会诊", data={"at": "classify"})
         reminders.schedule_unclaimed(item, now, calendar)
         reminders.schedule_deadline(item, now, calendar)
+        if timetable is not None:
+            timetables.replace(item, timetable, now, calendar)
         key = f"classify:{item.number}:{event.id}"
+        supervising.assign(op, cadres, key)
         if escalating:
             notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
                             "交办时确定上报会诊，请组织会诊", now, f"{key}:escalate")

@@ -37,6 +37,7 @@ FORMS: dict[str, tuple[str, dict[str, Any]]] = {
     "evaluate_supervisor": ("evaluate", {"kind": "supervisor"}),
     "callback": ("callback", {}),
     "supervise": ("supervise", {}),
+    "assign_supervisor": ("assign_supervisor", {}),
 }
 
 

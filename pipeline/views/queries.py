@@ -38,6 +38,7 @@ from pipeline.rules.states import (
     STATUS_LABELS,
     TIERS,
 )
+from pipeline.rules.supervisors import supervised_by
 from pipeline.rules.validate import choice
 from pipeline.views import measures
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
@@ -444,12 +445,14 @@ _REPORTERS: dict[bool, str] = {}
 
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
               category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
-              now: datetime | None = None, board: bool = False) -> dict[str, Any]:
+              now: datetime | None = None, board: bool = False, supervised: bool = False) -> dict[str, Any]:
     """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first;
-    `board`: only the public claim board (`on_claim_board`)."""
+    `board`: only the public claim board (`on_claim_board`); `supervised`: only the items
+    the actor supervises (`pipeline.rules.supervisors.supervised_by`)."""
     today = as_local(now).date()
     page, per_page = page_args(page, per_page)
-    query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search)
+    query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search,
+                        supervised=supervised)
     if board:
         query = query.where(on_claim_board())
     query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
@@ -460,7 +463,8 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
                 community: str | None = None, unit: int | None = None, category: str | None = None,
                 overdue: bool = False, search: str | None = None, search_address: bool = False,
                 period: tuple[date, date] | None = None, measure: str | None = None,
-                accountable: str | None = None) -> ModelSelect:
+                accountable: str | None = None,
+                supervised: bool = False) -> ModelSelect:
     """The items `actor` may see (`staff_scope`) that pass these filters, unordered: the
     one query behind the API's work list, the console's item list and its export. A
     filter left empty is not applied; a bad one raises Invalid. `search` matches the
@@ -493,6 +497,8 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
         query = query.where(category_filter(category))
     if overdue:
         query = query.where(overdue_condition(today))
+    if supervised and actor.staff is not None:
+        query = query.where(supervised_by(actor.staff))
     if search:
         search = search[:SEARCH_MAX]
         matches = Item.number.contains(search) | Item.content.contains(search)
@@ -517,11 +523,12 @@ def on_claim_board() -> Any:
 
 
 def staff_scope(query: ModelSelect, actor: Actor) -> ModelSelect:
-    """Units see their own items and the claim board; area supervisors their area."""
+    """Units see their own items and the claim board; area supervisors the items they
+    supervise (their area's, those assigned to them and those they follow)."""
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
         return query.where(unit_reach(actor.unit_id))
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
-        return query.where(Item.community == actor.staff.area)
+        return query.where(supervised_by(actor.staff))
     return query

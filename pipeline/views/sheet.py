@@ -7,6 +7,8 @@ from models.base import PreparedSelect, db
 from pipeline.accounts.personal_data import log_phone_view
 from pipeline.rules.actors import Actor
 from pipeline.rules.states import CHANNELS, OFFICE_ROLES, SCORES, TIERS
+from pipeline.rules.supervisors import assigned_supervisors, cadre_supervisors
+from pipeline.steps.milestones import milestone_json
 from pipeline.views.queries import RATINGS, is_public, mask_name, mask_phone, public_view, timeline, timeline_source
 
 # The sheet's parts, read by item id with SQL built once (`PreparedSelect`): the
@@ -16,6 +18,7 @@ NOTES = PreparedSelect(SupervisionNote, "item_id")
 EVALUATIONS = PreparedSelect(Evaluation, "item_id")
 MEETINGS = PreparedSelect(Meeting, "item_id")
 MILESTONES = PreparedSelect(Milestone, "item_id")
+SUPERVISOR_REASONS = {"assigned": "活动办指派", "area": "辖区督办", "followed": "关注督办"}
 
 
 def reporter_contact(item: Item, actor: Actor) -> dict[str, str | None] | None:
@@ -81,7 +84,7 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         ],
         "evaluations": [
             {"kind": e.kind, "score": e.score, "label": SCORES[e.score], "comment": e.comment, "round": e.round,
-             "at": iso(e.at)}
+             "by": "resident" if e.resident_id else "staff", "at": iso(e.at)}
             for e in EVALUATIONS.rows(item.id)
         ],
         "ratings": [
@@ -94,11 +97,21 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
              "satisfaction": m.satisfaction, "round": m.round}
             for m in MEETINGS.rows(item.id)
         ],
-        "milestones": [
-            {"title": m.title, "due": iso(m.due), "done_at": iso(m.done_at)}
-            for m in MILESTONES.rows(item.id)
-        ],
+        "milestones": [milestone_json(m) for m in sorted(MILESTONES.rows(item.id), key=lambda m: (m.due, m.id))],
+        "supervisors": supervisors_json(item),
     }
+
+
+def supervisors_json(item: Item) -> list[dict[str, Any]]:
+    """The item's cadre supervisors (`pipeline.rules.supervisors`) and why each is one:
+    assigned by the office (`assigned`), of its area (`area`) or following it (`followed`)."""
+    assigned = {user.id for user in assigned_supervisors(item)}
+    rows = []
+    for user in cadre_supervisors(item):
+        why = "assigned" if user.id in assigned else "area" if item.community and user.area == item.community \
+            else "followed"
+        rows.append({"id": user.id, "name": user.name, "why": why, "why_label": SUPERVISOR_REASONS[why]})
+    return rows
 
 
 def _ratings(item: Item) -> list[Rating]:

@@ -21,7 +21,7 @@ from pipeline.rules.errors import Forbidden, TooMany, WrongState
 from pipeline.rules.guards import GUARDS
 from pipeline.rules.settings import settings
 from pipeline.rules.states import EVENT_LABELS, STATUS_LABELS, STATUSES, TRANSITIONS, TRIAGE
-from pipeline.steps import handling, intake, judging, oversight
+from pipeline.steps import handling, intake, judging, oversight, supervising
 
 # Reached only from inside rate, callback and the evaluation meeting (tests/pipeline/test_transitions.py).
 FOLLOW_UPS = {"close", "reopen"}
@@ -202,6 +202,8 @@ class Situations:
             "supervise": lambda: oversight.supervise(item, actor, note="请加快", urge=broken == "urge_allowance",
                                                      now=now),
             "evaluate": lambda: oversight.evaluate(item, actor, kind=kind, score="satisfied", now=now),
+            "assign_supervisor": lambda: supervising.assign_supervisor(item, actor, staff=world.staff["supervisor"].id,
+                                                                       now=now),
             "rate": lambda: judging.rate(item, actor, "satisfied", now=now),
             "callback": lambda: judging.callback(item, actor, score="satisfied", comment="电话回访", now=now),
             "merge": lambda: intake.merge(item, actor, into=target.number, now=now),

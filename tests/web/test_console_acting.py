@@ -37,9 +37,9 @@ def test_each_person_is_offered_exactly_what_the_transition_table_allows(app, wo
     waiting, late, conduct = (items[k].number for k in ("waiting", "late", "conduct"))
     office = _as(app, "office")
     assert _forms(office.get(f"/items/{waiting}").get_data(as_text=True)) == ["classify", "merge", "reject",
-                                                                             "supervise"]
+                                                                             "supervise", "assign_supervisor"]
     assert _forms(office.get(f"/items/{late}").get_data(as_text=True)) == [
-        "progress", "explanation", "resolve", "supervise"]
+        "progress", "explanation", "resolve", "supervise", "assign_supervisor"]
     shirong = _as(app, "shirong")  # the unit that claimed `late`
     assert _forms(shirong.get(f"/items/{late}").get_data(as_text=True)) == ["return", "progress", "escalate",
                                                                            "resolve"]

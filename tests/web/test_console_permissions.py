@@ -41,6 +41,7 @@ ROUTES = [
     ("GET", "/badges/cards", OFFICE, None),
     ("POST", "/badges", OFFICE, {"name": "孙桂兰", "kind": "resident", "valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/renew", OFFICE, {"valid_until": "2027-06-30"}),
+    ("POST", "/badges/{badge}/holder", OFFICE, {}),
     ("POST", "/badges/{badge}/revoke", OFFICE, {}),
     # Administration (系统管理): the office and admin only; a missing record answers 400 on its page.
     ("GET", "/admin/units", OFFICE, None),
@@ -54,6 +55,7 @@ ROUTES = [
     ("GET", "/admin/communities", OFFICE, None),
     ("POST", "/admin/communities", OFFICE, {"name": "幸福里社区"}),
     ("POST", "/admin/communities/999", OFFICE, {"name": "某社区"}),
+    ("POST", "/admin/communities/999/supervisors", OFFICE, {}),
     ("GET", "/admin/categories", OFFICE, None),
     ("POST", "/admin/categories", OFFICE, {"name": "招商引资", "parent": "economy"}),
     ("POST", "/admin/categories/housing", OFFICE, {"limit_days": "9"}),
@@ -74,12 +76,13 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/items/{late}/sheet": "console.sheet", "/items/{late}/sheet.pdf": "console.sheet_pdf",
              "/supervision": "console.supervision", "/callbacks": "console.callbacks", "/badges": "console.badges",
              "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
-             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/card.png": "console.badge_card",
+             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/holder": "console.badge_holder",
+             "/badges/{badge}/card.png": "console.badge_card",
              "/badges/cards": "console.badge_cards",
              **{f"admin {name}": f"console.admin_{name}" for name in (
                  "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",
                  "user_active", "communities", "community_add", "community_change", "categories", "category_add",
-                 "category_change", "calendar", "calendar_set", "calendar_remove")}}
+                 "category_change", "calendar", "calendar_set", "calendar_remove", "community_supervisors")}}
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 
 

@@ -24,6 +24,9 @@ ENDPOINTS = {
     "create_community": ("office", "post", "/api/v1/staff/communities"),
     "update_community": ("office", "patch", "/api/v1/staff/communities/1"),
     "subscribe": ("zhang", "post", "/api/v1/me/subscriptions"),
+    "badge_holder": ("office", "post", "/api/v1/staff/badges/1/holder"),
+    "area_supervisors": ("office", "put", "/api/v1/staff/communities/1/supervisors"),
+    "supervisor_evaluation": ("liu", "post", "/api/v1/items/{number}/evaluation"),
 }
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
 

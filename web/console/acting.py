@@ -30,7 +30,7 @@ from .pages import render_item
 DONE = {"classify": "已分类交办", "claim": "已领办", "return": "已退单", "progress": "已记录进展",
         "escalate": "已上报会诊", "consult": "已记录会诊结论", "meeting": "已记录会议", "resolve": "已报告办理结果",
         "supervise": "已记录督办意见", "evaluate": "已记录评议", "callback": "已记录回访", "merge": "已合并",
-        "reject": "已不予受理"}
+        "reject": "已不予受理", "assign_supervisor": "已指定督办人员"}
 
 
 def _photo_ids(name: str) -> list[int]:
@@ -61,11 +61,30 @@ def _satisfaction(form: Any) -> float | None:
     return int(satisfied) / int(voters)
 
 
+def _milestones(form: Any) -> list[dict[str, str]] | None:
+    """The classify form's timetable rows as `[{date, text}]` (blank rows left out); None
+    when the form didn't show them (the timetable then stays as it is)."""
+    if not form.get("milestones_shown"):
+        return None
+    dates, texts = form.getlist("milestone_date"), form.getlist("milestone_text")
+    rows = [{"date": day.strip(), "text": text.strip()} for day, text in zip(dates, texts, strict=False)
+            if day.strip() or text.strip()]
+    return rows
+
+
 def form_body(schema: Schema) -> dict[str, Any]:
     """The posted form as the JSON body the staff API takes for this schema."""
     form, body = request.form, {}  # type: Any, dict[str, Any]
     for name, field in schema.items():
-        if field.kind == "ids":
+        if name == "milestones":
+            rows = _milestones(form)
+            if rows is not None:
+                body[name] = rows
+        elif field.kind == "ids" and field.argument != "photo_ids":
+            picked = [value for value in form.getlist(name) if value.strip()]
+            if picked:
+                body[name] = [int(value) if value.strip().isdigit() else value for value in picked]
+        elif field.kind == "ids":
             ids = _photo_ids(name)
             if ids:
                 body[name] = ids
