@@ -27,6 +27,10 @@ ENDPOINTS = {
     "badge_holder": ("office", "post", "/api/v1/staff/badges/1/holder"),
     "area_supervisors": ("office", "put", "/api/v1/staff/communities/1/supervisors"),
     "supervisor_evaluation": ("liu", "post", "/api/v1/items/{number}/evaluation"),
+    "create_category": ("office", "post", "/api/v1/staff/categories"),
+    "update_category": ("office", "patch", "/api/v1/staff/categories/property"),
+    "replace_calendar": ("office", "put", "/api/v1/staff/calendar/2026"),
+    "record_finding": ("party", "post", "/api/v1/staff/visit-checks/2026-11/findings"),
 }
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
 
