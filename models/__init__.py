@@ -5,7 +5,17 @@ from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
-from .routines import Bulletin, DisciplinaryEntry, MediaFetch, PublicNotice, RoutineMark, Visit, VisitCheck
+from .routines import (
+    Bulletin,
+    DisciplinaryEntry,
+    Gathering,
+    MediaFetch,
+    OpinionSource,
+    PublicNotice,
+    RoutineMark,
+    Visit,
+    VisitCheck,
+)
 from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 
 ALL_MODELS = [
@@ -42,6 +52,8 @@ ALL_MODELS = [
     Bulletin,
     Visit,
     VisitCheck,
+    Gathering,
+    OpinionSource,
     MediaFetch,
     PhoneView,
 ]

@@ -86,7 +86,8 @@ SCHEMAS: dict[str, Schema] = {
     "collect_offline": schema(
         channel=Field("text", required=True, max_length=COLLECT["channel"].max_length, choices=OFFLINE_CHANNEL_LABELS,
                       label="线下渠道"),
-        **_pick(COLLECT, "content", "category", "community", "address", "reporter_name", "reporter_phone")),
+        **_pick(COLLECT, "content", "category", "community", "address", "reporter_name", "reporter_phone"),
+        on_spot=Field("any")),
     # A resident reports from the mini-program (POST /items).
     "collect_app": _pick(COLLECT, "content", "category", "community", "address", "lat", "lng", "photos", "anonymous",
                          "conduct"),
@@ -104,6 +105,7 @@ SCHEMAS: dict[str, Schema] = {
     "supervise": schema(note=required(2000), urge=BOOLEAN),
     "evaluate": schema(kind=required(16), score=required(32), comment=optional(2000)),
     "callback": schema(score=required(32), comment=required(1000)),
+    "wide_concern": schema(wide_concern=Field("any", required=True)),
     "merge": schema(into=required(16)),
     "reject": schema(reason=required(1000)),
     # The reporter's rating (POST /items/<number>/rating).
@@ -115,7 +117,11 @@ SCHEMAS: dict[str, Schema] = {
     "record_visit": schema(community=required(100), date=Field("text", required=True, max_length=10,
                                                                argument="visit_date"),
                            days=Field("number", required=True), content=required(2000), people=optional(255),
-                           staff=INTEGER),
+                           staff=INTEGER, opinions=Field("any")),
+    # A symposium or written survey with its opinions (POST /staff/gatherings).
+    "record_gathering": schema(kind=required(16), date=Field("text", required=True, max_length=10, argument="held_on"),
+                               place=required(200), attendees=Field("any", required=True),
+                               community=optional(100), note=optional(2000), opinions=Field("any", required=True)),
     "issue_badge": schema(name=required(64), phone=optional(32), area=optional(100), kind=required(16),
                           valid_until=REQUIRED_DATE),
     "bind_badge": schema(token=required(64)),
