@@ -105,7 +105,7 @@ SCHEMAS: dict[str, Schema] = {
     "supervise": schema(note=required(2000), urge=BOOLEAN),
     "evaluate": schema(kind=required(16), score=required(32), comment=optional(2000)),
     "callback": schema(score=required(32), comment=required(1000)),
-    "wide_concern": schema(wide_concern=Field("any", required=True)),
+    "wide_concern": schema(wide_concern=BOOLEAN),
     "merge": schema(into=required(16)),
     "reject": schema(reason=required(1000)),
     # The reporter's rating (POST /items/<number>/rating).

@@ -72,7 +72,7 @@ def judge_by_meeting(item: Item, actor: Actor, held_at: datetime, attendees: lis
     return item
 
 
-def mark_wide_concern(item: Item, actor: Actor, *, wide_concern: object, now: datetime | None = None) -> Item:
+def mark_wide_concern(item: Item, actor: Actor, *, wide_concern: object = False, now: datetime | None = None) -> Item:
     """The office marks (or unmarks) an item as of wide concern after classifying it.
 
     Marked, a resolved item is announced by the next publication run and waits for
