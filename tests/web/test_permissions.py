@@ -202,7 +202,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_uploads.upload": "POST", "api_staff.create_item": "POST", "api_staff.item_action": "POST",
            "api_badges.issue": "POST", "api_badges.revoke": "DELETE", "api_routines.bulletin_edit": "PATCH",
            "api_routines.bulletin_publish": "POST", "api_routines.discipline_record": "POST",
-           "api_routines.visit_record": "POST", "api_routines.gathering_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
+           "api_routines.visit_record": "POST", "api_routines.gathering_record": "POST",
+           "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
            "console.badge_revoke": "POST"}
