@@ -26,6 +26,7 @@ from werkzeug.security import safe_join
 
 from models import Photo, Resident, StaffUser, as_local
 from models.base import is_postgres
+from pipeline.files.links import signed_key_holds
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import DomainError, Forbidden, Invalid, NotFound, TooMany
@@ -232,7 +233,8 @@ def _is_uploader(photo: Photo, viewer: Actor | None) -> bool:
 def served_photo(photo_id: int, viewer: Actor | None, key: str | None, upload_dir: str) -> tuple[str, str]:
     """The file to send for `/uploads/<id>`: (absolute path, mimetype), or NotFound.
 
-    Attached photos follow their item's visibility; unattached ones need the
+    Attached photos follow their item's visibility, or need the signed key that a
+    private item's view carries (`pipeline.files.links`); unattached ones need the
     uploader's token or the preview key.
     """
     missing = NotFound("图片不存在", code="not_found")
@@ -240,7 +242,7 @@ def served_photo(photo_id: int, viewer: Actor | None, key: str | None, upload_di
     if photo is None or not photo.path:
         raise missing
     if photo.item_id is not None:
-        if not can_view(photo.item, viewer):
+        if not can_view(photo.item, viewer) and not signed_key_holds(photo, key, as_local(None)):
             raise missing
     elif not _is_uploader(photo, viewer):
         expected = preview_key(photo) or ""

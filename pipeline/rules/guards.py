@@ -191,7 +191,7 @@ GUARDS = {
     "urge_allowance": Guard(_urge_allowance, TooMany, "urge_limit", "今天催办该事项的次数已达上限，请明天再试"),
     "new_unit": Guard(_new_unit, WrongState, "wrong_state", "该单位已参与办理"),
     "lead_unit": Guard(_lead_unit, Forbidden, "assigned_elsewhere",
-                       "该事项已由活动办交办给其他单位领办，本单位可以申请协办"),
+                       "该事项已由活动办交办给其他单位领办；如需协办，请与牵头单位或活动办沟通，由其邀请本单位协办"),
     "offered_help": Guard(_offered_help, Forbidden, "forbidden", "作风类事项的协办单位由活动办指定"),
     "assigned_unit": Guard(_assigned_unit, Forbidden, "forbidden", "只能退回交给本单位的事项"),
     "claiming_unit": Guard(_claiming_unit, Forbidden, "forbidden", "只有领办单位可以办理此事项"),

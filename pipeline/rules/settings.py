@@ -14,6 +14,7 @@ from config import (
     DEFAULT_RETENTION_MONTHS,
     DEFAULT_TEMPLATES,
     DEFAULT_URGE_DAILY_LIMIT,
+    UNSAFE_SECRET,
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -21,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "MEETING_SATISFACTION_THRESHOLD": DEFAULT_MEETING_SATISFACTION_THRESHOLD,
     "URGE_DAILY_LIMIT": DEFAULT_URGE_DAILY_LIMIT,
     "RETENTION_MONTHS": DEFAULT_RETENTION_MONTHS,
+    "SECRET_KEY": UNSAFE_SECRET,
 }
 
 
@@ -51,6 +53,11 @@ class Settings:
     def meeting_satisfaction_threshold(self) -> float:
         """Below this share of satisfied votes an evaluation meeting sends the item back."""
         return float(self.get("MEETING_SATISFACTION_THRESHOLD"))
+
+    @property
+    def secret_key(self) -> bytes:
+        """The installation's secret (shared by every worker), for signing links."""
+        return str(self.get("SECRET_KEY")).encode()
 
     @property
     def urge_daily_limit(self) -> int:

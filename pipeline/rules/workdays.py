@@ -76,6 +76,12 @@ class WorkCalendar:
                 total += 1
         return total
 
+    def workdays_left(self, due: date, today: date) -> int:
+        """Working days from `today` to `due`; negative once `due` has passed (working days overdue)."""
+        if due >= today:
+            return self.workdays_between(today, due)
+        return -self.workdays_between(due, today)
+
     def previous_workday(self, day: date) -> date:
         current = day - timedelta(days=1)
         while not self.is_workday(current):

@@ -130,12 +130,13 @@ def unit_work(unit_id: int | None, today: date, calendar: WorkCalendar | None = 
     attach_relations(rows)
     work = []
     for row in rows:
-        if row.due is None:
-            left = None
-        elif row.due >= today:
-            left = calendar.workdays_between(today, row.due)
-        else:
-            left = -calendar.workdays_between(row.due, today)
+        left = None if row.due is None else calendar.workdays_left(row.due, today)
         work.append({"item": row, "lead": row.claimed_unit_id == unit_id, "left": left,
                      "overdue": is_overdue(row, today)})
     return work
+
+
+def overdue_label(due: date, today: date, calendar: WorkCalendar) -> str:
+    """How late an overdue item is, as every list shows it: in working days, the unit of its deadline."""
+    late = -calendar.workdays_left(due, today)
+    return f"超期{late}个工作日" if late > 0 else "已超期"

@@ -20,6 +20,7 @@ from models import (
     iso,
 )
 from models.base import PreparedSelect, db, fetch_models, is_postgres
+from pipeline.files.links import signed_key
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
 from pipeline.rules.overdue import is_overdue, overdue_condition
@@ -203,12 +204,18 @@ def timeline(item: Item, staff: bool = False,
     return rows
 
 
-def photo_url(photo: Photo) -> str | None:
-    return f"/uploads/{photo.id}" if photo.path else None
+def photo_url(photo: Photo, now: datetime | None = None) -> str | None:
+    """A photo's URL; with `now`, carrying a key that expires (for the views of private items,
+    which only those who may see the item are given)."""
+    if not photo.path:
+        return None
+    key = signed_key(photo, now) if now is not None else None
+    return f"/uploads/{photo.id}?k={key}" if key else f"/uploads/{photo.id}"
 
 
-def _photos(item: Item) -> list[dict[str, Any]]:
-    return [{"id": p.id, "url": photo_url(p), "kind": p.kind} for p in PHOTOS.rows(item.id)]
+def _photos(item: Item, now: datetime) -> list[dict[str, Any]]:
+    keyed = None if is_public(item) else now
+    return [{"id": p.id, "url": photo_url(p, keyed), "kind": p.kind} for p in PHOTOS.rows(item.id)]
 
 
 def latest_rating(item: Item) -> dict[str, Any] | None:
@@ -269,7 +276,7 @@ def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = 
         "lat": item.lat if exact else None,
         "lng": item.lng if exact else None,
         "tier_label": TIERS.get(item.tier),
-        "photos": _photos(item),
+        "photos": _photos(item, now),
         "result": mask_phone(item.result),
         "outcome": item.outcome,
         "outcome_label": OUTCOMES.get(item.outcome),

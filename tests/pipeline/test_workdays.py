@@ -104,3 +104,13 @@ def test_a_consultation_due_on_a_sunday_is_refused(client, world, auth, flow):
     r = client.post(f"/api/v1/staff/items/{item.number}/consult", headers=leader,
                     json={"conclusion": "会诊：先行修缮", "due": "2026-12-07"})
     assert r.status_code == 200 and r.get_json()["due"] == "2026-12-07"
+
+
+def test_lateness_is_counted_in_working_days_like_the_deadline(db):
+    from pipeline.views.actions import overdue_label
+    calendar = WorkCalendar()
+    friday = D("2026-11-27")
+    assert calendar.workdays_left(friday, D("2026-11-25")) == 2
+    assert calendar.workdays_left(friday, D("2026-12-01")) == -2  # Monday and Tuesday
+    assert overdue_label(friday, D("2026-11-28"), calendar) == "已超期"  # past, but no working day lost yet
+    assert overdue_label(friday, D("2026-12-01"), calendar) == "超期2个工作日"  # not 4 calendar days

@@ -299,3 +299,22 @@ def test_reject_and_an_evaluation_meeting_counted_by_hand(app, world, items, now
     row = models.Meeting.get(models.Meeting.kind == "evaluation")
     assert (row.satisfaction, row.attendees) == (0.9, ["居民代表甲", "居民代表乙"])
     assert models.Item.get_by_id(late.id).status == "closed"
+
+
+def test_a_unit_sees_an_item_handed_to_another_unit_on_the_board_and_how_to_join(app, world, items):
+    office = _as(app, "office")
+    number = items["waiting"].number
+    _post(office, number, "classify", {
+        "category": "market_environment", "leader": str(world.staff["leader"].id),
+        "unit": str(world.units["shirong"].id), "tier": "limited", "roadmap": "市容办三日内修复路灯"})
+
+    def entry(username):
+        board = _as(app, username).get("/claim-board").get_data(as_text=True)
+        start = board.index(f'<span class="num">{number}</span>')
+        end = board.find('<li class="row', start + 1)
+        return board[start:end if end > 0 else None], board[end:board.find("</li>", end) + 5]
+
+    _, after = entry("jianshe")
+    assert "已交办市容办领办" in after and "与牵头单位或活动办沟通" in after  # nothing to press, but says why
+    _, after = entry("shirong")
+    assert f"/items/{number}/do/claim" in after and "已交办" not in after

@@ -55,6 +55,7 @@ def test_the_office_sees_the_reporters_phone_and_opens_the_item_to_record_the_ca
     assert "陈大爷 <span class=\"phone\">13800138000</span>" in html
     assert by_chat.number in html and "未留电话" in html
     assert f'href="/items/{by_phone.number}#actions"' in html
+    assert 'href="tel:13800138000"' in html  # one tap dials from the office's phone
     home = client.get("/").get_data(as_text=True)
     assert 'href="/callbacks"' in home
 
@@ -64,6 +65,7 @@ def test_leaders_see_the_call_back_list_with_phones_masked(client, world, now):
     sign_in(client, "leader")
     html = client.get("/callbacks").get_data(as_text=True)
     assert "13800138000" not in html and "138****8000" in html and "陈**" in html
+    assert 'href="tel:' not in html
 
 
 def test_a_recorded_call_back_leaves_the_list(client, world, now):

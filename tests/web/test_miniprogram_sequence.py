@@ -183,6 +183,7 @@ def test_report_follow_and_rate_as_the_mini_program_does(client, world, auth, we
     assert sorted(p["kind"] for p in final["photos"]) == ["report", "result"]
     for shown_photo in final["photos"]:  # <image src> in pages/item, no token
         assert fetch(client, shown_photo["url"]).status_code == 200
+        assert "?k=" not in shown_photo["url"]  # public once classified: a plain, cacheable URL
 
     # Final state in the database.
     row = models.Item.get(models.Item.number == number)

@@ -45,7 +45,9 @@ def test_an_unclassified_item_is_private_to_its_reporter_and_the_office(client, 
         assert client.get(f"/api/v1/items/{number}", headers=headers).status_code == 404
         assert fetch(client, photo, headers=headers).status_code == 404
     assert client.get(f"/api/v1/staff/items/{number}", headers=auth("shirong")).status_code == 404
-    assert client.get(f"/i/{number}").status_code == 404
+    page = client.get(f"/i/{number}")
+    assert page.status_code == 404
+    assert "分类交办后才能在此查看" in page.get_data(as_text=True)  # says why, not only "not found"
     assert client.post(f"/api/v1/items/{number}/follow", headers=auth("li")).status_code == 404
 
     assert client.get(f"/api/v1/items/{number}", headers=reporter).status_code == 200
@@ -98,3 +100,30 @@ def test_the_mini_programs_conduct_option_suggests_the_conduct_category(client, 
 ])
 def test_the_chat_keyword(text, content, conduct):
     assert split_conduct_keyword(text) == (content, conduct)
+
+
+def test_the_reporter_sees_a_private_items_photos_in_the_mini_program_without_a_token(client, world, auth):
+    """`<image src>` sends no token: the reporter's view carries an expiring key instead,
+    and that key opens only that photo."""
+    reporter = auth("mp")
+    item, photo = _report_with_photo(client, reporter)
+    url = client.get(f"/api/v1/items/{item.number}", headers=reporter).get_json()["photos"][0]["url"]
+    assert url.startswith(f"{photo}?k=")
+    assert fetch(client, url).status_code == 200  # as the mini-program's <image> asks: no token
+    expires, signature = url.split("k=")[1].split(".")
+    forged = f"{photo}?k={expires}.{'0' * len(signature)}"
+    later = f"{photo}?k={int(expires) + 3600}.{signature}"
+    _, other = _report_with_photo(client, reporter, content=COMPLAINT + "，第二次反映")
+    assert fetch(client, other, headers=reporter).status_code == 200  # it exists
+    for wrong in (forged, later, f"{other}?k={expires}.{signature}", photo):
+        assert fetch(client, wrong).status_code == 404
+
+
+def test_an_expired_photo_key_opens_nothing(client, world, auth, monkeypatch):
+    from pipeline.files import links
+    reporter = auth("mp")
+    item, photo = _report_with_photo(client, reporter)
+    monkeypatch.setattr(links, "LIFETIME", links.LIFETIME - links.LIFETIME * 3)  # already past
+    url = client.get(f"/api/v1/items/{item.number}", headers=reporter).get_json()["photos"][0]["url"]
+    assert fetch(client, url).status_code == 404
+

@@ -230,15 +230,18 @@ def test_a_photo_attached_by_a_report_is_served_publicly_once_classified(app, cl
         "content": "小区门口下水道堵了，污水漫到路面", "community": "全椒路社区", "photos": [made["id"]]})
     assert item.status_code == 201
     photos = item.get_json()["photos"]
-    assert [p["id"] for p in photos] == [made["id"]] and photos[0]["url"] == bare
-    # Attached to an unclassified item: its reporter's and the office's until classified.
-    assert fetch(client, photos[0]["url"]).status_code == 404
-    assert fetch(client, photos[0]["url"], headers=resident).status_code == 200
-    assert fetch(client, photos[0]["url"], headers=auth("office")).status_code == 200
+    assert [p["id"] for p in photos] == [made["id"]] and photos[0]["url"].startswith(f"{bare}?k=")
+    # Attached to an unclassified item: its reporter's and the office's until classified
+    # (the reporter's view carries an expiring key for the mini-program's <image>).
+    assert fetch(client, bare).status_code == 404
+    assert fetch(client, made["url"]).status_code == 404  # the preview key no longer opens it
+    assert fetch(client, bare, headers=resident).status_code == 200
+    assert fetch(client, bare, headers=auth("office")).status_code == 200
+    assert fetch(client, photos[0]["url"]).status_code == 200
     stored = models.Item.get(models.Item.number == item.get_json()["number"])
     intake.classify(stored, world.actor("office"), category="property", leader=world.staff["leader"].id,
                     unit=world.units["jianshe"].id, tier="limited", roadmap="三日内疏通")
-    public = fetch(client, photos[0]["url"])
+    public = fetch(client, bare)
     assert public.status_code == 200 and public.mimetype == "image/jpeg"
     with open(stored_path(app, made["id"]), "rb") as handle:
         assert public.data == handle.read()
@@ -255,7 +258,8 @@ def test_photos_of_work_style_items_are_not_public(app, client, auth):
     item = client.post("/api/v1/items", headers=resident, json={
         "content": "窗口工作人员办事推诿，多次跑腿", "category": "cadre_conduct", "photos": [made["id"]]})
     assert item.status_code == 201
-    url = item.get_json()["photos"][0]["url"]
+    url = f"/uploads/{made['id']}"
+    assert item.get_json()["photos"][0]["url"].startswith(f"{url}?k=")  # the reporter's own view
     assert fetch(client, url).status_code == 404
     assert fetch(client, made["url"]).status_code == 404  # the preview key no longer opens it
     assert fetch(client, url, headers=auth("li")).status_code == 404

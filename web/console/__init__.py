@@ -10,6 +10,8 @@ from pipeline.rules import permissions
 from pipeline.rules.actors import actor_for_staff
 from pipeline.rules.errors import DomainError
 from pipeline.rules.states import OFFICE_ROLES, ROLE_LABELS, STATUS_LABELS
+from pipeline.rules.workdays import WorkCalendar
+from pipeline.views.actions import overdue_label
 from pipeline.views.queries import is_overdue, mask_phone
 from web.auth import endpoint_action
 
@@ -82,7 +84,14 @@ def _layout_values():
         return {}
     user = g.get("console_user")
     return {"me": user, "role_name": ROLE_LABELS.get(user.role, "工作人员") if user else None,
-            "statuses": STATUS_LABELS, "is_overdue": is_overdue}
+            "statuses": STATUS_LABELS, "is_overdue": is_overdue, "overdue_label": _overdue_label}
+
+
+def _overdue_label(due, today):
+    """`overdue_label` with one working calendar per request (lists show many rows)."""
+    if "work_calendar" not in g:
+        g.work_calendar = WorkCalendar()
+    return overdue_label(due, today, g.work_calendar)
 
 
 @bp.app_template_filter("when")
