@@ -7,10 +7,10 @@ from models import Resident, StaffUser, Unit, local_now
 from pipeline.accounts import staff_binding
 from pipeline.accounts.badges import bind_badge, issue_badge
 from pipeline.accounts.people import create_staff, create_unit, resident_for_openid, update_profile
-from pipeline.office.communities import create_community
-from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
 from pipeline.messages import publicity
+from pipeline.office.communities import create_community
 from pipeline.routines import gatherings, visits
+from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
 from pipeline.steps import handling, intake, judging, oversight, spot
 
 DEMO_PASSWORD = "sixstep-demo"
