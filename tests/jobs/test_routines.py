@@ -108,7 +108,7 @@ def test_cadres_record_visits_and_the_month_is_checked_with_a_reproducible_draw(
     assert client.post("/api/v1/staff/visits", headers=leader, json=late).get_json()["error"]["code"] == "month_checked"
 
 
-def test_a_closed_item_of_wide_concern_is_published_to_its_community_once(app, world, loop, client, now):
+def test_a_resolved_item_of_wide_concern_is_published_to_its_community_once(app, world, loop, client, now):
     neighbours = [resident_for_openid(f"oa-neighbour-{n}", source="oa") for n in range(2)]
     for resident in [*neighbours, world.residents["zhang"]]:
         update_profile(resident, community="全椒路社区")  # as PATCH /api/v1/me does

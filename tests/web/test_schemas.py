@@ -16,6 +16,7 @@ ENDPOINTS = {
     "record_discipline": ("office", "post", "/api/v1/staff/discipline"),
     "edit_bulletin": ("office", "patch", "/api/v1/staff/bulletins/1"),
     "record_visit": ("office", "post", "/api/v1/staff/visits"),
+    "record_gathering": ("office", "post", "/api/v1/staff/gatherings"),
     "issue_badge": ("office", "post", "/api/v1/staff/badges"),
     "bind_badge": ("zhang", "post", "/api/v1/badges/bind"),
     "staff_login": ("office", "post", "/api/v1/auth/staff"),
