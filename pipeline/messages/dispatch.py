@@ -19,10 +19,11 @@ from typing import Any
 
 from peewee import fn
 
-from models import Item, Outbox, Rating, db
+from models import Item, Outbox, db
 from models.base import is_postgres
 from pipeline.rules.core import transaction
 from pipeline.rules.states import CLAIMABLE, RESOLVED
+from pipeline.views.queries import rated_this_round
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -35,12 +36,7 @@ def _awaiting_rating(item: Item, row: Outbox) -> bool:
     """请您评价 still asks something: the item waits for a verdict, and — on a wide-concern
     item, which a rating leaves resolved for its evaluation meeting — this resident has
     not rated the round yet. (A staff row, 已办结待评议, holds while the item is resolved.)"""
-    if item.status != RESOLVED:
-        return False
-    if not item.wide_concern or row.resident_id is None:
-        return True
-    return not Rating.select().where((Rating.item == item.id) & (Rating.round == item.round)
-                                     & (Rating.resident == row.resident_id)).exists()
+    return item.status == RESOLVED and not (item.wide_concern and rated_this_round(item, row.resident_id))
 
 
 # kind of notice -> whether its item still is as the notice (row) says, asked just

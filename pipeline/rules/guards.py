@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from models import Claim, Item, PublicNotice, Rating, SupervisionNote
+from models import Claim, Item, PublicNotice, SupervisionNote
 from pipeline.rules.errors import DomainError, Forbidden, TooMany, WrongState
 from pipeline.rules.settings import settings
 from pipeline.rules.states import (
@@ -178,8 +178,9 @@ def _unpublished(op: Operation) -> bool:
 def _first_rating(op: Operation) -> bool:
     """A resident rates a round once: on a wide-concern item a rating leaves it resolved
     (the evaluation meeting decides), so a second one would count the same person twice."""
-    return not Rating.select().where((Rating.item == op.item.id) & (Rating.round == op.item.round)
-                                     & (Rating.resident == op.actor.id)).exists()
+    from pipeline.views.queries import rated_this_round  # the views read the states too
+
+    return not rated_this_round(op.item, op.actor.id)
 
 
 GUARDS = {

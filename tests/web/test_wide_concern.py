@@ -46,11 +46,13 @@ def test_a_resolved_wide_concern_item_is_announced_at_once_and_closes_only_at_it
     board = client.get("/api/v1/notices").get_json()
     assert [n["number"] for n in board["items"]] == [number]
     pushed = models.Outbox.select().where(models.Outbox.kind == "published")
-    assert [row.resident.openid for row in pushed] == ["oa-neighbour-wide"]
+    assert [row.resident.openid for row in pushed if row.resident_id] == ["oa-neighbour-wide"]
+    assert [row.staff.username for row in pushed if row.staff_id] == ["office"]  # 请召开群众评议会
 
     # The reporter's rating is recorded, shown, and closes nothing; a second one is refused.
     rated = client.post(f"/api/v1/items/{number}/rating", headers=auth("mp"), json={"score": "satisfied"})
     assert rated.status_code == 200 and rated.get_json()["status"] == "resolved"
+    assert rated.get_json()["can_rate"] is False  # the mini-program offers no second rating
     again = client.post(f"/api/v1/items/{number}/rating", headers=auth("mp"), json={"score": "satisfied"})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_rated"
     callback = act(client, auth("office"), number, "callback", score="satisfied", comment="电话回访满意")
