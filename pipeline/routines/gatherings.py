@@ -9,7 +9,7 @@ from pipeline.routines.visits import month_range
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Invalid
-from pipeline.rules.permissions import permitted
+from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import GATHERING_KINDS
 from pipeline.rules.validate import choice, optional_text, parse_date, parse_month, required_text
@@ -23,6 +23,7 @@ def record_gathering(actor: Actor, *, kind: object, held_on: object, place: obje
     """A cadre records a symposium or survey: the record, and each opinion as an item
     (channel = the kind) collected by them and linked to it. Returns both."""
     now = as_local(now)
+    require("gatherings.record", actor)
     choice(kind, GATHERING_KINDS, "kind", "座谈调查类型")
     day = parse_date(held_on, "date")
     if day > now.date():
