@@ -100,7 +100,7 @@ SCHEMAS: dict[str, Schema] = {
     "escalate": schema(reason=required(2000)),
     "consult": schema(conclusion=required(4000), due=REQUIRED_DATE),
     "meeting": schema(kind=required(16), held_at=required(40), attendees=Field("any"), minutes=required(10000),
-                      satisfaction=Field("fraction")),
+                      satisfaction=Field("fraction"), satisfied=INTEGER, voters=INTEGER),
     "resolve": schema(result=required(4000), photos=PHOTOS, outcome=optional(16)),
     "supervise": schema(note=required(2000), urge=BOOLEAN),
     "evaluate": schema(kind=required(16), score=required(32), comment=optional(2000)),

@@ -71,9 +71,17 @@ def test_a_resolved_wide_concern_item_is_announced_at_once_and_closes_only_at_it
     assert act(client, auth("jianshe"), number, "resolve", result="重新铺设沥青路面").status_code == 200
     assert publicity.publish_results(models.local_now()) == 1  # round 2's result is announced too
     assert [n["round"] for n in staff_item(client, auth, number)["sheet"]["public_notices"]] == [1, 2]
-    # At the threshold: closed.
-    closed = meeting(client, auth, number, settings.meeting_satisfaction_threshold)
+    # Counted instead of a share: more satisfied than voted is refused, nothing written.
+    body = dict(kind="evaluation", held_at=models.local_now().isoformat(), attendees=["居民代表"] * 10,
+                minutes="居民代表现场评议")
+    wrong = act(client, auth("office"), number, "meeting", satisfied=11, **body)
+    assert wrong.status_code == 400 and wrong.get_json()["error"]["field"] == "satisfied"
+    assert models.Meeting.select().where(models.Meeting.round == 2).count() == 0
+    # At the threshold (8 of the 10 attending, the default voters): closed.
+    satisfied = round(settings.meeting_satisfaction_threshold * 10)
+    closed = act(client, auth("office"), number, "meeting", satisfied=satisfied, **body)
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    assert models.Meeting.get(models.Meeting.round == 2).satisfaction == satisfied / 10
     assert staff_item(client, auth, number)["sheet"]["awaiting_meeting"] is False
 
 
