@@ -39,6 +39,8 @@ DEFAULT_TEMPLATES = {
 DEFAULT_MEETING_SATISFACTION_THRESHOLD = 0.8
 # One person urges (催办) one item at most this many times a day: each urge pushes to the unit.
 DEFAULT_URGE_DAILY_LIMIT = 3
+# 每月不少于2整天: two half days on different dates make a whole day only if the office says so.
+DEFAULT_VISIT_HALF_DAYS_ADD_UP = False
 # Closed items' personal data (names, phone numbers, who reported) is de-identified after this many months.
 DEFAULT_RETENTION_MONTHS = 36
 # Beside each template id, `<SETTING>_KEYS` maps our notice fields to the
@@ -108,6 +110,8 @@ def load_config():
                                                      str(DEFAULT_MEETING_SATISFACTION_THRESHOLD))),
         "URGE_DAILY_LIMIT": int(_env("URGE_DAILY_LIMIT", str(DEFAULT_URGE_DAILY_LIMIT))),
         "RETENTION_MONTHS": int(_env("RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS))),
+        # 1: half days in communities on different dates add up to whole days (default: they don't).
+        "VISIT_HALF_DAYS_ADD_UP": _env("VISIT_HALF_DAYS_ADD_UP", "0").lower() in ("1", "true", "yes"),
         # Staff pushes open the item's page in the console.
         "CONSOLE_ITEM_URL": _env("CONSOLE_ITEM_URL"),
         "WECHAT_OAUTH_AUTHORIZE_URL": _env("WECHAT_OAUTH_AUTHORIZE_URL", WECHAT_OAUTH_AUTHORIZE),

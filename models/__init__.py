@@ -15,6 +15,7 @@ from .routines import (
     RoutineMark,
     Visit,
     VisitCheck,
+    VisitFinding,
 )
 from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 
@@ -54,6 +55,7 @@ ALL_MODELS = [
     VisitCheck,
     Gathering,
     OpinionSource,
+    VisitFinding,
     MediaFetch,
     PhoneView,
 ]

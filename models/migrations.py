@@ -94,6 +94,24 @@ def _collectors_and_notices_by_round(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "public_notice_item_id"')
 
 
+def _categories_by_meaning(migrator: SchemaMigrator) -> None:
+    """The first default tree put 市容环境 and 房屋设施 under 经济, so a leaking roof
+    or a street vendor counted as the local economy: they move to 民生 (with its
+    public flag, after its own sub-items), where the office hasn't moved them already.
+    New default sub-items (企业服务, 市场经营) are added by `init-db`'s defaults."""
+    tops = dict(db.execute_sql('SELECT "code", "id" FROM "category" WHERE "parent_id" IS NULL '
+                               'AND "code" IN (\'economy\', \'livelihood\')').fetchall())
+    if "economy" not in tops or "livelihood" not in tops:
+        return
+    public, last = db.execute_sql('SELECT p."public", (SELECT COALESCE(MAX(c."sort"), 0) FROM "category" c '
+                                  f'WHERE c."parent_id" = p."id") FROM "category" p WHERE p."id" = {db.param}',
+                                  (tops["livelihood"],)).fetchone()
+    for offset, code in enumerate(("market_environment", "housing"), 1):
+        db.execute_sql(f'UPDATE "category" SET "parent_id" = {db.param}, "public" = {db.param}, "sort" = {db.param} '
+                       f'WHERE "code" = {db.param} AND "parent_id" = {db.param}',
+                       (tops["livelihood"], public, last + offset, code, tops["economy"]))
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -104,6 +122,7 @@ MIGRATIONS = [
     (5, _item_deidentified),
     (6, _work_list_order),
     (7, _collectors_and_notices_by_round),
+    (9, _categories_by_meaning),
 ]
 
 

@@ -108,6 +108,21 @@ class VisitCheck(BaseModel):
     created_at = DateTimeField(default=local_now)
 
 
+class VisitFinding(BaseModel):
+    """What the party–government office's spot check (随机抽查) found about one sampled
+    cadre's visits in a checked month; the next weekly bulletin reports it."""
+
+    check = ForeignKeyField(VisitCheck, backref="findings", on_delete="CASCADE")
+    staff = ForeignKeyField(StaffUser, backref="+", on_delete="CASCADE")
+    result = CharField(max_length=16)  # confirmed | not_confirmed
+    note = TextField(null=True)
+    recorded_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=local_now, index=True)
+
+    class Meta:
+        indexes = ((("check", "staff"), True),)
+
+
 class MediaFetch(BaseModel):
     """Attempts to download a chat photo or voice from WeChat's media API."""
 

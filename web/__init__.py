@@ -8,7 +8,17 @@ from web.limits import init_limits
 
 
 def register_web(app):
-    from web import api_badges, api_me, api_public, api_resident, api_routines, api_staff, api_uploads, health
+    from web import (
+        api_badges,
+        api_me,
+        api_office,
+        api_public,
+        api_resident,
+        api_routines,
+        api_staff,
+        api_uploads,
+        health,
+    )
 
     init_edge(app)  # first: bounded path ids, and its check before every other hook
     register_errors(app)
@@ -19,6 +29,7 @@ def register_web(app):
     app.register_blueprint(api_resident.bp)
     app.register_blueprint(api_staff.bp)
     app.register_blueprint(api_routines.bp)
+    app.register_blueprint(api_office.bp)
     app.register_blueprint(api_uploads.bp)
     app.register_blueprint(api_badges.bp)
     app.register_blueprint(api_me.bp)

@@ -4,7 +4,7 @@ call-back list and the overdue digest. Thin: parse, call one pipeline function."
 from flask import Blueprint, jsonify, request
 
 from pipeline.messages import publicity
-from pipeline.routines import bulletins, gatherings, visits
+from pipeline.routines import bulletins, gatherings, visit_findings, visits
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import NotFound
 from pipeline.rules.schemas import SCHEMAS
@@ -102,6 +102,14 @@ def gathering_record():
 @allow("visit_checks.read")
 def visit_check(month):
     return jsonify(visits.checked_month(month))
+
+
+@bp.post("/staff/visit-checks/<month>/findings")
+@allow("visit_checks.find")
+def visit_finding(month):
+    finding = visit_findings.record_finding(current_actor(), month,
+                                            **arguments(json_body(), SCHEMAS["record_finding"]))
+    return jsonify(visit_findings.finding_json(finding)), 201
 
 
 @bp.get("/staff/callbacks")

@@ -64,6 +64,9 @@ OBJECT = {"type": "object"}
 GATHERING = obj({"id": {"type": "integer"}, "kind": {"enum": ["symposium", "survey"]}, "date": DATE,
                  "place": {"type": "string"}, "attendees": {"type": "array", "items": {"type": "string"}},
                  "items": {"type": "array", "items": {"type": "string"}}})
+CATEGORY = obj({"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+                "parent": NULLABLE_TEXT, "default_tier": NULLABLE_TEXT, "limit_days": NULLABLE_INT,
+                "public": {"type": "boolean"}, "active": {"type": "boolean"}, "sort": {"type": "integer"}})
 OBJECTS = {"type": "array", "items": OBJECT}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -115,6 +118,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Gathering": GATHERING,
     "Gatherings": {"type": "array", "items": GATHERING},
     "VisitCheck": obj({"month": {"type": "string"}, "results": {}, "sample": OBJECTS}),
+    "Finding": obj({"id": {"type": "integer"}, "month": {"type": "string"}, "staff": OBJECT,
+                    "result": {"enum": ["confirmed", "not_confirmed"]}, "label": {"type": "string"},
+                    "note": NULLABLE_TEXT, "recorded_at": TIME}),
+    "Category": CATEGORY,
+    "CategoryTree": {"type": "array", "items": {"allOf": [CATEGORY, obj({"children": {
+        "type": "array", "items": CATEGORY}})]}},
+    "Calendar": obj({"year": {"type": "integer"}, "days": {"type": "array", "items": obj({
+        "date": DATE, "kind": {"enum": ["holiday", "workday"]}, "label": {"type": "string"}, "note": NULLABLE_TEXT})}}),
     "Summaries": {"type": "array", "items": ref("Summary")},
     "Digest": obj({"date": DATE, "total": {"type": "integer"}, "units": OBJECTS, "unreachable": OBJECTS}),
     "Community": COMMUNITY,
@@ -145,7 +156,10 @@ RESPONSES: dict[str, tuple[int, str]] = {
     "api_routines.gathering_list": (200, "Gatherings"), "api_routines.gathering_record": (201, "Gathering"),
     "api_routines.visit_check": (200, "VisitCheck"),
     "api_routines.callback_list": (200, "Summaries"), "api_routines.overdue_digest": (200, "Digest"),
-    "api_uploads.upload": (201, "Upload"),
+    "api_uploads.upload": (201, "Upload"), "api_routines.visit_finding": (201, "Finding"),
+    "api_office.category_list": (200, "CategoryTree"), "api_office.add_category": (201, "Category"),
+    "api_office.change_category": (200, "Category"), "api_office.calendar_year": (200, "Calendar"),
+    "api_office.replace_calendar_year": (200, "Calendar"),
     "api_public.communities": (200, "Communities"), "api_resident.profile": (200, "Me"),
     "api_staff.community_list": (200, "Communities"), "api_staff.add_community": (201, "Community"),
     "api_staff.change_community": (200, "Community"),

@@ -7,19 +7,26 @@ from models import CalendarDay, Category
 from pipeline.rules.core import transaction
 from pipeline.rules.validate import parse_date
 
-# Three top categories and ten sub-items (分类梳理). Five are named by the seed;
-# the other five are the office's usual ones. Defaults only: the office edits them.
+# Three top categories and twelve sub-items (分类梳理), each under the top category
+# its meaning fits: 经济 is the local economy (employment, enterprises, markets),
+# 民生 residents' daily life (homes, streets, safety, culture), 作风 officials'
+# conduct. Five sub-items are named by the seed (物业管理, 社会治安, 文明创建,
+# 社保就业, 文化体育); the others are the office's usual ones. Defaults only: the
+# office edits the tree (pipeline.office.categories), and migration 9 moved
+# 市容环境 and 房屋设施 from 经济 to 民生 in databases made before.
 DEFAULT_CATEGORIES = [
     ("economy", "经济", True, [
         ("social_security", "社保就业", "limited", 5),
-        ("market_environment", "市容环境", "limited", 3),
-        ("housing", "房屋设施", "limited", 10),
+        ("enterprise_service", "企业服务", "limited", 5),
+        ("market_business", "市场经营", "limited", 5),
     ]),
     ("livelihood", "民生", True, [
         ("property", "物业管理", "limited", 5),
         ("public_security", "社会治安", "on_spot", 1),
         ("civilization", "文明创建", "limited", 5),
         ("culture_sports", "文化体育", "limited", 10),
+        ("market_environment", "市容环境", "limited", 3),
+        ("housing", "房屋设施", "limited", 10),
         ("transport", "交通出行", "limited", 7),
     ]),
     ("work_style", "作风", False, [
@@ -40,7 +47,8 @@ def ensure_default_categories() -> int:
                 top = Category.create(code=code, name=name, public=public, sort=top_sort)
                 created += 1
             for sort, (child_code, child_name, tier, days) in enumerate(children):
-                if child_code not in existing:
+                taken = Category.select().where((Category.parent == top) & (Category.name == child_name)).exists()
+                if child_code not in existing and not taken:
                     Category.create(code=child_code, name=child_name, parent=top, default_tier=tier,
                                     limit_days=days, public=public, sort=sort)
                     created += 1

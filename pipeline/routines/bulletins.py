@@ -28,6 +28,7 @@ from models import (
 from models.routines import DISCIPLINE_KINDS
 from pipeline.messages import notify
 from pipeline.routines.routine import month_start, once, page_of, weekly_slot
+from pipeline.routines.visit_findings import findings_between
 from pipeline.routines.visits import REQUIRED_DAYS, compliance
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import fetch, transaction
@@ -118,6 +119,7 @@ def figures(start: date, end: date, today: date) -> dict[str, Any]:
         "visits": {"from": iso(month_from), "to": iso(end), "required_days": REQUIRED_DAYS,
                    "cadres": compliance(month_from, end)},
         "discipline": entries(start, end),
+        "visit_findings": findings_between(start, end),
     }
 
 
@@ -152,6 +154,10 @@ def render_body(issue: int, start: date, end: date, content: Mapping[str, Any]) 
         "五、作风问题处理",
         _listing(content["discipline"],
                  lambda r: f"{r['label']}：{r['person']}（{r['unit'] or '—'}），{r['reason']}", "本期无。"),
+        "六、干部走访抽查结果",
+        _listing(content.get("visit_findings", []),
+                 lambda r: f"{r['staff']['name']}（{r['month']}走访）：{r['label']}" + (f"，{r['note']}" if r["note"] else ""),
+                 "本期无抽查结果。"),
     ])
 
 

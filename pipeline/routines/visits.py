@@ -20,11 +20,13 @@ from peewee import JOIN
 from models import StaffUser, Unit, Visit, VisitCheck, as_local, iso
 from pipeline.messages import notify
 from pipeline.routines.routine import monthly_slot, once, previous_month
+from pipeline.routines.visit_findings import month_findings
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
 from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
+from pipeline.rules.settings import settings
 from pipeline.rules.validate import optional_text, parse_date, parse_month, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps.opinions import opinion_texts, record_opinion
@@ -84,23 +86,40 @@ def record_visit(actor: Actor, *, community: object, visit_date: object, days: o
         return visit
 
 
-def visit_days(start: date, end: date) -> dict[int, float]:
-    """{staff id: full days in communities in [start, end]}; a day counts at most once."""
+def _per_day(start: date, end: date) -> dict[tuple[int, date], float]:
+    """{(staff id, date): time in communities that date, at most a day}: a morning in
+    one community and an afternoon in another make that date a whole day."""
     per_day: dict[tuple[int, date], float] = {}
-    for visit in Visit.select().where((Visit.visit_date >= start) & (Visit.visit_date <= end)):
+    for visit in Visit.select(Visit.staff, Visit.visit_date, Visit.days).where(
+            (Visit.visit_date >= start) & (Visit.visit_date <= end)):
         key = (visit.staff_id, visit.visit_date)
         per_day[key] = min(1.0, per_day.get(key, 0.0) + visit.days)
+    return per_day
+
+
+def visit_days(start: date, end: date, half_days_add_up: bool | None = None) -> dict[int, float]:
+    """{staff id: whole days in communities in [start, end]} (每月不少于2整天): a date
+    counts once, and only a whole day counts — half days on different dates add up only
+    when the office's setting says so (`VISIT_HALF_DAYS_ADD_UP`)."""
+    add_up = settings.visit_half_days_add_up if half_days_add_up is None else half_days_add_up
     totals: dict[int, float] = {}
-    for (staff_id, _), days in per_day.items():
-        totals[staff_id] = totals.get(staff_id, 0.0) + days
+    for (staff_id, _), days in _per_day(start, end).items():
+        counted = days if add_up or days >= 1.0 else 0.0
+        totals[staff_id] = totals.get(staff_id, 0.0) + counted
     return totals
 
 
 def compliance(start: date, end: date) -> list[dict[str, Any]]:
-    """Every cadre with their days in [start, end] and whether that reaches the rule."""
+    """Every cadre with their whole days in [start, end], the dates they spent only half a
+    day in a community (`half_days`), and whether the days reach the rule."""
     totals = visit_days(start, end)
+    halves: dict[int, int] = {}
+    for (staff_id, _), days in _per_day(start, end).items():
+        if days < 1.0:
+            halves[staff_id] = halves.get(staff_id, 0) + 1
     return [{"staff": user.id, "name": user.name, "days": totals.get(user.id, 0.0),
-             "met": totals.get(user.id, 0.0) >= REQUIRED_DAYS} for user in cadres()]
+             "half_days": halves.get(user.id, 0), "met": totals.get(user.id, 0.0) >= REQUIRED_DAYS}
+            for user in cadres()]
 
 
 def sample_size(count: int) -> int:
@@ -182,4 +201,4 @@ def check_json(check: VisitCheck) -> dict[str, Any]:
         Visit.id.in_(check.sample or [0])).order_by(Visit.id)
     return {"month": check.month, "required_days": check.required_days, "results": check.results,
             "shortfall": check.shortfall, "seed": check.seed, "sample": [visit_json(v) for v in sampled],
-            "checked_at": iso(check.created_at)}
+            "checked_at": iso(check.created_at), "findings": month_findings(check)}

@@ -136,7 +136,7 @@ PERMISSIONS: dict[str, Rule] = {
     "item.unknown_action": _rule(SIGNED_IN),
     "units.list": _rule(STAFF),
     "communities.read": _rule(STAFF),
-    "communities.manage": _rule(OFFICE_ROLES),
+    "communities.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护社区名单"),
     "users.list": _rule(STAFF),
     "stats.read": _rule(STAFF),
     "account.own": _rule(STAFF),
@@ -160,6 +160,15 @@ PERMISSIONS: dict[str, Rule] = {
     "gatherings.read": _rule(STAFF),
     "gatherings.read_all": _rule(OVERSEERS),
     "visit_checks.read": _rule(OVERSEERS),
+    # The party–government office records what its spot check of a month's sample found.
+    "visit_checks.find": _rule(frozenset({"party_office"}), refusal="只有党政办可以登记走访抽查结果"),
+    # The office's own data: the category tree, the working-day calendar, units and accounts.
+    "categories.read": _rule(STAFF),
+    "categories.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护分类"),
+    "calendar.read": _rule(STAFF),
+    "calendar.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护节假日"),
+    "units.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护单位"),
+    "users.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以管理账号"),
     "callbacks.read": _rule(OVERSEERS, refusal="只有活动办和街道领导可以查看回访名单"),
     "digests.read": _rule(OVERSEERS),
 }

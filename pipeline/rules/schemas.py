@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from pipeline.rules.states import OFFLINE_CHANNEL_LABELS
+from pipeline.rules.states import FINDING_RESULTS, OFFLINE_CHANNEL_LABELS
 from pipeline.rules.validate import choice_message
 
 # Field kinds: text | integer | number | boolean | ids (a list of ids) | fraction (0..1) | any (the operation checks)
@@ -122,6 +122,9 @@ SCHEMAS: dict[str, Schema] = {
     "record_gathering": schema(kind=required(16), date=Field("text", required=True, max_length=10, argument="held_on"),
                                place=required(200), attendees=Field("any", required=True),
                                community=optional(100), note=optional(2000), opinions=Field("any", required=True)),
+    "record_finding": schema(staff=REQUIRED_INTEGER, result=Field("text", required=True, max_length=16,
+                                                                  choices=FINDING_RESULTS, label="抽查结果"),
+                             note=optional(1000)),
     "issue_badge": schema(name=required(64), phone=optional(32), area=optional(100), kind=required(16),
                           valid_until=REQUIRED_DATE),
     "bind_badge": schema(token=required(64)),
@@ -132,6 +135,12 @@ SCHEMAS: dict[str, Schema] = {
     "update_profile": schema(community=optional(100), name=optional(64), phone=optional(32)),
     "create_community": schema(name=required(100), lat=NUMBER, lng=NUMBER),
     "update_community": schema(name=optional(100), lat=NUMBER, lng=NUMBER, active=Field("any")),
+    # The office's category tree and calendar.
+    "create_category": schema(name=required(32), parent=optional(32), default_tier=optional(16),
+                              limit_days=INTEGER, public=Field("any"), active=Field("any"), code=optional(32)),
+    "update_category": schema(name=optional(32), parent=optional(32), default_tier=optional(16),
+                              limit_days=INTEGER, active=Field("any"), sort=INTEGER),
+    "replace_calendar": schema(days=Field("any", required=True)),
     # A resident's subscribe-message consents (POST /me/subscriptions).
     "subscribe": schema(accepted=Field("any", required=True)),
 }

@@ -14,6 +14,7 @@ from config import (
     DEFAULT_RETENTION_MONTHS,
     DEFAULT_TEMPLATES,
     DEFAULT_URGE_DAILY_LIMIT,
+    DEFAULT_VISIT_HALF_DAYS_ADD_UP,
     UNSAFE_SECRET,
 )
 
@@ -22,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "MEETING_SATISFACTION_THRESHOLD": DEFAULT_MEETING_SATISFACTION_THRESHOLD,
     "URGE_DAILY_LIMIT": DEFAULT_URGE_DAILY_LIMIT,
     "RETENTION_MONTHS": DEFAULT_RETENTION_MONTHS,
+    "VISIT_HALF_DAYS_ADD_UP": DEFAULT_VISIT_HALF_DAYS_ADD_UP,
     "SECRET_KEY": UNSAFE_SECRET,
 }
 
@@ -68,6 +70,12 @@ class Settings:
     def retention_months(self) -> int:
         """Months after closing when an item's personal data is de-identified."""
         return int(self.get("RETENTION_MONTHS"))
+
+    @property
+    def visit_half_days_add_up(self) -> bool:
+        """Whether half days in communities on different dates add up to whole days
+        (每月不少于2整天 is strict by default: only a whole day on one date counts)."""
+        return bool(self.get("VISIT_HALF_DAYS_ADD_UP"))
 
 
 settings = Settings()

@@ -53,6 +53,8 @@ EVALUATION_KINDS = {"org": "组织评议", "supervisor": "督办评议"}
 # Gatherings that record many opinions at once; each kind is also the channel of its items.
 GATHERING_KINDS = {"symposium": "座谈会", "survey": "书面调查"}
 MEETING_KINDS = {"explanation": "情况说明会", "evaluation": "群众评议会"}
+# What the party–government office's spot check found about a sampled cadre's visits.
+FINDING_RESULTS = {"confirmed": "属实", "not_confirmed": "不属实"}
 CLAIM_ROLES = {"lead": "领办", "assist": "协办"}
 
 CHANNELS = {

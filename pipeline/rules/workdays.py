@@ -15,7 +15,8 @@ from models import CalendarDay
 OFFICE_CLOSES = time(17, 30)
 
 
-def _library_says(day: date) -> bool:
+def national_workday(day: date) -> bool:
+    """Whether `day` is a working day by chinese-calendar (plain weekends past its last year)."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
@@ -34,7 +35,7 @@ class WorkCalendar:
     def is_workday(self, day: date) -> bool:
         known = self._known.get(day)
         if known is None:
-            known = self._known[day] = _library_says(day)
+            known = self._known[day] = national_workday(day)
         return known
 
     def next_workday(self, day: date, include_today: bool = True) -> date:

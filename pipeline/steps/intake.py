@@ -51,7 +51,7 @@ def _attach_photos(item: Item, actor: Actor, photo_ids: Iterable[int | str] | No
 
 def subcategory(code: object, field: str = "category") -> Category:
     category = Category.get_or_none((Category.code == code) & Category.active)
-    if category is None or category.parent_id is None:
+    if category is None or category.parent_id is None or not category.parent.active:
         raise Invalid("分类不存在，请选择一个子项", field=field)
     return category
 

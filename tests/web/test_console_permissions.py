@@ -42,6 +42,24 @@ ROUTES = [
     ("POST", "/badges", OFFICE, {"name": "孙桂兰", "kind": "resident", "valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/renew", OFFICE, {"valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/revoke", OFFICE, {}),
+    # Administration (系统管理): the office and admin only; a missing record answers 400 on its page.
+    ("GET", "/admin/units", OFFICE, None),
+    ("POST", "/admin/units", OFFICE, {"name": "民政办", "kind": "department"}),
+    ("POST", "/admin/units/999", OFFICE, {"active": "1"}),
+    ("GET", "/admin/users", OFFICE, None),
+    ("POST", "/admin/users", OFFICE, {"username": "newcomer", "role": "leader", "password": "first-pass-1"}),
+    ("POST", "/admin/users/999", OFFICE, {"name": "某人"}),
+    ("POST", "/admin/users/999/password", OFFICE, {"password": "new-pass-99"}),
+    ("POST", "/admin/users/999/active", OFFICE, {"active": "1"}),
+    ("GET", "/admin/communities", OFFICE, None),
+    ("POST", "/admin/communities", OFFICE, {"name": "幸福里社区"}),
+    ("POST", "/admin/communities/999", OFFICE, {"name": "某社区"}),
+    ("GET", "/admin/categories", OFFICE, None),
+    ("POST", "/admin/categories", OFFICE, {"name": "招商引资", "parent": "economy"}),
+    ("POST", "/admin/categories/housing", OFFICE, {"limit_days": "9"}),
+    ("GET", "/admin/calendar", OFFICE, None),
+    ("POST", "/admin/calendar", OFFICE, {"date": "2026-12-31", "kind": "holiday"}),
+    ("POST", "/admin/calendar/2026-12-30/remove", OFFICE, {}),
     ("GET", "/profile", STAFF, None),
     ("GET", "/password", STAFF, None),
     ("POST", "/password", STAFF, {"old_password": "wrong-one", "new_password": "x" * 10, "confirm": "x" * 10}),
@@ -57,7 +75,11 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/supervision": "console.supervision", "/callbacks": "console.callbacks", "/badges": "console.badges",
              "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
              "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/card.png": "console.badge_card",
-             "/badges/cards": "console.badge_cards"}
+             "/badges/cards": "console.badge_cards",
+             **{f"admin {name}": f"console.admin_{name}" for name in (
+                 "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",
+                 "user_active", "communities", "community_add", "community_change", "categories", "category_add",
+                 "category_change", "calendar", "calendar_set", "calendar_remove")}}
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
 
 

@@ -2,11 +2,13 @@
 the bodies `web.params` enforces, and answers of real calls fit their shapes."""
 import io
 import re
+from datetime import datetime
 
 import pytest
 from jsonschema import Draft202012Validator
 from PIL import Image
 
+from pipeline.routines import visits
 from pipeline.rules.schemas import SCHEMAS
 from web.api_staff import ACTIONS
 from web.openapi import body_schema, openapi_path
@@ -169,6 +171,19 @@ def test_answers_of_real_calls_fit_their_shapes(app, client, auth, world, spec):
           "/api/v1/badges/bind", 200)
     check(client.delete(f"/api/v1/staff/badges/{badge['id']}", headers=office), "delete",
           "/api/v1/staff/badges/{badge_id}", 200)
+    check(client.get("/api/v1/staff/categories", headers=office), "get", "/api/v1/staff/categories", 200)
+    check(client.post("/api/v1/staff/categories", headers=office, json={"name": "招商引资", "parent": "economy"}),
+          "post", "/api/v1/staff/categories", 201)
+    check(client.patch("/api/v1/staff/categories/housing", headers=office, json={"limit_days": 8}),
+          "patch", "/api/v1/staff/categories/{code}", 200)
+    check(client.put("/api/v1/staff/calendar/2026", headers=office,
+                     json={"days": [{"date": "2026-12-31", "kind": "holiday", "note": "跨年"}]}),
+          "put", "/api/v1/staff/calendar/{year}", 200)
+    check(client.get("/api/v1/staff/calendar/2026", headers=office), "get", "/api/v1/staff/calendar/{year}", 200)
+    visits.monthly_check(datetime(2026, 12, 1, 9, 0), seed="5eed")  # November's sample: the visit above
+    check(client.post("/api/v1/staff/visit-checks/2026-11/findings", headers=auth("party"),
+                      json={"staff": world.staff["leader"].id, "result": "confirmed"}),
+          "post", "/api/v1/staff/visit-checks/{month}/findings", 201)
     check(client.get("/api/v1/staff/digests/2026-11-23", headers=office), "get", "/api/v1/staff/digests/{day}", 404)
     check(client.get(f"/api/v1/items/{number}/qrcode.png"), "get", "/api/v1/items/{number}/qrcode.png", 200)
     check(client.post("/api/v1/auth/logout", headers=zhang), "post", "/api/v1/auth/logout", 200)

@@ -159,6 +159,14 @@ CALLS = {
     "api_routines.gathering_record": Call("/api/v1/staff/gatherings", body={
         "kind": "survey", "date": "2026-11-20", "place": "安居苑社区", "attendees": ["居民50户"],
         "opinions": ["希望增加公交线路"]}),
+    "api_routines.visit_finding": Call("/api/v1/staff/visit-checks/2026-10/findings",
+                                       body={"staff": 1, "result": "confirmed"}, ok=frozenset({404})),  # not checked
+    "api_office.category_list": Call("/api/v1/staff/categories"),
+    "api_office.add_category": Call("/api/v1/staff/categories", body={"name": "招商引资", "parent": "economy"}),
+    "api_office.change_category": Call("/api/v1/staff/categories/housing", body={"limit_days": 9}),
+    "api_office.calendar_year": Call("/api/v1/staff/calendar/2026"),
+    "api_office.replace_calendar_year": Call("/api/v1/staff/calendar/2026",
+                                             body={"days": [{"date": "2026-12-31", "kind": "holiday"}]}),
     "api_routines.callback_list": Call("/api/v1/staff/callbacks"),
     "api_routines.overdue_digest": Call("/api/v1/staff/digests/2026-11-23"),
     "api_me.phone_view_log": Call("/api/v1/staff/phone-views"),
@@ -195,6 +203,25 @@ CALLS = {
     "console.badge_revoke": Call("/badges/{badge}/revoke", form={}),
     "console.badge_card": Call("/badges/{badge}/card.png", ok=frozenset({503})),  # font_missing
     "console.badge_cards": Call("/badges/cards", ok=frozenset({503})),
+    # Administration (系统管理): a missing record answers 400 on its page once allowed.
+    "console.admin_units": Call("/admin/units"),
+    "console.admin_unit_add": Call("/admin/units", form={"name": "新单位", "kind": "department"}),
+    "console.admin_unit_change": Call("/admin/units/999", form={"active": "1"}),
+    "console.admin_users": Call("/admin/users"),
+    "console.admin_user_add": Call("/admin/users", form={"username": "newcomer", "role": "leader",
+                                                         "password": "first-pass-1"}),
+    "console.admin_user_change": Call("/admin/users/999", form={"name": "某人"}),
+    "console.admin_user_password": Call("/admin/users/999/password", form={"password": "new-pass-99"}),
+    "console.admin_user_active": Call("/admin/users/999/active", form={"active": "1"}),
+    "console.admin_communities": Call("/admin/communities"),
+    "console.admin_community_add": Call("/admin/communities", form={"name": "新社区"}),
+    "console.admin_community_change": Call("/admin/communities/999", form={"name": "某社区"}),
+    "console.admin_categories": Call("/admin/categories"),
+    "console.admin_category_add": Call("/admin/categories", form={"name": "招商引资", "parent": "economy"}),
+    "console.admin_category_change": Call("/admin/categories/housing", form={"limit_days": "9"}),
+    "console.admin_calendar": Call("/admin/calendar?year=2026"),
+    "console.admin_calendar_set": Call("/admin/calendar", form={"date": "2026-12-31", "kind": "holiday"}),
+    "console.admin_calendar_remove": Call("/admin/calendar/2026-12-30/remove", form={}),
 }
 METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_public.logout": "POST",
            "api_resident.report": "POST", "api_resident.rating": "POST", "api_resident.follow_item": "POST",
@@ -206,7 +233,11 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
-           "console.badge_revoke": "POST"}
+           "console.badge_revoke": "POST", "api_routines.visit_finding": "POST", "api_office.add_category": "POST",
+           "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT",
+           **{f"console.admin_{name}": "POST" for name in (
+               "unit_add", "unit_change", "user_add", "user_change", "user_password", "user_active", "community_add",
+               "community_change", "category_add", "category_change", "calendar_set", "calendar_remove")}}
 
 
 def route_of(key):

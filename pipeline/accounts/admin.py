@@ -1,0 +1,187 @@
+"""The office administers units (承办单位 of every kind the seed names) and staff
+accounts: create, rename or change, deactivate; reset a password. A deactivated
+account can't sign in, and its tokens and console sessions stop working at once;
+a deactivated unit leaves the pickers but keeps its items and history."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from peewee import JOIN
+from werkzeug.security import generate_password_hash
+
+from models import ApiToken, StaffUser, Unit, as_local, iso
+from pipeline.accounts import people
+from pipeline.office.communities import known_community
+from pipeline.rules.actors import Actor
+from pipeline.rules.core import transaction
+from pipeline.rules.errors import Invalid, NotFound, WrongState
+from pipeline.rules.permissions import require
+from pipeline.rules.states import ROLE_LABELS, UNIT_KINDS
+from pipeline.rules.validate import choice, optional_text, required_text
+
+NAME_LENGTH = 100
+PERSON_LENGTH = 64
+
+
+def unit_json(unit: Unit, staff_count: int = 0) -> dict[str, Any]:
+    return {"id": unit.id, "name": unit.name, "kind": unit.kind, "kind_label": UNIT_KINDS.get(unit.kind, unit.kind),
+            "community": unit.community, "active": unit.active, "staff": staff_count}
+
+
+def all_units() -> list[dict[str, Any]]:
+    """Every unit, deactivated ones too, by kind then name, with how many active accounts it has."""
+    counts: dict[int, int] = {}
+    for user in StaffUser.select(StaffUser.unit).where(StaffUser.active & StaffUser.unit.is_null(False)):
+        counts[user.unit_id] = counts.get(user.unit_id, 0) + 1
+    order = {kind: n for n, kind in enumerate(UNIT_KINDS)}
+    units = sorted(Unit.select(), key=lambda u: (order.get(u.kind, 99), not u.active, u.name))
+    return [unit_json(u, counts.get(u.id, 0)) for u in units]
+
+
+def _unit(unit_id: int) -> Unit:
+    unit = Unit.get_or_none(Unit.id == unit_id)
+    if unit is None:
+        raise NotFound("单位不存在", code="not_found")
+    return unit
+
+
+def add_unit(actor: Actor, *, name: object, kind: object, community: object = None) -> Unit:
+    """The office adds a unit of one of the seed's kinds (a community unit names the community it serves)."""
+    require("units.manage", actor)
+    name = required_text(name, "name", "单位名称", NAME_LENGTH)
+    choice(kind, UNIT_KINDS, "kind", "单位类型")
+    served = known_community(community)
+    if kind == "community" and served is None:
+        raise Invalid("社区单位须选择所服务的社区", field="community")
+    with transaction():
+        return people.create_unit(name, str(kind), served)
+
+
+def update_unit(actor: Actor, unit_id: int, *, name: object = None, community: object = None,
+                active: object = None) -> Unit:
+    """The office renames a unit, changes the community it serves, or (de)activates it."""
+    require("units.manage", actor)
+    new_name = optional_text(name, "name", "单位名称", NAME_LENGTH)
+    served = known_community(community)
+    if active is not None and not isinstance(active, bool):
+        raise Invalid("是否启用应为是或否", field="active")
+    with transaction():
+        unit = _unit(unit_id)
+        if new_name and new_name != unit.name:
+            if Unit.select().where((Unit.name == new_name) & (Unit.id != unit.id)).exists():
+                raise Invalid("单位已存在", code="exists", field="name")
+            unit.name = new_name
+        if served is not None:
+            unit.community = served
+        if active is not None:
+            unit.active = active
+        unit.save()
+    return unit
+
+
+def user_json(user: StaffUser) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
+            "role_label": ROLE_LABELS.get(user.role, user.role), "unit": user.unit.name if user.unit_id else None,
+            "unit_id": user.unit_id, "area": user.area, "active": user.active, "bound": bool(user.openid),
+            "created_at": iso(user.created_at)}
+
+
+def all_users() -> list[dict[str, Any]]:
+    """Every staff account, deactivated ones last, by role then name."""
+    order = {role: n for n, role in enumerate(ROLE_LABELS)}
+    users = sorted(StaffUser.select(StaffUser, Unit).join(Unit, JOIN.LEFT_OUTER, on=(StaffUser.unit == Unit.id)),
+                   key=lambda u: (not u.active, order.get(u.role, 99), u.username))
+    return [user_json(u) for u in users]
+
+
+def _user(user_id: int) -> StaffUser:
+    user = StaffUser.get_or_none(StaffUser.id == user_id)
+    if user is None:
+        raise NotFound("账号不存在", code="not_found")
+    return user
+
+
+def _unit_name(unit: object) -> str | None:
+    if unit in (None, ""):
+        return None
+    try:
+        found = Unit.get_or_none((Unit.id == int(str(unit))) & Unit.active)
+    except ValueError:
+        found = None
+    if found is None:
+        raise Invalid("单位不存在", field="unit")
+    return str(found.name)
+
+
+def add_user(actor: Actor, *, username: object, role: object, password: object, name: object = None,
+             unit: object = None, area: object = None) -> StaffUser:
+    """The office creates a staff account with a first password (the person changes it
+    on the profile page); a unit handler belongs to a unit, a cadre supervisor may follow an area."""
+    require("users.manage", actor)
+    username = required_text(username, "username", "用户名", PERSON_LENGTH)
+    display = optional_text(name, "name", "姓名", PERSON_LENGTH)
+    with transaction():
+        return people.create_staff(username, str(role), password, name=display, unit=_unit_name(unit),  # type: ignore[arg-type]
+                                   area=known_community(area, "area"))
+
+
+def _revoke_tokens(user: StaffUser, now: datetime) -> None:
+    ApiToken.update(revoked_at=now).where((ApiToken.staff == user) & ApiToken.revoked_at.is_null()).execute()
+
+
+def update_user(actor: Actor, user_id: int, *, name: object = None, role: object = None, unit: object = None,
+                area: object = None) -> StaffUser:
+    """The office changes an account's name, role, unit or area."""
+    require("users.manage", actor)
+    display = optional_text(name, "name", "姓名", PERSON_LENGTH)
+    if role is not None:
+        choice(role, ROLE_LABELS, "role", "角色")
+    with transaction():
+        user = _user(user_id)
+        if display:
+            user.name = display
+        if role is not None:
+            user.role = role
+        if unit is not None:
+            unit_name = _unit_name(unit)
+            user.unit = Unit.get(Unit.name == unit_name) if unit_name else None
+        if user.role == "unit" and user.unit_id is None:
+            raise Invalid("承办单位人员须指定单位", field="unit")
+        if area is not None:
+            user.area = known_community(area, "area")
+        user.save()
+    return user
+
+
+def reset_password(actor: Actor, user_id: int, password: object, now: datetime | None = None) -> StaffUser:
+    """The office sets a new password for someone who forgot theirs: their signed-in
+    sessions and API tokens end."""
+    now = as_local(now)
+    require("users.manage", actor)
+    if not isinstance(password, str) or not people.PASSWORD_MIN <= len(password) <= people.PASSWORD_MAX:
+        raise Invalid(f"新密码至少{people.PASSWORD_MIN}位", field="password")
+    with transaction():
+        user = _user(user_id)
+        user.password_hash = generate_password_hash(password, method=people.PASSWORD_METHOD)
+        StaffUser.update(password_hash=user.password_hash).where(StaffUser.id == user.id).execute()
+        _revoke_tokens(user, now)
+    return user
+
+
+def set_user_active(actor: Actor, user_id: int, active: object, now: datetime | None = None) -> StaffUser:
+    """The office deactivates an account (it can no longer sign in; its tokens end) or
+    restores it. Nobody deactivates their own account."""
+    now = as_local(now)
+    require("users.manage", actor)
+    if not isinstance(active, bool):
+        raise Invalid("是否启用应为是或否", field="active")
+    with transaction():
+        user = _user(user_id)
+        if not active and user.id == actor.id:
+            raise WrongState("不能停用自己的账号", code="own_account")
+        StaffUser.update(active=active).where(StaffUser.id == user.id).execute()
+        user.active = active
+        if not active:
+            _revoke_tokens(user, now)
+    return user
