@@ -1,6 +1,6 @@
 """peewee models, one module per aggregate; `ALL_MODELS` in dependency order."""
 from .base import BaseModel, as_local, db, iso, local_now, open_database
-from .catalog import CalendarDay, Category, Community
+from .catalog import AssessmentWeight, CalendarDay, Category, Community
 from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
@@ -58,6 +58,7 @@ ALL_MODELS = [
     VisitFinding,
     MediaFetch,
     PhoneView,
+    AssessmentWeight,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "as_local", "db", "iso", "local_now", "open_database"]

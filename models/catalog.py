@@ -3,6 +3,7 @@ communities (社区) — editable data."""
 from peewee import BooleanField, CharField, DateField, DoubleField, ForeignKeyField, IntegerField
 
 from .base import BaseModel, DateTimeField, local_now
+from .people import StaffUser
 
 
 class Category(BaseModel):
@@ -36,3 +37,13 @@ class Community(BaseModel):
     lng = DoubleField(null=True)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=local_now)
+
+
+class AssessmentWeight(BaseModel):
+    """The office's weight (points out of 100) for one rate of the unit assessment (考核):
+    `metric` is a rate's name in pipeline.views.stats.RATES. No rows: the defaults."""
+
+    metric = CharField(max_length=40, primary_key=True)
+    weight = IntegerField()
+    updated_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    updated_at = DateTimeField(default=local_now)

@@ -96,6 +96,11 @@ for _name, _also in SET_ONLY_INDEXED.items():
                               where=SQL(f'"{_column}" IS NOT NULL'), name=f"item_{_column}_set"))
 
 
+# The assessment counts the items a unit sent back (退单, a `return` event): these are
+# few among an item's events, and this index lists just them.
+RETURN_EVENTS_INDEX = "timeline_event_returns"
+
+
 class Photo(BaseModel):
     """An image: uploaded, or sent by chat (media_id until the jobs fetch it)."""
 
@@ -151,3 +156,6 @@ class Follower(BaseModel):
             (("item", "resident"), True),
             (("item", "staff"), True),
         )
+
+
+TimelineEvent.add_index(TimelineEvent.index(TimelineEvent.item, where=SQL("kind = 'return'"), name=RETURN_EVENTS_INDEX))

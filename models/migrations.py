@@ -94,6 +94,15 @@ def _collectors_and_notices_by_round(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "public_notice_item_id"')
 
 
+def _assessment_indexes(migrator: SchemaMigrator) -> None:
+    """The assessment's send-back count reads only `return` events (models.items.RETURN_EVENTS_INDEX);
+    the `assessment_weight` table is created by init_db like any new table."""
+    from .items import RETURN_EVENTS_INDEX
+
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{RETURN_EVENTS_INDEX}" ON "timeline_event" ("item_id") '
+                   "WHERE kind = 'return'")
+
+
 def _categories_by_meaning(migrator: SchemaMigrator) -> None:
     """The first default tree put 市容环境 and 房屋设施 under 经济, so a leaking roof
     or a street vendor counted as the local economy: they move to 民生 (with its
@@ -123,6 +132,7 @@ MIGRATIONS = [
     (6, _work_list_order),
     (7, _collectors_and_notices_by_round),
     (9, _categories_by_meaning),
+    (10, _assessment_indexes),
 ]
 
 

@@ -8,3 +8,6 @@ npm ci --no-audit --no-fund --loglevel=error
 mkdir -p ../static/vendor
 cp node_modules/htmx.org/dist/htmx.min.js ../static/vendor/htmx.min.js
 echo "web/static/vendor/htmx.min.js <- htmx.org $(node -p "require('htmx.org/package.json').version")"
+# The dashboards' charts: the "common" build (line, bar, pie, the usual components) is all they use.
+cp node_modules/echarts/dist/echarts.common.min.js ../static/vendor/echarts.common.min.js
+echo "web/static/vendor/echarts.common.min.js <- echarts $(node -p "require('echarts/package.json').version")"

@@ -40,6 +40,7 @@ from pipeline.rules.states import SCORES
 from pipeline.rules.validate import choice, parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.views.queries import page_args
+from pipeline.views.stats import verdicts_between
 
 
 def record_discipline(actor: Actor, *, kind: object, person: object, reason: object, on_date: object = None,
@@ -116,6 +117,7 @@ def figures(start: date, end: date, today: date) -> dict[str, Any]:
         "returns": returns,
         "redos": redos,
         "low_satisfaction": low,
+        "verdicts": verdicts_between(start, end),
         "visits": {"from": iso(month_from), "to": iso(end), "required_days": REQUIRED_DAYS,
                    "cadres": compliance(month_from, end)},
         "discipline": entries(start, end),
@@ -148,6 +150,7 @@ def render_body(issue: int, start: date, end: date, content: Mapping[str, Any]) 
         _listing(content["low_satisfaction"],
                  lambda r: f"{r['number']}（{r['unit'] or '—'}）：{r['label']}，{r['comment'] or '无意见'}",
                  "本期无群众不满意的事项。"),
+        *_verdict_lines(content.get("verdicts")),
         f"四、干部下社区情况（{visits['from']}至{visits['to']}，每月不少于{REQUIRED_DAYS:g}整天）",
         f"  已达标{len(visits['cadres']) - len(short)}人；未达标{len(short)}人：" +
         ("、".join(f"{c['name']}{c['days']:g}天" for c in short) or "无"),
@@ -159,6 +162,19 @@ def render_body(issue: int, start: date, end: date, content: Mapping[str, Any]) 
                  lambda r: f"{r['staff']['name']}（{r['month']}走访）：{r['label']}" + (f"，{r['note']}" if r["note"] else ""),
                  "本期无抽查结果。"),
     ])
+
+
+VERDICT_LABELS = {"residents": "群众评价", "org": "组织评议", "supervisor": "督办评议"}
+
+
+def _verdict_lines(verdicts: Mapping[str, Any] | None) -> list[str]:
+    """本期评议: residents' ratings beside the organisation's and supervisors' evaluations."""
+    if not verdicts:  # a draft made before the bulletin counted them
+        return []
+    parts = [f"{label}{verdicts[kind]['count']}件，满意{verdicts[kind]['satisfied']}件"
+             + (f"（{verdicts[kind]['rate']:.0%}）" if verdicts[kind]["rate"] is not None else "")
+             for kind, label in VERDICT_LABELS.items()]
+    return ["  本期评议：" + "；".join(parts) + "。"]
 
 
 def _period(monday: date) -> tuple[date, date]:

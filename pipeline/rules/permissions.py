@@ -170,6 +170,12 @@ PERMISSIONS: dict[str, Rule] = {
     "units.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护单位"),
     "users.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以管理账号"),
     "callbacks.read": _rule(OVERSEERS, refusal="只有活动办和街道领导可以查看回访名单"),
+    # Oversight figures (数据看板, 考核): the office, leaders and the party–government office.
+    "dashboard.read": _rule(OVERSEERS, refusal="只有活动办、街道领导和党政办可以查看数据看板"),
+    "assessment.read": _rule(OVERSEERS, refusal="只有活动办、街道领导和党政办可以查看考核"),
+    "assessment.weights": _rule(OFFICE_ROLES, refusal="只有活动办可以修改考核权重"),
+    # The item list as Excel: the list's own filters and reach (a unit exports what it may see).
+    "items.export": _rule(STAFF),
     "digests.read": _rule(OVERSEERS),
 }
 

@@ -18,6 +18,7 @@ from pipeline.rules.states import (
 )
 from pipeline.steps.chasing import callback_list
 from pipeline.views.queries import attach_relations, mask_name, staff_items
+from pipeline.views.stats import parse_period
 
 SECTION_LABELS = {
     "collected": "待分类",
@@ -66,11 +67,15 @@ def waiting(actor: Actor, today: date, size: int = SECTION_SIZE) -> list[tuple[s
 
 def find_items(actor: Actor, today: date, status: str | None = None, channel: str | None = None,
                community: str | None = None, category: str | None = None, overdue: bool = False,
-               q: str | None = None) -> ModelSelect:
+               q: str | None = None, start: str | None = None, end: str | None = None, measure: str | None = None,
+               unit: str | None = None) -> ModelSelect:
     """The items `actor` may see, filtered (`queries.staff_items`, the address searched
-    too); soonest deadline first. Bad filters raise Invalid."""
+    too); soonest deadline first. `start`/`end` (collected from..to), `measure` and
+    `unit` (the accountable unit) are the dashboards' links. Bad filters raise Invalid."""
+    period = parse_period(start, end, today) if start or end else None
     return _by_urgency(staff_items(actor, today, status=status, channel=channel, community=community,
-                                   category=category, overdue=overdue, search=q, search_address=True))
+                                   category=category, overdue=overdue, search=q, search_address=True,
+                                   period=period, measure=measure, accountable=unit))
 
 
 def communities() -> list[str]:

@@ -39,6 +39,7 @@ from pipeline.rules.states import (
     TIERS,
 )
 from pipeline.rules.validate import choice
+from pipeline.views import measures
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
@@ -369,6 +370,8 @@ def list_mine(resident: Resident, page: object = 1, per_page: object = 20, now: 
 
 
 def category_filter(code: object) -> Expression:
+    if code == measures.NONE_KEY:
+        return Item.category.is_null()
     category = Category.get_or_none(Category.code == code)
     if category is None:
         raise Invalid("分类不存在", field="category")
@@ -471,12 +474,26 @@ def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False,
 
 def staff_items(actor: Actor, today: date, *, status: str | None = None, channel: str | None = None,
                 community: str | None = None, unit: int | None = None, category: str | None = None,
-                overdue: bool = False, search: str | None = None, search_address: bool = False) -> ModelSelect:
+                overdue: bool = False, search: str | None = None, search_address: bool = False,
+                period: tuple[date, date] | None = None, measure: str | None = None,
+                accountable: str | None = None) -> ModelSelect:
     """The items `actor` may see (`staff_scope`) that pass these filters, unordered: the
-    one query behind the API's work list and the console's item list. A filter left
-    empty is not applied; a bad one raises Invalid. `search` matches the number or the
-    text (and the address with `search_address`)."""
+    one query behind the API's work list, the console's item list and its export. A
+    filter left empty is not applied; a bad one raises Invalid. `search` matches the
+    number or the text (and the address with `search_address`). The dashboards' links
+    use `period` (collected from..to, as counted by the statistics), `measure` (a key of
+    `measures.MEASURES`) and `accountable` (the unit an item counts for, by id); a
+    community or category of `measures.NONE_KEY` means none."""
     query = staff_scope(Item.select(), actor)
+    if period is not None or measure:
+        query = query.where(measures.counted())
+    if period is not None:
+        query = query.where(measures.created_between(*period))
+    if measure:
+        choice(measure, measures.MEASURES, "measure", "统计口径")
+        query = query.where(measures.condition(measure, today))
+    if accountable:
+        query = query.where(_accountable(accountable))
     if status:
         choice(status, STATUS_LABELS, "status", "状态")
         query = query.where(Item.status == status)
@@ -484,7 +501,8 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
         choice(channel, CHANNELS, "channel", "渠道")
         query = query.where(Item.channel == channel)
     if community:
-        query = query.where(Item.community == community[:SEARCH_MAX])
+        query = query.where(Item.community.is_null() if community == measures.NONE_KEY
+                            else Item.community == community[:SEARCH_MAX])
     if unit:
         query = query.where((Item.unit == unit) | (Item.claimed_unit == unit))
     if category:
@@ -496,6 +514,14 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
         matches = Item.number.contains(search) | Item.content.contains(search)
         query = query.where(matches | Item.address.contains(search) if search_address else matches)
     return query
+
+
+def _accountable(unit: str) -> Expression:
+    if unit == measures.NONE_KEY:
+        return measures.accountable_unit().is_null()
+    if not unit.isdigit() or len(unit) > 9:
+        raise Invalid("单位不存在", field="unit")
+    return measures.accountable_unit() == int(unit)
 
 
 def on_claim_board() -> Any:

@@ -203,6 +203,12 @@ CALLS = {
     "console.badge_revoke": Call("/badges/{badge}/revoke", form={}),
     "console.badge_card": Call("/badges/{badge}/card.png", ok=frozenset({503})),  # font_missing
     "console.badge_cards": Call("/badges/cards", ok=frozenset({503})),
+    "console.dashboard": Call("/dashboard?from=2026-11-01&to=2026-11-30"),
+    "console.assessment_page": Call("/assessment?from=2026-11-01&to=2026-11-30"),
+    "console.assessment_weights": Call("/assessment/weights", form={}, ok=frozenset({400})),  # no weights: 400
+    "console.export_items": Call("/export/items.xlsx?overdue=1"),
+    "console.export_assessment": Call("/export/assessment.xlsx?from=2026-11-01&to=2026-11-30"),
+    "console.export_callbacks": Call("/export/callbacks.xlsx"),
     # Administration (系统管理): a missing record answers 400 on its page once allowed.
     "console.admin_units": Call("/admin/units"),
     "console.admin_unit_add": Call("/admin/units", form={"name": "新单位", "kind": "department"}),
@@ -233,7 +239,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
-           "console.badge_revoke": "POST", "api_routines.visit_finding": "POST", "api_office.add_category": "POST",
+           "console.badge_revoke": "POST", "console.assessment_weights": "POST", "api_routines.visit_finding": "POST",
+           "api_office.add_category": "POST",
            "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT",
            **{f"console.admin_{name}": "POST" for name in (
                "unit_add", "unit_change", "user_add", "user_change", "user_password", "user_active", "community_add",

@@ -122,5 +122,5 @@ def register_console(app):
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the console's forms; the API uses tokens
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     csrf.init_app(app)
-    from web.console import account, acting, admin, oversight, pages, papers  # noqa: F401 - they add their routes to bp
+    from web.console import account, acting, admin, dashboards, oversight, pages, papers  # noqa: F401 - they add their routes to bp
     app.register_blueprint(bp)

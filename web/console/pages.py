@@ -10,6 +10,7 @@ from pipeline.rules.states import CHANNELS, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
+from pipeline.views.measures import MEASURES
 from pipeline.views.queries import attach_relations, page_args, staff_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
@@ -19,6 +20,8 @@ from . import bp
 
 PER_PAGE = 20
 FILTERS = ("status", "channel", "community", "category", "overdue", "q")
+# The dashboards' links: collected from..to, a measure (measures.MEASURES), the accountable unit.
+LINK_FILTERS = ("from", "to", "measure", "unit")
 
 
 @bp.get("/")
@@ -32,18 +35,28 @@ def home():
 @allow("items.work_list")
 def items():
     today = local_now().date()
-    args = {name: (request.args.get(name) or "").strip() for name in FILTERS}
+    args = list_args()
     page, _ = page_args(request.args.get("page"), PER_PAGE)
-    query = find_items(g.actor, today, status=args["status"], channel=args["channel"],
-                       community=args["community"], category=args["category"],
-                       overdue=args["overdue"] in ("1", "true", "on"), q=args["q"])
+    query = list_query(args, today)
     total = query.count()
     rows = list(query.paginate(page, PER_PAGE))
     attach_relations(rows)
     return render_template("console/items.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
-                           pages=max(1, -(-total // PER_PAGE)), args=args,
+                           pages=max(1, -(-total // PER_PAGE)), args=args, link_filters=LINK_FILTERS,
                            channels=CHANNELS, communities=communities(), categories=category_tree(),
-                           today=today)
+                           measures=MEASURES, units={u["id"]: u["name"] for u in active_units()}, today=today)
+
+
+def list_args() -> dict[str, str]:
+    """The item list's filters from the query string (its export takes the same)."""
+    return {name: (request.args.get(name) or "").strip() for name in FILTERS + LINK_FILTERS}
+
+
+def list_query(args: dict[str, str], today):
+    return find_items(g.actor, today, status=args["status"], channel=args["channel"],
+                      community=args["community"], category=args["category"],
+                      overdue=args["overdue"] in ("1", "true", "on"), q=args["q"], start=args["from"],
+                      end=args["to"], measure=args["measure"], unit=args["unit"])
 
 
 def render_item(found, error=None, failed=None):
