@@ -8,7 +8,9 @@ from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, Subscriptio
 from .routines import (
     Bulletin,
     DisciplinaryEntry,
+    Gathering,
     MediaFetch,
+    OpinionSource,
     PublicNotice,
     RoutineMark,
     Visit,
@@ -52,6 +54,8 @@ ALL_MODELS = [
     Bulletin,
     Visit,
     VisitCheck,
+    Gathering,
+    OpinionSource,
     VisitFinding,
     MediaFetch,
     PhoneView,

@@ -6,7 +6,7 @@ from pipeline.office import communities
 from pipeline.rules.errors import NotFound
 from pipeline.rules.permissions import item_action as table_action
 from pipeline.rules.schemas import SCHEMAS
-from pipeline.steps import handling, intake, judging, oversight, supervising
+from pipeline.steps import handling, intake, judging, oversight, spot, supervising
 from pipeline.views import queries
 from pipeline.views.queries import public_view, staff_item, visible_item
 from pipeline.views.sheet import staff_view
@@ -20,6 +20,7 @@ bp = Blueprint("api_staff", __name__, url_prefix="/api/v1/staff")
 # action -> the operation it calls; each takes the fields of its schema (`pipeline.rules.schemas`).
 ACTIONS = {
     "classify": intake.classify,
+    "wide_concern": judging.mark_wide_concern,
     "claim": handling.claim,
     "return": handling.return_to_office,
     "progress": handling.progress,
@@ -40,7 +41,7 @@ ACTIONS = {
 @allow("item.collect_offline")
 def create_item():
     actor = current_actor()
-    item = intake.collect(actor, **arguments(json_body(), SCHEMAS["collect_offline"]))
+    item = spot.collect_offline(actor, **arguments(json_body(), SCHEMAS["collect_offline"]))
     return jsonify(staff_view(item, actor)), 201
 
 

@@ -86,6 +86,7 @@ def _transition(name: str, *, within: frozenset[str] = SIGNED_IN, new: bool = Fa
 # `POST /api/v1/staff/items/<number>/<action>`: the URL's action → its transition.
 ITEM_ACTIONS = {
     "classify": "classify",
+    "wide_concern": "wide_concern",
     "claim": "claim",  # role "assist" (协办) has the same roles and person conditions
     "return": "return",
     "progress": "progress",
@@ -160,6 +161,10 @@ PERMISSIONS: dict[str, Rule] = {
     "visits.own": _rule(STAFF),
     "visits.for_others": _rule(OFFICE_ROLES, refusal="只能登记本人的走访"),
     "visits.read_all": _rule(OVERSEERS),
+    # 座谈会、书面调查: any cadre records one with its opinions; the organisation reads all.
+    "gatherings.record": _rule(STAFF),
+    "gatherings.read": _rule(STAFF),
+    "gatherings.read_all": _rule(OVERSEERS),
     "visit_checks.read": _rule(OVERSEERS),
     # The party–government office records what its spot check of a month's sample found.
     "visit_checks.find": _rule(frozenset({"party_office"}), refusal="只有党政办可以登记走访抽查结果"),

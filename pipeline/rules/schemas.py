@@ -86,7 +86,8 @@ SCHEMAS: dict[str, Schema] = {
     "collect_offline": schema(
         channel=Field("text", required=True, max_length=COLLECT["channel"].max_length, choices=OFFLINE_CHANNEL_LABELS,
                       label="线下渠道"),
-        **_pick(COLLECT, "content", "category", "community", "address", "reporter_name", "reporter_phone")),
+        **_pick(COLLECT, "content", "category", "community", "address", "reporter_name", "reporter_phone"),
+        on_spot=Field("any")),
     # A resident reports from the mini-program (POST /items).
     "collect_app": _pick(COLLECT, "content", "category", "community", "address", "lat", "lng", "photos", "anonymous",
                          "conduct"),
@@ -100,12 +101,13 @@ SCHEMAS: dict[str, Schema] = {
     "escalate": schema(reason=required(2000)),
     "consult": schema(conclusion=required(4000), due=REQUIRED_DATE),
     "meeting": schema(kind=required(16), held_at=required(40), attendees=Field("any"), minutes=required(10000),
-                      satisfaction=Field("fraction")),
+                      satisfaction=Field("fraction"), satisfied=INTEGER, voters=INTEGER),
     "resolve": schema(result=required(4000), photos=PHOTOS, outcome=optional(16)),
     "supervise": schema(note=required(2000), urge=BOOLEAN),
     "evaluate": schema(kind=required(16), score=required(32), comment=optional(2000)),
     "assign_supervisor": schema(staff=REQUIRED_INTEGER),
     "callback": schema(score=required(32), comment=required(1000)),
+    "wide_concern": schema(wide_concern=BOOLEAN),
     "merge": schema(into=required(16)),
     "reject": schema(reason=required(1000)),
     # The reporter's rating (POST /items/<number>/rating).
@@ -117,7 +119,11 @@ SCHEMAS: dict[str, Schema] = {
     "record_visit": schema(community=required(100), date=Field("text", required=True, max_length=10,
                                                                argument="visit_date"),
                            days=Field("number", required=True), content=required(2000), people=optional(255),
-                           staff=INTEGER),
+                           staff=INTEGER, opinions=Field("any")),
+    # A symposium or written survey with its opinions (POST /staff/gatherings).
+    "record_gathering": schema(kind=required(16), date=Field("text", required=True, max_length=10, argument="held_on"),
+                               place=required(200), attendees=Field("any", required=True),
+                               community=optional(100), note=optional(2000), opinions=Field("any", required=True)),
     "record_finding": schema(staff=REQUIRED_INTEGER, result=Field("text", required=True, max_length=16,
                                                                   choices=FINDING_RESULTS, label="抽查结果"),
                              note=optional(1000)),

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from peewee import SQL, Expression, ModelSelect
+from peewee import SQL, Expression, ModelSelect, fn
 
 from models import (
     Category,
@@ -283,7 +283,8 @@ def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = 
         "outcome": item.outcome,
         "outcome_label": OUTCOMES.get(item.outcome),
         "rating": latest_rating(item),
-        "can_rate": is_reporter and item.status == RESOLVED,
+        "can_rate": is_reporter and item.status == RESOLVED and not (
+            item.wide_concern and viewer is not None and rated_this_round(item, viewer.id)),
         "following": following,
         "merged_into": item.merged_into.number if item.merged_into_id else None,
         "reject_reason": item.reject_reason,
@@ -422,9 +423,24 @@ def latest_report(resident: Resident, since: datetime) -> Item | None:
             .order_by(Item.created_at.desc(), Item.id.desc()).first())
 
 
+def _their_rating(resident_id: int | None) -> Expression:
+    """A rating of the item's current round by this resident exists."""
+    return fn.EXISTS(Rating.select(Rating.id).where((Rating.item == Item.id) & (Rating.round == Item.round)
+                                                    & (Rating.resident == resident_id)))
+
+
+def rated_this_round(item: Item, resident_id: int | None) -> bool:
+    """Whether this resident has rated the item's current round: a wide-concern item
+    stays resolved after a rating (its 群众评议会 decides), so one may be rated already."""
+    if resident_id is None:
+        return False
+    return Rating.select().where((Rating.item == item.id) & (Rating.round == item.round)
+                                 & (Rating.resident == resident_id)).exists()
+
+
 def awaiting_rating(resident: Resident) -> Item | None:
-    """The resident's most recently resolved item that waits for their rating."""
-    return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED))
+    """The resident's most recently resolved item that waits for their rating (not rated by them this round)."""
+    return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED) & ~_their_rating(resident.id))
             .order_by(Item.resolved_at.desc(), Item.id.desc()).first())
 
 

@@ -54,3 +54,21 @@ def test_the_demo_has_a_supervised_item_whose_supervisor_gets_each_step_at_the_f
     assert sum(drain.number in str(data) for data in pushed) == 4
     roofs = models.Item.get(models.Item.content.startswith("XX小区2013年"))
     assert [(e.kind, e.resident_id is not None) for e in roofs.evaluations] == [("supervisor", True)]
+
+
+def test_the_demo_shows_the_seeds_rules_on_collection_and_wide_concern(app, client, now):
+    seed_demo(now)
+    roofs = models.Item.get(models.Item.content.contains("屋顶漏水"))
+    assert roofs.wide_concern and roofs.status == "resolved"  # rated, yet waiting for its 群众评议会
+    assert models.Rating.select().where(models.Rating.item == roofs).count() == 1
+    notices = client.get("/api/v1/notices").get_json()["items"]
+    assert [n["number"] for n in notices] == [roofs.number]
+    spot = models.Item.get(models.Item.tier == "on_spot")
+    assert spot.status == "resolved" and spot.claimed_unit.name == "全椒路社区" and spot.collected_by.username == "quanjiao"
+    visit = models.Visit.get()
+    heard = models.OpinionSource.select().where(models.OpinionSource.visit == visit)
+    assert [link.item.channel for link in heard] == ["visit", "visit"] and visit.staff.username == "leader"
+    symposium = models.Gathering.get()
+    assert symposium.kind == "symposium" and symposium.place == "全椒路社区议事厅"
+    linked = models.OpinionSource.select().where(models.OpinionSource.gathering == symposium)
+    assert len(linked) == 3 and {link.item.collected_by.username for link in linked} == {"duban"}

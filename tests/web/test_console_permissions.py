@@ -27,8 +27,8 @@ ROUTES = [
     ("GET", "/claim-board", STAFF, None),
     ("GET", "/unit", STAFF, None),
     ("GET", "/due?tier=limited&category=housing", STAFF, None),
-    ("GET", "/items/new", {"office", "admin"}, None),  # the form of what only they may record
-    ("POST", "/items/new", {"office", "admin"}, {"channel": "phone", "content": "电话反映：路面塌陷"}),
+    ("GET", "/items/new", STAFF, None),  # every cadre records what they heard (issue 10)
+    ("POST", "/items/new", STAFF, {"channel": "phone", "content": "电话反映：路面塌陷"}),
     ("POST", "/items/{late}/do/supervise", {"office", "admin", "leader", "supervisor"}, {"note": "请加快"}),
     ("POST", "/items/{conduct}/do/claim", {"office", "admin", "unit_assigned"}, {"role": "lead"}),
     ("GET", "/items/{late}/sheet", STAFF - {"unit_assigned"}, None),  # the sheet has the detail page's reach

@@ -92,6 +92,7 @@ ITEM_CALLS = {
     "callback": Call("", "resolved", {"score": "satisfied", "comment": "电话回访满意"}),
     "merge": Call("", "collected", lambda v: {"into": v["other"]}),
     "reject": Call("", "collected", {"reason": "不属于受理范围"}),
+    "wide_concern": Call("", "claimed", {"wide_concern": True}),
 }
 
 # "endpoint" or "endpoint METHOD" (for a route with several methods) → how to call it.
@@ -161,6 +162,10 @@ CALLS = {
     "api_routines.visit_record": Call("/api/v1/staff/visits", body={"community": "全椒路社区", "date": "2026-11-20",
                                                                     "days": 1, "content": "走访居民"}),
     "api_routines.visit_check": Call("/api/v1/staff/visit-checks/2026-10"),
+    "api_routines.gathering_list": Call("/api/v1/staff/gatherings"),
+    "api_routines.gathering_record": Call("/api/v1/staff/gatherings", body={
+        "kind": "survey", "date": "2026-11-20", "place": "安居苑社区", "attendees": ["居民50户"],
+        "opinions": ["希望增加公交线路"]}),
     "api_routines.visit_finding": Call("/api/v1/staff/visit-checks/2026-10/findings",
                                        body={"staff": 1, "result": "confirmed"}, ok=frozenset({404})),  # not checked
     "api_office.category_list": Call("/api/v1/staff/categories"),
@@ -239,7 +244,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_uploads.upload": "POST", "api_staff.create_item": "POST", "api_staff.item_action": "POST",
            "api_badges.issue": "POST", "api_badges.revoke": "DELETE", "api_routines.bulletin_edit": "PATCH",
            "api_routines.bulletin_publish": "POST", "api_routines.discipline_record": "POST",
-           "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
+           "api_routines.visit_record": "POST", "api_routines.gathering_record": "POST",
+           "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
            "console.badge_revoke": "POST", "api_resident.supervisor_evaluation": "POST",
