@@ -199,7 +199,10 @@ def residents_concerned(item: Item, kind: str, notice: str, note: str | None, no
 
 def supervisors_concerned(item: Item, kind: str, note: str | None, now: datetime, key: str) -> None:
     """The item's cadre supervisors (`pipeline.rules.supervisors`), by a task push that opens
-    the item in the console."""
+    the item in the console. Where residents are asked to rate (请您评价), a cadre
+    supervisor is asked for their own verdict, the 督办评议."""
+    if note is not None:
+        note = note.replace("请您评价", "请进行督办评议")
     to_staff(cadre_supervisors(item), kind, "task", item, note, now, key)
 
 

@@ -116,12 +116,16 @@ def test_a_quick_rating_drops_the_residents_stale_ask_but_not_the_leaders(client
     item = models.Item.get(models.Item.number == number)
     asks = list(models.Outbox.select().where((models.Outbox.kind == "resolved") & (models.Outbox.item == item)))
     assert {(row.resident_id, row.staff_id) for row in asks} == {
-        (world.residents["zhang"].id, None), (None, world.staff["leader"].id)}
+        (world.residents["zhang"].id, None), (None, world.staff["leader"].id),
+        (None, world.staff["supervisor"].id)}  # 吴刚 supervises 全椒路社区, the item's area
     rated = client.post(f"/api/v1/items/{number}/rating", headers=auth("zhang"), json={"score": "satisfied"})
     assert rated.get_json()["status"] == "resolved"
     dispatch_outbox(models.local_now())
     statuses = {(row.resident_id, row.staff_id): row.status for row in
                 models.Outbox.select().where((models.Outbox.kind == "resolved") & (models.Outbox.item == item))}
     # 请您评价 after the resident rated is dropped; 已办结待评议 still holds: the meeting is to come.
-    assert statuses == {(world.residents["zhang"].id, None): "dropped", (None, world.staff["leader"].id): "sent"}
+    assert statuses == {(world.residents["zhang"].id, None): "dropped", (None, world.staff["leader"].id): "sent",
+                        (None, world.staff["supervisor"].id): "sent"}
     assert not any("请您评价" in str(call["json"]) for call in wechat_api.sends())
+    # The area's cadre supervisor is asked for the 督办评议, not a resident's rating.
+    assert any("请进行督办评议" in str(call["json"]) for call in wechat_api.sends("staff-openid-supervisor"))
