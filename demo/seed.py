@@ -1,13 +1,18 @@
-"""Demo data: units, accounts and the seed's own cases, driven through the operations."""
+"""Demo data: units, accounts and the seed's own cases, driven through the operations:
+among them a wide-concern item announced and waiting for its 群众评议会, a problem
+answered on the spot, a leader's visit and a symposium with the opinions heard."""
 from datetime import date, datetime, timedelta
 
 from models import Resident, StaffUser, Unit, local_now
 from pipeline.accounts import staff_binding
 from pipeline.accounts.badges import bind_badge, issue_badge
 from pipeline.accounts.people import create_staff, create_unit, resident_for_openid, update_profile
+from pipeline.messages import publicity
 from pipeline.office.communities import create_community
+from pipeline.routines import gatherings, visits
 from pipeline.rules.actors import Actor, actor_for_resident, actor_for_staff
-from pipeline.steps import handling, intake, judging, oversight
+from pipeline.rules.workdays import WorkCalendar
+from pipeline.steps import handling, intake, judging, oversight, spot
 
 DEMO_PASSWORD = "sixstep-demo"
 # Each demo account's WeChat at the fake server: its pushes are listed there under this openid.
@@ -71,6 +76,24 @@ def _resident(openid: str, nickname: str, community: str) -> Resident:
     return update_profile(resident, community=community)  # as the resident does (PATCH /api/v1/me)
 
 
+def _seed_collection(staff: dict[str, Actor], now: datetime) -> None:
+    """Collection by every cadre: a symposium and a leader's visit with the opinions they
+    heard (each an item linked to it), and a problem a community answered on the spot."""
+    gatherings.record_gathering(
+        staff["duban"], kind="symposium", held_on=(now - timedelta(days=2)).date().isoformat(),
+        place="全椒路社区议事厅", attendees=["居民代表12人", "社区党委书记", "督办组吴刚"], community="全椒路社区",
+        opinions=["群众反映街居干部走居入户太少，作风不实，工作轻指导", "小区停车位不足，消防通道常被占用",
+                  "希望社区开设老年助餐点"], now=now - timedelta(days=2))
+    visits.record_visit(
+        staff["leader"], community="安居苑社区", visit_date=(now - timedelta(days=4)).date().isoformat(), days=1,
+        content="走访安居苑社区老旧小区，入户听取意见", people="居民20余户",
+        opinions=["3栋化粪池堵塞外溢，气味很大", "小区门口路灯不亮，晚上出行不便"], now=now - timedelta(days=4))
+    spot.collect_offline(
+        staff["quanjiao"], content="居民反映健身广场单杠螺丝松动，担心老人孩子受伤", channel="interview",
+        community="全椒路社区", category="housing", reporter_name="李大爷",
+        on_spot={"result": "社区干部现场紧固螺丝并张贴安全提示，已当场答复居民"}, now=now - timedelta(days=1))
+
+
 def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:
     office, leader = staff["office"], staff["leader"]
     jianshe, shirong = staff["jianshe"], staff["shirong"]
@@ -92,6 +115,9 @@ def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:
     oversight.supervise(roofs, liu, note="已到现场查看，施工方本周进场", now=t + timedelta(days=2))
     handling.progress(roofs, jianshe, note="施工方已进场，完成12户屋面防水", now=t + timedelta(days=4))
     handling.resolve(roofs, jianshe, result="20余户屋顶防水全部返修完毕，经居民代表验收通过", now=t + timedelta(days=6))
+    # 涉及群众面较广: announced to 全椒路社区 once resolved; 张阿姨's rating is recorded, and the
+    # item waits for its 群众评议会 (群众评议会待开 on its page).
+    publicity.publish(roofs, now=t + timedelta(days=6, minutes=1))
     judging.rate(roofs, zhang, "satisfied", "修好了，谢谢街道", now=t + timedelta(days=7))
 
     balconies = intake.collect(zhang, "40多户阳台年久失修需要加固，还有部分居民房屋需要粉刷", "wechat",
@@ -119,7 +145,26 @@ def _seed_cases(staff: dict[str, Actor], now: datetime) -> None:
                     tier="limited", roadmap="市容办会同社区清理楼道杂物", now=t + timedelta(days=10, hours=1))
     handling.claim(hallway, shirong, now=t + timedelta(days=10, hours=2))  # and left: overdue, chased, in the digest
 
-    intake.collect(staff["office"], "群众反映街居干部走居入户太少，作风不实，工作轻指导", "symposium",
-                   reporter_name="居民代表", community="全椒路社区", now=now - timedelta(days=2))
+    _seed_collection(staff, now)
     intake.collect(zhang, "小区3号楼楼道灯坏了一个多月，晚上上下楼看不见", "wechat", community="全椒路社区",
                    now=now - timedelta(hours=3))
+    oversight.evaluate(roofs, liu, kind="supervisor", score="satisfied", comment="返修到位，居民认可",
+                       now=t + timedelta(days=8))
+    _seed_supervised(staff, zhang, units, now)
+
+
+def _seed_supervised(staff: dict[str, Actor], zhang: Actor, units: dict[str, int], now: datetime) -> None:
+    """督办 by matter: the office assigns 吴刚 (whose area is 全椒路社区) to an item of 安居苑社区
+    with a timetable; each step is pushed to him (see the fake server's page)."""
+    jianshe, duban = staff["jianshe"], staff["duban"]
+    yesterday = now - timedelta(days=1)
+    calendar = WorkCalendar()
+    drain = intake.collect(zhang, "安居苑小区门口排水沟堵塞，一下雨积水没过脚踝", "wechat", community="安居苑社区",
+                           address="安居苑小区东门", now=yesterday - timedelta(hours=3))
+    intake.classify(drain, staff["office"], category="housing", leader=staff["leader"].id, unit=units["建设办"],
+                    tier="limited", roadmap="建设办牵头疏通排水沟、更换破损盖板，督办组全程督办",
+                    milestones=[{"date": calendar.add_workdays(now.date(), 2).isoformat(), "text": "疏通排水沟"},
+                                {"date": calendar.add_workdays(now.date(), 4).isoformat(), "text": "更换破损沟盖板"}],
+                    supervisors=[duban.id], now=yesterday)
+    handling.claim(drain, jianshe, now=yesterday + timedelta(hours=1))
+    handling.progress(drain, jianshe, note="已联系疏通队，明天上午进场", now=yesterday + timedelta(hours=2))

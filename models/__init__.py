@@ -2,13 +2,15 @@
 from .base import BaseModel, as_local, db, iso, local_now, open_database
 from .catalog import AssessmentWeight, CalendarDay, Category, Community
 from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
-from .items import Claim, DailySequence, Follower, Item, Photo, TimelineEvent
+from .items import Claim, DailySequence, Follower, Item, ItemSupervisor, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
 from .routines import (
     Bulletin,
     DisciplinaryEntry,
+    Gathering,
     MediaFetch,
+    OpinionSource,
     PublicNotice,
     RoutineMark,
     Visit,
@@ -33,6 +35,7 @@ ALL_MODELS = [
     Claim,
     TimelineEvent,
     Follower,
+    ItemSupervisor,
     SupervisionNote,
     Evaluation,
     Rating,
@@ -51,6 +54,8 @@ ALL_MODELS = [
     Bulletin,
     Visit,
     VisitCheck,
+    Gathering,
+    OpinionSource,
     VisitFinding,
     MediaFetch,
     PhoneView,

@@ -39,6 +39,8 @@ class Item(BaseModel):
     lat = DoubleField(null=True)
     lng = DoubleField(null=True)
     suggested_category = ForeignKeyField(Category, null=True, on_delete="SET NULL", backref="+", index=False)
+    # The cadre who heard and recorded it (offline channels, visits, gatherings, on the spot).
+    collected_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+", index=False)
     # The assignment sheet (问题解决交办单).
     category = ForeignKeyField(Category, null=True, on_delete="SET NULL", backref="items", index=False)
     leader = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+", index=False)
@@ -86,6 +88,8 @@ Item.add_index(SQL(f'CREATE INDEX IF NOT EXISTS "{WORK_ORDER_INDEX}" ON "item" '
 SET_ONLY_INDEXED = {"reporter": ("created_at",), "community": (), "suggested_category": (), "category": (),
                     "leader": (), "unit": (), "due": (), "claimed_unit": (), "resolved_at": (), "closed_at": (),
                     "merged_into": ()}
+# Who collected an item (issue 10): set only for what a cadre recorded, indexed the same way.
+Item.add_index(Item.index(Item.collected_by, where=SQL('"collected_by_id" IS NOT NULL'), name="item_collected_by_id_set"))
 for _name, _also in SET_ONLY_INDEXED.items():
     _column = Item._meta.fields[_name].column_name
     Item.add_index(Item.index(Item._meta.fields[_name], *(Item._meta.fields[n] for n in _also),
@@ -155,3 +159,16 @@ class Follower(BaseModel):
 
 
 TimelineEvent.add_index(TimelineEvent.index(TimelineEvent.item, where=SQL("kind = 'return'"), name=RETURN_EVENTS_INDEX))
+
+
+class ItemSupervisor(BaseModel):
+    """A cadre supervisor the office assigned to an item (由活动办根据事项指定督办人员);
+    the supervisors of an area are `StaffUser.area` (pipeline.rules.supervisors)."""
+
+    item = ForeignKeyField(Item, backref="assigned_supervisors", on_delete="CASCADE")
+    staff = ForeignKeyField(StaffUser, on_delete="CASCADE", backref="+")
+    assigned_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("item", "staff"), True),)

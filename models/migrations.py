@@ -80,6 +80,20 @@ def _work_list_order(migrator: SchemaMigrator) -> None:
                    '(("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
 
 
+def _collectors_and_notices_by_round(migrator: SchemaMigrator) -> None:
+    """Every cadre collects opinions: an item records who did (`item.collected_by_id`);
+    a wide-concern item is announced each round it is resolved, so a public notice is
+    unique per item and round (the index on the item alone goes; init_db makes the new
+    one). The gathering and opinion-source tables are created by init_db."""
+    item_columns = {column.name for column in db.get_columns("item")}
+    if "collected_by_id" not in item_columns:
+        db.execute_sql('ALTER TABLE "item" ADD COLUMN "collected_by_id" INTEGER '
+                       'REFERENCES "staff_user" ("id") ON DELETE SET NULL')
+    if "round" not in {column.name for column in db.get_columns("public_notice")}:
+        db.execute_sql('ALTER TABLE "public_notice" ADD COLUMN "round" INTEGER NOT NULL DEFAULT 1')
+    db.execute_sql('DROP INDEX IF EXISTS "public_notice_item_id"')
+
+
 def _assessment_indexes(migrator: SchemaMigrator) -> None:
     """The assessment's send-back count reads only `return` events (models.items.RETURN_EVENTS_INDEX);
     the `assessment_weight` table is created by init_db like any new table."""
@@ -116,6 +130,7 @@ MIGRATIONS = [
     (4, _communities),
     (5, _item_deidentified),
     (6, _work_list_order),
+    (7, _collectors_and_notices_by_round),
     (9, _categories_by_meaning),
     (10, _assessment_indexes),
 ]

@@ -33,15 +33,20 @@ class RoutineMark(BaseModel):
 
 
 class PublicNotice(BaseModel):
-    """The public notice (公示) of a closed item of wide concern, published once."""
+    """The public notice (公示) of a resolved item of wide concern: once per round (a
+    round sent back by the residents' evaluation meeting is announced again)."""
 
-    item = ForeignKeyField(Item, unique=True, backref="public_notices", on_delete="CASCADE")
+    item = ForeignKeyField(Item, backref="public_notices", on_delete="CASCADE", index=False)
+    round = IntegerField(default=1)
     community = CharField(max_length=100, null=True)
     title = CharField(max_length=200)
     result = TextField(null=True)
     public = BooleanField(default=True)  # False: a 作风 item, recorded but not announced
     recipients = IntegerField(default=0)
     published_at = DateTimeField(default=local_now, index=True)
+
+    class Meta:
+        indexes = ((("item", "round"), True),)
 
 
 class DisciplinaryEntry(BaseModel):
@@ -126,3 +131,25 @@ class MediaFetch(BaseModel):
     next_attempt_at = DateTimeField(default=local_now)
     last_error = TextField(null=True)
     gave_up = BooleanField(default=False)
+
+
+class Gathering(BaseModel):
+    """A symposium (座谈会) or written survey (书面调查), recorded once with the
+    opinions it gathered; each opinion is an item (`OpinionSource`)."""
+
+    kind = CharField(max_length=16)  # symposium | survey
+    held_on = DateField(index=True)
+    place = CharField(max_length=200)
+    attendees = JSONField()  # [name or group, ...]
+    community = CharField(max_length=100, null=True)
+    note = TextField(null=True)
+    recorded_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=local_now)
+
+
+class OpinionSource(BaseModel):
+    """Where an item was heard: a cadre's visit or a gathering (one of the two)."""
+
+    item = ForeignKeyField(Item, unique=True, backref="+", on_delete="CASCADE")
+    visit = ForeignKeyField(Visit, null=True, backref="opinions", on_delete="CASCADE")
+    gathering = ForeignKeyField(Gathering, null=True, backref="opinions", on_delete="CASCADE")

@@ -174,6 +174,11 @@ def app(_session_app, config, request):
     application.config.update(config)
     # A test that built another app pointed pipeline's settings at that app's configuration.
     configure_settings(application.config)
+    # ... and left the one rate limiter (a module global) switched on, counting in memory
+    # across later tests: logins then ran out in whichever test came late enough.
+    from web.limits import limiter
+
+    limiter.enabled = bool(application.config.get("RATELIMIT_ENABLED"))
     if models.db.obj is not database:
         models.db.initialize(database)
     with application.app_context():

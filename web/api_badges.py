@@ -10,6 +10,7 @@ from pipeline.accounts.badges import (
     badge_json,
     badge_state,
     bind_badge,
+    bind_badge_to_staff,
     get_badge,
     issue_badge,
     revoke_badge,
@@ -53,6 +54,14 @@ def issue():
 @allow("badges.manage")
 def revoke(badge_id):
     badge = revoke_badge(current_actor(), get_badge(badge_id))
+    return jsonify(badge_json(badge, local_now().date()))
+
+
+@bp.post("/api/v1/staff/badges/<int:badge_id>/holder")
+@allow("badges.manage")
+def bind_to_staff(badge_id):
+    """{staff} → the cadre badge is held by that staff account (its expiry warning reaches them)."""
+    badge = bind_badge_to_staff(current_actor(), get_badge(badge_id), **arguments(json_body(), SCHEMAS["badge_holder"]))
     return jsonify(badge_json(badge, local_now().date()))
 
 

@@ -2,10 +2,12 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from pipeline.accounts.people import record_subscriptions, update_profile
+from pipeline.rules.boundary import local_now
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.steps.intake import collect
 from pipeline.steps.judging import rate
-from pipeline.steps.oversight import follow, unfollow
+from pipeline.steps.oversight import evaluate, follow, unfollow
+from pipeline.views.oversight import resident_supervised
 from pipeline.views.queries import list_mine, public_view, visible_item
 from web.api_public import SUBSCRIBE_TITLES
 from web.auth import allow, current_actor
@@ -37,6 +39,23 @@ def rating(number):
     actor = current_actor()
     item = rate(visible_item(number, actor), actor, **arguments(json_body(), SCHEMAS["rate"]), source="app")
     return jsonify(public_view(item, actor))
+
+
+@bp.post("/items/<number>/evaluation")
+@allow("item.supervisor_evaluation")
+def supervisor_evaluation(number):
+    """A resident supervisor's 督办评议 {score, comment?}: on the sheet beside the cadres'."""
+    actor = current_actor()
+    body = arguments(json_body(), SCHEMAS["supervisor_evaluation"])
+    item = evaluate(visible_item(number, actor), actor, kind="supervisor", **body)
+    return jsonify(public_view(item, actor))
+
+
+@bp.get("/me/supervised")
+@allow("items.supervised")
+def supervised():
+    """The items a resident follows and, holding a badge, those of its area: {supervisor, areas, items}."""
+    return jsonify(resident_supervised(current_actor(), local_now().date()))
 
 
 @bp.post("/items/<number>/follow")

@@ -4,12 +4,12 @@ call-back list and the overdue digest. Thin: parse, call one pipeline function."
 from flask import Blueprint, jsonify, request
 
 from pipeline.messages import publicity
-from pipeline.routines import bulletins, visit_findings, visits
+from pipeline.routines import bulletins, gatherings, visit_findings, visits
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import NotFound
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.rules.validate import parse_date
-from pipeline.steps import chasing
+from pipeline.steps import chasing, opinions
 from pipeline.views.queries import summary
 from web.auth import allow, current_actor
 from web.params import arguments, integer, json_body
@@ -81,7 +81,21 @@ def visit_list():
 @allow("visits.own")
 def visit_record():
     visit = visits.record_visit(current_actor(), **arguments(json_body(), SCHEMAS["record_visit"]))
-    return jsonify(visits.visit_json(visit)), 201
+    return jsonify({**visits.visit_json(visit), "items": opinions.numbers_heard(visit=visit)}), 201
+
+
+@bp.get("/staff/gatherings")
+@allow("gatherings.read")
+def gathering_list():
+    return jsonify(gatherings.readable_gatherings(current_actor(), request.args.get("month")))
+
+
+@bp.post("/staff/gatherings")
+@allow("gatherings.record")
+def gathering_record():
+    gathering, items = gatherings.record_gathering(current_actor(),
+                                                   **arguments(json_body(), SCHEMAS["record_gathering"]))
+    return jsonify(gatherings.gathering_json(gathering, [item.number for item in items])), 201
 
 
 @bp.get("/staff/visit-checks/<month>")

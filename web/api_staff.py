@@ -6,7 +6,7 @@ from pipeline.office import communities
 from pipeline.rules.errors import NotFound
 from pipeline.rules.permissions import item_action as table_action
 from pipeline.rules.schemas import SCHEMAS
-from pipeline.steps import handling, intake, judging, oversight
+from pipeline.steps import handling, intake, judging, oversight, spot, supervising
 from pipeline.views import queries
 from pipeline.views.queries import public_view, staff_item, visible_item
 from pipeline.views.sheet import staff_view
@@ -20,6 +20,7 @@ bp = Blueprint("api_staff", __name__, url_prefix="/api/v1/staff")
 # action -> the operation it calls; each takes the fields of its schema (`pipeline.rules.schemas`).
 ACTIONS = {
     "classify": intake.classify,
+    "wide_concern": judging.mark_wide_concern,
     "claim": handling.claim,
     "return": handling.return_to_office,
     "progress": handling.progress,
@@ -28,6 +29,7 @@ ACTIONS = {
     "meeting": handling.record_meeting,
     "resolve": handling.resolve,
     "supervise": oversight.supervise,
+    "assign_supervisor": supervising.assign_supervisor,
     "evaluate": oversight.evaluate,
     "callback": judging.callback,
     "merge": intake.merge,
@@ -39,7 +41,7 @@ ACTIONS = {
 @allow("item.collect_offline")
 def create_item():
     actor = current_actor()
-    item = intake.collect(actor, **arguments(json_body(), SCHEMAS["collect_offline"]))
+    item = spot.collect_offline(actor, **arguments(json_body(), SCHEMAS["collect_offline"]))
     return jsonify(staff_view(item, actor)), 201
 
 
@@ -51,7 +53,7 @@ def work_list():
         current_actor(), status=args.get("status"), overdue=args.get("overdue") in ("1", "true"),
         unit=integer(dict(args), "unit") if args.get("unit") else None, category=args.get("category"),
         search=args.get("q"), page=args.get("page"), per_page=args.get("per_page"),
-        board=args.get("board") in ("1", "true")))
+        board=args.get("board") in ("1", "true"), supervised=args.get("supervised") in ("1", "true")))
 
 
 @bp.get("/items/<number>")
@@ -107,6 +109,16 @@ def change_community(community_id):
     row = communities.update_community(current_actor(), community_id,
                                        **arguments(json_body(), SCHEMAS["update_community"]))
     return jsonify(communities.community_json(row))
+
+
+@bp.put("/communities/<int:community_id>/supervisors")
+@allow("communities.manage")
+def community_supervisors(community_id):
+    """{supervisors: [staff id]} → the cadre supervisors whose area the community now is."""
+    users = supervising.set_area_supervisors(current_actor(), community_id,
+                                             **arguments(json_body(), SCHEMAS["area_supervisors"]))
+    return jsonify([{"id": user.id, "name": user.name, "role": user.role, "area": user.area,
+                     "bound": bool(user.openid)} for user in users])
 
 
 @bp.get("/stats")

@@ -61,6 +61,9 @@ COMMUNITY = obj({"id": {"type": "integer"}, "name": {"type": "string"}, "lat": {
                  "lng": {"type": ["number", "null"]}, "active": {"type": "boolean"}})
 BULLETIN = obj({"id": {"type": "integer"}, "issue": {"type": "integer"}, "title": {"type": "string"}})
 OBJECT = {"type": "object"}
+GATHERING = obj({"id": {"type": "integer"}, "kind": {"enum": ["symposium", "survey"]}, "date": DATE,
+                 "place": {"type": "string"}, "attendees": {"type": "array", "items": {"type": "string"}},
+                 "items": {"type": "array", "items": {"type": "string"}}})
 CATEGORY = obj({"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
                 "parent": NULLABLE_TEXT, "default_tier": NULLABLE_TEXT, "limit_days": NULLABLE_INT,
                 "public": {"type": "boolean"}, "active": {"type": "boolean"}, "sort": {"type": "integer"}})
@@ -110,6 +113,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Visit": obj({"id": {"type": "integer"}, "community": {"type": "string"}, "date": DATE,
                   "days": {"type": "number"}}),
     "Visits": {"type": "array", "items": ref("Visit")},
+    "VisitRecorded": obj({"id": {"type": "integer"}, "community": {"type": "string"}, "date": DATE,
+                          "days": {"type": "number"}, "items": {"type": "array", "items": {"type": "string"}}}),
+    "Gathering": GATHERING,
+    "Gatherings": {"type": "array", "items": GATHERING},
     "VisitCheck": obj({"month": {"type": "string"}, "results": {}, "sample": OBJECTS}),
     "Finding": obj({"id": {"type": "integer"}, "month": {"type": "string"}, "staff": OBJECT,
                     "result": {"enum": ["confirmed", "not_confirmed"]}, "label": {"type": "string"},
@@ -125,6 +132,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Communities": {"type": "array", "items": COMMUNITY},
     "Export": obj({"profile": OBJECT, "reports": OBJECTS, "ratings": OBJECTS}),
     "Deleted": obj({"deleted": {"const": True}, "reports_kept": {"type": "integer"}}),
+    "Supervised": obj({"supervisor": {"type": "boolean"}, "areas": {"type": "array", "items": {"type": "string"}},
+                       "items": {"type": "array", "items": obj({**SUMMARY_FIELDS,
+                                                                "why": {"enum": ["followed", "area"]}})}}),
+    "AreaSupervisors": {"type": "array", "items": obj({"id": {"type": "integer"}, "name": {"type": "string"},
+                                                       "role": {"const": "supervisor"}, "area": NULLABLE_TEXT})},
     "Notices": page_of(obj({"number": {"type": "string"}, "published_at": TIME})),
 }
 
@@ -145,7 +157,9 @@ RESPONSES: dict[str, tuple[int, str]] = {
     "api_routines.bulletin_detail": (200, "Bulletin"), "api_routines.bulletin_edit": (200, "Bulletin"),
     "api_routines.bulletin_publish": (200, "Bulletin"), "api_routines.discipline_list": (200, "DisciplineList"),
     "api_routines.discipline_record": (201, "Discipline"), "api_routines.visit_list": (200, "Visits"),
-    "api_routines.visit_record": (201, "Visit"), "api_routines.visit_check": (200, "VisitCheck"),
+    "api_routines.visit_record": (201, "VisitRecorded"),
+    "api_routines.gathering_list": (200, "Gatherings"), "api_routines.gathering_record": (201, "Gathering"),
+    "api_routines.visit_check": (200, "VisitCheck"),
     "api_routines.callback_list": (200, "Summaries"), "api_routines.overdue_digest": (200, "Digest"),
     "api_uploads.upload": (201, "Upload"), "api_routines.visit_finding": (201, "Finding"),
     "api_office.category_list": (200, "CategoryTree"), "api_office.add_category": (201, "Category"),
@@ -156,7 +170,9 @@ RESPONSES: dict[str, tuple[int, str]] = {
     "api_staff.change_community": (200, "Community"),
     "api_me.export": (200, "Export"), "api_me.delete_me": (200, "Deleted"), "api_me.phone_view_log": (200, "Page"),
     "api_badges.issue": (201, "IssuedBadge"), "api_badges.revoke": (200, "Badge"),
-    "api_badges.card": (200, "png"), "api_badges.bind": (200, "Binding"), "api_badges.item_qrcode": (200, "png"),
+    "api_badges.card": (200, "png"), "api_badges.bind_to_staff": (200, "Badge"),
+    "api_resident.supervisor_evaluation": (200, "Item"), "api_resident.supervised": (200, "Supervised"),
+    "api_staff.community_supervisors": (200, "AreaSupervisors"), "api_badges.bind": (200, "Binding"), "api_badges.item_qrcode": (200, "png"),
 }
 
 PAGE = {"page": {"type": "integer", "minimum": 1, "maximum": 100000},
@@ -168,12 +184,13 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
     "api_resident.mine": PAGE,
     "api_staff.work_list": {"status": {"type": "string"}, "overdue": {"enum": ["1", "true", "0"]},
                             "unit": {"type": "integer", "minimum": 1}, "category": {"type": "string"},
-                            "q": {"type": "string"}, **PAGE},
+                            "q": {"type": "string"}, "supervised": {"enum": ["1", "true", "0"]}, **PAGE},
     "api_staff.users": {"role": {"type": "string"}},
     "api_staff.rates": {"from": DAY, "to": DAY},
     "api_routines.public_notices": {"community": {"type": "string"}, **PAGE},
     "api_routines.bulletin_list": PAGE,
     "api_routines.discipline_list": {"from": DAY, "to": DAY},
+    "api_routines.gathering_list": {"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}},
     "api_routines.visit_list": {"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
                                 "staff": {"type": "integer", "minimum": 1}},
 }

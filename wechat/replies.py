@@ -7,7 +7,7 @@ Replies are passive text replies (no API call: the webhook must answer within
 from wechatpy.replies import TextReply
 
 from pipeline.messages.notify import cut
-from pipeline.rules.states import UNDER_DEADLINE, WITH_RESULT
+from pipeline.rules.states import RESOLVED, SCORES, UNDER_DEADLINE, WITH_RESULT
 
 from .security import escape_cdata
 
@@ -124,6 +124,10 @@ def status(view):
 
 
 def rated(item, score):
+    if item.wide_concern and item.status == RESOLVED:
+        # 涉及群众面较广: the rating is recorded; the residents' evaluation meeting decides.
+        return (f"已收到您的评价：{SCORES[score]}。事项 {item.number} 涉及群众面较广，"
+                "结果已公示，将召开群众评议会，由评议结果决定办结或返回重新办理。")
     if score == "unsatisfied":
         return (
             f"已收到您的评价：不满意。事项 {item.number} 将返回重新交办，"

@@ -54,7 +54,7 @@ describe('Tencent compilers (wcc, wcsc)', () => {
 describe('miniprogram-ci configuration check (offline)', () => {
   test('project.config.json, app.json, page and component JSON and sitemap.json are valid', () => {
     const { status, output } = run('config-check.js', root)
-    expect(output).toMatch(/app\.json, 5 pages, \d+ components and sitemap\.json are valid/)
+    expect(output).toMatch(/app\.json, 6 pages, \d+ components and sitemap\.json are valid/)
     expect(status).toBe(0)
   })
 

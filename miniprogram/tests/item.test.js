@@ -305,3 +305,41 @@ describe('诉求详情 page: voice messages', () => {
     expect(comp.querySelectorAll('.photo-img')).toHaveLength(2)
   })
 })
+
+const EVALUATOR = {kind: 'resident', id: 9, nickname: '刘师傅', is_supervisor: true}
+
+describe('督办评议 on the item page', () => {
+  test('a badge holder evaluates a resolved item: a score is required, then it is posted', async () => {
+    const env = h.setup({
+      ['GET /api/v1/items/' + NUMBER]: detail({can_rate: false}),
+      ['POST /api/v1/items/' + NUMBER + '/evaluation']: detail({can_rate: false}),
+    })
+    env.storage.sixstep_user = EVALUATOR
+    const comp = await h.openPage('item', {number: NUMBER})
+    expect(h.texts(comp, '.eval-option')).toEqual(['满意', '基本满意', '不满意'])
+    await h.tap(comp, '.submit-evaluation-btn')
+    expect(h.text(comp, '.eval-error')).toBe('请选择满意、基本满意或不满意')
+    expect(h.calls(env.server)).toEqual(['GET /api/v1/items/' + NUMBER])
+
+    await h.tap(comp, '.eval-option.score-basically_satisfied')
+    await h.input(comp, '.eval-comment', '  灯亮了，楼道还需清扫 ')
+    await h.tap(comp, '.submit-evaluation-btn')
+    const posted = env.server.requests.filter(r => r.method === 'POST')
+    expect(posted.map(r => [r.path, r.data])).toEqual([
+      ['/api/v1/items/' + NUMBER + '/evaluation', {score: 'basically_satisfied', comment: '灯亮了，楼道还需清扫'}],
+    ])
+    expect(h.text(comp, '.evaluation-done')).toContain('已记入交办单')
+    expect(env.wx.showToast).toHaveBeenCalledWith({title: '督办评议已提交', icon: 'success'})
+  })
+
+  test('no form for an ordinary resident, nor for an item still being handled', async () => {
+    let env = h.setup({['GET /api/v1/items/' + NUMBER]: detail({can_rate: false})})
+    env.storage.sixstep_user = Object.assign({}, EVALUATOR, {is_supervisor: false})
+    let comp = await h.openPage('item', {number: NUMBER})
+    expect(comp.querySelector('.evaluation-form')).toBeFalsy()
+    env = h.setup({['GET /api/v1/items/' + NUMBER]: detail({status: 'claimed', status_label: '办理中'})})
+    env.storage.sixstep_user = EVALUATOR
+    comp = await h.openPage('item', {number: NUMBER})
+    expect(comp.querySelector('.evaluation-form')).toBeFalsy()
+  })
+})

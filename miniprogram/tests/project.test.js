@@ -10,6 +10,7 @@ describe('project files', () => {
   test('every page listed in app.json has its four files and is a Component() page', () => {
     expect(app.pages).toEqual([
       'pages/report/report', 'pages/mine/mine', 'pages/board/board', 'pages/scan/scan', 'pages/item/item',
+      'pages/supervised/supervised',
     ])
     app.pages.forEach(page => {
       ['js', 'json', 'wxml', 'wxss'].forEach(ext => {

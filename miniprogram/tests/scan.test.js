@@ -171,3 +171,11 @@ describe('扫码督办 page', () => {
     expect(h.calls(server)).toEqual(['GET /api/v1/me'])
   })
 })
+
+describe('督办员 list', () => {
+  test('the scan page offers a supervisor their list', async () => {
+    const {comp, wx} = await openScan(SUPERVISOR)
+    await h.tap(comp, '.open-supervised-btn')
+    expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/supervised/supervised'})
+  })
+})

@@ -13,7 +13,7 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from models import Badge, as_local, iso
+from models import Badge, StaffUser, as_local, iso
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import fetch, serialise_writers, transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
@@ -167,11 +167,33 @@ def bind_badge(actor: Actor, token: object, now: datetime | None = None) -> Badg
         raise WrongState("该督办证已过有效期，请联系活动办换发", code="badge_expired")
     with transaction():
         taken = (Badge.update(resident=actor.id)
-                 .where((Badge.id == badge.id) & Badge.revoked_at.is_null()
+                 .where((Badge.id == badge.id) & Badge.revoked_at.is_null() & Badge.staff.is_null()
                         & (Badge.resident.is_null() | (Badge.resident == actor.id)))
                  .execute())
     if not taken:
         raise WrongState("该督办证已绑定其他微信用户，如有疑问请联系活动办", code="badge_taken")
+    return get_badge(badge.id)
+
+
+def bind_badge_to_staff(actor: Actor, badge: Badge, staff: object) -> Badge:
+    """The office binds a cadre badge (督办小组) to a staff account: the badge's expiry
+    warning then reaches that person's WeChat, and no resident can bind it."""
+    if not permitted("badges.manage", actor):
+        raise Forbidden("只有活动办可以管理督办证", code="forbidden")
+    if badge.kind != "cadre":
+        raise WrongState("只有督办小组的督办证可以绑定工作人员账号", code="not_cadre_badge")
+    try:
+        staff_id = int(staff)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise Invalid("工作人员编号无效", field="staff") from None
+    with transaction():
+        user = StaffUser.get_or_none((StaffUser.id == staff_id) & StaffUser.active)
+        if user is None:
+            raise Invalid("工作人员不存在或已停用", field="staff")
+        bound = (Badge.update(staff=user.id)
+                 .where((Badge.id == badge.id) & Badge.revoked_at.is_null() & Badge.resident.is_null()).execute())
+    if not bound:
+        raise WrongState("该督办证已撤销或已绑定微信用户，不能绑定工作人员", code="badge_taken")
     return get_badge(badge.id)
 
 
@@ -185,6 +207,7 @@ def badge_json(badge: Badge, today: date, staff: bool = True) -> dict[str, Any]:
         "bound": badge.resident_id is not None,
     }
     if staff:
-        view.update(id=badge.id, phone_masked=badge.phone_masked, revoked_at=iso(badge.revoked_at),
+        view.update(id=badge.id, staff={"id": badge.staff_id, "name": badge.staff.name} if badge.staff_id else None,
+                    phone_masked=badge.phone_masked, revoked_at=iso(badge.revoked_at),
                     created_at=iso(badge.created_at), card_url=f"/api/v1/staff/badges/{badge.id}/card.png")
     return view

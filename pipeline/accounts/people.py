@@ -192,6 +192,12 @@ def active_staff(role: str | None = None) -> list[dict[str, Any]]:
              "receives_pushes": reachable(u)} for u in query]
 
 
+def cadre_choices() -> list[dict[str, Any]]:
+    """The active cadre supervisors (督办小组) with their area, for the office's pickers."""
+    query = StaffUser.select().where(StaffUser.active & (StaffUser.role == "supervisor")).order_by(StaffUser.id)
+    return [{"id": u.id, "name": u.name, "area": u.area} for u in query]
+
+
 PROFILE_PHONE = re.compile(r"^\+?\d{7,15}$")
 
 

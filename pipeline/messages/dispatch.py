@@ -23,6 +23,7 @@ from models import Item, Outbox, db
 from models.base import is_postgres
 from pipeline.rules.core import transaction
 from pipeline.rules.states import CLAIMABLE, RESOLVED
+from pipeline.views.queries import rated_this_round
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -31,13 +32,20 @@ FAILED = "failed"
 UNDELIVERABLE = "undeliverable"
 DROPPED = "dropped"  # its reason no longer held when it was its turn: never sent
 
-# kind of notice -> whether its item still is as the notice says, asked just before
-# it is sent. Kinds not listed tell of something that happened: always sent.
-STILL_HOLDS: dict[str, Callable[[Item], bool]] = {
-    "resolved": lambda item: item.status == RESOLVED,  # 已办理完毕，请您评价 / 已办结待评议
-    "rate_remind": lambda item: item.status == RESOLVED,  # 请您评价 (3 days on)
-    "callback_due": lambda item: item.status == RESOLVED,  # 请电话回访
-    "unclaimed": lambda item: item.status in CLAIMABLE,  # 请尽快领办
+def _awaiting_rating(item: Item, row: Outbox) -> bool:
+    """请您评价 still asks something: the item waits for a verdict, and — on a wide-concern
+    item, which a rating leaves resolved for its evaluation meeting — this resident has
+    not rated the round yet. (A staff row, 已办结待评议, holds while the item is resolved.)"""
+    return item.status == RESOLVED and not (item.wide_concern and rated_this_round(item, row.resident_id))
+
+
+# kind of notice -> whether its item still is as the notice (row) says, asked just
+# before it is sent. Kinds not listed tell of something that happened: always sent.
+STILL_HOLDS: dict[str, Callable[[Item, Outbox], bool]] = {
+    "resolved": _awaiting_rating,  # 已办理完毕，请您评价 / 已办结待评议
+    "rate_remind": _awaiting_rating,  # 请您评价 (3 days on)
+    "callback_due": lambda item, row: item.status == RESOLVED,  # 请电话回访
+    "unclaimed": lambda item, row: item.status in CLAIMABLE,  # 请尽快领办
 }
 
 BACKOFF_BASE = 10  # seconds before the first retry
@@ -97,8 +105,8 @@ def still_holds(row: Outbox) -> bool:
     check = STILL_HOLDS.get(row.kind)
     if check is None or row.item_id is None:
         return True
-    item = Item.select(Item.id, Item.status).where(Item.id == row.item_id).first()
-    return item is not None and check(item)
+    item = Item.select(Item.id, Item.status, Item.round, Item.wide_concern).where(Item.id == row.item_id).first()
+    return item is not None and check(item, row)
 
 
 def _write(changes: dict[str, Any], fence: Any) -> int:

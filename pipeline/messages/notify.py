@@ -15,6 +15,7 @@ from pipeline.messages import templates
 from pipeline.messages.templates import cut  # noqa: F401 - the one cut, also for the chat replies
 from pipeline.rules.settings import settings
 from pipeline.rules.states import STATUS_LABELS
+from pipeline.rules.supervisors import cadre_supervisors
 from pipeline.views.queries import reporters
 
 # kind of notice -> (official-account template setting, mini-program subscribe setting)
@@ -180,7 +181,8 @@ def leader_of(item: Item) -> list[StaffUser]:
 
 def residents_concerned(item: Item, kind: str, notice: str, note: str | None, now: datetime, key: str,
                         include_followers: bool = True) -> None:
-    """The reporter(s) and, usually, followers of the item."""
+    """The reporter(s) and, usually, followers of the item — and with the followers its
+    cadre supervisors (`supervisors_concerned`), who hear of every step as they do."""
     seen: set[int] = set()
     people = reporters(item) + (followers(item) if include_followers else [])
     data = item_fields(item, note, now)
@@ -191,6 +193,17 @@ def residents_concerned(item: Item, kind: str, notice: str, note: str | None, no
         seen.add(resident.id)
         rows += _resident_rows(resident, kind, notice, data, now, key, item)
     _queue(rows)
+    if include_followers:
+        supervisors_concerned(item, kind, note, now, key)
+
+
+def supervisors_concerned(item: Item, kind: str, note: str | None, now: datetime, key: str) -> None:
+    """The item's cadre supervisors (`pipeline.rules.supervisors`), by a task push that opens
+    the item in the console. Where residents are asked to rate (请您评价), a cadre
+    supervisor is asked for their own verdict, the 督办评议."""
+    if note is not None:
+        note = note.replace("请您评价", "请进行督办评议")
+    to_staff(cadre_supervisors(item), kind, "task", item, note, now, key)
 
 
 def notice_fields(code: str, title: str, state: str, note: str | None, now: datetime) -> dict[str, str | None]:

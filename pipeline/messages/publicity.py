@@ -1,10 +1,13 @@
 """Public notice (公示) of the results of items of wide concern, and notices to
 supervision-badge holders before their badge expires.
 
-When an item of wide concern (Item.wide_concern) closes, its result is
-announced to every resident of its community once, and a PublicNotice row
-records it. The reporter and followers already had the "closed" notice from
-pipeline/steps/judging.py and are not told twice. 作风 items are never announced.
+When an item of wide concern (Item.wide_concern) is resolved, its result is
+announced to every resident of its community at once (the job runs every
+minute), before the residents' evaluation meeting that alone may close it; a
+PublicNotice row records it, once per round (a round sent back by the meeting
+is announced again when resolved anew). The reporter and followers already had
+the "resolved" notice from pipeline/steps/handling.py and are not told twice.
+作风 items are never announced.
 """
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,34 +20,34 @@ from pipeline.routines.routine import daily_slot, once, page_of
 from pipeline.rules.actors import SYSTEM_ACTOR
 from pipeline.rules.core import Operation, operation, transaction
 from pipeline.rules.errors import WrongState
-from pipeline.rules.states import CLOSED
+from pipeline.rules.states import WITH_RESULT
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.views.queries import is_public, mask_phone, page_args
 
-CATCH_UP = timedelta(days=30)  # items closed longer ago than this are not announced late
+CATCH_UP = timedelta(days=30)  # items resolved longer ago than this are not announced late
 BADGE_NOTICE_DAYS = 7
 
 
 def unpublished(now: datetime, limit: int = 100) -> list[Item]:
-    """Closed items of wide concern without a public notice yet."""
+    """Resolved (or since closed) items of wide concern without a public notice for their round yet."""
     return list(
         Item.select()
-        .join(PublicNotice, JOIN.LEFT_OUTER, on=(PublicNotice.item == Item.id))
-        .where((Item.status == CLOSED) & Item.wide_concern & (Item.closed_at >= now - CATCH_UP)
-               & (Item.closed_at <= now) & PublicNotice.id.is_null())
-        .order_by(Item.closed_at, Item.id)
+        .join(PublicNotice, JOIN.LEFT_OUTER, on=((PublicNotice.item == Item.id) & (PublicNotice.round == Item.round)))
+        .where(Item.status.in_(WITH_RESULT) & Item.wide_concern & (Item.resolved_at >= now - CATCH_UP)
+               & (Item.resolved_at <= now) & PublicNotice.id.is_null())
+        .order_by(Item.resolved_at, Item.id)
         .limit(limit)
     )
 
 
 def publish(item: Item, now: datetime | None = None) -> PublicNotice | None:
-    """公示 one closed item of wide concern: the notice record, the timeline event and
+    """公示 one resolved item of wide concern (this round's result): the notice record, the timeline event and
     a push to each resident of its community. Returns the notice, or None if done."""
     now = as_local(now)
     try:
         with operation(item, "publish", SYSTEM_ACTOR, now) as op:
             return _publish(op)
-    except WrongState:  # not closed, or published already
+    except WrongState:  # not resolved, or this round published already
         return None
 
 
@@ -57,19 +60,24 @@ def _publish(op: Operation) -> PublicNotice:
     if public and item.community:
         audience = [r for r in Resident.select().where(Resident.community == item.community).order_by(Resident.id)
                     if r.id not in told]
-    notice = PublicNotice.create(item=item, community=item.community, title=f"{item.number} 办理结果公示",
-                                 result=item.result, public=public, recipients=len(audience), published_at=now)
+    again = f"（第{item.round}轮）" if item.round > 1 else ""
+    notice = PublicNotice.create(item=item, round=item.round, community=item.community,
+                                 title=f"{item.number} 办理结果公示{again}", result=item.result, public=public,
+                                 recipients=len(audience), published_at=now)
     if public:
-        op.record(note=f"办理结果向{item.community or '群众'}公示",
+        op.record(note=f"办理结果向{item.community or '群众'}公示，待召开群众评议会",
                   data={"community": item.community, "recipients": len(audience)})
         for resident in audience:
             notify.to_resident(resident, "published", "result", item, f"结果公示：{item.result or ''}", now,
-                               f"publish:{item.number}")
+                               f"publish:{item.number}:r{item.round}")
+    # The office organises the 群众评议会 that alone may close it.
+    notify.to_staff(notify.staff_with_role("office"), "published", "task", item, "结果已公示，请组织召开群众评议会", now,
+                    f"publish:{item.number}:r{item.round}")
     return notice
 
 
 def publish_results(now: datetime, limit: int = 100) -> int:
-    """The job: publish every closed item of wide concern not yet published. Returns how many."""
+    """The job: publish every resolved item of wide concern whose round is not yet published. Returns how many."""
     return sum(1 for item in unpublished(now, limit) if publish(item, now) is not None)
 
 

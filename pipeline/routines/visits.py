@@ -29,6 +29,7 @@ from pipeline.rules.schemas import limit
 from pipeline.rules.settings import settings
 from pipeline.rules.validate import optional_text, parse_date, parse_month, required_text
 from pipeline.rules.workdays import WorkCalendar
+from pipeline.steps.opinions import opinion_texts, record_opinion
 
 REQUIRED_DAYS = 2.0
 CADRE_ROLES = ("leader", "office", "supervisor", "party_office")
@@ -47,9 +48,13 @@ def cadres() -> list[StaffUser]:
 
 
 def record_visit(actor: Actor, *, community: object, visit_date: object, days: object, content: object,
-                 people: object = None, staff: object = None, now: datetime | None = None) -> Visit:
+                 people: object = None, staff: object = None, opinions: object = None,
+                 now: datetime | None = None) -> Visit:
     """A cadre records a day (1) or half day (0.5) in a community; the office may
-    record one for any cadre. A month already checked is closed to new records."""
+    record one for any cadre. A month already checked is closed to new records.
+
+    Each of the `opinions` heard on the visit becomes an item (channel 走访) collected
+    by the visiting cadre and linked to the visit, in the same transaction."""
     now = as_local(now)
     if not permitted("visits.own", actor):
         raise Forbidden("只有干部可以登记走访", code="forbidden")
@@ -67,14 +72,18 @@ def record_visit(actor: Actor, *, community: object, visit_date: object, days: o
         raise Invalid("走访日期不能晚于今天", field="date")
     if days not in (1, 1.0, 0.5):
         raise Invalid("走访时长应为1天或0.5天", field="days")
+    heard = opinion_texts(opinions)
     with transaction():
         if VisitCheck.select().where(VisitCheck.month == day.strftime("%Y-%m")).exists():
             raise WrongState("该月走访已核查，不能再补登", code="month_checked")
         if Visit.select().where((Visit.staff == who) & (Visit.visit_date == day)
                                 & (Visit.community == community)).exists():
             raise WrongState("该日已登记过此社区的走访", code="duplicate")
-        return Visit.create(staff=who, community=community, visit_date=day, days=float(days), content=content,
-                            people=people, recorded_by=actor.staff, created_at=now)
+        visit = Visit.create(staff=who, community=community, visit_date=day, days=float(days), content=content,
+                             people=people, recorded_by=actor.staff, created_at=now)
+        for text in heard:
+            record_opinion(actor, text, "visit", collector=who, community=community, visit=visit, now=now)
+        return visit
 
 
 def _per_day(start: date, end: date) -> dict[tuple[int, date], float]:

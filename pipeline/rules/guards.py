@@ -170,7 +170,17 @@ def followed(op: Operation) -> Item:
 
 
 def _unpublished(op: Operation) -> bool:
-    return not PublicNotice.select().where(PublicNotice.item == op.item.id).exists()
+    """This round's result has not been announced yet."""
+    return not PublicNotice.select().where((PublicNotice.item == op.item.id)
+                                           & (PublicNotice.round == op.item.round)).exists()
+
+
+def _first_rating(op: Operation) -> bool:
+    """A resident rates a round once: on a wide-concern item a rating leaves it resolved
+    (the evaluation meeting decides), so a second one would count the same person twice."""
+    from pipeline.views.queries import rated_this_round  # the views read the states too
+
+    return not rated_this_round(op.item, op.actor.id)
 
 
 GUARDS = {
@@ -202,4 +212,7 @@ GUARDS = {
     "followable": Guard(lambda op: followed(op).status != REJECTED, WrongState, "wrong_state",
                         "不予受理的事项不能关注"),
     "unpublished": Guard(_unpublished, WrongState, "wrong_state", "该事项的结果已公示"),
+    "first_rating": Guard(_first_rating, WrongState, "already_rated", "您已评价过本轮办理结果"),
+    "own_unit_set": Guard(lambda op: op.actor.unit_id is not None, Forbidden, "no_unit",
+                          "您不属于任何承办单位，不能现场答复办结；请按一般问题录入，由活动办交办"),
 }

@@ -86,6 +86,7 @@ def _transition(name: str, *, within: frozenset[str] = SIGNED_IN, new: bool = Fa
 # `POST /api/v1/staff/items/<number>/<action>`: the URL's action → its transition.
 ITEM_ACTIONS = {
     "classify": "classify",
+    "wide_concern": "wide_concern",
     "claim": "claim",  # role "assist" (协办) has the same roles and person conditions
     "return": "return",
     "progress": "progress",
@@ -94,6 +95,7 @@ ITEM_ACTIONS = {
     "meeting": "explanation_meeting",  # and evaluation_meeting: the same roles
     "resolve": "resolve",
     "supervise": "supervise",
+    "assign_supervisor": "assign_supervisor",
     "evaluate": "evaluate",
     "callback": "callback",
     "merge": "merge",
@@ -116,6 +118,11 @@ PERMISSIONS: dict[str, Rule] = {
     "item.rate": _transition("rate"),
     "item.follow": _transition("follow"),
     "item.unfollow": _transition("unfollow"),
+    # A resident supervisor's 督办评议 from the mini-program, and their list (followed, of their badge's area).
+    # (The route always evaluates as a supervisor; the operation checks the rest of `evaluate`'s row.)
+    "item.supervisor_evaluation": _rule(frozenset({RESIDENT_SUPERVISOR}), "visible",
+                                        refusal="只有群众督办员可以填写督办评议"),
+    "items.supervised": _rule(RESIDENTS),
     "subscriptions.record": _rule(RESIDENTS),
     "profile.own": _rule(RESIDENTS),
     # 个人信息保护法: a resident's download of their data, and deleting their account.
@@ -156,6 +163,10 @@ PERMISSIONS: dict[str, Rule] = {
     "visits.own": _rule(STAFF),
     "visits.for_others": _rule(OFFICE_ROLES, refusal="只能登记本人的走访"),
     "visits.read_all": _rule(OVERSEERS),
+    # 座谈会、书面调查: any cadre records one with its opinions; the organisation reads all.
+    "gatherings.record": _rule(STAFF),
+    "gatherings.read": _rule(STAFF),
+    "gatherings.read_all": _rule(OVERSEERS),
     "visit_checks.read": _rule(OVERSEERS),
     # The party–government office records what its spot check of a month's sample found.
     "visit_checks.find": _rule(frozenset({"party_office"}), refusal="只有党政办可以登记走访抽查结果"),

@@ -50,6 +50,8 @@ ACCEPTING_SCORES = frozenset({"satisfied", "basically_satisfied"})
 OUTCOMES = {"solved": "已解决", "explained": "已说明"}
 # The kinds and ways an action takes, code -> the Chinese label its messages name.
 EVALUATION_KINDS = {"org": "组织评议", "supervisor": "督办评议"}
+# Gatherings that record many opinions at once; each kind is also the channel of its items.
+GATHERING_KINDS = {"symposium": "座谈会", "survey": "书面调查"}
 MEETING_KINDS = {"explanation": "情况说明会", "evaluation": "群众评议会"}
 # What the party–government office's spot check found about a sampled cadre's visits.
 FINDING_RESULTS = {"confirmed": "属实", "not_confirmed": "不属实"}
@@ -67,6 +69,7 @@ CHANNELS = {
     "qq": "QQ群",
     "weibo": "微博",
     "phone": "电话",
+    "visit": "走访",
 }
 OFFLINE_CHANNELS = frozenset(CHANNELS) - {"wechat", "miniprogram"}
 OFFLINE_CHANNEL_LABELS = {code: label for code, label in CHANNELS.items() if code in OFFLINE_CHANNELS}
@@ -103,10 +106,16 @@ class Transition(NamedTuple):
 # Every operation that writes an item's timeline checks its entry here, through
 # `pipeline.rules.core.operation` (and nothing else writes statuses or events).
 TRANSITIONS = {
-    "collect": Transition(frozenset({None}), frozenset({RESIDENT, RESIDENT_SUPERVISOR, SYSTEM}) | OFFICE_ROLES,
+    # Residents report; every cadre records what they heard (领导班子、部门、社区同志深入群众).
+    "collect": Transition(frozenset({None}), frozenset({RESIDENT, RESIDENT_SUPERVISOR, SYSTEM}) | ROLES_ALLOWED,
                           COLLECTED),
+    # 现场答复、立时办结: a cadre records a problem answered on the spot, classified,
+    # claimed by their own unit and resolved at once (from inside `collect`).
+    "on_spot": Transition(frozenset({COLLECTED}), ROLES_ALLOWED, RESOLVED, ("own_unit_set",)),
     "detail": Transition(STATUSES, EVERYONE, None, ("own_report", "detail_window")),
     "classify": Transition(TRIAGE, OFFICE_ROLES, CLASSIFIED),
+    # 涉及群众面较广: announced when resolved, closed only by a residents' evaluation meeting.
+    "wide_concern": Transition(frozenset({CLASSIFIED, CLAIMED, RESOLVED}), OFFICE_ROLES, None),
     "claim": Transition(CLAIMABLE, UNITS_OR_OFFICE, CLAIMED, ("unit_member", "own_unit", "lead_unit")),
     "assist": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, None,
                          ("unit_member", "offered_help", "new_unit", "invited_unit")),
@@ -119,9 +128,11 @@ TRANSITIONS = {
     "resolve": Transition(frozenset({CLAIMED}), UNITS_OR_OFFICE, RESOLVED,
                           ("claiming_unit", "consulted", "explained")),
     "supervise": Transition(OPEN, SUPERVISING_ROLES, None, ("urge_allowance",)),
+    "assign_supervisor": Transition(OPEN, OFFICE_ROLES, None),
     "evaluate": Transition(frozenset({RESOLVED, CLOSED}), OVERSEERS | {"supervisor", RESIDENT_SUPERVISOR}, None,
                            ("evaluator_kind",)),
-    "rate": Transition(frozenset({RESOLVED}), frozenset({RESIDENT, RESIDENT_SUPERVISOR}), None, ("reporter",)),
+    "rate": Transition(frozenset({RESOLVED}), frozenset({RESIDENT, RESIDENT_SUPERVISOR}), None,
+                       ("reporter", "first_rating")),
     "callback": Transition(frozenset({RESOLVED}), OFFICE_ROLES, None),
     "merge": Transition(TRIAGE, OFFICE_ROLES, MERGED, ("open_target",)),
     "reject": Transition(TRIAGE, OFFICE_ROLES, REJECTED),
@@ -132,11 +143,13 @@ TRANSITIONS = {
     # merged item's followers follow its target (the operation's second item).
     "follow": Transition(STATUSES, EVERYONE, None, ("not_system", "followable")),
     "unfollow": Transition(STATUSES, EVERYONE, None),
-    "publish": Transition(frozenset({CLOSED}), frozenset({SYSTEM}), None, ("unpublished",)),
+    "publish": Transition(frozenset({RESOLVED, CLOSED}), frozenset({SYSTEM}), None, ("unpublished",)),
 }
 
 EVENT_LABELS = {
     "collect": "意见收集",
+    "on_spot": "现场答复",
+    "wide_concern": "群众面较广",
     "detail": "补充材料",
     "classify": "梳理分类",
     "claim": "公开领办",
@@ -150,6 +163,7 @@ EVENT_LABELS = {
     "resolve": "办理完成",
     "supervise": "督查督办",
     "urge": "催办",
+    "assign_supervisor": "指定督办",
     "evaluate": "评议",
     "rate": "群众评价",
     "callback": "电话回访",

@@ -35,7 +35,9 @@ from pipeline.rules.actors import SYSTEM_ACTOR
 from pipeline.rules.core import EVENT_INSERT, event_row, lock_items, transaction
 from pipeline.rules.overdue import deadline_running, is_overdue, overdue_items
 from pipeline.rules.states import CLAIMABLE, RESOLVED
+from pipeline.rules.supervisors import cadre_supervisors
 from pipeline.rules.workdays import WorkCalendar
+from pipeline.steps import milestones
 from pipeline.views.queries import attach_relations
 
 log = logging.getLogger("sixstep.jobs")
@@ -58,13 +60,13 @@ class Firing:
         self.rows: dict[object, tuple[object, ...]] = {}
         self._units: dict[int | None, list[StaffUser]] = {}
         self._users: dict[int, StaffUser | None] = {}
-        self._areas: dict[str, list[StaffUser]] = {}
         self._followers: dict[int, list[Follower]] | None = None
         self._rated: set[tuple[int, int]] | None = None
         self._badge_holders: set[int] | None = None
         self._office: list[StaffUser] | None = None
         self._names: dict[int | None, str] | None = None
         self.item_ids: list[int] = []
+        self.reminder_kind = ""  # the kind of the reminder being fired (`milestone:<id>` names its row)
 
     def begin(self, item_ids: list[int]) -> None:
         self.item_ids, self._followers, self._rated, self._badge_holders = item_ids, None, None, None
@@ -87,13 +89,6 @@ class Firing:
             self._users[user_id] = StaffUser.get_or_none(StaffUser.id == user_id)
         user = self._users[user_id]
         return [user] if user else []
-
-    def cadres_of(self, community: str | None) -> list[StaffUser]:
-        """Cadre supervisors assigned to the area (督办小组 by area)."""
-        if community and community not in self._areas:
-            self._areas[community] = list(StaffUser.select().where(
-                (StaffUser.role == "supervisor") & StaffUser.active & (StaffUser.area == community)))
-        return self._areas.get(community, []) if community else []
 
     def followers(self, item_id: int) -> list[Follower]:
         """The item's followers (staff and residents), loaded for the whole chunk at once."""
@@ -208,13 +203,15 @@ def fire(rows: Sequence[Reminder], firing: Firing) -> Counter[str]:
     counts = Counter[str]()
     for _row_id, item_id, kind, round_ in fresh:
         item = items.get(item_id)
-        handler = HANDLERS.get(kind)
+        family = kind.partition(":")[0]  # `milestone:<id>` is one of the milestone reminders
+        handler = HANDLERS.get(family)
+        firing.reminder_kind = kind
         fired = False
         if item is not None and handler is not None and round_ == item.round:
             fired = handler[0](item, firing)
             if fired:
                 handler[1](item, firing)
-        counts[kind if fired else "skipped"] += 1
+        counts[family if fired else "skipped"] += 1
     firing.flush()
     if fresh:
         Reminder.update(done_at=now).where(Reminder.id.in_([row[0] for row in fresh])).execute()
@@ -249,16 +246,11 @@ def _deadline_reminder(kind: str, note: Callable[[Item, int], str]) -> Callable[
 
 
 def supervisors(item: Item, firing: Firing) -> tuple[list[StaffUser], list[Resident]]:
-    """The item's supervisors: cadre supervisors of its area or following it, and
+    """The item's supervisors (`pipeline.rules.supervisors`): its cadre supervisors, and
     resident supervisors following it with a valid badge."""
-    staff = {user.id: user for user in firing.cadres_of(item.community)}
-    residents = []
-    for follower in firing.followers(item.id):
-        if follower.staff_id and follower.staff.role == "supervisor" and follower.staff.active:
-            staff[follower.staff_id] = follower.staff
-        elif follower.resident_id and firing.holds_badge(follower.resident_id):
-            residents.append(follower.resident)
-    return list(staff.values()), residents
+    residents = [follower.resident for follower in firing.followers(item.id)
+                 if follower.resident_id and firing.holds_badge(follower.resident_id)]
+    return cadre_supervisors(item), residents
 
 
 def _chase(item: Item, firing: Firing) -> None:
@@ -317,6 +309,7 @@ HANDLERS: dict[str, tuple[Callable[[Item, Firing], bool], Callable[[Item, Firing
     "overdue": (lambda item, firing: is_overdue(item, firing.now.date()), _chase),
     "rate_remind": (_unrated, _rate_remind),
     "callback_due": (_unrated, _callback_due),
+    milestones.KIND: (milestones.due_tomorrow, milestones.remind),
 }
 
 

@@ -97,6 +97,7 @@ def escalate(item: Item, actor: Actor, *, reason: object, now: datetime | None =
         key = f"escalate:{item.number}:{event.id}"
         notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
                         "单位上报，请组织会诊", now, key)
+        notify.supervisors_concerned(item, "escalated", f"已上报会诊：{reason}", now, key)
     return item
 
 
@@ -137,15 +138,30 @@ def _attendees(value: object) -> list[str]:
     return [a.strip() for a in value]
 
 
+def _share(satisfied: object, voters: object, attendance: int) -> float | None:
+    """The satisfied share from a count (满意人数) of the voters (default: everyone attending)."""
+    if satisfied is None:
+        return None
+    total = attendance if voters is None else voters
+    if not isinstance(satisfied, int) or not isinstance(total, int) or total <= 0 or not 0 <= satisfied <= total:
+        raise Invalid("满意人数应在0到参加评议人数之间", field="satisfied")
+    return satisfied / total
+
+
 def record_meeting(item: Item, actor: Actor, *, kind: object, held_at: object, attendees: object, minutes: object,
-                   satisfaction: object = None, now: datetime | None = None) -> Item:
-    """情况说明会 (explanation) or 群众评议会 (evaluation, whose result is the residents' rating)."""
+                   satisfaction: object = None, satisfied: object = None, voters: object = None,
+                   now: datetime | None = None) -> Item:
+    """情况说明会 (explanation) or 群众评议会 (evaluation, whose result is the residents' rating:
+    the satisfied share, given as `satisfaction` or counted — `satisfied` of `voters`, the
+    attendance when not given)."""
     now = as_local(now)
     choice(kind, MEETING_KINDS, "kind", "会议类型")
     held = _held_at(held_at, now)
     people = _attendees(attendees)
     minutes = required_text(minutes, "minutes", "会议纪要", max_length=limit("meeting", "minutes"))
     if kind == "evaluation":
+        if satisfaction is None:
+            satisfaction = _share(satisfied, voters, len(people))
         try:
             if not isinstance(satisfaction, int | float | str):
                 raise TypeError

@@ -1,6 +1,6 @@
 """Steps 1 and 2: collect opinions (意见收集), classify and fill the assignment
 sheet (梳理分类 / 交办单), merge duplicates, reject what is out of scope."""
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from peewee import Model, ModelSelect
@@ -11,20 +11,22 @@ from pipeline.messages import notify
 from pipeline.office.catalog import conduct_category
 from pipeline.office.communities import community_for_report, known_community, nearest_community
 from pipeline.rules.actors import Actor
-from pipeline.rules.core import operation
+from pipeline.rules.core import Operation, operation
 from pipeline.rules.errors import Invalid, NotFound, TooMany
 from pipeline.rules.numbering import next_number
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
 from pipeline.rules.validate import choice, optional_text, parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
-from pipeline.steps import reminders
+from pipeline.steps import milestones as timetables
+from pipeline.steps import reminders, supervising
 
 MAX_PHOTOS = 9
 # Every report runs this insert: its SQL is built once (see PreparedInsert).
 ITEM_INSERT = PreparedInsert(Item, "number", "status", "round", "content", "channel", "reporter", "reporter_name",
                              "reporter_phone", "anonymous", "community", "address", "lat", "lng",
-                             "suggested_category", "wide_concern", "escalated", "created_at", "updated_at")
+                             "suggested_category", "collected_by", "wide_concern", "escalated", "created_at",
+                             "updated_at")
 LONG_TERM_EXPLANATION_DAYS = 20
 CHAT_REPORTS_PER_DAY = 20
 RESEND_WINDOW = timedelta(minutes=10)
@@ -58,8 +60,15 @@ def subcategory(code: object, field: str = "category") -> Category:
 def collect(actor: Actor, content: object, channel: object, *, category: object = None, community: object = None,
             address: object = None, lat: object = None, lng: object = None, photo_ids: Iterable[int | str] = (),
             anonymous: object = False, reporter_name: object = None, reporter_phone: object = None,
-            conduct: object = False, now: datetime | None = None) -> Item:
+            conduct: object = False, collector: StaffUser | None = None,
+            then: Callable[[Operation], object] | None = None, now: datetime | None = None) -> Item:
     """Step 1: create an item from any channel; the reporter gets its number.
+
+    Any cadre may record what they heard: the item keeps who collected it (the
+    acting staff member, or the `collector` the caller names — the cadre whose
+    visit it was). `then` continues the same operation, in its transaction, once
+    the item and its `collect` event exist (the on-the-spot path, an opinion's link
+    to its visit or gathering).
 
     Its community is the one given (from the office's list), else the resident's
     own, else the one nearest to the place sent (`community_for_report`).
@@ -89,6 +98,7 @@ def collect(actor: Actor, content: object, channel: object, *, category: object 
         anonymous=bool(anonymous), community=community_for_report(actor, community, latitude, longitude),
         address=optional_text(address, "address", "地址", limit("collect", "address")), lat=latitude, lng=longitude,
         suggested_category=suggested.id if suggested else None,
+        collected_by=collector.id if collector else actor.id if actor.kind == "staff" else None,
         wide_concern=False, escalated=False, created_at=now, updated_at=now,
     )
     with operation(None, "collect", actor, now) as op:
@@ -100,7 +110,9 @@ def collect(actor: Actor, content: object, channel: object, *, category: object 
             # A chat report is acknowledged by the passive reply that carries its number.
             notify.to_resident(actor.resident, "received", "received", item, "已受理，将尽快分类交办", now,
                                f"collect:{item.number}:{event.id}")
-    return item
+        if then is not None:
+            then(op)
+    return op.item
 
 
 def _root_public(category: Category) -> bool:
@@ -215,11 +227,14 @@ def parse_due(value: object, today: date, field: str = "due", calendar: WorkCale
 
 def classify(item: Item, actor: Actor, *, category: object, leader: object, tier: object, roadmap: object,
              unit: object = None, due: object = None, wide_concern: object = False, community: object = None,
-             now: datetime | None = None) -> Item:
+             milestones: object = None, supervisors: object = None, now: datetime | None = None) -> Item:
     """Step 2: fill the assignment sheet; the item goes on the public claim board.
 
     With a unit, that unit leads it (others may assist); without one, any unit may
     claim it — except a 作风 item, which goes only to the unit the office names.
+    `milestones` ([{date, text}]) replace the sheet's timetable (时间表, the unit is
+    reminded the working day before each); `supervisors` (cadre ids) are assigned
+    to supervise it.
     """
     now = as_local(now)
     category = subcategory(category)
@@ -232,6 +247,8 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
     roadmap = required_text(roadmap, "roadmap", "路线图", max_length=limit("classify", "roadmap"))
     calendar = WorkCalendar()
     due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
+    timetable = timetables.parse(milestones, now.date(), calendar)
+    cadres = supervising.cadres(supervisors)
     with operation(item, "classify", actor, now) as op:
         item = op.item
         escalating = tier == "escalated" and not item.escalated
@@ -256,7 +273,10 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
             op.record("escalate", note="交办时确定上报会诊", data={"at": "classify"})
         reminders.schedule_unclaimed(item, now, calendar)
         reminders.schedule_deadline(item, now, calendar)
+        if timetable is not None:
+            timetables.replace(item, timetable, now, calendar)
         key = f"classify:{item.number}:{event.id}"
+        supervising.assign(op, cadres, key)
         if escalating:
             notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
                             "交办时确定上报会诊，请组织会诊", now, f"{key}:escalate")

@@ -1,6 +1,11 @@
 """Step 6, the residents' verdict (评议考核): a rating in the app or by chat, a
 phone call-back (回访), or a public evaluation meeting. 满意/基本满意 closes the
-item; 不满意 sends it back to be reassigned (返回重新交办) with round + 1."""
+item; 不满意 sends it back to be reassigned (返回重新交办) with round + 1.
+
+An item of wide concern (涉及群众面较广的问题) is announced when resolved
+(pipeline/messages/publicity.py) and closes only through a 群众评议会: the
+residents' ratings and call-backs are recorded and shown at the meeting, but
+do not decide by themselves."""
 from datetime import datetime
 
 from models import Claim, Item, Meeting, Rating, as_local
@@ -10,7 +15,7 @@ from pipeline.rules.core import Operation, operation
 from pipeline.rules.errors import Invalid
 from pipeline.rules.schemas import limit
 from pipeline.rules.settings import settings
-from pipeline.rules.states import ACCEPTING_SCORES, SCORES
+from pipeline.rules.states import ACCEPTING_SCORES, RESOLVED, SCORES
 from pipeline.rules.validate import choice, optional_text, required_text
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import reminders
@@ -34,7 +39,7 @@ def rate(item: Item, actor: Actor, score: object, comment: object = None, source
         Rating.create(item=item, round=item.round, score=score, comment=comment, source=source,
                       resident=actor.resident, at=now)
         op.record(note=comment, data={"score": score, "source": source})
-        _conclude(op, score)
+        _conclude_unless_wide(op, score)
     return item
 
 
@@ -48,7 +53,7 @@ def callback(item: Item, actor: Actor, *, score: object, comment: object, now: d
         Rating.create(item=item, round=item.round, score=score, comment=comment, source="callback",
                       recorded_by=actor.staff, at=now)
         op.record(note=comment, data={"score": score})
-        _conclude(op, score)
+        _conclude_unless_wide(op, score)
     return item
 
 
@@ -65,6 +70,42 @@ def judge_by_meeting(item: Item, actor: Actor, held_at: datetime, attendees: lis
         op.record(note=minutes, data={"satisfaction": satisfaction, "score": score, "attendees": len(attendees)})
         _conclude(op, score)
     return item
+
+
+def mark_wide_concern(item: Item, actor: Actor, *, wide_concern: object = False, now: datetime | None = None) -> Item:
+    """The office marks (or unmarks) an item as of wide concern after classifying it.
+
+    Marked, a resolved item is announced by the next publication run and waits for
+    its evaluation meeting. Unmarked while resolved, the round's first rating by a
+    resident (or call-back), if there is one, decides now as it would have.
+    """
+    now = as_local(now)
+    if not isinstance(wide_concern, bool):
+        raise Invalid("请说明是否涉及群众面较广", field="wide_concern")
+    with operation(item, "wide_concern", actor, now) as op:
+        item = op.item
+        if item.wide_concern == wide_concern:
+            return item
+        op.transition(note="标记为涉及群众面较广的问题：办结后公示，召开群众评议会" if wide_concern
+                      else "取消群众面较广标记", data={"wide_concern": wide_concern}, wide_concern=wide_concern)
+        if item.status != RESOLVED:
+            return item
+        if wide_concern:
+            reminders.cancel(item, ["callback_due"], now)
+            return item
+        first = (Rating.select().where((Rating.item == item) & (Rating.round == item.round)
+                                       & (Rating.source != "meeting")).order_by(Rating.id).first())
+        if first is not None:
+            _conclude(op, first.score)
+    return item
+
+
+def _conclude_unless_wide(op: Operation, score: str) -> None:
+    """A rating decides, unless the item is of wide concern (then the meeting does)."""
+    if op.item.wide_concern:
+        reminders.cancel(op.item, ["rate_remind"], op.now)
+        return
+    _conclude(op, score)
 
 
 def _conclude(op: Operation, score: str) -> None:

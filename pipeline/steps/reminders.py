@@ -74,5 +74,8 @@ def schedule_unclaimed(item: Item, now: datetime, calendar: WorkCalendar | None 
 
 
 def schedule_rating_followups(item: Item, now: datetime) -> None:
+    """Residents are reminded to rate after 3 days; after 7 unrated the item goes on the
+    call-back list — not one of wide concern, which its evaluation meeting decides."""
     schedule(item, "rate_remind", now + timedelta(days=3), now)
-    schedule(item, "callback_due", now + timedelta(days=7), now)
+    if not item.wide_concern:
+        schedule(item, "callback_due", now + timedelta(days=7), now)

@@ -22,6 +22,7 @@ from pipeline.views.queries import attach_relations, category_filter, public_cat
 # (a meeting of either kind, an evaluation of either kind, claiming to lead or to assist).
 FORMS: dict[str, tuple[str, dict[str, Any]]] = {
     "classify": ("classify", {}),
+    "wide_concern": ("wide_concern", {}),
     "merge": ("merge", {}),
     "reject": ("reject", {}),
     "claim": ("claim", {}),
@@ -37,6 +38,7 @@ FORMS: dict[str, tuple[str, dict[str, Any]]] = {
     "evaluate_supervisor": ("evaluate", {"kind": "supervisor"}),
     "callback": ("callback", {}),
     "supervise": ("supervise", {}),
+    "assign_supervisor": ("assign_supervisor", {}),
 }
 
 

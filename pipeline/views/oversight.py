@@ -1,5 +1,6 @@
 """What supervisors and the office's evaluation desk read: a cadre supervisor's
-list (items they supervise or follow, items of their area) and the call-back
+list (items assigned to them, of their area, followed), a resident supervisor's
+list, and the call-back
 list (回访) with each reporter's contact as the reader may see it."""
 from datetime import date
 from typing import Any
@@ -9,15 +10,17 @@ from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Forbidden
 from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import OPEN, OVERSEERS, ROLES_ALLOWED, SUPERVISING_ROLES
+from pipeline.rules.supervisors import REASONS, assigned_ids, badge_areas, followed_ids, reason, supervised_by
 from pipeline.steps.chasing import callback_list
-from pipeline.views.queries import attach_relations, staff_scope
+from pipeline.views.queries import attach_relations, public_category_ids, summary
 from pipeline.views.sheet import reporter_contact
 
 # Staff who supervise (督查督办) and so have a supervision list.
 STAFF_SUPERVISORS = SUPERVISING_ROLES & ROLES_ALLOWED
 # Who reads the call-back list: the organisation (phones in full for the office only).
 CALLBACK_READERS = OVERSEERS
-SECTION_LABELS = {"followed": "我督办、关注的", "area": "本辖区的"}
+# A resident's list stops at this many items of each kind (followed, of their area).
+LIST_LIMIT = 100
 
 
 def _urgent_first(items: list[Item], today: date) -> list[Item]:
@@ -26,22 +29,41 @@ def _urgent_first(items: list[Item], today: date) -> list[Item]:
 
 def supervision_list(actor: Actor, today: date) -> list[tuple[str, str, list[Item]]]:
     """[(key, label, open items)] for a staff supervisor, overdue first in each section:
-    the items they supervise or follow (supervising an item follows it), and the items
-    of their area (督办小组 by area) not already in the first section."""
-    if actor.kind != "staff" or actor.role not in STAFF_SUPERVISORS:
+    the items the office assigned to them, those of their area, and those they follow
+    (supervising an item follows it) — each item once, in the first section it fits
+    (`pipeline.rules.supervisors`)."""
+    if actor.kind != "staff" or actor.role not in STAFF_SUPERVISORS or actor.staff is None:
         raise Forbidden("只有督办人员可以查看督办事项", code="forbidden")
-    followed_ids = Follower.select(Follower.item).where(Follower.staff == actor.id)
-    followed = list(Item.select().where(Item.id.in_(followed_ids) & Item.status.in_(OPEN)))
-    attach_relations(followed)
-    sections = [("followed", SECTION_LABELS["followed"], _urgent_first(followed, today))]
-    area = actor.staff.area if actor.staff is not None else None
-    if area:
-        seen = [item.id for item in followed]
-        local = list(staff_scope(Item.select(), actor)
-                     .where((Item.community == area) & Item.status.in_(OPEN) & Item.id.not_in(seen)))
-        attach_relations(local)
-        sections.append(("area", f"{SECTION_LABELS['area']}（{area}）", _urgent_first(local, today)))
-    return sections
+    staff = actor.staff
+    items = list(Item.select().where(supervised_by(staff) & Item.status.in_(OPEN)))
+    attach_relations(items)
+    assigned, followed = assigned_ids(staff.id), followed_ids(staff.id)
+    by_reason: dict[str, list[Item]] = {key: [] for key in REASONS}
+    for item in items:
+        why = reason(item, staff, assigned, followed)
+        if why is not None:
+            by_reason[why].append(item)
+    labels = dict(REASONS, area=f"{REASONS['area']}（{staff.area}）" if staff.area else REASONS["area"])
+    return [(key, labels[key], _urgent_first(by_reason[key], today)) for key in REASONS
+            if key != "area" or staff.area]
+
+
+def resident_supervised(actor: Actor, today: date) -> dict[str, Any]:
+    """A resident's supervision list (GET /me/supervised): the items they follow and, while
+    they hold a valid badge, the public open items of their badge's area; overdue first."""
+    if actor.kind != "resident" or actor.resident is None:
+        raise Forbidden("该功能仅限群众使用", code="forbidden")
+    followed = list(Item.select().join(Follower, on=(Follower.item == Item.id))
+                    .where(Follower.resident == actor.id).order_by(Item.id.desc()).limit(LIST_LIMIT))
+    areas = badge_areas(actor.resident.id, today) if actor.is_supervisor else []
+    seen = {item.id for item in followed}
+    local = [item for item in Item.select().where(
+        Item.community.in_(areas) & Item.status.in_(OPEN) & Item.category.in_(public_category_ids()))
+        .order_by(Item.id.desc()).limit(LIST_LIMIT) if item.id not in seen] if areas else []
+    attach_relations(followed + local)
+    rows = ([dict(summary(item, today), why="followed") for item in _urgent_first(followed, today)]
+            + [dict(summary(item, today), why="area") for item in _urgent_first(local, today)])
+    return {"supervisor": actor.is_supervisor, "areas": areas, "items": rows}
 
 
 def callback_rows(actor: Actor) -> list[dict[str, Any]]:

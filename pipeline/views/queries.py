@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from peewee import SQL, Expression, ModelSelect
+from peewee import SQL, Expression, ModelSelect, fn
 
 from models import (
     Category,
@@ -38,6 +38,7 @@ from pipeline.rules.states import (
     STATUS_LABELS,
     TIERS,
 )
+from pipeline.rules.supervisors import supervised_by
 from pipeline.rules.validate import choice
 from pipeline.views import measures
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
@@ -282,7 +283,8 @@ def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = 
         "outcome": item.outcome,
         "outcome_label": OUTCOMES.get(item.outcome),
         "rating": latest_rating(item),
-        "can_rate": is_reporter and item.status == RESOLVED,
+        "can_rate": is_reporter and item.status == RESOLVED and not (
+            item.wide_concern and viewer is not None and rated_this_round(item, viewer.id)),
         "following": following,
         "merged_into": item.merged_into.number if item.merged_into_id else None,
         "reject_reason": item.reject_reason,
@@ -421,9 +423,24 @@ def latest_report(resident: Resident, since: datetime) -> Item | None:
             .order_by(Item.created_at.desc(), Item.id.desc()).first())
 
 
+def _their_rating(resident_id: int | None) -> Expression:
+    """A rating of the item's current round by this resident exists."""
+    return fn.EXISTS(Rating.select(Rating.id).where((Rating.item == Item.id) & (Rating.round == Item.round)
+                                                    & (Rating.resident == resident_id)))
+
+
+def rated_this_round(item: Item, resident_id: int | None) -> bool:
+    """Whether this resident has rated the item's current round: a wide-concern item
+    stays resolved after a rating (its 群众评议会 decides), so one may be rated already."""
+    if resident_id is None:
+        return False
+    return Rating.select().where((Rating.item == item.id) & (Rating.round == item.round)
+                                 & (Rating.resident == resident_id)).exists()
+
+
 def awaiting_rating(resident: Resident) -> Item | None:
-    """The resident's most recently resolved item that waits for their rating."""
-    return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED))
+    """The resident's most recently resolved item that waits for their rating (not rated by them this round)."""
+    return (Item.select().where((Item.reporter == resident) & (Item.status == RESOLVED) & ~_their_rating(resident.id))
             .order_by(Item.resolved_at.desc(), Item.id.desc()).first())
 
 
@@ -444,12 +461,14 @@ _REPORTERS: dict[bool, str] = {}
 
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
               category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
-              now: datetime | None = None, board: bool = False) -> dict[str, Any]:
+              now: datetime | None = None, board: bool = False, supervised: bool = False) -> dict[str, Any]:
     """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first;
-    `board`: only the public claim board (`on_claim_board`)."""
+    `board`: only the public claim board (`on_claim_board`); `supervised`: only the items
+    the actor supervises (`pipeline.rules.supervisors.supervised_by`)."""
     today = as_local(now).date()
     page, per_page = page_args(page, per_page)
-    query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search)
+    query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search,
+                        supervised=supervised)
     if board:
         query = query.where(on_claim_board())
     query = query.order_by(Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc())
@@ -460,7 +479,8 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
                 community: str | None = None, unit: int | None = None, category: str | None = None,
                 overdue: bool = False, search: str | None = None, search_address: bool = False,
                 period: tuple[date, date] | None = None, measure: str | None = None,
-                accountable: str | None = None) -> ModelSelect:
+                accountable: str | None = None,
+                supervised: bool = False) -> ModelSelect:
     """The items `actor` may see (`staff_scope`) that pass these filters, unordered: the
     one query behind the API's work list, the console's item list and its export. A
     filter left empty is not applied; a bad one raises Invalid. `search` matches the
@@ -493,6 +513,8 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
         query = query.where(category_filter(category))
     if overdue:
         query = query.where(overdue_condition(today))
+    if supervised and actor.staff is not None:
+        query = query.where(supervised_by(actor.staff))
     if search:
         search = search[:SEARCH_MAX]
         matches = Item.number.contains(search) | Item.content.contains(search)
@@ -517,11 +539,12 @@ def on_claim_board() -> Any:
 
 
 def staff_scope(query: ModelSelect, actor: Actor) -> ModelSelect:
-    """Units see their own items and the claim board; area supervisors their area."""
+    """Units see their own items and the claim board; area supervisors the items they
+    supervise (their area's, those assigned to them and those they follow)."""
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":
         return query.where(unit_reach(actor.unit_id))
     if actor.role == "supervisor" and actor.staff is not None and actor.staff.area:
-        return query.where(Item.community == actor.staff.area)
+        return query.where(supervised_by(actor.staff))
     return query

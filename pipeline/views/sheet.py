@@ -2,11 +2,24 @@
 from datetime import datetime
 from typing import Any
 
-from models import Claim, Evaluation, Item, Meeting, Milestone, Rating, SupervisionNote, iso
+from models import (
+    Claim,
+    Evaluation,
+    Item,
+    Meeting,
+    Milestone,
+    OpinionSource,
+    PublicNotice,
+    Rating,
+    SupervisionNote,
+    iso,
+)
 from models.base import PreparedSelect, db
 from pipeline.accounts.personal_data import log_phone_view
 from pipeline.rules.actors import Actor
-from pipeline.rules.states import CHANNELS, OFFICE_ROLES, SCORES, TIERS
+from pipeline.rules.states import CHANNELS, GATHERING_KINDS, OFFICE_ROLES, RESOLVED, SCORES, TIERS
+from pipeline.rules.supervisors import assigned_supervisors, cadre_supervisors
+from pipeline.steps.milestones import milestone_json
 from pipeline.views.queries import RATINGS, is_public, mask_name, mask_phone, public_view, timeline, timeline_source
 
 # The sheet's parts, read by item id with SQL built once (`PreparedSelect`): the
@@ -16,6 +29,13 @@ NOTES = PreparedSelect(SupervisionNote, "item_id")
 EVALUATIONS = PreparedSelect(Evaluation, "item_id")
 MEETINGS = PreparedSelect(Meeting, "item_id")
 MILESTONES = PreparedSelect(Milestone, "item_id")
+SUPERVISOR_REASONS = {"assigned": "活动办指派", "area": "辖区督办", "followed": "关注督办"}
+
+
+def awaiting_meeting(item: Item) -> bool:
+    """A wide-concern item resolved this round waits for its 群众评议会: only the
+    meeting closes it (pipeline/steps/judging.py); ratings are shown there."""
+    return bool(item.wide_concern) and item.status == RESOLVED
 
 
 def reporter_contact(item: Item, actor: Actor) -> dict[str, str | None] | None:
@@ -69,6 +89,12 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         "due": iso(item.due),
         "roadmap": item.roadmap,
         "wide_concern": item.wide_concern,
+        "awaiting_meeting": awaiting_meeting(item),
+        "public_notices": [{"round": n.round, "published_at": iso(n.published_at), "recipients": n.recipients}
+                           for n in PublicNotice.select().where(PublicNotice.item == item.id)
+                           .order_by(PublicNotice.round)],
+        "collected_by": {"id": item.collected_by_id, "name": item.collected_by.name} if item.collected_by_id else None,
+        "source": source_of(item),
         "escalated": item.escalated,
         "explained_at": iso(item.explained_at),
         "claims": [
@@ -81,7 +107,7 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         ],
         "evaluations": [
             {"kind": e.kind, "score": e.score, "label": SCORES[e.score], "comment": e.comment, "round": e.round,
-             "at": iso(e.at)}
+             "by": "resident" if e.resident_id else "staff", "at": iso(e.at)}
             for e in EVALUATIONS.rows(item.id)
         ],
         "ratings": [
@@ -94,11 +120,35 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
              "satisfaction": m.satisfaction, "round": m.round}
             for m in MEETINGS.rows(item.id)
         ],
-        "milestones": [
-            {"title": m.title, "due": iso(m.due), "done_at": iso(m.done_at)}
-            for m in MILESTONES.rows(item.id)
-        ],
+        "milestones": [milestone_json(m) for m in sorted(MILESTONES.rows(item.id), key=lambda m: (m.due, m.id))],
+        "supervisors": supervisors_json(item),
     }
+
+
+def supervisors_json(item: Item) -> list[dict[str, Any]]:
+    """The item's cadre supervisors (`pipeline.rules.supervisors`) and why each is one:
+    assigned by the office (`assigned`), of its area (`area`) or following it (`followed`)."""
+    assigned = {user.id for user in assigned_supervisors(item)}
+    rows = []
+    for user in cadre_supervisors(item):
+        why = "assigned" if user.id in assigned else "area" if item.community and user.area == item.community \
+            else "followed"
+        rows.append({"id": user.id, "name": user.name, "why": why, "why_label": SUPERVISOR_REASONS[why]})
+    return rows
+
+
+def source_of(item: Item) -> dict[str, object] | None:
+    """Where the item was heard, for the staff view: its visit or gathering, or None."""
+    link = OpinionSource.get_or_none(OpinionSource.item == item.id)
+    if link is None:
+        return None
+    if link.visit_id is not None:
+        visit = link.visit
+        return {"kind": "visit", "label": "走访", "id": visit.id, "date": visit.visit_date.isoformat(),
+                "community": visit.community, "staff": visit.staff.name}
+    gathering = link.gathering
+    return {"kind": gathering.kind, "label": GATHERING_KINDS[gathering.kind], "id": gathering.id,
+            "date": gathering.held_on.isoformat(), "place": gathering.place, "attendees": gathering.attendees}
 
 
 def _ratings(item: Item) -> list[Rating]:

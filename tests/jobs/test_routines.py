@@ -108,7 +108,7 @@ def test_cadres_record_visits_and_the_month_is_checked_with_a_reproducible_draw(
     assert client.post("/api/v1/staff/visits", headers=leader, json=late).get_json()["error"]["code"] == "month_checked"
 
 
-def test_a_closed_item_of_wide_concern_is_published_to_its_community_once(app, world, loop, client, now):
+def test_a_resolved_item_of_wide_concern_is_published_to_its_community_once(app, world, loop, client, now):
     neighbours = [resident_for_openid(f"oa-neighbour-{n}", source="oa") for n in range(2)]
     for resident in [*neighbours, world.residents["zhang"]]:
         update_profile(resident, community="全椒路社区")  # as PATCH /api/v1/me does
@@ -120,7 +120,11 @@ def test_a_closed_item_of_wide_concern_is_published_to_its_community_once(app, w
 
     assert publicity.publish_results(later(now, hours=2)) == 2
     assert publicity.publish_results(later(now, hours=3)) == 0
-    assert sorted(r.resident.openid for r in outbox(kind="published")) == [n.openid for n in neighbours]
+    assert sorted(r.resident.openid for r in outbox(kind="published") if r.resident_id) == [
+        n.openid for n in neighbours]
+    # The office is asked to hold each one's 群众评议会 (the rating above closed neither).
+    assert [r.staff.username for r in outbox(kind="published") if r.staff_id] == ["office", "office"]
+    assert {models.Item.get_by_id(i.id).status for i in (item, quiet)} == {"resolved"}
     assert elsewhere.openid not in {r.openid for r in outbox()}
     notice = models.PublicNotice.get(models.PublicNotice.item == item)
     assert notice.public and notice.recipients == 2

@@ -21,10 +21,11 @@ from pipeline.rules.errors import Forbidden, TooMany, WrongState
 from pipeline.rules.guards import GUARDS
 from pipeline.rules.settings import settings
 from pipeline.rules.states import EVENT_LABELS, STATUS_LABELS, STATUSES, TRANSITIONS, TRIAGE
-from pipeline.steps import handling, intake, judging, oversight
+from pipeline.steps import handling, intake, judging, oversight, supervising
 
-# Reached only from inside rate, callback and the evaluation meeting (tests/pipeline/test_transitions.py).
-FOLLOW_UPS = {"close", "reopen"}
+# Reached only from inside rate, callback and the evaluation meeting (tests/pipeline/test_transitions.py),
+# and from inside collect (on_spot, the item it has just made: tests/web/test_cadre_collection.py).
+FOLLOW_UPS = {"close", "reopen", "on_spot"}
 # The actor each role is played by (keys of the `world` fixture, plus two made here).
 ROLE_ACTORS = {"office": "office", "admin": "admin", "leader": "leader", "party_office": "party", "unit": "jianshe",
                "supervisor": "supervisor", "resident": "zhang", "resident_supervisor": "liu", "system": "system"}
@@ -167,6 +168,8 @@ class Situations:
             for _ in range(settings.urge_daily_limit):
                 models.SupervisionNote.create(item=item, round=1, resident=actor.resident, staff=actor.staff,
                                               author_name=actor.name, note="请加快", urge=True, at=now)
+        if broken == "first_rating":  # this resident rated the round already
+            models.Rating.create(item=item, round=1, score="satisfied", source="app", resident=actor.resident, at=now)
         if broken == "unpublished":
             models.PublicNotice.create(item=item, community=item.community, title="公示", result=item.result,
                                        public=True, recipients=0, published_at=now)
@@ -202,8 +205,11 @@ class Situations:
             "supervise": lambda: oversight.supervise(item, actor, note="请加快", urge=broken == "urge_allowance",
                                                      now=now),
             "evaluate": lambda: oversight.evaluate(item, actor, kind=kind, score="satisfied", now=now),
+            "assign_supervisor": lambda: supervising.assign_supervisor(item, actor, staff=world.staff["supervisor"].id,
+                                                                       now=now),
             "rate": lambda: judging.rate(item, actor, "satisfied", now=now),
             "callback": lambda: judging.callback(item, actor, score="satisfied", comment="电话回访", now=now),
+            "wide_concern": lambda: judging.mark_wide_concern(item, actor, wide_concern=True, now=now),
             "merge": lambda: intake.merge(item, actor, into=target.number, now=now),
             "reject": lambda: intake.reject(item, actor, reason="不属于受理范围", now=now),
             "follow": lambda: oversight.follow(item, actor, now=now),

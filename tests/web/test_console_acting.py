@@ -37,9 +37,9 @@ def test_each_person_is_offered_exactly_what_the_transition_table_allows(app, wo
     waiting, late, conduct = (items[k].number for k in ("waiting", "late", "conduct"))
     office = _as(app, "office")
     assert _forms(office.get(f"/items/{waiting}").get_data(as_text=True)) == ["classify", "merge", "reject",
-                                                                             "supervise"]
+                                                                             "supervise", "assign_supervisor"]
     assert _forms(office.get(f"/items/{late}").get_data(as_text=True)) == [
-        "progress", "explanation", "resolve", "supervise"]
+        "wide_concern", "progress", "explanation", "resolve", "supervise", "assign_supervisor"]
     shirong = _as(app, "shirong")  # the unit that claimed `late`
     assert _forms(shirong.get(f"/items/{late}").get_data(as_text=True)) == ["return", "progress", "escalate",
                                                                            "resolve"]
@@ -206,7 +206,7 @@ def test_likely_duplicates_are_offered_for_merging(app, world, items, now):
     assert models.Item.get_by_id(twin.id).merged_into_id == items["waiting"].id
 
 
-def test_offline_opinions_one_or_many_at_once(app, world):
+def test_offline_opinions_one_at_a_time_or_a_symposium_record(app, world):
     office = _as(app, "office")
     token = csrf_of(office.get("/items/new").get_data(as_text=True))
     answer = office.post("/items/new", data={"csrf_token": token, "channel": "phone", "content": "电话反映：广场舞噪音",
@@ -215,15 +215,71 @@ def test_offline_opinions_one_or_many_at_once(app, world):
     assert answer.status_code == 303
     item = models.Item.select().order_by(models.Item.id.desc()).first()
     assert (item.channel, item.reporter_name, item.status) == ("phone", "王阿姨", "collected")
-    answer = office.post("/items/new", data={"csrf_token": token, "channel": "symposium", "many": "1",
-                                             "content": "屋顶漏水\n\n阳台需要加固\n楼道需要粉刷",
-                                             "community": "全椒路社区"})
+    page = office.get("/items/new?mode=gathering").get_data(as_text=True)
+    assert 'name="place"' in page and 'name="attendees"' in page and 'name="opinions"' in page
+    answer = office.post("/items/new?mode=gathering", data={
+        "csrf_token": token, "mode": "gathering", "kind": "symposium", "date": models.local_now().date().isoformat(),
+        "place": "全椒路社区议事厅", "attendees": "居民代表8人，物业经理", "community": "全椒路社区",
+        "opinions": "屋顶漏水，雨天严重\n\n阳台需要加固\n楼道需要粉刷"})
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/items?status=collected")
-    assert models.Item.select().where(models.Item.channel == "symposium").count() == 3
+    gathering = models.Gathering.get()
+    assert (gathering.place, gathering.attendees) == ("全椒路社区议事厅", ["居民代表8人", "物业经理"])
+    linked = models.Item.select().join(models.OpinionSource, on=(models.OpinionSource.item == models.Item.id))
+    assert sorted(i.content for i in linked.where(models.OpinionSource.gathering == gathering.id)) == [
+        "屋顶漏水，雨天严重", "楼道需要粉刷", "阳台需要加固"]
+    # One transaction: a record without a place writes nothing at all.
+    answer = office.post("/items/new?mode=gathering", data={
+        "csrf_token": token, "mode": "gathering", "kind": "survey", "date": models.local_now().date().isoformat(),
+        "attendees": "居民50户", "opinions": "意见一\n意见二"})
+    assert answer.status_code == 400 and "role=\"alert\">缺少字段 place<" in answer.get_data(as_text=True)
+    assert models.Gathering.select().count() == 1
     answer = office.post("/items/new", data={"csrf_token": token, "channel": "wechat", "content": "x"})
     assert answer.status_code == 400 and "渠道无效，应为：" in answer.get_data(as_text=True)
     assert models.Item.select().count() == 4
-    assert _as(app, "shirong").get("/items/new").status_code == 403  # recording (and its form) is the office's
+    assert _as(app, "shirong").get("/items/new").status_code == 200  # every cadre records what they heard
+
+
+def test_an_on_the_spot_answer_from_the_console(app, world):
+    unit = _as(app, "jianshe")
+    page = unit.get("/items/new?mode=on_spot").get_data(as_text=True)
+    assert 'name="result"' in page and 'name="category"' in page
+    token = csrf_of(page)
+    answer = unit.post("/items/new?mode=on_spot", data={
+        "csrf_token": token, "mode": "on_spot", "channel": "interview", "content": "单元门禁失灵",
+        "category": "housing", "result": "现场联系物业修复门禁", "community": "全椒路社区"})
+    assert answer.status_code == 303
+    item = models.Item.get()
+    assert (item.status, item.tier, item.claimed_unit_id, item.collected_by_id) == (
+        "resolved", "on_spot", world.units["jianshe"].id, world.staff["jianshe"].id)
+    shown = unit.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "收集人" in shown and "王强" in shown and "现场答复、立时办结" in shown
+    leader = _as(app, "leader")  # no unit: told so, nothing written
+    answer = leader.post("/items/new?mode=on_spot", data={
+        "csrf_token": csrf_of(leader.get("/items/new?mode=on_spot").get_data(as_text=True)), "mode": "on_spot",
+        "channel": "interview", "content": "路灯不亮", "category": "housing", "result": "已报修"})
+    assert answer.status_code == 403 and "不属于任何承办单位" in answer.get_data(as_text=True)
+    assert models.Item.select().count() == 1
+
+
+def test_wide_concern_from_the_item_page_and_the_meeting_beside_the_ratings(app, world, items, now):
+    from pipeline.steps import judging
+
+    office = _as(app, "office")
+    late = items["late"]
+    assert _post(office, late.number, "wide_concern", {"wide_concern": "1"}).status_code == 303
+    assert models.Item.get_by_id(late.id).wide_concern
+    handling.resolve(models.Item.get_by_id(late.id), world.actor("shirong"), result="杂物已清走", now=now)
+    reporter = next(name for name, r in world.residents.items() if r.id == late.reporter_id)
+    judging.rate(models.Item.get_by_id(late.id), world.actor(reporter), "unsatisfied", "还有杂物", now=now)
+    page = office.get(f"/items/{late.number}").get_data(as_text=True)
+    assert "群众评议会待开" in page
+    meeting = page[page.index('data-form="evaluation"'):]
+    assert "本轮群众评价" in meeting and "还有杂物" in meeting[:meeting.index("记录评议会")]
+    answer = _post(office, late.number, "meeting", {"kind": "evaluation", "held_at": now.strftime("%Y-%m-%dT%H:%M"),
+                                                    "attendees": "居民代表10人", "minutes": "现场评议",
+                                                    "satisfied": "9", "voters": "10"})
+    assert answer.status_code == 303 and models.Item.get_by_id(late.id).status == "closed"
+    assert "群众评议会待开" not in office.get(f"/items/{late.number}").get_data(as_text=True)
 
 
 def test_reject_and_an_evaluation_meeting_counted_by_hand(app, world, items, now):

@@ -116,7 +116,7 @@ def test_one_item_twice_round_the_six_steps(chromium, server, client, auth, worl
     office.wait_for_load_state()
     assert _status(duplicate) == ("merged", 1)
     office.goto(f"{base}/items/{number}")
-    assert _forms(office) == ["classify", "merge", "reject", "supervise"]
+    assert _forms(office) == ["classify", "merge", "reject", "supervise", "assign_supervisor"]
     office.locator("details[data-form=classify] summary").click()
     office.select_option("details[data-form=classify] select[name=category]", "housing")
     expected = default_due("limited", intake.subcategory("housing"), local_now())

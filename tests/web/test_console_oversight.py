@@ -29,7 +29,7 @@ def test_a_supervisor_sees_what_they_supervise_and_their_area_overdue_first(clie
     models.Item.update(due=models.local_now().date() - timedelta(days=2)).where(models.Item.id == mine.id).execute()
     sign_in(client, "duban")
     html = client.get("/supervision").get_data(as_text=True)
-    followed, area = html.split('id="area"')
+    area, followed = html.split('id="area"')[1].split('id="followed"')
     assert elsewhere.number in followed and mine.number not in followed
     assert mine.number in area and "本辖区的（全椒路社区）" in area and "row late" in area
 

@@ -28,8 +28,8 @@ ROUTES = [
     ("GET", "/claim-board", STAFF, None),
     ("GET", "/unit", STAFF, None),
     ("GET", "/due?tier=limited&category=housing", STAFF, None),
-    ("GET", "/items/new", {"office", "admin"}, None),  # the form of what only they may record
-    ("POST", "/items/new", {"office", "admin"}, {"channel": "phone", "content": "电话反映：路面塌陷"}),
+    ("GET", "/items/new", STAFF, None),  # every cadre records what they heard (issue 10)
+    ("POST", "/items/new", STAFF, {"channel": "phone", "content": "电话反映：路面塌陷"}),
     ("POST", "/items/{late}/do/supervise", {"office", "admin", "leader", "supervisor"}, {"note": "请加快"}),
     ("POST", "/items/{conduct}/do/claim", {"office", "admin", "unit_assigned"}, {"role": "lead"}),
     ("GET", "/items/{late}/sheet", STAFF - {"unit_assigned"}, None),  # the sheet has the detail page's reach
@@ -42,6 +42,7 @@ ROUTES = [
     ("GET", "/badges/cards", OFFICE, None),
     ("POST", "/badges", OFFICE, {"name": "孙桂兰", "kind": "resident", "valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/renew", OFFICE, {"valid_until": "2027-06-30"}),
+    ("POST", "/badges/{badge}/holder", OFFICE, {}),
     ("POST", "/badges/{badge}/revoke", OFFICE, {}),
     # The weekly bulletin: any staff reads the archive; the office edits (a draft is the office's alone).
     ("GET", "/bulletins", STAFF, None),
@@ -69,12 +70,20 @@ ROUTES = [
     ("GET", "/admin/communities", OFFICE, None),
     ("POST", "/admin/communities", OFFICE, {"name": "幸福里社区"}),
     ("POST", "/admin/communities/999", OFFICE, {"name": "某社区"}),
+    ("POST", "/admin/communities/999/supervisors", OFFICE, {}),
     ("GET", "/admin/categories", OFFICE, None),
     ("POST", "/admin/categories", OFFICE, {"name": "招商引资", "parent": "economy"}),
     ("POST", "/admin/categories/housing", OFFICE, {"limit_days": "9"}),
     ("GET", "/admin/calendar", OFFICE, None),
     ("POST", "/admin/calendar", OFFICE, {"date": "2026-12-31", "kind": "holiday"}),
     ("POST", "/admin/calendar/2026-12-30/remove", OFFICE, {}),
+    # Oversight figures (数据看板, 考核) and exports.
+    ("GET", "/dashboard", OFFICE | {"leader", "party_office"}, None),
+    ("GET", "/assessment", OFFICE | {"leader", "party_office"}, None),
+    ("POST", "/assessment/weights", OFFICE, {"response": "100"}),
+    ("GET", "/export/items.xlsx", STAFF, None),
+    ("GET", "/export/assessment.xlsx", OFFICE | {"leader", "party_office"}, None),
+    ("GET", "/export/callbacks.xlsx", {"office", "admin", "leader", "party_office"}, None),
     ("GET", "/profile", STAFF, None),
     ("GET", "/password", STAFF, None),
     ("POST", "/password", STAFF, {"old_password": "wrong-one", "new_password": "x" * 10, "confirm": "x" * 10}),
@@ -89,14 +98,14 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "/items/{late}/sheet": "console.sheet", "/items/{late}/sheet.pdf": "console.sheet_pdf",
              "/supervision": "console.supervision", "/callbacks": "console.callbacks", "/badges": "console.badges",
              "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
-             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/card.png": "console.badge_card",
+             "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/holder": "console.badge_holder",
+             "/badges/{badge}/card.png": "console.badge_card",
              "/badges/cards": "console.badge_cards", "/bulletins": "console.bulletin_list",
              "/bulletins/{bulletin}": "console.bulletin", "/bulletins/{bulletin}/edit": "console.bulletin_edit",
              "/bulletins/{bulletin}/publish": "console.bulletin_publish", "/discipline": "console.discipline",
              "POST /discipline": "console.discipline_record", "/visits": "console.visits_page",
              "POST /visits": "console.visit_record", "/visit-checks": "console.visit_check",
              "/visit-checks/2026-10/findings": "console.visit_finding",
-             # dash12's pages (their own tests call them as each role): named here so the table is whole.
              "/dashboard": "console.dashboard", "/assessment": "console.assessment_page",
              "/assessment/weights": "console.assessment_weights", "/export/items.xlsx": "console.export_items",
              "/export/assessment.xlsx": "console.export_assessment",
@@ -105,7 +114,7 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              **{f"admin {name}": f"console.admin_{name}" for name in (
                  "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",
                  "user_active", "communities", "community_add", "community_change", "categories", "category_add",
-                 "category_change", "calendar", "calendar_set", "calendar_remove")}}
+                 "category_change", "calendar", "calendar_set", "calendar_remove", "community_supervisors")}}
 # Pages anyone opens without signing in: sign-in itself, static files, the results board and 公示.
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static",
           "console.results_board", "console.notices"}

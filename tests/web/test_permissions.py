@@ -87,10 +87,12 @@ ITEM_CALLS = {
                                      "minutes": "说明进展"}),
     "resolve": Call("", "claimed", {"result": "已处理并反馈"}),
     "supervise": Call("", "claimed", {"note": "请加快办理"}),
+    "assign_supervisor": Call("", "claimed", lambda v: {"staff": v["supervisor"]}),
     "evaluate": Call("", "resolved", _org),
     "callback": Call("", "resolved", {"score": "satisfied", "comment": "电话回访满意"}),
     "merge": Call("", "collected", lambda v: {"into": v["other"]}),
     "reject": Call("", "collected", {"reason": "不属于受理范围"}),
+    "wide_concern": Call("", "claimed", {"wide_concern": True}),
 }
 
 # "endpoint" or "endpoint METHOD" (for a route with several methods) → how to call it.
@@ -129,6 +131,9 @@ CALLS = {
     "api_staff.add_community": Call("/api/v1/staff/communities", body={"name": "新社区"}),
     "api_staff.change_community": Call("/api/v1/staff/communities/1", body={"lat": 32.05}),
     "api_resident.subscriptions": Call("/api/v1/me/subscriptions", body={"accepted": []}),
+    "api_resident.supervised": Call("/api/v1/me/supervised"),
+    "api_resident.supervisor_evaluation": Call("/api/v1/items/{item}/evaluation", "resolved", {"score": "satisfied"}),
+    "api_staff.community_supervisors": Call("/api/v1/staff/communities/1/supervisors", body={"supervisors": []}),
     "api_badges.bind": Call("/api/v1/badges/bind", body={"token": "badge-token-liu"}),
     "api_uploads.upload": Call("/api/v1/uploads", body={}),  # no file: 400 once allowed
     # Staff.
@@ -143,6 +148,9 @@ CALLS = {
                                                            "valid_until": "2027-06-30"}),
     "api_badges.revoke": Call("/api/v1/staff/badges/{badge}", body={}),
     "api_badges.card": Call("/api/v1/staff/badges/{badge}/card.png", ok=frozenset({503})),  # font_missing
+    # 刘's badge is a resident's: binding it to staff is refused once allowed.
+    "api_badges.bind_to_staff": Call("/api/v1/staff/badges/{badge}/holder", body=lambda v: {"staff": v["supervisor"]},
+                                     ok=frozenset({409})),
     "api_routines.bulletin_list": Call("/api/v1/staff/bulletins"),
     "api_routines.bulletin_detail": Call("/api/v1/staff/bulletins/{bulletin}"),
     "api_routines.bulletin_edit": Call("/api/v1/staff/bulletins/{bulletin}", body={"title": "第1期"}),
@@ -154,6 +162,10 @@ CALLS = {
     "api_routines.visit_record": Call("/api/v1/staff/visits", body={"community": "全椒路社区", "date": "2026-11-20",
                                                                     "days": 1, "content": "走访居民"}),
     "api_routines.visit_check": Call("/api/v1/staff/visit-checks/2026-10"),
+    "api_routines.gathering_list": Call("/api/v1/staff/gatherings"),
+    "api_routines.gathering_record": Call("/api/v1/staff/gatherings", body={
+        "kind": "survey", "date": "2026-11-20", "place": "安居苑社区", "attendees": ["居民50户"],
+        "opinions": ["希望增加公交线路"]}),
     "api_routines.visit_finding": Call("/api/v1/staff/visit-checks/2026-10/findings",
                                        body={"staff": 1, "result": "confirmed"}, ok=frozenset({404})),  # not checked
     "api_office.category_list": Call("/api/v1/staff/categories"),
@@ -210,6 +222,7 @@ CALLS = {
     "console.badge_issue": Call("/badges", form={}),  # no fields: 400 once allowed
     "console.badge_renew": Call("/badges/{badge}/renew", form={}),  # no date: 400 once allowed
     "console.badge_revoke": Call("/badges/{badge}/revoke", form={}),
+    "console.badge_holder": Call("/badges/{badge}/holder", form={}),  # a resident's badge: 400 once allowed
     "console.badge_card": Call("/badges/{badge}/card.png", ok=frozenset({503})),  # font_missing
     "console.badge_cards": Call("/badges/cards", ok=frozenset({503})),
     "console.dashboard": Call("/dashboard?from=2026-11-01&to=2026-11-30"),
@@ -231,6 +244,7 @@ CALLS = {
     "console.admin_communities": Call("/admin/communities"),
     "console.admin_community_add": Call("/admin/communities", form={"name": "新社区"}),
     "console.admin_community_change": Call("/admin/communities/999", form={"name": "某社区"}),
+    "console.admin_community_supervisors": Call("/admin/communities/999/supervisors", form={}),
     "console.admin_categories": Call("/admin/categories"),
     "console.admin_category_add": Call("/admin/categories", form={"name": "招商引资", "parent": "economy"}),
     "console.admin_category_change": Call("/admin/categories/housing", form={"limit_days": "9"}),
@@ -244,18 +258,20 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_uploads.upload": "POST", "api_staff.create_item": "POST", "api_staff.item_action": "POST",
            "api_badges.issue": "POST", "api_badges.revoke": "DELETE", "api_routines.bulletin_edit": "PATCH",
            "api_routines.bulletin_publish": "POST", "api_routines.discipline_record": "POST",
-           "api_routines.visit_record": "POST", "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
+           "api_routines.visit_record": "POST", "api_routines.gathering_record": "POST",
+           "console.logout": "POST", "console.bind_code": "POST", "console.act": "POST",
            "api_resident.profile": "PATCH", "api_staff.add_community": "POST", "api_staff.change_community": "PATCH",
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
-           "console.badge_revoke": "POST", "console.bulletin_edit": "POST", "console.bulletin_publish": "POST",
-           "console.discipline_record": "POST", "console.visit_record": "POST",
-           "console.visit_finding": "POST",
-           "console.assessment_weights": "POST", "api_routines.visit_finding": "POST",
-           "api_office.add_category": "POST",
+           "console.badge_revoke": "POST", "api_resident.supervisor_evaluation": "POST",
+           "api_staff.community_supervisors": "PUT", "api_badges.bind_to_staff": "POST", "console.badge_holder": "POST",
+           "console.bulletin_edit": "POST", "console.bulletin_publish": "POST",
+           "console.discipline_record": "POST", "console.visit_record": "POST", "console.visit_finding": "POST",
+           "console.assessment_weights": "POST", "api_routines.visit_finding": "POST", "api_office.add_category": "POST",
            "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT",
            **{f"console.admin_{name}": "POST" for name in (
                "unit_add", "unit_change", "user_add", "user_change", "user_password", "user_active", "community_add",
-               "community_change", "category_add", "category_change", "calendar_set", "calendar_remove")}}
+               "community_change", "category_add", "category_change", "calendar_set", "calendar_remove",
+               "community_supervisors")}}
 
 
 def route_of(key):
@@ -361,7 +377,8 @@ class Scene:
         other = intake.collect(self.world.actor("li"), "另一件事", "wechat", now=self.now)
         return {"item": item.number, "photo": models.Photo.get(models.Photo.item == item).id, "badge": self.badge.id,
                 "bulletin": self.bulletin.id, "other": other.number, "leader": self.world.staff["leader"].id,
-                "jianshe": self.world.units["jianshe"].id}
+                "jianshe": self.world.units["jianshe"].id,
+                "supervisor": self.world.staff["supervisor"].id}
 
     def client(self, person, console, auth):
         client = self.app.test_client()

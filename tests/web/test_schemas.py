@@ -16,6 +16,11 @@ ENDPOINTS = {
     "record_discipline": ("office", "post", "/api/v1/staff/discipline"),
     "edit_bulletin": ("office", "patch", "/api/v1/staff/bulletins/1"),
     "record_visit": ("office", "post", "/api/v1/staff/visits"),
+    "record_gathering": ("office", "post", "/api/v1/staff/gatherings"),
+    "record_finding": ("party", "post", "/api/v1/staff/visit-checks/2026-10/findings"),
+    "create_category": ("office", "post", "/api/v1/staff/categories"),
+    "update_category": ("office", "patch", "/api/v1/staff/categories/housing"),
+    "replace_calendar": ("office", "put", "/api/v1/staff/calendar/2026"),
     "issue_badge": ("office", "post", "/api/v1/staff/badges"),
     "bind_badge": ("zhang", "post", "/api/v1/badges/bind"),
     "staff_login": ("office", "post", "/api/v1/auth/staff"),
@@ -24,6 +29,9 @@ ENDPOINTS = {
     "create_community": ("office", "post", "/api/v1/staff/communities"),
     "update_community": ("office", "patch", "/api/v1/staff/communities/1"),
     "subscribe": ("zhang", "post", "/api/v1/me/subscriptions"),
+    "badge_holder": ("office", "post", "/api/v1/staff/badges/1/holder"),
+    "area_supervisors": ("office", "put", "/api/v1/staff/communities/1/supervisors"),
+    "supervisor_evaluation": ("liu", "post", "/api/v1/items/{number}/evaluation"),
 }
 FILLERS = {"integer": 1, "number": 1, "boolean": False, "ids": [], "fraction": 0.5, "any": ["居民甲"]}
 

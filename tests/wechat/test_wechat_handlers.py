@@ -144,6 +144,18 @@ def test_rating_words(wx, flow):
     assert Item.get_by_id(item.id).ratings[0].score == "basically_satisfied"
 
 
+def test_a_chat_rating_of_a_wide_concern_item_waits_for_the_meeting(wx, flow):
+    from pipeline.steps.judging import mark_wide_concern
+
+    item = mark_wide_concern(flow.resolved(reporter="zhang"), flow.a("office"), wide_concern=True, now=flow.now)
+    answer = wx.text("oa-openid-zhang", "1")
+    assert "群众评议会" in answer.content and "已办结归档" not in answer.content
+    assert Item.get_by_id(item.id).status == "resolved" and Item.get_by_id(item.id).ratings.count() == 1
+    # Rated already: a second "1" finds nothing left to rate, and records nothing.
+    assert "没有待评价" in wx.text("oa-openid-zhang", "1").content
+    assert Item.get_by_id(item.id).ratings.count() == 1
+
+
 def test_only_the_reporter_rates(wx, flow):
     item = flow.resolved(reporter="zhang")
     # Someone else's "1" is not a rating of zhang's item.

@@ -9,11 +9,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from pipeline.accounts import admin
-from pipeline.accounts.people import PASSWORD_MIN
+from pipeline.accounts.people import PASSWORD_MIN, cadre_choices
 from pipeline.office import calendar, categories, communities
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import DomainError
 from pipeline.rules.states import ROLE_LABELS, TIERS, UNIT_KINDS
+from pipeline.steps import supervising
 from web.auth import allow
 
 from . import bp
@@ -131,7 +132,8 @@ def admin_user_active(user_id: int) -> BaseResponse | Page:
 
 def _communities_page(error: str | None = None) -> Page:
     return render_template("console/admin_communities.html",
-                           communities=communities.list_communities(include_inactive=True), error=error,
+                           communities=communities.list_communities(include_inactive=True), cadres=cadre_choices(),
+                           error=error,
                            failed=request.form if error else {}), 400 if error else 200
 
 
@@ -164,6 +166,15 @@ def admin_community_change(community_id: int) -> BaseResponse | Page:
     return _attempt(lambda: communities.update_community(
         g.actor, community_id, name=fields["name"], lat=_coordinate(fields["lat"]), lng=_coordinate(fields["lng"]),
         active=_active(fields["active"])), "社区已更新", "console.admin_communities", _communities_page)
+
+
+@bp.post("/admin/communities/<int:community_id>/supervisors")
+@allow("communities.manage")
+def admin_community_supervisors(community_id: int) -> BaseResponse | Page:
+    """The community's cadre supervisors (督办小组 by area): an item there is theirs too."""
+    picked = [_number(value) for value in request.form.getlist("supervisors")]
+    return _attempt(lambda: supervising.set_area_supervisors(g.actor, community_id, picked),
+                    "社区督办人员已更新", "console.admin_communities", _communities_page)
 
 
 # ---- the category tree (分类)

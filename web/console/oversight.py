@@ -9,12 +9,14 @@ from pipeline.accounts.badges import (
     KINDS,
     STATES,
     badge_json,
+    bind_badge_to_staff,
     issue_badge,
     list_badges,
     office_badge,
     renew_badge,
     revoke_badge,
 )
+from pipeline.accounts.people import active_staff
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import Invalid, WrongState
 from pipeline.views.oversight import callback_rows, supervision_list
@@ -51,6 +53,7 @@ def _badge_page(error: str | None = None, failed: dict | None = None, status: in
     badges = list_badges(g.actor, state, today)
     return render_template("console/badges.html", badges=[badge_json(b, today) for b in badges], state=state,
                            kinds=KINDS, states=STATES, today=today, error=error, failed=failed or {},
+                           staff=active_staff(),
                            renew_default=_a_year_on(today),
                            renew_to={b.id: _a_year_on(max(b.valid_until, today)).isoformat() for b in badges}), status
 
@@ -91,6 +94,19 @@ def badge_renew(badge_id: int) -> BaseResponse | tuple[str, int]:
     except (Invalid, WrongState) as error:
         return _badge_page(f"{badge.number}：{error.message}", None, 400)
     flash(f"督办证 {badge.number} 已续期至 {badge.valid_until.isoformat()}，请重新打印证卡", "success")
+    return redirect(url_for("console.badges"))
+
+
+@bp.post("/badges/<int:badge_id>/holder")
+@allow("badges.manage")
+def badge_holder(badge_id: int) -> BaseResponse | tuple[str, int]:
+    """A cadre badge held by a staff account: its expiry warning reaches that person."""
+    badge = office_badge(g.actor, badge_id)
+    try:
+        badge = bind_badge_to_staff(g.actor, badge, request.form.get("staff"))
+    except (Invalid, WrongState) as error:
+        return _badge_page(f"{badge.number}：{error.message}", None, 400)
+    flash(f"督办证 {badge.number} 已绑定工作人员 {badge.staff.name}", "success")
     return redirect(url_for("console.badges"))
 
 

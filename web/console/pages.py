@@ -2,7 +2,7 @@
 actions its reader may take, the public claim board and a unit's own work."""
 from flask import current_app, g, render_template, request
 
-from pipeline.accounts.people import active_staff, active_units
+from pipeline.accounts.people import active_staff, active_units, cadre_choices
 from pipeline.files.uploads import served_photo
 from pipeline.office.catalog import category_tree
 from pipeline.rules.boundary import local_now
@@ -74,8 +74,12 @@ def render_item(found, error=None, failed=None):
         choices.setdefault("units", active_units())
     if "merge" in forms:
         choices["duplicates"] = likely_duplicates(found, now)
+    if "classify" in forms or "assign_supervisor" in forms:
+        choices["supervisors"] = cadre_choices()
     view = staff_view(found, g.actor)
+    assigned_ids = [row["id"] for row in view["sheet"]["supervisors"] if row["why"] == "assigned"]
     return render_template("console/item.html", item=view, followers=followers(found, g.actor), forms=forms,
+                           assigned_ids=assigned_ids,
                            choices=choices, scores=SCORES, today=now.date(), error=error, failed=failed,
                            postable=is_public(found) and found.status in OPEN,  # a site notice: 正在办理
                            now_local=now.strftime("%Y-%m-%dT%H:%M"))

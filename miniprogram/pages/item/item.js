@@ -15,6 +15,9 @@ const SCORES = [
   {score: 'unsatisfied', label: '不满意'},
 ]
 
+// The statuses in which supervisors give their evaluation (督办评议).
+const EVALUABLE = ['resolved', 'closed']
+
 /** An attachment that is a voice message (`kind: voice`), not a picture. */
 function isVoice(p) {
   return !!p && typeof p === 'object' && p.kind === 'voice'
@@ -80,6 +83,12 @@ Component({
     rating: false,
     toggling: false,
     playing: -1,
+    canEvaluate: false,
+    evalScore: '',
+    evalComment: '',
+    evalError: '',
+    evaluating: false,
+    evaluated: false,
   },
 
   lifetimes: {
@@ -119,8 +128,11 @@ Component({
     },
 
     show(item) {
+      const user = api.storedUser()
       this.setData({
         item: view(item),
+        // 督办评议: a resident supervisor (badge holder) evaluates a resolved or closed item
+        canEvaluate: !!(user && user.is_supervisor) && EVALUABLE.indexOf(item.status) >= 0,
         canRate: !!item.can_rate,
         following: !!item.following,
         loading: false,
@@ -214,6 +226,38 @@ Component({
         wx.showToast({title: '感谢您的评价', icon: 'success'})
       } catch (err) {
         this.setData({rating: false, ratingError: err.message})
+        api.showError(err)
+      }
+    },
+
+    chooseEvalScore(e) {
+      this.setData({evalScore: e.currentTarget.dataset.score, evalError: ''})
+    },
+
+    onEvalCommentInput(e) {
+      this.setData({evalComment: e.detail.value || ''})
+    },
+
+    /** POST /items/<number>/evaluation {score, comment?}: the 督办评议, on the sheet beside the cadres'. */
+    async submitEvaluation() {
+      if (this.data.evaluating) return
+      const score = this.data.evalScore
+      if (!score) {
+        this.setData({evalError: '请选择满意、基本满意或不满意'})
+        wx.showToast({title: '请选择评议结果', icon: 'none'})
+        return
+      }
+      this.setData({evaluating: true, evalError: ''})
+      const body = {score}
+      const comment = this.data.evalComment.trim()
+      if (comment) body.comment = comment
+      try {
+        const item = await api.post('/items/' + this.data.number + '/evaluation', body)
+        this.show(item)
+        this.setData({evaluating: false, evaluated: true, evalScore: '', evalComment: ''})
+        wx.showToast({title: '督办评议已提交', icon: 'success'})
+      } catch (err) {
+        this.setData({evaluating: false, evalError: err.message})
         api.showError(err)
       }
     },

@@ -54,6 +54,10 @@ Component({
       }
     },
 
+    openSupervised() {
+      wx.navigateTo({url: '/pages/supervised/supervised'})
+    },
+
     scan() {
       wx.scanCode({
         scanType: ['qrCode', 'wxCode'],
