@@ -150,3 +150,13 @@ def test_the_organisation_opens_a_cadres_month_and_others_only_their_own(app, cl
     sign_in(unit, "jianshe")
     own = unit.get(f"/visits?month=2026-10&staff={world.staff['leader'].id}").get_data(as_text=True)
     assert "我的走访" in own and "听取老旧小区改造意见" not in own  # a cadre reads only their own
+
+
+def test_the_opinions_heard_on_a_visit_become_items(client, world):
+    sign_in(client, "jianshe")
+    answer = _post(client, "/visits", {"date": "2026-10-12", "days": "1", "community": "全椒路社区", "content": "走访8号楼",
+                                       "opinions": "楼道灯坏了，晚上很黑\n\n垃圾桶满了没人清"})
+    assert answer.status_code == 303
+    items = list(models.Item.select().where(models.Item.channel == "visit").order_by(models.Item.id))
+    assert [item.content for item in items] == ["楼道灯坏了，晚上很黑", "垃圾桶满了没人清"]  # commas stay in an opinion
+    assert all(item.community == "全椒路社区" for item in items) and models.Visit.select().count() == 1

@@ -55,7 +55,12 @@ def _close(world, now, content, community, category, result, score, wide):
                            now=now)
     item = handling.claim(item, world.actor("jianshe"), now=now)
     item = handling.resolve(item, world.actor("jianshe"), result=result, now=now)
-    return judging.rate(item, world.actor("zhang"), score, now=now)
+    item = judging.rate(item, world.actor("zhang"), score, now=now)
+    if wide:  # announced at resolve; closed only by the residents' evaluation meeting
+        item = handling.record_meeting(item, world.actor("office"), kind="evaluation", held_at=now.isoformat(),
+                                       attendees=["居民代表15人", "建设办"], minutes="多数居民表示满意",
+                                       satisfaction=0.9, now=now)
+    return item
 
 
 @pytest.fixture

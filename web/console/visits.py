@@ -75,11 +75,18 @@ def visits_page() -> tuple[str, int]:
 @allow("visits.own")
 def visit_record() -> Any:
     """Record a visit (the office may record one for any cadre)."""
+    body = form_body(SCHEMAS["record_visit"])
+    # The opinions heard, one a line (an opinion may hold commas): each becomes an item (走访).
+    body.pop("opinions", None)
+    if request.form.get("opinions", "").strip():
+        body["opinions"] = request.form["opinions"]
     try:
-        visit = visits.record_visit(g.actor, **arguments(form_body(SCHEMAS["record_visit"]), SCHEMAS["record_visit"]))
+        visit = visits.record_visit(g.actor, **arguments(body, SCHEMAS["record_visit"]))
     except DomainError as exc:
         return render_visits(exc.message, exc.status)
-    flash(f"已登记 {visit.visit_date:%m月%d日} {visit.community} 走访{visit.days:g}天", "success")
+    heard = len([line for line in body.get("opinions", "").splitlines() if line.strip()])
+    flash(f"已登记 {visit.visit_date:%m月%d日} {visit.community} 走访{visit.days:g}天"
+          + (f"，{heard}条意见已转为事项" if heard else ""), "success")
     return redirect(url_for("console.visits_page", month=visit.visit_date.strftime("%Y-%m")), 303)
 
 
