@@ -43,6 +43,9 @@ DEFAULT_URGE_DAILY_LIMIT = 3
 DEFAULT_VISIT_HALF_DAYS_ADD_UP = False
 # Closed items' personal data (names, phone numbers, who reported) is de-identified after this many months.
 DEFAULT_RETENTION_MONTHS = 36
+# The office's name and telephone as the public pages, site notices and the bulletin print them.
+DEFAULT_OFFICE_NAME = "XX街道群众路线教育实践活动领导小组办公室"
+DEFAULT_OFFICE_PHONE = ""
 # Beside each template id, `<SETTING>_KEYS` maps our notice fields to the
 # template's own keys (pipeline/messages/templates.py); unset, the demo's keys.
 TEMPLATE_KEY_SETTINGS = tuple(f"{name}_KEYS" for name in DEFAULT_TEMPLATES)
@@ -110,6 +113,8 @@ def load_config():
                                                      str(DEFAULT_MEETING_SATISFACTION_THRESHOLD))),
         "URGE_DAILY_LIMIT": int(_env("URGE_DAILY_LIMIT", str(DEFAULT_URGE_DAILY_LIMIT))),
         "RETENTION_MONTHS": int(_env("RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS))),
+        "OFFICE_NAME": _env("OFFICE_NAME", DEFAULT_OFFICE_NAME),
+        "OFFICE_PHONE": _env("OFFICE_PHONE", DEFAULT_OFFICE_PHONE),
         # 1: half days in communities on different dates add up to whole days (default: they don't).
         "VISIT_HALF_DAYS_ADD_UP": _env("VISIT_HALF_DAYS_ADD_UP", "0").lower() in ("1", "true", "yes"),
         # Staff pushes open the item's page in the console.

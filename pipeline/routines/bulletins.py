@@ -76,6 +76,18 @@ def entries(start: date, end: date) -> list[dict[str, Any]]:
     return [entry_json(e, units) for e in query]
 
 
+def year_totals(year: int, until: date | None = None) -> dict[str, Any]:
+    """The running total of disciplinary entries in `year` (up to `until`): how many,
+    and how many of each kind, counted in SQL."""
+    start, end = date(year, 1, 1), min(date(year, 12, 31), until or date(year, 12, 31))
+    counts = dict(DisciplinaryEntry.select(DisciplinaryEntry.kind, fn.COUNT(DisciplinaryEntry.id))
+                  .where((DisciplinaryEntry.on_date >= start) & (DisciplinaryEntry.on_date <= end))
+                  .group_by(DisciplinaryEntry.kind).tuples())
+    return {"year": year, "total": sum(counts.values()),
+            "kinds": [{"kind": kind, "label": label, "count": counts.get(kind, 0)}
+                      for kind, label in DISCIPLINE_KINDS.items()]}
+
+
 def _lead_units(item_ids: Iterable[int], units: Mapping[int | None, str]) -> dict[tuple[int, int], str | None]:
     """{(item id, round): name of the round's latest lead unit} for these items, in one query."""
     leads: dict[tuple[int, int], str | None] = {}

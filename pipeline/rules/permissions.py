@@ -135,6 +135,8 @@ PERMISSIONS: dict[str, Rule] = {
     "item.staff_view": _rule(STAFF, "visible", "unit_reach"),
     # The assignment sheet (交办单) as a page and a PDF: the staff detail on paper, so the same reach.
     "item.sheet": _rule(STAFF, "visible", "unit_reach"),
+    # The A5 site notice (现场公示牌) is posted in the street: a public item only, within the same reach.
+    "item.site_notice": _rule(STAFF, "visible", "unit_reach", "public"),
     "photo.staff_read": _rule(STAFF, "visible"),
     # Staff reach an item's actions through `staff_item` (unit reach); residents through `can_view`.
     **{f"item.{action}": _transition(name, reach=True) for action, name in ITEM_ACTIONS.items()},

@@ -11,6 +11,8 @@ from typing import Any
 
 from config import (
     DEFAULT_MEETING_SATISFACTION_THRESHOLD,
+    DEFAULT_OFFICE_NAME,
+    DEFAULT_OFFICE_PHONE,
     DEFAULT_RETENTION_MONTHS,
     DEFAULT_TEMPLATES,
     DEFAULT_URGE_DAILY_LIMIT,
@@ -25,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_MONTHS": DEFAULT_RETENTION_MONTHS,
     "VISIT_HALF_DAYS_ADD_UP": DEFAULT_VISIT_HALF_DAYS_ADD_UP,
     "SECRET_KEY": UNSAFE_SECRET,
+    "OFFICE_NAME": DEFAULT_OFFICE_NAME,
+    "OFFICE_PHONE": DEFAULT_OFFICE_PHONE,
 }
 
 
@@ -70,6 +74,16 @@ class Settings:
     def retention_months(self) -> int:
         """Months after closing when an item's personal data is de-identified."""
         return int(self.get("RETENTION_MONTHS"))
+
+    @property
+    def office_name(self) -> str:
+        """The office's name as printed on public pages, site notices and the bulletin."""
+        return str(self.get("OFFICE_NAME"))
+
+    @property
+    def office_phone(self) -> str:
+        """The office's telephone for residents (site notices, public pages); may be empty."""
+        return str(self.get("OFFICE_PHONE"))
 
     @property
     def visit_half_days_add_up(self) -> bool:

@@ -122,7 +122,7 @@ def test_a_unit_handler_on_a_phone(chromium, server):
     _sign_in(page, server.base, "shirong")
     page.wait_for_url(server.base + "/")
     assert _fits(page)
-    assert page.locator("header .name").is_visible() and page.locator("nav a").count() == 6  # 录入 too: every cadre records what they heard
+    assert page.locator("header .name").is_visible() and page.locator("nav a").count() == 7  # 录入 (every cadre records what they heard) and 走访
     page.click(f"#overdue >> text={late.number}")
     page.wait_for_url(f"{server.base}/items/{late.number}")
     assert _fits(page) and page.locator("h1").is_visible()

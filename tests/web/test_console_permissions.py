@@ -4,6 +4,7 @@ from console_support import csrf_of, make_items, sign_in
 
 import models
 from pipeline.accounts.people import create_staff
+from pipeline.routines import bulletins
 
 PEOPLE = ("anonymous", "office", "admin", "leader", "party_office", "supervisor", "unit_assigned", "unit_other")
 USERNAMES = {"office": "office", "admin": "admin", "leader": "leader", "party_office": "dangzheng",
@@ -43,6 +44,20 @@ ROUTES = [
     ("POST", "/badges/{badge}/renew", OFFICE, {"valid_until": "2027-06-30"}),
     ("POST", "/badges/{badge}/holder", OFFICE, {}),
     ("POST", "/badges/{badge}/revoke", OFFICE, {}),
+    # The weekly bulletin: any staff reads the archive; the office edits (a draft is the office's alone).
+    ("GET", "/bulletins", STAFF, None),
+    ("GET", "/bulletins/{bulletin}", OFFICE, None),
+    ("POST", "/bulletins/{bulletin}/edit", OFFICE, {"title": "作风效能建设周通报（第1期）"}),
+    ("GET", "/discipline", {"office", "admin", "leader", "party_office"}, None),
+    ("POST", "/discipline", {"office", "admin", "party_office"}, {"kind": "notice", "person": "钱某", "reason": "脱岗"}),
+    ("GET", "/visits", STAFF, None),
+    ("POST", "/visits", STAFF, {"date": "2026-11-20", "days": "1", "community": "全椒路社区", "content": "走访"}),
+    ("GET", "/visit-checks?month=2026-10", {"office", "admin", "leader", "party_office"}, None),
+    ("POST", "/visit-checks/2026-10/findings", {"party_office"}, {"staff": "x", "result": "confirmed"}),  # 400
+    # A site notice is posted in the street: public items only, within the detail page's reach.
+    ("GET", "/items/{late}/notice", STAFF - {"unit_assigned"}, None),
+    ("GET", "/items/{conduct}/notice", set(), None),
+    ("POST", "/bulletins/{bulletin}/publish", OFFICE, {}),
     # Administration (系统管理): the office and admin only; a missing record answers 400 on its page.
     ("GET", "/admin/units", OFFICE, None),
     ("POST", "/admin/units", OFFICE, {"name": "民政办", "kind": "department"}),
@@ -85,16 +100,24 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              "POST /badges": "console.badge_issue", "/badges/{badge}/renew": "console.badge_renew",
              "/badges/{badge}/revoke": "console.badge_revoke", "/badges/{badge}/holder": "console.badge_holder",
              "/badges/{badge}/card.png": "console.badge_card",
-             "/badges/cards": "console.badge_cards",
+             "/badges/cards": "console.badge_cards", "/bulletins": "console.bulletin_list",
+             "/bulletins/{bulletin}": "console.bulletin", "/bulletins/{bulletin}/edit": "console.bulletin_edit",
+             "/bulletins/{bulletin}/publish": "console.bulletin_publish", "/discipline": "console.discipline",
+             "POST /discipline": "console.discipline_record", "/visits": "console.visits_page",
+             "POST /visits": "console.visit_record", "/visit-checks": "console.visit_check",
+             "/visit-checks/2026-10/findings": "console.visit_finding",
              "/dashboard": "console.dashboard", "/assessment": "console.assessment_page",
              "/assessment/weights": "console.assessment_weights", "/export/items.xlsx": "console.export_items",
              "/export/assessment.xlsx": "console.export_assessment",
              "/export/callbacks.xlsx": "console.export_callbacks",
+             "/items/{late}/notice": "console.site_notice", "/items/{late}/notice.pdf": "console.site_notice_pdf",
              **{f"admin {name}": f"console.admin_{name}" for name in (
                  "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",
                  "user_active", "communities", "community_add", "community_change", "categories", "category_add",
                  "category_change", "calendar", "calendar_set", "calendar_remove", "community_supervisors")}}
-PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static"}
+# Pages anyone opens without signing in: sign-in itself, static files, the results board and 公示.
+PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static",
+          "console.results_board", "console.notices"}
 
 
 def test_every_console_route_is_in_the_table(app):
@@ -110,6 +133,7 @@ def numbers(world, now):
     for key in ("late", "conduct"):
         numbers[f"{key}_photo"] = models.Photo.get(models.Photo.item == items[key]).id
     numbers["badge"] = models.Badge.get().id
+    numbers["bulletin"] = bulletins.draft_weekly(now).id
     return numbers
 
 
@@ -117,6 +141,11 @@ def _refused(answer):
     """Sent to sign in (with the page to come back to), or told there is no such item."""
     return answer.status_code == 302 and answer.headers["Location"].startswith("/login?next=") \
         or answer.status_code in (403, 404)
+
+
+def test_the_public_pages_open_without_signing_in(client, world, numbers):
+    for url in ("/board", "/notices?community=全椒路社区"):
+        assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.parametrize("person", PEOPLE)

@@ -203,6 +203,20 @@ CALLS = {
     "console.sheet": Call("/items/{item}/sheet", worlds=(False, True)),
     "console.sheet_pdf": Call("/items/{item}/sheet.pdf", worlds=(False, True), ok=frozenset({503})),  # font_missing
     "console.supervision": Call("/supervision"),
+    "console.results_board": Call("/board?community=全椒路社区"),
+    "console.notices": Call("/notices"),
+    "console.site_notice": Call("/items/{item}/notice", worlds=(False, True)),
+    "console.site_notice_pdf": Call("/items/{item}/notice.pdf", worlds=(False, True), ok=frozenset({503})),  # font_missing
+    "console.bulletin_list": Call("/bulletins"),
+    "console.bulletin": Call("/bulletins/{bulletin}"),
+    "console.bulletin_edit": Call("/bulletins/{bulletin}/edit", form={"title": "第1期"}),
+    "console.bulletin_publish": Call("/bulletins/{bulletin}/publish", form={}),
+    "console.discipline": Call("/discipline?year=2026"),
+    "console.discipline_record": Call("/discipline", form={}),  # no fields: 400 once allowed
+    "console.visits_page": Call("/visits?month=2026-11"),
+    "console.visit_record": Call("/visits", form={}),  # no fields: 400 once allowed
+    "console.visit_check": Call("/visit-checks?month=2026-10"),
+    "console.visit_finding": Call("/visit-checks/2026-10/findings", form={"staff": "1", "result": "confirmed"}),
     "console.callbacks": Call("/callbacks"),
     "console.badges": Call("/badges"),
     "console.badge_issue": Call("/badges", form={}),  # no fields: 400 once allowed
@@ -250,6 +264,8 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            "api_me.delete_me": "DELETE", "console.badge_issue": "POST", "console.badge_renew": "POST",
            "console.badge_revoke": "POST", "api_resident.supervisor_evaluation": "POST",
            "api_staff.community_supervisors": "PUT", "api_badges.bind_to_staff": "POST", "console.badge_holder": "POST",
+           "console.bulletin_edit": "POST", "console.bulletin_publish": "POST",
+           "console.discipline_record": "POST", "console.visit_record": "POST", "console.visit_finding": "POST",
            "console.assessment_weights": "POST", "api_routines.visit_finding": "POST", "api_office.add_category": "POST",
            "api_office.change_category": "PATCH", "api_office.replace_calendar_year": "PUT",
            **{f"console.admin_{name}": "POST" for name in (

@@ -9,6 +9,7 @@ from pipeline.accounts.people import active_staff_user
 from pipeline.rules import permissions
 from pipeline.rules.actors import actor_for_staff
 from pipeline.rules.errors import DomainError
+from pipeline.rules.settings import settings
 from pipeline.rules.states import OFFICE_ROLES, ROLE_LABELS, STATUS_LABELS
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.views.actions import overdue_label
@@ -84,7 +85,8 @@ def _layout_values():
         return {}
     user = g.get("console_user")
     return {"me": user, "role_name": ROLE_LABELS.get(user.role, "工作人员") if user else None,
-            "statuses": STATUS_LABELS, "is_overdue": is_overdue, "overdue_label": _overdue_label}
+            "statuses": STATUS_LABELS, "is_overdue": is_overdue, "overdue_label": _overdue_label,
+            "office_name": settings.office_name}
 
 
 def _overdue_label(due, today):
@@ -122,5 +124,5 @@ def register_console(app):
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the console's forms; the API uses tokens
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     csrf.init_app(app)
-    from web.console import account, acting, admin, dashboards, oversight, pages, papers  # noqa: F401 - they add their routes to bp
+    from web.console import account, acting, admin, bulletins, dashboards, oversight, pages, papers, public, visits  # noqa: F401 - they add their routes to bp
     app.register_blueprint(bp)

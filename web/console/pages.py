@@ -6,12 +6,12 @@ from pipeline.accounts.people import active_staff, active_units, cadre_choices
 from pipeline.files.uploads import served_photo
 from pipeline.office.catalog import category_tree
 from pipeline.rules.boundary import local_now
-from pipeline.rules.states import CHANNELS, SCORES, TIERS
+from pipeline.rules.states import CHANNELS, OPEN, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
 from pipeline.views.measures import MEASURES
-from pipeline.views.queries import attach_relations, page_args, staff_item
+from pipeline.views.queries import attach_relations, is_public, page_args, staff_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
 from web.auth import allow
@@ -81,6 +81,7 @@ def render_item(found, error=None, failed=None):
     return render_template("console/item.html", item=view, followers=followers(found, g.actor), forms=forms,
                            assigned_ids=assigned_ids,
                            choices=choices, scores=SCORES, today=now.date(), error=error, failed=failed,
+                           postable=is_public(found) and found.status in OPEN,  # a site notice: 正在办理
                            now_local=now.strftime("%Y-%m-%dT%H:%M"))
 
 
