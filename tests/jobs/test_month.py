@@ -109,7 +109,7 @@ def test_a_month_across_the_national_day_holiday(app, world, loop, run, wechat_a
         (n["i3"], "rate_reminder"): [at(2026, 10, 2, 16)],  # residents' days are calendar days
         (n["i3"], "callback_listed"): [at(2026, 10, 6, 16)],
         (n["i4"], "half_time"): [at(2026, 10, 8, 9)],
-        (n["i4"], "publish"): [at(2026, 10, 9, 11)],
+        (n["i4"], "publish"): [at(2026, 10, 8, 10)],  # a wide-concern result is announced once resolved
         (n["i2"], "half_time"): [at(2026, 10, 8, 9)],
         (n["i2"], "unclaimed"): [at(2026, 10, 8, 15)],  # one working day after 30 Sep 15:00
         (n["i2"], "day_before"): [at(2026, 10, 9, 9)],  # before the Saturday it is due
@@ -124,7 +124,8 @@ def test_a_month_across_the_national_day_holiday(app, world, loop, run, wechat_a
     totals = {d: models.RoutineMark.get(key=f"digest:{d}").data["total"] for d in digest_days}
     assert totals == {d: 2 if d.day == 15 else 1 for d in digest_days}
     assert pushed("unclaimed") == {at(2026, 10, 8, 15): ["office", "shirong"]}
-    assert pushed("published") == {at(2026, 10, 9, 11): ["oa-neighbour-0", "oa-neighbour-1", "oa-neighbour-2"]}
+    # Announced once resolved; the office is asked to hold the 群众评议会 that alone closes it.
+    assert pushed("published") == {at(2026, 10, 8, 10): ["oa-neighbour-0", "oa-neighbour-1", "oa-neighbour-2", "office"]}
     assert pushed("badge_expiry") == {at(2026, 10, 8, 9): ["oa-openid-li"]}  # the 2nd–7th are holidays
     assert [i.number for i in chasing.callback_list()] == [n["i3"], n["i2"]]
 

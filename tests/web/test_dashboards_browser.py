@@ -54,6 +54,15 @@ def _saved(download, folder):
     return path
 
 
+def _rows(path):
+    """A downloaded workbook's rows; read-only workbooks hold their file open until closed."""
+    book = load_workbook(path, read_only=True)
+    try:
+        return list(book.active.values)
+    finally:
+        book.close()
+
+
 def test_the_office_reads_the_dashboard_and_follows_a_figure_to_its_items(chromium, server, tmp_path):
     page = _page(chromium)
     _sign_in(page, server.base, "office")
@@ -101,12 +110,12 @@ def test_a_leader_reads_the_assessment_prints_it_and_downloads_both_workbooks(ch
     page.emulate_media(media="screen")
     with page.expect_download() as download:
         page.click("text=导出Excel")
-    rows = list(load_workbook(_saved(download.value, tmp_path), read_only=True).active.values)
+    rows = _rows(_saved(download.value, tmp_path))
     assert rows[0][:2] == ("排名", "单位") and {rows[1][1], rows[2][1]} == {"建设办", "市容办"}
     page.goto(f"{server.base}/items?{PERIOD}&measure=counted")
     with page.expect_download() as download:
         page.click("text=导出Excel")
-    rows = list(load_workbook(_saved(download.value, tmp_path), read_only=True).active.values)
+    rows = _rows(_saved(download.value, tmp_path))
     assert rows[0][0] == "编号" and len(rows) - 1 == int(re.search(r"\d+", page.locator("h1 small").inner_text())[0])
 
 
