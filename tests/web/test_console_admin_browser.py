@@ -5,30 +5,18 @@ are refused; every page fits a phone (375 px).
 SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scratch folder).
 """
 import os
-import threading
 
 import pytest
-from test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS
-from werkzeug.serving import make_server
+from browser_support import DESK, PHONE, SHOTS, needs_chromium, served
 
 import models
 from pipeline.office.calendar import set_day
 from pipeline.office.communities import create_community
 from pipeline.rules.workdays import WorkCalendar
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
+pytestmark = needs_chromium
 PAGES = {"units": "/admin/units", "users": "/admin/users", "communities": "/admin/communities",
          "categories": "/admin/categories", "calendar": "/admin/calendar?year=2026"}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -41,13 +29,8 @@ def server(app, world, now):
         models.Unit.create(name=name, kind=kind)
     set_day(office, "2026-11-28", "workday", "迎检调休上班")
     set_day(office, "2026-12-31", "holiday", "街道年终盘点")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="console-test-server", daemon=True)
-    thread.start()
-    http.base = f"http://127.0.0.1:{http.server_port}"
-    yield http
-    http.shutdown()
-    thread.join()
+    with served(app, "console-test-server") as http:
+        yield http
 
 
 @pytest.fixture

@@ -5,45 +5,21 @@ lock-out, a phone's viewport, and screenshots of the main pages.
 SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scratch folder).
 """
 import os
-import threading
-from pathlib import Path
 
 import pytest
+from browser_support import DESK, PHONE, SHOTS, needs_chromium, served
 from console_support import make_items
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-DESK = {"width": 1366, "height": 900}
-PHONE = {"width": 375, "height": 812}
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(app, world, now):
     """The app on a real loopback port, in a thread."""
     items = make_items(world, now)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="console-test-server", daemon=True)
-    thread.start()
-    http.base = f"http://127.0.0.1:{http.server_port}"
-    http.items = items
-    yield http
-    http.shutdown()
-    thread.join()
+    with served(app, "console-test-server") as http:
+        http.items = items
+        yield http
 
 
 def _page(chromium, viewport=DESK):

@@ -7,42 +7,26 @@ on the office's call-back. Also screenshots of the working pages.
 SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scratch folder).
 """
 import os
-import threading
 from datetime import timedelta
 
 import pytest
+from browser_support import DESK, PHONE, SHOTS, needs_chromium, served
 from console_support import make_items
 from PIL import Image
-from test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, _fits, _page, _sign_in
-from werkzeug.serving import make_server
+from test_console_browser import _fits, _page, _sign_in
 
 import models
 from pipeline.rules.boundary import local_now
 from pipeline.steps import handling, intake
 from pipeline.steps.intake import default_due
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(app, world):
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="console-loop-server", daemon=True)
-    thread.start()
-    http.base = f"http://127.0.0.1:{http.server_port}"
-    yield http
-    http.shutdown()
-    thread.join()
+    with served(app, "console-loop-server") as http:
+        yield http
 
 
 @pytest.fixture

@@ -6,27 +6,15 @@ SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scr
 import os
 import shutil
 import subprocess
-import threading
 
 import pytest
+from browser_support import DESK, PHONE, SHOTS, needs_chromium, served
 from oversight_support import awaiting_callback, full_item
-from test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS
-from werkzeug.serving import make_server
 
 import models
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
+pytestmark = needs_chromium
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -34,14 +22,9 @@ def server(app, world, now):
     """The app on a loopback port, with an item whose sheet has every record and two call-backs due."""
     full = full_item(world, now)
     callbacks = awaiting_callback(world, now)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="console-test-server", daemon=True)
-    thread.start()
-    http.base = f"http://127.0.0.1:{http.server_port}"
-    http.full, http.callbacks = full, callbacks
-    yield http
-    http.shutdown()
-    thread.join()
+    with served(app, "console-test-server") as http:
+        http.full, http.callbacks = full, callbacks
+        yield http
 
 
 @pytest.fixture

@@ -6,39 +6,23 @@ gets a push at the fake WeChat server at every step, urges, and evaluates.
 SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scratch folder).
 """
 import os
-import threading
 
 import pytest
-from test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, _fits, _page, _sign_in
-from werkzeug.serving import make_server
+from browser_support import DESK, PHONE, SHOTS, needs_chromium, served
+from test_console_browser import _fits, _page, _sign_in
 
 import jobs
 import models
 from pipeline.accounts.people import create_staff
 from pipeline.rules.workdays import WorkCalendar
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(app, world):
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="console-supervisor-server", daemon=True)
-    thread.start()
-    http.base = f"http://127.0.0.1:{http.server_port}"
-    yield http
-    http.shutdown()
-    thread.join()
+    with served(app, "console-supervisor-server") as http:
+        yield http
 
 
 def _signed_in(chromium, server, username, viewport=DESK):

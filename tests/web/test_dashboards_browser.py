@@ -7,39 +7,23 @@ SIXSTEP_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else to a scr
 """
 import os
 import re
-import threading
 
 import pytest
+from browser_support import PHONE, SHOTS, needs_chromium, served
 from dashboard_support import CASES, dashboard_items
 from openpyxl import load_workbook
-from test_console_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, SHOTS, _fits, _page, _sign_in
-from werkzeug.serving import make_server
+from test_console_browser import _fits, _page, _sign_in
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
+pytestmark = needs_chromium
 PERIOD = "from=2026-11-01&to=2026-11-30"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
 def server(app, world, now):
     made = dashboard_items(world, now)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="dashboard-test-server", daemon=True)
-    thread.start()
-    http.base = f"http://127.0.0.1:{http.server_port}"
-    http.made = made
-    yield http
-    http.shutdown()
-    thread.join()
+    with served(app, "dashboard-test-server") as http:
+        http.made = made
+        yield http
 
 
 def _folder(tmp_path):

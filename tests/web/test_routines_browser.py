@@ -10,13 +10,12 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 from datetime import datetime
 
 import pytest
+from browser_support import DESK, PHONE, SHOTS, needs_chromium, served
 from console_support import make_items
-from test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, _fits, _page, _sign_in
-from werkzeug.serving import make_server
+from test_console_browser import _fits, _page, _sign_in
 
 import models
 from pipeline.messages import publicity
@@ -24,18 +23,8 @@ from pipeline.routines import bulletins, visits
 from pipeline.rules.boundary import local_now
 from pipeline.steps import handling, intake, judging
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
+pytestmark = needs_chromium
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 RESULTS = [  # (content, community, category, result, score, wide concern)
@@ -88,14 +77,9 @@ def server(app, world, now):
         visits.record_visit(office, community=place, visit_date=day, days=days, content=content,
                             staff=world.staff[who].id, now=now)
     visits.monthly_check(datetime(2026, 11, 2, 9, 30), seed="5f1c0a7e9b3d2468")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="routines-test-server", daemon=True)
-    thread.start()
-    http.base = f"http://127.0.0.1:{http.server_port}"
-    http.closed, http.items, http.draft = closed, items, draft
-    yield http
-    http.shutdown()
-    thread.join()
+    with served(app, "routines-test-server") as http:
+        http.closed, http.items, http.draft = closed, items, draft
+        yield http
     app.config.pop("OFFICE_NAME")
     app.config.pop("OFFICE_PHONE")
 
