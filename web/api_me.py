@@ -3,7 +3,7 @@ who saw residents' phone numbers: `pipeline.accounts.personal_data`."""
 from flask import Blueprint, jsonify, request
 
 from pipeline.accounts.personal_data import delete_resident, export_resident, phone_views
-from pipeline.views.queries import page_args
+from pipeline.views.lists import page_args
 from web.auth import allow, current_actor
 from web.params import allowed, json_body
 

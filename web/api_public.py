@@ -6,7 +6,8 @@ from pipeline.office.catalog import category_tree
 from pipeline.office.communities import list_communities
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, TooMany, UpstreamError
 from pipeline.rules.schemas import SCHEMAS
-from pipeline.views.queries import board, public_view, visible_item
+from pipeline.views.lists import board
+from pipeline.views.queries import public_view, visible_item
 from web.auth import allow, current_actor, optional_actor
 from web.limits import LOGIN, anonymous_reads, client_key, limiter, login_limits
 from web.params import arguments, json_body

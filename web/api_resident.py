@@ -7,8 +7,9 @@ from pipeline.rules.schemas import SCHEMAS
 from pipeline.steps.intake import collect
 from pipeline.steps.judging import rate
 from pipeline.steps.oversight import evaluate, follow, unfollow
+from pipeline.views.lists import list_mine
 from pipeline.views.oversight import resident_supervised
-from pipeline.views.queries import list_mine, public_view, visible_item
+from pipeline.views.queries import public_view, visible_item
 from web.api_public import SUBSCRIBE_TITLES
 from web.auth import allow, current_actor
 from web.limits import REPORT, limiter

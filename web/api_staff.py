@@ -7,7 +7,7 @@ from pipeline.rules.errors import NotFound
 from pipeline.rules.permissions import item_action as table_action
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.steps import handling, intake, judging, oversight, spot, supervising
-from pipeline.views import queries
+from pipeline.views import lists
 from pipeline.views.queries import public_view, staff_item, visible_item
 from pipeline.views.sheet import staff_view
 from pipeline.views.stats import stats
@@ -49,7 +49,7 @@ def create_item():
 @allow("items.work_list")
 def work_list():
     args = request.args
-    return jsonify(queries.work_list(
+    return jsonify(lists.work_list(
         current_actor(), status=args.get("status"), overdue=args.get("overdue") in ("1", "true"),
         unit=integer(dict(args), "unit") if args.get("unit") else None, category=args.get("category"),
         search=args.get("q"), page=args.get("page"), per_page=args.get("per_page"),

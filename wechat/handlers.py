@@ -17,7 +17,7 @@ from pipeline.rules.actors import actor_for_resident, actor_for_staff, known_res
 from pipeline.rules.errors import DomainError
 from pipeline.rules.states import DETAIL_WINDOW, ROLE_LABELS, TRIAGE
 from pipeline.steps import intake, judging, oversight
-from pipeline.views import queries
+from pipeline.views import lists, queries
 
 from . import events, replies
 
@@ -266,11 +266,11 @@ def click_report(ctx):
 
 
 def click_my_items(ctx):
-    return replies.my_items(queries.list_mine(ctx.resident, page=1, per_page=5, now=ctx.now))
+    return replies.my_items(lists.list_mine(ctx.resident, page=1, per_page=5, now=ctx.now))
 
 
 def click_board(ctx):
-    return replies.board(queries.board(page=1, per_page=5, now=ctx.now))
+    return replies.board(lists.board(page=1, per_page=5, now=ctx.now))
 
 
 def click_supervisor(ctx):

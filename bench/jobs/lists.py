@@ -3,7 +3,7 @@
     python -m bench.jobs.lists [--items 1000000]
 
 Fills a scratch database as `bench.jobs.sweep` does (5% open, the rest closed)
-and times `pipeline.views.queries.work_list` for the office (every item), for
+and times `pipeline.views.lists.work_list` for the office (every item), for
 a unit's staff (their items and the claim board) and with `?status=claimed`:
 the first page (best of 9) and page 50, and prints the first page's plan.
 Goal: the first page under 20 ms at 100,000 and 1,000,000 items.
@@ -34,7 +34,7 @@ def main():
         with app.app_context():
             from models import Item, StaffUser, local_now
             from pipeline.rules.actors import actor_for_staff
-            from pipeline.views import queries
+            from pipeline.views import lists
 
             now = local_now().replace(hour=9, minute=0)
             fill_seconds = fill(args.items, now)
@@ -43,8 +43,8 @@ def main():
             print(json.dumps({"items": args.items, "fill_seconds": fill_seconds}))
             for name, actor, options in (("office", office, {}), ("unit", unit, {}),
                                          ("office, status=claimed", office, {"status": "claimed"})):
-                first_ms, first_median, page = best(9, lambda a=actor, o=options: queries.work_list(a, now=now, **o))
-                later_ms, _, _ = best(3, lambda a=actor, o=options: queries.work_list(a, now=now, page=50, **o))
+                first_ms, first_median, page = best(9, lambda a=actor, o=options: lists.work_list(a, now=now, **o))
+                later_ms, _, _ = best(3, lambda a=actor, o=options: lists.work_list(a, now=now, page=50, **o))
                 print(json.dumps({"list": name, "first_page_ms": first_ms, "first_page_median_ms": first_median,
                                   "page_50_ms": later_ms, "total": page["total"], "total_exact": page["total_exact"]},
                                  ensure_ascii=False))

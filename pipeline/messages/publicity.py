@@ -22,7 +22,8 @@ from pipeline.rules.core import Operation, operation, transaction
 from pipeline.rules.errors import WrongState
 from pipeline.rules.states import WITH_RESULT
 from pipeline.rules.workdays import WorkCalendar
-from pipeline.views.queries import is_public, mask_phone, page_args
+from pipeline.views.lists import page_args
+from pipeline.views.queries import is_public, mask_phone
 
 CATCH_UP = timedelta(days=30)  # items resolved longer ago than this are not announced late
 BADGE_NOTICE_DAYS = 7

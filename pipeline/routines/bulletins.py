@@ -39,7 +39,7 @@ from pipeline.rules.schemas import limit
 from pipeline.rules.states import SCORES
 from pipeline.rules.validate import choice, parse_date, required_text
 from pipeline.rules.workdays import WorkCalendar
-from pipeline.views.queries import page_args
+from pipeline.views.lists import page_args
 from pipeline.views.stats import verdicts_between
 
 

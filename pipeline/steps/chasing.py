@@ -38,7 +38,7 @@ from pipeline.rules.states import CLAIMABLE, RESOLVED
 from pipeline.rules.supervisors import cadre_supervisors
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import milestones
-from pipeline.views.queries import attach_relations
+from pipeline.views.lists import attach_relations
 
 log = logging.getLogger("sixstep.jobs")
 

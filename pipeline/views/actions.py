@@ -15,7 +15,8 @@ from pipeline.rules.errors import DomainError
 from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import CLAIMABLE, CLAIMED, OPEN, TRIAGE
 from pipeline.rules.workdays import WorkCalendar
-from pipeline.views.queries import attach_relations, category_filter, public_category_ids, staff_scope
+from pipeline.views.lists import attach_relations, staff_scope
+from pipeline.views.queries import category_filter, public_category_ids
 
 # The console's forms: each names the transition (and the request values its guards read)
 # that decides whether the form is offered. One API action may have several forms

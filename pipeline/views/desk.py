@@ -1,5 +1,5 @@
 """The console's reading desk: what waits for a staff member now, and the
-filtered item list, both from `queries.staff_items` (within `staff_scope`: who may see what)."""
+filtered item list, both from `lists.staff_items` (within `staff_scope`: who may see what)."""
 from datetime import date
 from typing import Any
 
@@ -17,7 +17,8 @@ from pipeline.rules.states import (
     ROLE_LABELS,
 )
 from pipeline.steps.chasing import callback_list
-from pipeline.views.queries import attach_relations, mask_name, staff_items
+from pipeline.views.lists import attach_relations, staff_items
+from pipeline.views.queries import mask_name
 from pipeline.views.stats import parse_period
 
 SECTION_LABELS = {
@@ -69,7 +70,7 @@ def find_items(actor: Actor, today: date, status: str | None = None, channel: st
                community: str | None = None, category: str | None = None, overdue: bool = False,
                q: str | None = None, start: str | None = None, end: str | None = None, measure: str | None = None,
                unit: str | None = None) -> ModelSelect:
-    """The items `actor` may see, filtered (`queries.staff_items`, the address searched
+    """The items `actor` may see, filtered (`lists.staff_items`, the address searched
     too); soonest deadline first. `start`/`end` (collected from..to), `measure` and
     `unit` (the accountable unit) are the dashboards' links. Bad filters raise Invalid."""
     period = parse_period(start, end, today) if start or end else None

@@ -21,9 +21,9 @@ from models import Item, PhoneView, Resident, as_local
 from pipeline.rules.actors import Actor
 from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import CHANNELS, OFFICE_ROLES, SCORES, STATUS_LABELS, TIERS
+from pipeline.views.lists import attach_relations
 from pipeline.views.oversight import callback_rows
 from pipeline.views.privacy import mask_phone
-from pipeline.views.queries import attach_relations
 from pipeline.views.sheet import reporter_contact
 
 BATCH = 2000

@@ -1,7 +1,7 @@
 """What the assessment counts about one item, each as a condition on Item for SQL.
 
 The statistics (`pipeline.views.stats`) sum these conditions with GROUP BY, and
-the console's item list filters by the same ones (`queries.staff_items(measure=…)`),
+the console's item list filters by the same ones (`lists.staff_items(measure=…)`),
 so a number on the dashboard and the list it links to are one definition: the
 figure is the list's length.
 """

@@ -12,7 +12,8 @@ from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import OPEN, OVERSEERS, ROLES_ALLOWED, SUPERVISING_ROLES
 from pipeline.rules.supervisors import REASONS, assigned_ids, badge_areas, followed_ids, reason, supervised_by
 from pipeline.steps.chasing import callback_list
-from pipeline.views.queries import attach_relations, public_category_ids, summary
+from pipeline.views.lists import attach_relations
+from pipeline.views.queries import public_category_ids, summary
 from pipeline.views.sheet import reporter_contact
 
 # Staff who supervise (督查督办) and so have a supervision list.

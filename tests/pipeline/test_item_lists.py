@@ -1,6 +1,6 @@
-"""The API's work list (`queries.work_list`), the console's item list
+"""The API's work list (`lists.work_list`), the console's item list
 (`desk.find_items`) and the desk's sections (`desk.waiting`) are one query,
-`queries.staff_items`: the same actor and filters find the same items."""
+`lists.staff_items`: the same actor and filters find the same items."""
 from datetime import timedelta
 
 import pytest
@@ -8,7 +8,7 @@ import pytest
 import models
 from pipeline.rules.errors import Invalid
 from pipeline.rules.states import STATUS_LABELS
-from pipeline.views import desk, queries
+from pipeline.views import desk, lists
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def numbers(rows):
 def test_the_api_and_the_console_list_the_same_items(app, world, now, items, who, filters):
     actor = world.actor(who)
     console = {("q" if key == "search" else key): value for key, value in filters.items()}
-    listed = queries.work_list(actor, per_page=100, now=now, **filters)["items"]
+    listed = lists.work_list(actor, per_page=100, now=now, **filters)["items"]
     found = list(desk.find_items(actor, now.date(), **console))
     assert numbers(listed) == numbers(found)
     # And the filters do filter: a status keeps only that status, overdue only late items.
@@ -64,11 +64,11 @@ def test_each_list_keeps_its_own_order_and_extra_filters(app, world, now, items)
     # The console also searches the address and filters by channel and community; the API does not.
     assert numbers(desk.find_items(office, today, q="幸福路")) == numbers(
         i for i in items if i.address == "幸福路12号")
-    assert queries.work_list(office, search="幸福路", per_page=100, now=now)["items"] == []
+    assert lists.work_list(office, search="幸福路", per_page=100, now=now)["items"] == []
     assert {i.channel for i in desk.find_items(office, today, channel="phone")} == {"phone"}
     assert {i.community for i in desk.find_items(office, today, community="花园社区")} == {"花园社区"}
     # Both: the nearest deadline first, no deadline last; the API newest first within a day, the console oldest.
-    api = [row["number"] for row in queries.work_list(office, per_page=100, now=now)["items"]]
+    api = [row["number"] for row in lists.work_list(office, per_page=100, now=now)["items"]]
     console = [i.number for i in desk.find_items(office, today)]
     by_number = {i.number: i for i in items}
     for order in (api, console):
@@ -97,5 +97,5 @@ def test_a_bad_filter_is_refused_by_both(app, world, now, filters, field):
     assert console.value.field == field
     if "channel" not in filters:
         with pytest.raises(Invalid) as api:
-            queries.work_list(world.actor("office"), now=now, **filters)
+            lists.work_list(world.actor("office"), now=now, **filters)
         assert api.value.field == field

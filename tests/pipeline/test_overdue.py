@@ -7,7 +7,7 @@ from pipeline.routines import bulletins
 from pipeline.rules.overdue import deadline_running, is_overdue, overdue_condition, overdue_items
 from pipeline.rules.states import STATUS_LABELS
 from pipeline.steps import chasing
-from pipeline.views import queries, stats
+from pipeline.views import lists, stats
 
 
 def every_kind_of_item(now):
@@ -31,9 +31,9 @@ def test_every_reader_of_overdue_agrees(app, world, now):
 
     assert sorted(i.number for i in overdue_items(today)) == expected
     assert sorted(i.number for i in models.Item.select().where(overdue_condition(today))) == expected
-    listed = queries.work_list(world.actor("office"), overdue=True, per_page=100, now=now)
+    listed = lists.work_list(world.actor("office"), overdue=True, per_page=100, now=now)
     assert sorted(row["number"] for row in listed["items"]) == expected
-    assert sorted(row["number"] for row in queries.work_list(world.actor("office"), per_page=100, now=now)["items"]
+    assert sorted(row["number"] for row in lists.work_list(world.actor("office"), per_page=100, now=now)["items"]
                   if row["overdue"]) == expected
     fires = chasing.HANDLERS["overdue"][0]
     firing = chasing.Firing(now, None)

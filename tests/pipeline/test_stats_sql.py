@@ -13,7 +13,7 @@ from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import ACCEPTING_SCORES, CLOSED, MERGED, REJECTED, TAKEN_ON
 from pipeline.steps import handling, intake, judging, oversight
 from pipeline.views import measures, stats
-from pipeline.views.queries import staff_items
+from pipeline.views.lists import staff_items
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
 

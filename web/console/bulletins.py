@@ -18,7 +18,7 @@ from pipeline.rules.errors import DomainError, Invalid
 from pipeline.rules.permissions import permitted
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.rules.settings import settings
-from pipeline.views.queries import page_args
+from pipeline.views.lists import page_args
 from web.auth import allow
 from web.params import arguments
 

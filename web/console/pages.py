@@ -10,8 +10,9 @@ from pipeline.rules.states import CHANNELS, OPEN, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
+from pipeline.views.lists import attach_relations, page_args
 from pipeline.views.measures import MEASURES
-from pipeline.views.queries import attach_relations, is_public, page_args, staff_item
+from pipeline.views.queries import is_public, staff_item
 from pipeline.views.sheet import staff_view
 from web.api_uploads import photo_response
 from web.auth import allow

@@ -15,8 +15,9 @@ from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import NotFound
 from pipeline.rules.settings import settings
 from pipeline.views.desk import communities
+from pipeline.views.lists import board, page_args
 from pipeline.views.privacy import coarse_place
-from pipeline.views.queries import board, is_public, page_args, staff_item, summary
+from pipeline.views.queries import is_public, staff_item, summary
 from web.auth import allow
 from web.printing.cards import require_cjk_font
 
