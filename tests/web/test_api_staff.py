@@ -103,7 +103,7 @@ def test_a_page_of_the_board_costs_a_fixed_number_of_queries(client, world, flow
 
 
 def test_a_work_list_says_whether_its_total_is_exact_and_whether_more_follows(client, world, auth, flow, monkeypatch):
-    from pipeline.views import queries
+    from pipeline.views import lists
 
     for _ in range(3):
         flow.collected()
@@ -112,7 +112,7 @@ def test_a_work_list_says_whether_its_total_is_exact_and_whether_more_follows(cl
     assert (first["total"], first["total_exact"], first["has_more"]) == (3, True, True)
     last = client.get("/api/v1/staff/items?per_page=2&page=2", headers=office).get_json()
     assert (len(last["items"]), last["has_more"]) == (1, False)
-    monkeypatch.setattr(queries, "COUNT_EXACT_UP_TO", 2)  # beyond it: an estimate on PostgreSQL, a count on SQLite
+    monkeypatch.setattr(lists, "COUNT_EXACT_UP_TO", 2)  # beyond it: an estimate on PostgreSQL, a count on SQLite
     capped = client.get("/api/v1/staff/items?per_page=2", headers=office).get_json()
     assert capped["has_more"] is True and [r["number"] for r in capped["items"]] == [r["number"] for r in first["items"]]
     if models.base.is_postgres():
