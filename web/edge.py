@@ -22,7 +22,7 @@ from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
 from pipeline.rules.errors import Invalid
-from pipeline.rules.validate import MAX_ID, check_characters
+from pipeline.rules.validate import BAD_CHARACTER_MESSAGE, MAX_ID, check_characters
 
 MAX_DEPTH = 16
 MAX_JSON_INTEGER = 2 ** 53 - 1
@@ -39,6 +39,8 @@ class BoundedInt(IntegerConverter):
 
 def _check_pairs(pairs: Any) -> None:
     for name, value in pairs:
+        if not isinstance(name, str):  # a multipart part whose name werkzeug could not read
+            raise Invalid(BAD_CHARACTER_MESSAGE, code="bad_character")
         check_characters(name)
         if isinstance(value, str):
             check_characters(value, name[:64])
