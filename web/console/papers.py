@@ -77,9 +77,13 @@ def sheet(number: str) -> str:
 def sheet_pdf(number: str) -> BaseResponse:
     """The same sheet as an A4 PDF, rendered on the server."""
     font = require_cjk_font(current_app.config.get("BADGE_FONT"), "交办单")
-    html = _sheet_html(number, font)
-    pdf = _weasyprint().HTML(string=html).write_pdf()
     stamp = local_now().strftime("%Y%m%d")
+    return pdf_response(_sheet_html(number, font), f"jiaobandan-{number}-{stamp}.pdf")
+
+
+def pdf_response(html: str, filename: str) -> BaseResponse:
+    """A printable page rendered to PDF by WeasyPrint, shown inline and never cached (it may
+    carry personal data)."""
+    pdf = _weasyprint().HTML(string=html).write_pdf()
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="jiaobandan-{number}-{stamp}.pdf"',
-        "Cache-Control": "no-store"})
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})

@@ -6,7 +6,7 @@ where the problem is, as a page and as PDF."""
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from pipeline.messages import publicity
@@ -22,7 +22,7 @@ from web.auth import allow
 from web.printing.cards import require_cjk_font
 
 from . import bp
-from .papers import _qr_data_uri, _weasyprint
+from .papers import _qr_data_uri, pdf_response
 
 PER_PAGE = 20
 NOTICE_CSS = Path(__file__).resolve().parents[1] / "static" / "notice.css"
@@ -100,6 +100,4 @@ def site_notice(number: str) -> str:
 def site_notice_pdf(number: str) -> BaseResponse:
     """The same notice as an A5 PDF, rendered on the server like the sheet."""
     font = require_cjk_font(current_app.config.get("BADGE_FONT"), "现场公示牌")
-    pdf = _weasyprint().HTML(string=_notice_html(number, font)).write_pdf()
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="xianchang-{number}.pdf"', "Cache-Control": "no-store"})
+    return pdf_response(_notice_html(number, font), f"xianchang-{number}.pdf")
