@@ -18,7 +18,7 @@ from models.base import PreparedSelect, db
 from pipeline.accounts.personal_data import log_phone_view
 from pipeline.rules.actors import Actor
 from pipeline.rules.states import CHANNELS, GATHERING_KINDS, OFFICE_ROLES, RESOLVED, SCORES, TIERS
-from pipeline.rules.supervisors import assigned_supervisors, cadre_supervisors
+from pipeline.rules.supervisors import assigned_supervisors, cadre_supervisors, reason
 from pipeline.steps.milestones import milestone_json
 from pipeline.views.queries import RATINGS, is_public, mask_name, mask_phone, public_view, timeline, timeline_source
 
@@ -131,8 +131,8 @@ def supervisors_json(item: Item) -> list[dict[str, Any]]:
     assigned = {user.id for user in assigned_supervisors(item)}
     rows = []
     for user in cadre_supervisors(item):
-        why = "assigned" if user.id in assigned else "area" if item.community and user.area == item.community \
-            else "followed"
+        # Every cadre supervisor is one for a reason; what is neither assigned nor area is followed.
+        why = reason(item, user, {item.id} if user.id in assigned else set(), {item.id}) or "followed"
         rows.append({"id": user.id, "name": user.name, "why": why, "why_label": SUPERVISOR_REASONS[why]})
     return rows
 
