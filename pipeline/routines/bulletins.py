@@ -97,6 +97,14 @@ def _lead_units(item_ids: Iterable[int], units: Mapping[int | None, str]) -> dic
     return leads
 
 
+def visits_month(start: date, end: date) -> tuple[date, date]:
+    """The visits an issue reports on: the month that ended within its period, whole (the
+    first issue of November judges October's visits), else the current month so far."""
+    if month_start(start) != month_start(end):
+        return month_start(start), month_start(end) - timedelta(days=1)
+    return month_start(end), end
+
+
 def figures(start: date, end: date, today: date) -> dict[str, Any]:
     """What an issue covering [start, end] reports (overdue items as of `today`)."""
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
@@ -122,7 +130,7 @@ def figures(start: date, end: date, today: date) -> dict[str, Any]:
             redos.append({"number": event.item.number, "unit": leads.get((event.item_id, event.round - 1))})
     low = [{"number": r.item.number, "unit": leads.get((r.item_id, r.round)), "score": r.score,
             "label": SCORES[r.score], "source": r.source, "comment": r.comment} for r in ratings]
-    month_from = month_start(end)
+    month_from, month_to = visits_month(start, end)
     return {
         "overdue": [{"unit": name, "count": len(numbers), "items": numbers}
                     for name, numbers in sorted(overdue.items(), key=lambda pair: (-len(pair[1]), pair[0]))],
@@ -130,8 +138,8 @@ def figures(start: date, end: date, today: date) -> dict[str, Any]:
         "redos": redos,
         "low_satisfaction": low,
         "verdicts": verdicts_between(start, end),
-        "visits": {"from": iso(month_from), "to": iso(end), "required_days": REQUIRED_DAYS,
-                   "cadres": compliance(month_from, end)},
+        "visits": {"from": iso(month_from), "to": iso(month_to), "required_days": REQUIRED_DAYS,
+                   "cadres": compliance(month_from, month_to)},
         "discipline": entries(start, end),
         "visit_findings": findings_between(start, end),
     }

@@ -62,6 +62,21 @@ def test_the_weekly_bulletin_reports_the_week_and_the_office_edits_and_publishes
     assert nxt.issue == 20 and nxt.period_from == date(2026, 11, 23)
 
 
+def test_the_first_issue_of_a_month_judges_the_month_that_ended(app, world, now):
+    """A week running into a new month reports the visits of the whole month just ended:
+    its last days must not hide October's visits behind an empty November."""
+    visits.record_visit(world.actor("leader"), community="全椒路社区", visit_date="2026-10-08", days=1,
+                        content="走访", now=datetime(2026, 10, 8, 18, 0))
+    visits.record_visit(world.actor("leader"), community="全椒路社区", visit_date="2026-11-02", days=1,
+                        content="走访", now=datetime(2026, 11, 2, 18, 0))
+    crossing = bulletins.figures(date(2026, 10, 26), date(2026, 11, 1), date(2026, 11, 2))["visits"]
+    assert (crossing["from"], crossing["to"]) == ("2026-10-01", "2026-10-31")
+    assert {c["name"]: c["days"] for c in crossing["cadres"]}["陈建国"] == 1.0
+    inside = bulletins.figures(date(2026, 11, 2), date(2026, 11, 8), date(2026, 11, 9))["visits"]
+    assert (inside["from"], inside["to"]) == ("2026-11-01", "2026-11-08")
+    assert {c["name"]: c["days"] for c in inside["cadres"]}["陈建国"] == 1.0
+
+
 def test_disciplinary_entries_through_the_api(app, world, client, auth):
     office = auth("office")
     body = {"kind": "penalty", "person": "赵磊", "reason": "弄虚作假", "unit": world.units["shirong"].id}
