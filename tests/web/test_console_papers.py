@@ -109,3 +109,15 @@ def test_printing_a_pdf_leaves_truncated_photos_refused(client, world, item, aut
     answer = client.post("/api/v1/uploads", headers=auth("mp"),
                          data={"file": (io.BytesIO(half), "half.jpg", "image/jpeg")})
     assert answer.status_code == 400
+
+
+def test_an_opinion_heard_on_a_visit_prints_where_it_was_heard_and_who_collected_it(client, world, now):
+    from models import OpinionSource
+    from pipeline.routines import visits
+    visit = visits.record_visit(world.actor("leader"), community="全椒路社区", visit_date=now.date().isoformat(),
+                                days=1, content="走访老旧小区", opinions=["3号楼楼道灯不亮"], now=now)
+    heard = OpinionSource.get(OpinionSource.visit == visit.id).item
+    sign_in(client, "office")
+    html = client.get(f"/items/{heard.number}/sheet").get_data(as_text=True)
+    assert f"走访（{now.date().isoformat()} · 全椒路社区）" in html
+    assert "收集人：陈建国" in html
