@@ -76,6 +76,19 @@ def test_a_recorded_call_back_leaves_the_list(client, world, now):
     assert by_phone.number not in html and by_chat.number in html
 
 
+def test_the_call_back_list_costs_the_same_queries_however_long(client, world, now, sql_log):
+    awaiting_callback(world, now)
+    sign_in(client, "office")
+    sql_log.clear()
+    client.get("/callbacks")
+    short = len(sql_log)
+    awaiting_callback(world, now + timedelta(hours=2))
+    sql_log.clear()
+    html = client.get("/callbacks").get_data(as_text=True)
+    assert html.count('class="dial"') + html.count("未留电话") == 4
+    assert len(sql_log) == short
+
+
 @pytest.mark.parametrize("username", ["jianshe", "duban"])
 def test_units_and_supervisors_never_see_the_call_back_list(client, world, now, username):
     awaiting_callback(world, now)
