@@ -2,6 +2,7 @@
 
     python -m bench.load.run [--rate 200] [--minutes 10] [--workers 4]
     python -m bench.load.run --hosts 2 --kill-at 0.5 [--rate 200] [--minutes 10]
+    python -m bench.load.run --workers 1 --costs 200     # CPU per request, kind by kind
 
 One fresh PostgreSQL database (dropped afterwards), the demo world plus
 residents and claimed items, the fake WeChat API, one `python -m jobs` and
@@ -233,6 +234,43 @@ def rss_kb(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU time `pid` has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends(database_url):
+    """The PostgreSQL server processes serving `database_url`'s database now."""
+    import psycopg2
+
+    name = database_url.rsplit("/", 1)[1]
+    with contextlib.closing(psycopg2.connect(database_url.rsplit("/", 1)[0] + "/postgres")) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_use(processes, database_url):
+    """CPU seconds used so far by each kind of process: web (every host's master and
+    workers), jobs, the fake WeChat API, this database's PostgreSQL backends and the
+    load generator itself."""
+    use = {"web": 0.0}
+    for name, process in processes.items():
+        seconds = sum(cpu_seconds(pid) for pid in family(process.pid))
+        if name.startswith("web"):
+            use["web"] += seconds
+        else:
+            use[name] = seconds
+    use["postgres"] = sum(cpu_seconds(pid) for pid in database_backends(database_url))
+    times = os.times()
+    use["load generator"] = times.user + times.system
+    return use
+
+
 def family(pid):
     """`pid` and its children (gunicorn's workers)."""
     try:
@@ -294,6 +332,9 @@ def main(argv=None):
     parser.add_argument("--hosts", type=int, default=1, choices=(1, 2))
     parser.add_argument("--kill-at", type=float, default=None, help="share of the run after which host 1 dies")
     parser.add_argument("--threads", type=int, default=64, help="client threads (the open-loop pool)")
+    parser.add_argument("--costs", type=int, default=None, metavar="N",
+                        help="instead of the load: each kind of request N times in a row, one at a time, "
+                             "and the CPU each costs the web workers and PostgreSQL")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="sixstep-load-"))
     processes = {}
@@ -332,6 +373,9 @@ def main(argv=None):
                 memory.append(row)
                 print("memory MB", json.dumps(row, ensure_ascii=False), flush=True)
 
+            if args.costs:
+                summary = {"costs": request_costs(world, processes, database_url, args.costs), "ok": True}
+                return _write(summary)
             sample(0)
             kill = None
             if args.kill_at is not None:
@@ -341,10 +385,13 @@ def main(argv=None):
                     print(f"killed host 1 (port {ports[0]}) with {proxy.in_flight_at.get(ports[0], 0)} "
                           "requests in flight", flush=True)
                 kill = {"at": args.kill_at * args.minutes * 60, "do": do_kill}
+            cpu_before = cpu_use(processes, database_url)
             latencies, statuses, took = run_load(world, args.rate, args.minutes * 60, args.threads, sample, kill)
+            cpu_after = cpu_use(processes, database_url)
             sample(int(took // 60) + 1)
             time.sleep(5)  # let the jobs process catch up before counting
             summary = report(args, latencies, statuses, took, memory, proxy, ports, database_url)
+            summary["cpu_ms_per_request"] = cpu_per_request(cpu_before, cpu_after, summary["requests"])
         finally:
             for process in processes.values():
                 with contextlib.suppress(ProcessLookupError):
@@ -356,12 +403,41 @@ def main(argv=None):
                     os.killpg(process.pid, signal.SIGKILL)
             if proxy:
                 proxy.stop()
+    print(f"logs in {work}")
+    return _write(summary)
+
+
+def _write(summary):
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     path = out / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=1))
-    print(f"written {path.relative_to(ROOT)}; logs in {work}")
+    print(f"written {path.relative_to(ROOT)}")
     return 0 if summary["ok"] else 1
+
+
+def request_costs(world, processes, database_url, repeat):
+    """{kind: CPU ms per request in the web workers and in PostgreSQL}, each kind sent
+    `repeat` times one after another: where a request's cost lies, whatever else the
+    machine is doing (CPU time, not wall time)."""
+    calls = requests_for(world, random.Random(11))
+    costs = {}
+    print(f"{'kind':16} {'web ms':>8} {'pg ms':>8} {'wall ms':>8}")
+    for kind, _ in MIX:
+        before, started = cpu_use(processes, database_url), time.monotonic()
+        for _ in range(repeat):
+            calls[kind]()
+        after, wall = cpu_use(processes, database_url), (time.monotonic() - started) * 1000 / repeat
+        costs[kind] = {"web_ms": round((after["web"] - before["web"]) * 1000 / repeat, 2),
+                       "postgres_ms": round((after["postgres"] - before["postgres"]) * 1000 / repeat, 2),
+                       "wall_ms": round(wall, 2)}
+        print(f"{kind:16} {costs[kind]['web_ms']:8.2f} {costs[kind]['postgres_ms']:8.2f} {wall:8.2f}", flush=True)
+    weights = dict(MIX)
+    mixed = {name: round(sum(costs[k][name] * weights[k] for k in costs) / sum(weights.values()), 2)
+             for name in ("web_ms", "postgres_ms")}
+    print("the mix, weighted:", mixed, flush=True)
+    costs["mix"] = mixed
+    return costs
 
 
 def memory_growth(memory):
@@ -372,6 +448,19 @@ def memory_growth(memory):
         return {}
     return {name: max(memory[-1][name]) - max(start[name]) for name in start
             if name != "minute" and start[name] and memory[-1].get(name)}
+
+
+def cpu_per_request(before, after, requests):
+    """CPU milliseconds each kind of process spent per request of the run, and what the
+    machine's cores could serve at that cost if nothing else ran: the ceiling a rate
+    meets before any queueing. (PostgreSQL backends that connected and left during the
+    run are not counted: the workers keep their connections, so that is little.)"""
+    per = {name: round((after[name] - before.get(name, 0.0)) * 1000 / requests, 2) for name in after}
+    total = sum(per.values())
+    ceiling = round(os.cpu_count() * 1000 / total) if total else None
+    print("CPU ms per request:", per, f"total {total:.1f} ms -> {os.cpu_count()} cores serve at most "
+          f"{ceiling} requests/s", flush=True)
+    return {"by_process": per, "total": round(total, 2), "cores": os.cpu_count(), "ceiling_per_s": ceiling}
 
 
 def report(args, latencies, statuses, took, memory, proxy, ports, database_url):
@@ -409,7 +498,7 @@ def report(args, latencies, statuses, took, memory, proxy, ports, database_url):
     error_count = sum(sum(e.values()) for e in errors.values())
     allowed = lost_to_kill["in_flight_at_kill"] if lost_to_kill else 0
     summary = {
-        "args": vars(args), "seconds": took, "p50_ms": percentile(all_ms, .5), "p99_ms": percentile(all_ms, .99),
+        "args": vars(args), "seconds": took, "requests": len(all_ms), "p50_ms": percentile(all_ms, .5), "p99_ms": percentile(all_ms, .99),
         "by_kind": {kind: {"n": len(v), "p50_ms": percentile(v, .5), "p99_ms": percentile(v, .99)}
                     for kind, v in latencies.items()},
         "errors": errors, "refused": refused, "memory_mb": memory, "outbox": dict(outbox), "items": items,
