@@ -280,6 +280,17 @@ class PreparedSelect:
         return fetch_models(self.model, self._statement(is_postgres()), [value])
 
 
+def among(column: Any, ids: Sequence[int]) -> Any:
+    """`column IN ids` with the ids as one parameter (an array on PostgreSQL, JSON on
+    SQLite): peewee builds SQL per value, which for a batch of 1,000 ids cost more
+    than running the statement."""
+    from peewee import SQL, NodeList
+
+    if is_postgres():
+        return NodeList((column, SQL("= ANY(%s)", [list(ids)])))
+    return NodeList((column, SQL("IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))])))
+
+
 class PreparedInsert:
     """An INSERT whose SQL is built once per database kind; callers pay only for execution.
 

@@ -154,12 +154,12 @@ def queue_residents(rows: Select, who: Expression, kind: str, notice: str, note:
     oa_setting, mp_setting = notify.RESIDENT_TEMPLATES[notice]
     oa_subscribe = notify.OA_SUBSCRIBE_TEMPLATES[notice]
     pairs = rows.join(Resident, on=who)
+    found = list(pairs.select(Item.id, Resident.id, Resident.source, Resident.subscribed).tuples())
+    following = any(source == "oa" and subscribed for _, _, source, subscribed in found)
     queued = _insert_residents(pairs.where((Resident.source == "oa") & Resident.subscribed), "oa_template",
-                               oa_setting, kind, notice, note, key, now)
-    asking = (pairs.select(Item.id, Resident.id, Resident.source).where(~((Resident.source == "oa")
-                                                                         & Resident.subscribed)).tuples())
+                               oa_setting, kind, notice, note, key, now) if following else 0
     wanted = [(item_id, resident_id, oa_subscribe if source == "oa" else mp_setting)
-              for item_id, resident_id, source in asking]
+              for item_id, resident_id, source, subscribed in found if not (source == "oa" and subscribed)]
     if not wanted:
         return queued
     grants = (SubscriptionGrant.select(SubscriptionGrant.resident, SubscriptionGrant.template_id,

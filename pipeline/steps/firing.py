@@ -19,7 +19,7 @@ from typing import Any
 from peewee import JOIN, Node, Select, Value, ValuesList, fn
 
 from models import Item, Milestone, Rating, Reminder, Resident, StaffUser, SupervisionNote, TimelineEvent, Unit
-from models.base import is_postgres
+from models.base import among, is_postgres
 from pipeline.messages import bulk
 from pipeline.messages.bulk import Raw, concat, text
 from pipeline.rules.actors import SYSTEM_ACTOR
@@ -66,7 +66,7 @@ class Batch:
         query = self.family.source(Reminder.select().join(Item, on=(Reminder.item == Item.id)))
         if self.values is not None:
             query = query.join(self.values, on=(self.family.date == self.values.c.day)).with_cte(self.values)
-        return query.where(Reminder.id.in_(self.ids)).order_by(Reminder.fire_at, Reminder.id)
+        return query.where(among(Reminder.id, self.ids)).order_by(Reminder.fire_at, Reminder.id)
 
     def event(self, kind: str, note: str | Node, data: Any = None) -> int:
         """A system timeline event on each item; returns how many were written."""
@@ -105,10 +105,10 @@ def fire(rows: Sequence[tuple[int, int]], now: datetime, calendar: WorkCalendar)
     rows still pending and due, fire each family's in a few statements, and mark them all
     done (fired, or skipped: the item no longer qualifies). Returns counts by family."""
     if is_postgres():
-        list(Item.select(Item.id).where(Item.id.in_(sorted({item for _, item in rows})))
+        list(Item.select(Item.id).where(among(Item.id, sorted({item for _, item in rows})))
              .order_by(Item.id).for_update().tuples())
     query = Reminder.select(Reminder.id, Reminder.kind).where(
-        Reminder.id.in_([row_id for row_id, _ in rows]) & Reminder.done_at.is_null() & (Reminder.fire_at <= now))
+        among(Reminder.id, [row_id for row_id, _ in rows]) & Reminder.done_at.is_null() & (Reminder.fire_at <= now))
     fresh = list((query.for_update() if is_postgres() else query).tuples())
     by_family: dict[str, list[int]] = defaultdict(list)
     for row_id, kind in fresh:
@@ -120,13 +120,13 @@ def fire(rows: Sequence[tuple[int, int]], now: datetime, calendar: WorkCalendar)
         counts[name] += fired
         counts["skipped"] += len(ids) - fired
     if fresh:
-        Reminder.update(done_at=now).where(Reminder.id.in_([row_id for row_id, _ in fresh])).execute()
+        Reminder.update(done_at=now).where(among(Reminder.id, [row_id for row_id, _ in fresh])).execute()
     return +counts
 
 
 def _fire_family(family: Family, ids: list[int], now: datetime, calendar: WorkCalendar) -> int:
     query = (family.source(Reminder.select(Reminder.id, family.date).join(Item, on=(Reminder.item == Item.id)))
-             .where(Reminder.id.in_(ids) & (Reminder.round == Item.round) & family.qualifies(now.date())))
+             .where(among(Reminder.id, ids) & (Reminder.round == Item.round) & family.qualifies(now.date())))
     qualifying = list(query.tuples())
     if not qualifying:
         return 0
