@@ -17,12 +17,15 @@ PG_ADMIN = os.environ.get("SIXSTEP_BENCH_PG", "postgresql://postgres@127.0.0.1:5
 
 
 @contextlib.contextmanager
-def scratch_postgres(keep=False):
-    """A new PostgreSQL database for the run (dropped afterwards unless `keep`); yields its URL."""
-    name = f"sixstep_bench_{uuid.uuid4().hex[:8]}"
+def scratch_postgres(keep=False, reuse=None):
+    """A new PostgreSQL database for the run (dropped afterwards unless `keep`), or the
+    kept one named `reuse` (kept again); yields its URL."""
+    name = reuse or f"sixstep_bench_{uuid.uuid4().hex[:8]}"
+    keep = keep or bool(reuse)
     admin = psycopg2.connect(PG_ADMIN)
     admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        admin.cursor().execute(f'CREATE DATABASE "{name}"')
     try:
         yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     finally:

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from peewee import Expression
+
 from models import Follower, Item, Outbox, Resident, StaffUser, SubscriptionGrant
 from models.base import PreparedInsert
 from pipeline.messages import templates
@@ -51,15 +53,23 @@ def item_fields(item: Item, note: str | None, now: datetime) -> dict[str, str | 
     return notice_fields(item.number, item.content, STATUS_LABELS[item.status], note, now)
 
 
+ITEM_PAGE = "pages/item/item?number="  # + the item's number: where a resident's notice opens
+
+
 def item_page(item: Item) -> str:
-    return f"pages/item/item?number={item.number}"
+    return ITEM_PAGE + item.number
+
+
+def console_url_pattern() -> str:
+    """Where a staff push opens, `{number}` standing for the item's (setting CONSOLE_ITEM_URL)."""
+    pattern = settings.mapping.get("CONSOLE_ITEM_URL")
+    base = (settings.mapping.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    return str(pattern or base + "/items/{number}")
 
 
 def console_item_url(item: Item) -> str:
-    """Where a staff push opens: the item's page in the console (setting CONSOLE_ITEM_URL)."""
-    pattern = settings.mapping.get("CONSOLE_ITEM_URL")
-    base = (settings.mapping.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-    return (pattern or base + "/items/{number}").format(number=item.number)
+    """Where a staff push opens: the item's page in the console."""
+    return console_url_pattern().format(number=item.number)
 
 
 def outbox_row(dedup_key: str, kind: str, channel: str, setting: str, item: Item | None, data: Mapping[str, object],
@@ -114,6 +124,11 @@ def to_resident(resident: Resident | None, kind: str, notice: str, item: Item, n
 def reachable(user: StaffUser) -> bool:
     """An active staff member whose WeChat is bound and still follows the official account."""
     return bool(user.openid and user.active and user.following)
+
+
+def reachable_condition() -> Expression:
+    """`reachable` as a condition on StaffUser (notices queued in SQL, pipeline/messages/bulk.py)."""
+    return StaffUser.openid.is_null(False) & (StaffUser.openid != "") & StaffUser.active & StaffUser.following
 
 
 def _staff_rows(users: Iterable[StaffUser], kind: str, notice: str, item: Item | None, data: Mapping[str, object],

@@ -12,8 +12,9 @@ Pushes at every step (`notify.residents_concerned`), overdue chasing, the work
 list's `supervised=1`, the console's supervision list and the sheet all ask here.
 """
 from datetime import date
+from typing import Any
 
-from peewee import Expression
+from peewee import Expression, fn
 
 from models import Badge, Follower, Item, ItemSupervisor, Resident, StaffUser
 
@@ -60,16 +61,20 @@ def followed_ids(staff_id: int) -> set[int]:
     return {row for (row,) in Follower.select(Follower.item).where(Follower.staff == staff_id).tuples()}
 
 
+def cadre_of(item_id: Any, community: Any) -> Expression:
+    """Whether a StaffUser is a cadre supervisor of the item (`item_id`, `community`: its
+    values, or its columns in a query): an active supervisor assigned to it, following
+    it, or whose area is its community."""
+    assigned = ItemSupervisor.select(ItemSupervisor.staff).where(ItemSupervisor.item == item_id)
+    following = Follower.select(Follower.staff).where((Follower.item == item_id) & Follower.staff.is_null(False))
+    of_area = (fn.COALESCE(community, "") != "") & (StaffUser.area == community)
+    return (StaffUser.role == CADRE) & StaffUser.active & (StaffUser.id.in_(assigned) | StaffUser.id.in_(following)
+                                                            | of_area)
+
+
 def cadre_supervisors(item: Item) -> list[StaffUser]:
-    """The item's cadre supervisors: active staff with the supervisor role assigned to it,
-    of its area, or following it — each once, in the order they joined."""
-    assigned = ItemSupervisor.select(ItemSupervisor.staff).where(ItemSupervisor.item == item.id)
-    following = Follower.select(Follower.staff).where((Follower.item == item.id) & Follower.staff.is_null(False))
-    which = StaffUser.id.in_(assigned) | StaffUser.id.in_(following)
-    if item.community:
-        which = which | (StaffUser.area == item.community)
-    return list(StaffUser.select().where((StaffUser.role == CADRE) & StaffUser.active & which)
-                .order_by(StaffUser.id))
+    """The item's cadre supervisors (`cadre_of`), each once, in the order they joined."""
+    return list(StaffUser.select().where(cadre_of(item.id, item.community)).order_by(StaffUser.id))
 
 
 def assigned_supervisors(item: Item) -> list[StaffUser]:
@@ -80,10 +85,20 @@ def assigned_supervisors(item: Item) -> list[StaffUser]:
 
 def resident_supervisors(item: Item, today: date) -> list[Resident]:
     """Residents following the item who hold a valid badge."""
-    holders = Badge.select(Badge.resident).where(Badge.resident.is_null(False) & Badge.revoked_at.is_null()
-                                                 & (Badge.valid_until >= today))
     return list(Resident.select().join(Follower, on=(Follower.resident == Resident.id))
-                .where((Follower.item == item.id) & Resident.id.in_(holders)).order_by(Resident.id))
+                .where((Follower.item == item.id) & holds_badge(today)).order_by(Resident.id))
+
+
+def holds_badge(today: date) -> Expression:
+    """Whether a Resident holds a badge valid on `today`."""
+    return Resident.id.in_(Badge.select(Badge.resident).where(
+        Badge.resident.is_null(False) & Badge.revoked_at.is_null() & (Badge.valid_until >= today)))
+
+
+def resident_supervisor_of(item_id: Any, today: date) -> Expression:
+    """Whether a Resident is a resident supervisor of the item (`item_id`: a value or a column):
+    they follow it and hold a valid badge."""
+    return Resident.id.in_(Follower.select(Follower.resident).where(Follower.item == item_id)) & holds_badge(today)
 
 
 def badge_areas(resident_id: int, today: date) -> list[str]:

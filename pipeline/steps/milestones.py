@@ -7,17 +7,13 @@ milestone and round), swept with the others by `pipeline.steps.chasing`.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from models import Item, Milestone, iso
 from pipeline.rules.errors import Invalid
-from pipeline.rules.states import UNDER_DEADLINE
 from pipeline.rules.validate import parse_date
 from pipeline.rules.workdays import WorkCalendar
 from pipeline.steps import reminders
-
-if TYPE_CHECKING:
-    from pipeline.steps.chasing import Firing
 
 KIND = "milestone"
 MAX_MILESTONES = 12
@@ -80,26 +76,6 @@ def milestone_json(milestone: Milestone) -> dict[str, Any]:
             "done_at": iso(milestone.done_at)}
 
 
-def _milestone_of(item: Item, firing: Firing) -> Milestone | None:
-    kind, _, ident = firing.reminder_kind.partition(":")
-    if kind != KIND or not ident.isdigit():
-        return None
-    return Milestone.get_or_none((Milestone.id == int(ident)) & (Milestone.item == item.id)
-                                 & Milestone.done_at.is_null())
-
-
-def due_tomorrow(item: Item, firing: Firing) -> bool:
-    """The reminder still holds: the item is waiting or being handled and the milestone stands."""
-    return item.status in UNDER_DEADLINE and _milestone_of(item, firing) is not None
-
-
-def remind(item: Item, firing: Firing) -> None:
-    """The unit on the item (its claiming unit, else the one on the sheet) hears of the milestone."""
-    milestone = _milestone_of(item, firing)
-    assert milestone is not None, "due_tomorrow checked it"
-    note = f"时间表提醒：请于{milestone.due:%m月%d日}完成“{milestone.title}”"
-    firing.event(item, "reminder", note, {"kind": KIND, "date": milestone.due.date().isoformat()})
-    unit_id = item.claimed_unit_id or item.unit_id
-    firing.to_staff(firing.of_unit(unit_id), KIND, "deadline", item, note,
-                    f"{KIND}:{item.number}:{milestone.id}:r{item.round}")
-
+def reminder_note(due: datetime, title: str) -> str:
+    """What the unit hears the working day before a milestone (fired by pipeline/steps/firing.py)."""
+    return f"时间表提醒：请于{due:%m月%d日}完成“{title}”"

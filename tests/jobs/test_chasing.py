@@ -1,9 +1,10 @@
 """Reminders fired from rows: deadline reminders, unclaimed items, overdue chasing
 (催办), rating follow-ups and the daily overdue digest — each once, re-checked."""
+from dataclasses import replace
 from datetime import datetime
 
 import models
-from pipeline.steps import chasing, handling, judging, oversight
+from pipeline.steps import chasing, firing, handling, judging, oversight
 from pipeline.steps.reminders import schedule
 
 from jobs_support import later, outbox
@@ -155,17 +156,18 @@ def test_running_every_job_twice_at_the_same_time_queues_nothing_new(app, world,
 def test_a_reminder_that_fails_holds_back_no_other_and_is_tried_again(app, world, loop, now, monkeypatch):
     first = loop.claimed(now, category="market_environment")
     second = loop.claimed(now, category="market_environment")
-    check, chase = chasing.HANDLERS["overdue"]
+    family = firing.FAMILIES["overdue"]
+    first_chase = models.Reminder.get(models.Reminder.item == first, models.Reminder.kind == "overdue").id
 
-    def broken_for_the_first(item, firing):
-        if item.id == first.id:
+    def broken_for_the_first(batch):
+        if first_chase in batch.ids:
             raise RuntimeError("a bug met only by this item")
-        chase(item, firing)
+        return family.fire(batch)
 
-    monkeypatch.setitem(chasing.HANDLERS, "overdue", (check, broken_for_the_first))
+    monkeypatch.setitem(firing.FAMILIES, "overdue", replace(family, fire=broken_for_the_first))
     moment = datetime(2026, 11, 27, 9, 0)
     assert chasing.sweep(moment) == {"overdue": 1, "skipped": 4, "failed": 1}  # 2 late reminders each
     assert not events(first, "overdue") and len(events(second, "overdue")) == 1
-    monkeypatch.setitem(chasing.HANDLERS, "overdue", (check, chase))
+    monkeypatch.setitem(firing.FAMILIES, "overdue", family)
     assert chasing.sweep(later(moment, minutes=1)) == {"overdue": 1}
     assert len(events(first, "overdue")) == 1

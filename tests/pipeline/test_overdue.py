@@ -6,7 +6,7 @@ import models
 from pipeline.routines import bulletins
 from pipeline.rules.overdue import deadline_running, is_overdue, overdue_condition, overdue_items
 from pipeline.rules.states import STATUS_LABELS
-from pipeline.steps import chasing
+from pipeline.steps import firing
 from pipeline.views import lists, stats
 
 
@@ -35,9 +35,8 @@ def test_every_reader_of_overdue_agrees(app, world, now):
     assert sorted(row["number"] for row in listed["items"]) == expected
     assert sorted(row["number"] for row in lists.work_list(world.actor("office"), per_page=100, now=now)["items"]
                   if row["overdue"]) == expected
-    fires = chasing.HANDLERS["overdue"][0]
-    firing = chasing.Firing(now, None)
-    assert sorted(i.number for i in items if fires(i, firing)) == expected
+    chased = models.Item.select().where(firing.FAMILIES["overdue"].qualifies(today))
+    assert sorted(i.number for i in chased) == expected
     assert sum(row["overdue"] for row in stats.stats(now=now)["by_unit"]) == len(expected)
     figures = bulletins.figures(today - timedelta(days=7), today, today)
     assert sorted(n for row in figures["overdue"] for n in row["items"]) == expected
