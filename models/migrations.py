@@ -121,6 +121,13 @@ def _categories_by_meaning(migrator: SchemaMigrator) -> None:
                        (tops["livelihood"], public, last + offset, code, tops["economy"]))
 
 
+def _daily_figures(migrator: SchemaMigrator) -> None:
+    """The assessment's figures are kept per collection day (models.figures, tables made
+    by init_db): every day that already has items is noted as changed, so its figures are
+    computed when first read (or by the nightly job), not taken as empty."""
+    db.execute_sql('INSERT INTO "figure_change" ("day") SELECT DISTINCT DATE("created_at") FROM "item"')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -133,6 +140,7 @@ MIGRATIONS = [
     (7, _collectors_and_notices_by_round),
     (9, _categories_by_meaning),
     (10, _assessment_indexes),
+    (11, _daily_figures),
 ]
 
 

@@ -20,9 +20,14 @@ def is_overdue(item: Item, today: date) -> bool:
     return deadline_running(item) and today > item.due
 
 
+def deadline_running_condition() -> Expression:
+    """`deadline_running` as a condition on Item for queries."""
+    return Item.status.in_(UNDER_DEADLINE) & Item.due.is_null(False)
+
+
 def overdue_condition(today: date) -> Expression:
     """`is_overdue` as a condition on Item for queries."""
-    return Item.status.in_(UNDER_DEADLINE) & Item.due.is_null(False) & (Item.due < today)
+    return deadline_running_condition() & (Item.due < today)
 
 
 def overdue_items(today: date) -> list[Item]:
