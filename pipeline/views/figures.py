@@ -5,8 +5,8 @@ live, or kept per collection day (models.figures) and summed from there.
 range of days, one row per item, in one SELECT. It has two uses:
 
 - `live_groups` sums those rows by category, unit, community and week: every item of
-  the period is read with its ratings, evaluations and send-backs (a month at a million
-  items took ~0.5 s, a year 5–8 s).
+  the period is read (with the ratings and evaluations read per item, before items
+  carried their latest verdicts, a month at a million items took ~0.5 s, a year 5–8 s).
 - `recount` sums them by collection day, dimension, group and running due date into
   `daily_figure`, and `kept_groups` sums a period's rows of it (a few thousand for a
   year) — what the dashboards read.
@@ -25,11 +25,10 @@ from typing import Any
 
 from peewee import JOIN, Case, Expression, fn
 
-from models import DailyFigure, Evaluation, FigureChange, Item, Rating, TimelineEvent
+from models import DailyFigure, FigureChange, Item, TimelineEvent
 from models.base import db, is_postgres
 from pipeline.rules.core import serialise_writers, transaction
 from pipeline.rules.overdue import deadline_running_condition
-from pipeline.rules.states import ACCEPTING_SCORES
 from pipeline.views import measures
 
 # The counts every row carries (summed over groups), in the order the pages show them.
@@ -40,26 +39,6 @@ DIMENSIONS = ("category", "unit", "community", "week")
 GROUPS = DIMENSIONS[:-1]  # kept per day; weeks are sums of days
 RECOUNT_DAYS = 31  # collection days recounted in one statement at most
 LOCK = "daily_figure"  # one recount (or rename) at a time
-
-
-def _ratings(ids: Expression) -> Any:
-    """Per item: its latest rating's id, and the latest satisfied / unsatisfied one's."""
-    accepting = sorted(ACCEPTING_SCORES)
-    return (Rating.select(Rating.item.alias("item_id"), fn.MAX(Rating.id).alias("last"),
-                          fn.MAX(Case(None, [(Rating.score.in_(accepting), Rating.id)])).alias("ok"),
-                          fn.MAX(Case(None, [(Rating.score == "unsatisfied", Rating.id)])).alias("bad"))
-            .where(ids).group_by(Rating.item).alias("r"))
-
-
-def _evaluations(ids: Expression) -> Any:
-    """Per item and kind (org, supervisor): the latest evaluation's id, and the latest satisfied one's."""
-    accepting = sorted(ACCEPTING_SCORES)
-    columns = [Evaluation.item.alias("item_id")]
-    for kind in ("org", "supervisor"):
-        mine = Evaluation.kind == kind
-        columns += [fn.MAX(Case(None, [(mine, Evaluation.id)])).alias(f"{kind}_last"),
-                    fn.MAX(Case(None, [(mine & Evaluation.score.in_(accepting), Evaluation.id)])).alias(f"{kind}_ok")]
-    return Evaluation.select(*columns).where(ids).group_by(Evaluation.item).alias("e")
 
 
 def _returns(ids: Expression) -> Any:
@@ -73,9 +52,9 @@ def _per_item(start: date, end: date) -> tuple[str, list[Any]] | None:
     collection `day`, its `due` date while its deadline runs (else NULL), and a 0/1
     column per count of KEPT but total. None when there is no such item.
 
-    The ratings, evaluations and send-backs are read for the period's range of item
-    ids only (an index range; the join keeps just the period's items): reading them
-    for every item ever collected would cost a day's figures as much as a year's."""
+    The send-backs are read for the period's range of item ids only (an index range;
+    the join keeps just the period's items): reading them for every item ever collected
+    would cost a day's figures as much as a year's."""
     where = measures.counted() & measures.created_between(start, end)
     # `id + 0`: MIN(id) would be read from the primary key in id order, filtering every
     # older item on the way (PostgreSQL's plan for it took 0.8 s at a million items);
@@ -83,31 +62,15 @@ def _per_item(start: date, end: date) -> tuple[str, list[Any]] | None:
     low, high = Item.select(fn.MIN(Item.id + 0), fn.MAX(Item.id + 0)).where(where).tuples().get()
     if low is None:
         return None
-    r = _ratings(Rating.item.between(low, high))
-    e = _evaluations(Evaluation.item.between(low, high))
     t = _returns(TimelineEvent.item.between(low, high))
-    flags: dict[str, Expression] = {
-        "responded": measures.responded(),
-        "resolved": measures.resolved(),
-        "on_time": measures.on_time(),
-        "rated": r.c.last.is_null(False),
-        "satisfied": r.c.last == r.c.ok,
-        "unsatisfied": r.c.last == r.c.bad,
-        "org_rated": e.c.org_last.is_null(False),
-        "org_satisfied": e.c.org_last == e.c.org_ok,
-        "supervisor_rated": e.c.supervisor_last.is_null(False),
-        "supervisor_satisfied": e.c.supervisor_last == e.c.supervisor_ok,
-        "returned": t.c.item_id.is_null(False),
-        "redone": Item.round > 1,
-    }
-    assert tuple(flags) == KEPT[1:]
+    # Send-backs by a join to the period's few `return` events, not a lookup per item.
+    flags = {name: t.c.item_id.is_null(False) if name == "returned" else measures.FLAGS[name]()
+             for name in KEPT[1:]}
     query = (Item.select(Item.category.alias("category"), measures.accountable_unit().alias("unit"),
                          Item.community.alias("community"), fn.DATE(Item.created_at).alias("day"),
                          Case(None, [(deadline_running_condition(), Item.due)]).alias("due"),
                          *[Case(None, [(flag, 1)], 0).alias(name) for name, flag in flags.items()])
-             .join(r, JOIN.LEFT_OUTER, on=(r.c.item_id == Item.id))
-             .switch(Item).join(e, JOIN.LEFT_OUTER, on=(e.c.item_id == Item.id))
-             .switch(Item).join(t, JOIN.LEFT_OUTER, on=(t.c.item_id == Item.id))
+             .join(t, JOIN.LEFT_OUTER, on=(t.c.item_id == Item.id))
              .where(where))
     sql, params = query.sql()
     return sql, list(params)

@@ -187,14 +187,37 @@ def test_the_nightly_job_recounts_what_operations_changed(varied, office, now):
     assert_kept_equals_live(todays=[now.date()])
 
 
-def test_days_collected_before_the_figures_were_kept_are_counted_when_first_read(varied, db, now):
-    """As a database migrated to the kept figures (migration 11) finds them: rows
-    collected before, and no figures yet."""
+def latest_verdicts():
+    """{item id: (latest rating, org evaluation, supervisor evaluation)} read from their tables, by id."""
+    found = {}
+    for item in models.Item.select():
+        ratings = models.Rating.select().where(models.Rating.item == item).order_by(models.Rating.id.desc())
+        evaluations = models.Evaluation.select().where(models.Evaluation.item == item).order_by(
+            models.Evaluation.id.desc())
+        latest = [next((e.score for e in evaluations if e.kind == kind), None) for kind in ("org", "supervisor")]
+        found[item.id] = (next((r.score for r in ratings), None), *latest)
+    return found
+
+
+def test_items_carry_their_latest_verdicts(varied):
+    expected = latest_verdicts()
+    assert {i.id: (i.latest_rating, i.latest_org_evaluation, i.latest_supervisor_evaluation)
+            for i in models.Item.select()} == expected
+    assert expected[varied["sent_back"].id] == ("basically_satisfied", "satisfied", "unsatisfied")
+    assert expected[varied["twice"].id][0] == "unsatisfied"
+
+
+def test_a_database_from_before_is_filled_by_the_migration(varied, db, now):
+    """As migration 11 finds a database: items without their latest verdicts, no kept figures."""
+    expected = latest_verdicts()
     figures.refresh()
     db.execute_sql('DELETE FROM "daily_figure"')
+    models.Item.update(latest_rating=None, latest_org_evaluation=None, latest_supervisor_evaluation=None).execute()
     assert figures.kept_groups(date(2026, 11, 1), date(2026, 11, 30), now.date())["category"] == {}
     _daily_figures(None)
     assert models.FigureChange.select().count() == 4
+    assert {i.id: (i.latest_rating, i.latest_org_evaluation, i.latest_supervisor_evaluation)
+            for i in models.Item.select()} == expected
     assert_kept_equals_live()
 
 
