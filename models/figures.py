@@ -38,7 +38,6 @@ class DailyFigure(BaseModel):
     redone = IntegerField()
 
     class Meta:
-        primary_key = False
         indexes = ((("day", "dimension"), False),)
 
 

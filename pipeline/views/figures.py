@@ -5,8 +5,8 @@ live, or kept per collection day (models.figures) and summed from there.
 range of days, one row per item, in one SELECT. It has two uses:
 
 - `live_groups` sums those rows by category, unit, community and week: every item of
-  the period is read (with the ratings and evaluations read per item, before items
-  carried their latest verdicts, a month at a million items took ~0.5 s, a year 5–8 s).
+  the period is read on every call (at a million items, when the pages counted this
+  way, a month took ~0.5 s and a year 5–8 s).
 - `recount` sums them by collection day, dimension, group and running due date into
   `daily_figure`, and `kept_groups` sums a period's rows of it (a few thousand for a
   year) — what the dashboards read.
