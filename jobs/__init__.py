@@ -37,6 +37,7 @@ JOBS = (
     Job("visit_check", routines.visit_check, {"trigger": "cron", "minute": "*/5", "second": 15}),
     Job("badge_expiry", routines.badge_expiry, {"trigger": "cron", "minute": "*/5", "second": 20}),
     Job("housekeeping", routines.housekeeping, {"trigger": "cron", "minute": 17, "second": 25}),
+    Job("recount_figures", routines.recount_figures, {"trigger": "cron", "hour": 2, "minute": 50, "second": 45}),
     Job("retention", routines.retention, {"trigger": "cron", "hour": 3, "minute": 40, "second": 35}),
     Job("dispatch_outbox", sending.dispatch_outbox, {"trigger": "interval", "seconds": 3}, watches_lease=True),
 )

@@ -2,6 +2,7 @@
 from .base import BaseModel, as_local, db, iso, local_now, open_database
 from .catalog import AssessmentWeight, CalendarDay, Category, Community
 from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
+from .figures import DailyFigure, FigureChange
 from .items import Claim, DailySequence, Follower, Item, ItemSupervisor, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
 from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
@@ -60,6 +61,8 @@ ALL_MODELS = [
     MediaFetch,
     PhoneView,
     AssessmentWeight,
+    DailyFigure,
+    FigureChange,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "as_local", "db", "iso", "local_now", "open_database"]

@@ -61,11 +61,24 @@ class Item(BaseModel):
     closed_at = DateTimeField(null=True)
     merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL", backref="merged_items", index=False)
     reject_reason = TextField(null=True)
+    # The latest verdicts' scores (by id): a rating (residents), an evaluation by the
+    # organisation and by the supervisors; see LATEST_VERDICTS.
+    latest_rating = CharField(max_length=24, null=True)
+    latest_org_evaluation = CharField(max_length=24, null=True)
+    latest_supervisor_evaluation = CharField(max_length=24, null=True)
     # Personal data removed (the reporter left, or RETENTION_MONTHS after closing): done once.
     deidentified_at = DateTimeField(null=True)
     created_at = DateTimeField(default=local_now, index=True)
     updated_at = DateTimeField(default=local_now)
 
+
+# The assessment counts each item's latest verdicts (pipeline.views.measures) and the
+# item lists its satisfaction figures open filter every item of a period by them: read
+# from the ratings and evaluations, that was a lookup per item (seconds for a year at a
+# million items). The operations that record a verdict write its score here as well, in
+# the same transaction on the locked item: column -> (the table it mirrors, its kind).
+LATEST_VERDICTS = {"latest_rating": ("rating", None), "latest_org_evaluation": ("evaluation", "org"),
+                   "latest_supervisor_evaluation": ("evaluation", "supervisor")}
 
 # Overdue lists (the jobs' 09:00 digest, the staff work list's overdue filter) ask
 # for items under a deadline (pipeline.rules.states.UNDER_DEADLINE) with `due` before

@@ -121,6 +121,25 @@ def _categories_by_meaning(migrator: SchemaMigrator) -> None:
                        (tops["livelihood"], public, last + offset, code, tops["economy"]))
 
 
+def _daily_figures(migrator: SchemaMigrator) -> None:
+    """An item carries its latest verdicts (models.items.LATEST_VERDICTS), filled here from
+    its ratings and evaluations (the latest by id, as the operations keep them). The
+    assessment's figures are kept per collection day (models.figures, tables made by
+    init_db): every day that already has items is noted as changed, so its figures are
+    computed when first read (or by the nightly job), not taken as empty."""
+    from .items import LATEST_VERDICTS
+
+    columns = {column.name for column in db.get_columns("item")}
+    for column, (table, kind) in LATEST_VERDICTS.items():
+        if column not in columns:
+            db.execute_sql(f'ALTER TABLE "item" ADD COLUMN "{column}" VARCHAR(24)')
+        mine = f' AND v."kind" = \'{kind}\'' if kind else ""
+        latest = f'SELECT v."score" FROM "{table}" v WHERE v."item_id" = "item"."id"{mine} ORDER BY v."id" DESC LIMIT 1'
+        db.execute_sql(f'UPDATE "item" SET "{column}" = ({latest}) '
+                       f'WHERE "id" IN (SELECT v."item_id" FROM "{table}" v WHERE TRUE{mine})')
+    db.execute_sql('INSERT INTO "figure_change" ("day") SELECT DISTINCT DATE("created_at") FROM "item"')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -133,6 +152,7 @@ MIGRATIONS = [
     (7, _collectors_and_notices_by_round),
     (9, _categories_by_meaning),
     (10, _assessment_indexes),
+    (11, _daily_figures),
 ]
 
 

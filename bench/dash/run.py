@@ -1,7 +1,10 @@
 """The dashboards, the unit assessment and the item export on 1,000,000 items in PostgreSQL.
 
     python -m bench.dash.run seed [--items 1000000]       # (re)fill the database sixstep_dash12_bench
+    python -m bench.dash.run figures                      # (re)count the kept daily figures (seed does it)
     python -m bench.dash.run pages                        # time the pages (best and median of 5)
+    python -m bench.dash.run links                        # time the item lists the satisfaction figures open
+    python -m bench.dash.run changes                      # the first read after operations on K days' items
     python -m bench.dash.run export --rows 10000          # one export in this process: time and peak RSS
     python -m bench.dash.run all [--items 1000000]        # seed, pages, and exports of 10k/100k/1M rows
     python -m bench.dash.run drop
@@ -18,7 +21,12 @@ event each and a `return` event (退单) for 2%; a tenth by phone with a number.
 
 Pages are timed through the app (the Flask test client, signed in as the office):
 `/dashboard` and `/assessment` for the last 30 days, a quarter and the whole year,
-and the `/api/v1/staff/stats` JSON. Each export runs in a fresh process
+and the `/api/v1/staff/stats` JSON, read from the figures kept per day (`figures` counts
+them for the seeded items; `seed` runs it). `links` times the item list
+(`/items?from=&to=&measure=`) each satisfaction figure links to. `changes` does
+call-backs (回访, the product's operation) on resolved items collected on K different
+days, then times the first stats read of the year, which recounts those K days first.
+Each export runs in a fresh process
 (`export --rows N`) so its peak RSS (ru_maxrss) is its own, the streamed body read
 chunk by chunk and thrown away as a client would write it to disk.
 """
@@ -131,6 +139,34 @@ def seed(items):
         counts = {table: db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
                   for table in ("item", "rating", "evaluation", "timeline_event")}
         print(json.dumps({"seeded": counts, "seconds": round(time.perf_counter() - started, 1)}))
+    count_figures(app)
+
+
+def count_figures(app=None):
+    """What migration 11 does to an existing database, on the seeded one (whose rows were
+    written in SQL, not by the operations): each item's latest verdicts filled from its
+    ratings and evaluations, every collection day noted as changed; then one `refresh`
+    (what the first read or the nightly job does) counts the kept daily figures."""
+    app = app or make_app(URL)
+    with app.app_context():
+        from models import db
+        from models.migrations import _daily_figures
+        from pipeline.views import figures
+
+        db.execute_sql('DELETE FROM "daily_figure"')
+        started = time.perf_counter()
+        with db.atomic():
+            _daily_figures(None)
+        print(json.dumps({"migration_11_seconds": round(time.perf_counter() - started, 1),
+                          "load_average": [round(x, 2) for x in os.getloadavg()]}))
+        db.execute_sql("VACUUM ANALYZE item")
+        started = time.perf_counter()
+        days = figures.refresh()
+        seconds = time.perf_counter() - started
+        db.execute_sql("VACUUM ANALYZE daily_figure")
+        rows = db.execute_sql("SELECT count(*) FROM daily_figure").fetchone()[0]
+        print(json.dumps({"figures_days": days, "rows": rows, "seconds": round(seconds, 1),
+                          "load_average": [round(x, 2) for x in os.getloadavg()]}))
 
 
 def signed_in(app):
@@ -175,6 +211,65 @@ def pages():
                                   "load_average": [round(x, 2) for x in os.getloadavg()]}, ensure_ascii=False))
 
 
+LINKS = ("satisfied", "org_satisfied", "supervisor_satisfied")
+
+
+def links():
+    app = make_app(URL)
+    with app.app_context():
+        client = signed_in(app)
+        print(json.dumps({"load_average": os.getloadavg(), "at": datetime.now().isoformat(timespec="seconds")}))
+        for name, (start, end) in PERIODS.items():
+            for measure in LINKS:
+                path = f"/items?from={start}&to={end}&measure={measure}"
+                best, median = timed(3, lambda p=path: client.get(p))  # noqa: E731
+                print(json.dumps({"page": path, "period": name, "best_ms": best, "median_ms": median,
+                                  "load_average": [round(x, 2) for x in os.getloadavg()]}, ensure_ascii=False))
+
+
+def changes():
+    """Call-backs on resolved items of K distinct collection days, then the year's first read."""
+    app = make_app(URL)
+    with app.app_context():
+        from models import Item, StaffUser, local_now
+        from pipeline.rules.actors import actor_for_staff
+        from pipeline.steps.judging import callback
+
+        client = signed_in(app)
+        office = actor_for_staff(StaffUser.get(StaffUser.username == "office"))
+        year = "from={}&to={}".format(*PERIODS["year"])
+        bearer, _ = _bearer()
+        client.get(f"/api/v1/staff/stats?{year}", headers=bearer)  # nothing left to recount
+        first_day = datetime(2026, 1, 1)
+        used = 0
+        for days in (1, 10, 30):
+            items = []
+            for n in range(used, used + days):  # a day every 11, none twice
+                day = first_day + timedelta(days=n * 11 % DAYS)
+                items.append(Item.select().where((Item.status == "resolved") & (Item.created_at >= day)
+                                                 & (Item.created_at < day + timedelta(days=1))).first())
+            used += days
+            started = time.perf_counter()
+            for item in items:
+                callback(item, office, score="satisfied", comment="电话回访，满意", now=local_now())
+            operations = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            assert client.get(f"/api/v1/staff/stats?{year}", headers=bearer).status_code == 200
+            first = (time.perf_counter() - started) * 1000
+            best, median = timed(3, lambda: client.get(f"/api/v1/staff/stats?{year}", headers=bearer))
+            print(json.dumps({"days_changed": len(items), "operations_ms": round(operations),
+                              "first_read_ms": round(first), "then_best_ms": best, "then_median_ms": median,
+                              "load_average": [round(x, 2) for x in os.getloadavg()]}))
+
+
+def _bearer():
+    from models import StaffUser, local_now
+    from pipeline.accounts.people import issue_token
+
+    token, expires = issue_token(now=local_now(), staff=StaffUser.get(StaffUser.username == "office"))
+    return {"Authorization": f"Bearer {token}"}, expires
+
+
 def export(rows):
     """One export of the first `rows` items (by id) through the item list's filter: the
     collection period that holds them. Prints time, rows and this process's peak RSS."""
@@ -203,14 +298,20 @@ def export(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("seed", "pages", "export", "all", "drop"))
+    parser.add_argument("command", choices=("seed", "figures", "pages", "links", "changes", "export", "all", "drop"))
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()
     if args.command in ("seed", "all"):
         seed(args.items)
+    if args.command == "figures":
+        count_figures()
     if args.command in ("pages", "all"):
         pages()
+    if args.command in ("links", "all"):
+        links()
+    if args.command in ("changes", "all"):
+        changes()
     if args.command == "export":
         export(args.rows)
     if args.command == "all":

@@ -18,6 +18,7 @@ from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound
 from pipeline.rules.permissions import permitted
 from pipeline.rules.validate import optional_text, required_text
+from pipeline.views import figures
 
 NAME_LENGTH = 100
 # A sent place farther than this from every community's centre is left without one
@@ -139,6 +140,7 @@ def update_community(actor: Actor, community_id: int, *, name: object = None, la
             _unique(new_name, except_id=community.id)
             for model, column in NAMED_IN:
                 model.update({column: new_name}).where(column == community.name).execute()
+            figures.rename_community(community.name, new_name)
             community.name = new_name
         if centre is not None:
             community.lat, community.lng = centre

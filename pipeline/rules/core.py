@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from models import Item, TimelineEvent, db
+from models import FigureChange, Item, TimelineEvent, db
 from models.base import PreparedInsert, is_postgres, sqlite_writer_turn
 from pipeline.rules.actors import Actor, current_actor
 from pipeline.rules.errors import Forbidden, NotFound, WrongState
@@ -58,6 +58,18 @@ def lock_items(ids: Iterable[int]) -> dict[int, Item]:
     (SQLite's IMMEDIATE transaction already holds the database's write lock)."""
     query = Item.select().where(Item.id.in_(sorted(set(ids)))).order_by(Item.id)
     return {item.id: item for item in (query.for_update() if is_postgres() else query)}
+
+
+FIGURE_CHANGE_INSERT = PreparedInsert(FigureChange, "day")
+
+
+def note_figures_changed(*items: Item | None) -> None:
+    """Inside the transaction that changed them: the assessment's figures kept for these
+    items' collection days are out of date (pipeline.views.figures recounts those days
+    before they are next read). An insert, never an update, so operations on items of
+    the same day do not wait for each other."""
+    days = sorted({item.created_at.date() for item in items if item is not None})
+    FIGURE_CHANGE_INSERT.execute_many([FIGURE_CHANGE_INSERT.values(day=day) for day in days])
 
 
 EVENT_INSERT = PreparedInsert(TimelineEvent, "item", "round", "kind", "from_status", "to_status", "actor_kind",
@@ -150,7 +162,8 @@ def operation(item: Item | None, action: str, actor: Actor, now: datetime, *,
     merge's target), or a function of the locked item giving its id (a merged
     item's target). Both are locked in id order; should the locked item name a
     second item not locked yet, the transaction ends unwritten and both are
-    locked afresh. `params` are the request's values the guards read.
+    locked afresh. `params` are the request's values the guards read. The
+    assessment's kept figures of both items' collection days are marked out of date.
     """
     second = other if callable(other) else (lambda fresh: other.id if other is not None else None)
     wanted = {item.id} if item is not None else set()
@@ -169,5 +182,6 @@ def operation(item: Item | None, action: str, actor: Actor, now: datetime, *,
                 op = Operation(action, actor, now, cast(Item, fresh), rows.get(other_id) if other_id else None, params)
                 op.check()
                 yield op
+                note_figures_changed(op.item, op.other)
                 return
         wanted.add(other_id)

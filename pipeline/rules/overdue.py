@@ -20,19 +20,19 @@ def is_overdue(item: Item, today: date) -> bool:
     return deadline_running(item) and today > item.due
 
 
-def running_condition() -> Expression:
+def deadline_running_condition() -> Expression:
     """`deadline_running` as a condition on Item for queries."""
     return Item.status.in_(UNDER_DEADLINE) & Item.due.is_null(False)
 
 
 def overdue_condition(today: date) -> Expression:
     """`is_overdue` as a condition on Item for queries."""
-    return running_condition() & (Item.due < today)
+    return deadline_running_condition() & (Item.due < today)
 
 
 def before_due_condition(today: date) -> Expression:
     """The deadline runs and has not passed on `today` (a deadline reminder still applies)."""
-    return running_condition() & (Item.due >= today)
+    return deadline_running_condition() & (Item.due >= today)
 
 
 def overdue_items(today: date) -> list[Item]:

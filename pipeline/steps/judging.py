@@ -7,6 +7,7 @@ An item of wide concern (涉及群众面较广的问题) is announced when resol
 residents' ratings and call-backs are recorded and shown at the meeting, but
 do not decide by themselves."""
 from datetime import datetime
+from typing import Any
 
 from models import Claim, Item, Meeting, Rating, as_local
 from pipeline.messages import notify
@@ -26,6 +27,14 @@ def _score(score: object) -> str:
     return choice(score, SCORES, "score", "评价")
 
 
+def _record_rating(op: Operation, score: str, comment: str | None, source: str, **who: Any) -> Rating:
+    """The round's rating, and the item's latest rating (models.items.LATEST_VERDICTS) with it."""
+    rating = Rating.create(item=op.item, round=op.item.round, score=score, comment=comment, source=source, at=op.now,
+                           **who)
+    op.update(latest_rating=score)
+    return rating
+
+
 def rate(item: Item, actor: Actor, score: object, comment: object = None, source: str = "app",
          now: datetime | None = None) -> Item:
     """The reporter rates the result of this round; the first rating decides."""
@@ -36,8 +45,7 @@ def rate(item: Item, actor: Actor, score: object, comment: object = None, source
         raise Invalid("请说明不满意的原因", field="comment")
     with operation(item, "rate", actor, now) as op:
         item = op.item
-        Rating.create(item=item, round=item.round, score=score, comment=comment, source=source,
-                      resident=actor.resident, at=now)
+        _record_rating(op, score, comment, source, resident=actor.resident)
         op.record(note=comment, data={"score": score, "source": source})
         _conclude_unless_wide(op, score)
     return item
@@ -50,8 +58,7 @@ def callback(item: Item, actor: Actor, *, score: object, comment: object, now: d
     comment = required_text(comment, "comment", "回访记录", max_length=limit("callback", "comment"))
     with operation(item, "callback", actor, now) as op:
         item = op.item
-        Rating.create(item=item, round=item.round, score=score, comment=comment, source="callback",
-                      recorded_by=actor.staff, at=now)
+        _record_rating(op, score, comment, "callback", recorded_by=actor.staff)
         op.record(note=comment, data={"score": score})
         _conclude_unless_wide(op, score)
     return item
@@ -65,8 +72,7 @@ def judge_by_meeting(item: Item, actor: Actor, held_at: datetime, attendees: lis
         Meeting.create(item=item, round=item.round, kind="evaluation", held_at=held_at, attendees=attendees,
                        minutes=minutes, satisfaction=satisfaction, recorded_by=actor.staff, created_at=now)
         score = "satisfied" if satisfaction >= settings.meeting_satisfaction_threshold else "unsatisfied"
-        Rating.create(item=item, round=item.round, score=score, comment=f"评议会满意率{satisfaction:.0%}",
-                      source="meeting", recorded_by=actor.staff, at=now)
+        _record_rating(op, score, f"评议会满意率{satisfaction:.0%}", "meeting", recorded_by=actor.staff)
         op.record(note=minutes, data={"satisfaction": satisfaction, "score": score, "attendees": len(attendees)})
         _conclude(op, score)
     return item

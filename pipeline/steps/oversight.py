@@ -75,5 +75,6 @@ def evaluate(item: Item, actor: Actor, *, kind: object, score: object, comment: 
         item = op.item
         Evaluation.create(item=item, round=item.round, kind=kind, score=score, comment=comment,
                           resident=actor.resident, staff=actor.staff, at=now)
+        op.update(**{f"latest_{kind}_evaluation": score})  # models.items.LATEST_VERDICTS
         op.record(note=comment, data={"kind": kind, "score": score})
     return item

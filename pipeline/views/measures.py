@@ -3,14 +3,17 @@
 The statistics (`pipeline.views.stats`) sum these conditions with GROUP BY, and
 the console's item list filters by the same ones (`lists.staff_items(measure=…)`),
 so a number on the dashboard and the list it links to are one definition: the
-figure is the list's length.
+figure is the list's length. Satisfaction is counted on each item's latest verdicts
+(by id), which the item carries (models.items.LATEST_VERDICTS): residents' ratings
+(app, chat, call-back and 群众评议会), 组织评议 and 督办评议.
 """
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from peewee import OP, SQL, Expression, fn
+from peewee import SQL, Expression, fn
 
-from models import Evaluation, Item, Rating, TimelineEvent
+from models import Item, TimelineEvent
 from pipeline.rules.overdue import overdue_condition
 from pipeline.rules.states import ACCEPTING_SCORES, CLOSED, MERGED, REJECTED, TAKEN_ON
 
@@ -61,25 +64,10 @@ def on_time() -> Expression:
             & (fn.DATE(Item.resolved_at) <= Item.due))
 
 
-def _latest_score(model: Any, kind: str | None = None) -> Any:
-    """The item's latest rating or evaluation score (by id), as a correlated subquery."""
-    inner = model.alias()
-    query = inner.select(inner.score).where(inner.item == Item.id)
-    if kind is not None:
-        query = query.where(inner.kind == kind)
-    return query.order_by(inner.id.desc()).limit(1)
-
-
-def _has(model: Any, kind: str | None = None) -> Expression:
-    inner = model.alias()
-    query = inner.select(SQL("1")).where(inner.item == Item.id)
-    if kind is not None:
-        query = query.where(inner.kind == kind)
-    return fn.EXISTS(query)
-
-
-def latest_in(model: Any, scores: frozenset[str], kind: str | None = None) -> Expression:
-    return Expression(_latest_score(model, kind), OP.IN, sorted(scores))
+def verdict(column: Any, scores: frozenset[str] | None = None) -> Expression:
+    """The item's latest verdict of a kind (an Item column of models.items.LATEST_VERDICTS):
+    given at all, or one of `scores`."""
+    return column.is_null(False) if scores is None else column.in_(sorted(scores))
 
 
 def returned() -> Expression:
@@ -91,25 +79,27 @@ def returned() -> Expression:
 UNSATISFIED = frozenset({"unsatisfied"})
 
 
+# Every measure but overdue (which depends on the day asked), as a condition on Item.
+FLAGS: dict[str, Callable[[], Expression]] = {
+    "counted": counted,
+    "responded": responded,
+    "resolved": resolved,
+    "on_time": on_time,
+    "rated": lambda: verdict(Item.latest_rating),
+    "satisfied": lambda: verdict(Item.latest_rating, ACCEPTING_SCORES),
+    "unsatisfied": lambda: verdict(Item.latest_rating, UNSATISFIED),
+    "org_rated": lambda: verdict(Item.latest_org_evaluation),
+    "org_satisfied": lambda: verdict(Item.latest_org_evaluation, ACCEPTING_SCORES),
+    "supervisor_rated": lambda: verdict(Item.latest_supervisor_evaluation),
+    "supervisor_satisfied": lambda: verdict(Item.latest_supervisor_evaluation, ACCEPTING_SCORES),
+    "returned": returned,
+    "redone": lambda: Item.round > 1,
+}
+
+
 def condition(measure: str, today: date) -> Expression:
     """The condition for `measure` (a key of MEASURES), as of `today` for overdue."""
-    builders = {
-        "counted": counted,
-        "responded": responded,
-        "resolved": resolved,
-        "on_time": on_time,
-        "rated": lambda: _has(Rating),
-        "satisfied": lambda: latest_in(Rating, ACCEPTING_SCORES),
-        "unsatisfied": lambda: latest_in(Rating, UNSATISFIED),
-        "org_rated": lambda: _has(Evaluation, "org"),
-        "org_satisfied": lambda: latest_in(Evaluation, ACCEPTING_SCORES, "org"),
-        "supervisor_rated": lambda: _has(Evaluation, "supervisor"),
-        "supervisor_satisfied": lambda: latest_in(Evaluation, ACCEPTING_SCORES, "supervisor"),
-        "returned": returned,
-        "redone": lambda: Item.round > 1,
-        "overdue": lambda: overdue_condition(today),
-    }
-    return builders[measure]()
+    return overdue_condition(today) if measure == "overdue" else FLAGS[measure]()
 
 
 def accountable_unit() -> Any:
