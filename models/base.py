@@ -226,15 +226,19 @@ def fetch_model(model: type[Model], sql: str, params: Sequence[Any]) -> Any:
 
 def _instance(model: type[Model], columns: Sequence[str], row: Sequence[Any]) -> Any:
     fields = model._meta.columns
-    data = {}
+    data, extra = {}, {}
     for name, value in zip(columns, row, strict=True):
         field = fields.get(name)
         if field is None:
-            data[name] = value
+            extra[name] = value
         else:
             data[field.name] = value if value is None else field.python_value(value)
-    instance = model(__no_default__=1, **data)
-    instance._dirty.clear()
+    # What `model(__no_default__=1, **data)` then `_dirty.clear()` leave, without
+    # a descriptor call per field: that cost more than reading the row.
+    instance = object.__new__(model)
+    instance.__data__, instance._dirty, instance.__rel__ = data, set(), {}
+    for name, value in extra.items():
+        setattr(instance, name, value)
     return instance
 
 
