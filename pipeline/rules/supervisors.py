@@ -16,6 +16,7 @@ from datetime import date
 from peewee import Expression
 
 from models import Badge, Follower, Item, ItemSupervisor, Resident, StaffUser
+from models.base import fetch_models, is_postgres
 
 CADRE = "supervisor"
 # Why an item is a cadre's: the sections of their supervision list, in this order.
@@ -60,22 +61,34 @@ def followed_ids(staff_id: int) -> set[int]:
     return {row for (row,) in Follower.select(Follower.item).where(Follower.staff == staff_id).tuples()}
 
 
+def _staff_columns(alias: str) -> str:
+    return ", ".join(f'{alias}."{field.column_name}"' for field in StaffUser._meta.sorted_fields)
+
+
+# Written by hand (the sheet every API write answers with asks both): peewee building
+# these cost several times running them. An item without a community matches no area
+# (`area = NULL` is never true).
+CADRE_SUPERVISORS = (f'SELECT {_staff_columns("s")} FROM "staff_user" s WHERE s."role" = \'{CADRE}\' AND s."active" '
+                     'AND (s."id" IN (SELECT "staff_id" FROM "item_supervisor" WHERE "item_id" = {mark}) '
+                     'OR s."id" IN (SELECT "staff_id" FROM "follower" WHERE "item_id" = {mark} '
+                     'AND "staff_id" IS NOT NULL) OR s."area" = {mark}) ORDER BY s."id"')
+ASSIGNED_SUPERVISORS = (f'SELECT {_staff_columns("s")} FROM "staff_user" s JOIN "item_supervisor" a '
+                        'ON a."staff_id" = s."id" WHERE a."item_id" = {mark} ORDER BY a."id"')
+
+
+def _run(sql: str, params: list[object]) -> list[StaffUser]:
+    return fetch_models(StaffUser, sql.format(mark="%s" if is_postgres() else "?"), params)
+
+
 def cadre_supervisors(item: Item) -> list[StaffUser]:
     """The item's cadre supervisors: active staff with the supervisor role assigned to it,
     of its area, or following it — each once, in the order they joined."""
-    assigned = ItemSupervisor.select(ItemSupervisor.staff).where(ItemSupervisor.item == item.id)
-    following = Follower.select(Follower.staff).where((Follower.item == item.id) & Follower.staff.is_null(False))
-    which = StaffUser.id.in_(assigned) | StaffUser.id.in_(following)
-    if item.community:
-        which = which | (StaffUser.area == item.community)
-    return list(StaffUser.select().where((StaffUser.role == CADRE) & StaffUser.active & which)
-                .order_by(StaffUser.id))
+    return _run(CADRE_SUPERVISORS, [item.id, item.id, item.community])
 
 
 def assigned_supervisors(item: Item) -> list[StaffUser]:
     """The cadres the office assigned to the item by name, in the order it did."""
-    return list(StaffUser.select().join(ItemSupervisor, on=(ItemSupervisor.staff == StaffUser.id))
-                .where(ItemSupervisor.item == item.id).order_by(ItemSupervisor.id))
+    return _run(ASSIGNED_SUPERVISORS, [item.id])
 
 
 def resident_supervisors(item: Item, today: date) -> list[Resident]:
