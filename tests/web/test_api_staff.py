@@ -121,6 +121,18 @@ def test_a_work_list_says_whether_its_total_is_exact_and_whether_more_follows(cl
         assert (capped["total"], capped["total_exact"]) == (3, True)
 
 
+def test_the_work_list_pages_by_cursor_over_http(client, world, auth, flow):
+    for _ in range(5):
+        flow.collected()
+    office = auth("office")
+    by_page = [client.get(f"/api/v1/staff/items?per_page=2&page={n}", headers=office).get_json() for n in (1, 2, 3)]
+    assert [p["has_more"] for p in by_page] == [True, True, False] and by_page[2]["next"] is None
+    after = client.get(f"/api/v1/staff/items?per_page=2&after={by_page[0]['next']}", headers=office).get_json()
+    assert after["items"] == by_page[1]["items"] and after["next"] == by_page[1]["next"] and "total" not in after
+    refused = client.get("/api/v1/staff/items?after=%E5%9D%8F", headers=office)
+    assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "after"
+
+
 def test_the_work_lists_first_page_is_read_in_index_order(app, world):
     query = models.Item.select().order_by(models.Item.due.is_null(), models.Item.due, models.Item.created_at.desc(),
                                            models.Item.id.desc()).limit(20)
