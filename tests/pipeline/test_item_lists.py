@@ -154,6 +154,9 @@ def test_the_first_page_keeps_its_answer_and_adds_the_cursor(app, world, now, it
     assert (first["page"], first["total"], first["total_exact"], first["has_more"]) == (1, len(items), True, True)
     last = lists.work_list(world.actor("office"), per_page=100, now=now)
     assert last["has_more"] is False and last["next"] is None
+    assert (last["total"], last["total_exact"]) == (len(items), True)  # the last page counts what it read
+    beyond = lists.work_list(world.actor("office"), per_page=5, page=50, now=now)
+    assert (beyond["items"], beyond["total"], beyond["has_more"]) == ([], len(items), False)
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "!!!", "MjAyNi0xMS0wMXx4fDE", "fHwx"])
