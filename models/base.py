@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from peewee import DatabaseProxy, InterfaceError, Model, OperationalError, TextField
+from peewee import DateField as PeeweeDateField
 from peewee import DateTimeField as PeeweeDateTimeField
 from playhouse.db_url import connect
 
@@ -200,6 +201,23 @@ class DateTimeField(PeeweeDateTimeField):
         if isinstance(value, str):
             try:
                 return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        return super().python_value(value)
+
+
+class DateField(PeeweeDateField):
+    """peewee's DateField, reading SQLite's text with `fromisoformat` (see DateTimeField:
+    a work list's page parsed each deadline with `strptime`)."""
+
+    if TYPE_CHECKING:
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
+
+    def python_value(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
             except ValueError:
                 pass
         return super().python_value(value)

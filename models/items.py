@@ -3,14 +3,13 @@ from peewee import (
     SQL,
     BooleanField,
     CharField,
-    DateField,
     DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
-from .base import BaseModel, DateTimeField, JSONField, local_now
+from .base import BaseModel, DateField, DateTimeField, JSONField, local_now
 from .catalog import Category
 from .people import Resident, StaffUser, Unit
 
