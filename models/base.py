@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from peewee import DatabaseProxy, InterfaceError, Model, OperationalError, TextField
+from peewee import DatabaseProxy, InterfaceError, Model, OperationalError, PostgresqlDatabase, TextField
 from peewee import DateField as PeeweeDateField
 from peewee import DateTimeField as PeeweeDateTimeField
 from playhouse.db_url import connect
@@ -141,8 +141,6 @@ def _writer_turn(path: str) -> Iterator[None]:
 
 
 def is_postgres() -> bool:
-    from peewee import PostgresqlDatabase
-
     return isinstance(db.obj, PostgresqlDatabase)
 
 
