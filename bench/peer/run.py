@@ -18,8 +18,11 @@ one after the other, and prints each measure side by side with the ratio:
   (both wall times include starting the interpreter);
 - the first page of the staff work list at 100,000 items over HTTP (median of 9)
   against the peer's first page of open tickets;
-- web worker RSS: the largest resident set of a gunicorn worker seen during the
-  create runs (sampled from /proc every 0.2 s), both servers alike.
+- web worker RSS: the largest resident set of a gunicorn worker seen while it served
+  the creates and the list (sampled from /proc every 0.2 s), both servers alike; the
+  peer's bench samples its whole run, so its list phase counts (its first page of
+  100k open tickets reads them all into memory); sixstep's creates-only peak is kept
+  as `worker_rss_create_mb`.
 
 The peer is never tuned: its bench.py runs with its own defaults except
 `--sizes 100000`. Results go to bench/results/ (not committed). Other load on
@@ -266,13 +269,16 @@ def run_sixstep(args):
         server = serve(port, env, log_file)
         try:
             samples = []
-            for _ in range(10):
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/staff/items",
-                                                 headers={"Authorization": f"Bearer {staff_token}"})
-                started = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=60) as response:
-                    page = json.loads(response.read())
-                samples.append((time.perf_counter() - started) * 1000)
+            with RssSampler(f"127.0.0.1:{port}") as rss:  # the peer's peak spans its list phase too
+                for _ in range(10):
+                    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/staff/items",
+                                                     headers={"Authorization": f"Bearer {staff_token}"})
+                    started = time.perf_counter()
+                    with urllib.request.urlopen(request, timeout=60) as response:
+                        page = json.loads(response.read())
+                    samples.append((time.perf_counter() - started) * 1000)
+            result["worker_rss_create_mb"] = result["worker_rss_mb"]
+            result["worker_rss_mb"] = round(max(rss.peak, result["worker_rss_mb"]), 1)
             result["list_first_page_ms"] = round(statistics.median(samples[1:]), 1)
             result["list_total"] = page["total"]
         finally:
