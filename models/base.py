@@ -10,13 +10,14 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from peewee import DatabaseProxy, InterfaceError, Model, OperationalError, TextField
+from peewee import DatabaseProxy, InterfaceError, Model, OperationalError, PostgresqlDatabase, TextField
+from peewee import DateField as PeeweeDateField
 from peewee import DateTimeField as PeeweeDateTimeField
 from playhouse.db_url import connect
 
@@ -150,8 +151,6 @@ def _writer_turn(path: str) -> Iterator[None]:
 
 
 def is_postgres() -> bool:
-    from peewee import PostgresqlDatabase
-
     return isinstance(db.obj, PostgresqlDatabase)
 
 
@@ -215,6 +214,23 @@ class DateTimeField(PeeweeDateTimeField):
         return super().python_value(value)
 
 
+class DateField(PeeweeDateField):
+    """peewee's DateField, reading SQLite's text with `fromisoformat` (see DateTimeField:
+    a work list's page parsed each deadline with `strptime`)."""
+
+    if TYPE_CHECKING:
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: Any) -> None: ...
+
+    def python_value(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        return super().python_value(value)
+
+
 class BaseModel(Model):
     class Meta:
         database = db
@@ -236,15 +252,19 @@ def fetch_model(model: type[Model], sql: str, params: Sequence[Any]) -> Any:
 
 def _instance(model: type[Model], columns: Sequence[str], row: Sequence[Any]) -> Any:
     fields = model._meta.columns
-    data = {}
+    data, extra = {}, {}
     for name, value in zip(columns, row, strict=True):
         field = fields.get(name)
         if field is None:
-            data[name] = value
+            extra[name] = value
         else:
             data[field.name] = value if value is None else field.python_value(value)
-    instance = model(__no_default__=1, **data)
-    instance._dirty.clear()
+    # What `model(__no_default__=1, **data)` then `_dirty.clear()` leave, without
+    # a descriptor call per field: that cost more than reading the row.
+    instance = object.__new__(model)
+    instance.__data__, instance._dirty, instance.__rel__ = data, set(), {}
+    for name, value in extra.items():
+        setattr(instance, name, value)
     return instance
 
 
@@ -278,6 +298,29 @@ class PreparedSelect:
 
     def rows(self, value: Any) -> list[Any]:
         return fetch_models(self.model, self._statement(is_postgres()), [value])
+
+
+class SlottedSelect:
+    """A peewee query whose SQL is built once per database kind around stand-in values,
+    then run with real ones in their place, rows as `model` instances.
+
+    For reads on every request's path whose condition is an expression shared with
+    set-based statements (`rules.supervisors.cadre_of`): peewee building the query
+    afresh cost more than running it. Stand-ins must be values no query holds
+    otherwise (each parameter equal to one is replaced)."""
+
+    def __init__(self, model: type[Model], build: Callable[..., Any], *stand_ins: Any) -> None:
+        self.model, self.build, self.stand_ins = model, build, stand_ins
+        self._sql: dict[bool, tuple[str, list[Any]]] = {}
+
+    def rows(self, *values: Any) -> list[Any]:
+        postgres = is_postgres()
+        if postgres not in self._sql:
+            sql, params = self.build(*self.stand_ins).sql()
+            self._sql[postgres] = (sql, list(params))
+        sql, params = self._sql[postgres]
+        slots = dict(zip(self.stand_ins, values, strict=True))
+        return fetch_models(self.model, sql, [slots.get(p, p) if isinstance(p, int | str) else p for p in params])
 
 
 def among(column: Any, ids: Sequence[int]) -> Any:

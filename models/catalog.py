@@ -1,8 +1,8 @@
 """The category tree (分类), the office's working-day calendar and its list of
 communities (社区) — editable data."""
-from peewee import BooleanField, CharField, DateField, DoubleField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DoubleField, ForeignKeyField, IntegerField
 
-from .base import BaseModel, DateTimeField, local_now
+from .base import BaseModel, DateField, DateTimeField, local_now
 from .people import StaffUser
 
 

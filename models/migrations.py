@@ -140,6 +140,17 @@ def _daily_figures(migrator: SchemaMigrator) -> None:
     db.execute_sql('INSERT INTO "figure_change" ("day") SELECT DISTINCT DATE("created_at") FROM "item"')
 
 
+def _status_work_order(migrator: SchemaMigrator) -> None:
+    """A work list filtered by status reads its page from an index in the list's order
+    within that status (models.items.STATUS_WORK_ORDER_INDEX), which replaces the index
+    on status alone."""
+    from .items import STATUS_WORK_ORDER_INDEX
+
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{STATUS_WORK_ORDER_INDEX}" ON "item" '
+                   '("status", ("due" IS NULL), "due", "created_at" DESC, "id" DESC)')
+    db.execute_sql('DROP INDEX IF EXISTS "item_status"')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -153,6 +164,7 @@ MIGRATIONS = [
     (9, _categories_by_meaning),
     (10, _assessment_indexes),
     (11, _daily_figures),
+    (12, _status_work_order),
 ]
 
 

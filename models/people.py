@@ -2,12 +2,11 @@
 from peewee import (
     BooleanField,
     CharField,
-    DateField,
     ForeignKeyField,
     IntegerField,
 )
 
-from .base import BaseModel, DateTimeField, local_now
+from .base import BaseModel, DateField, DateTimeField, local_now
 
 
 class Unit(BaseModel):

@@ -4,14 +4,13 @@ fetches from WeChat, and one-time marks that make every scheduled routine run on
 from peewee import (
     BooleanField,
     CharField,
-    DateField,
     FloatField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
-from .base import BaseModel, DateTimeField, JSONField, local_now
+from .base import BaseModel, DateField, DateTimeField, JSONField, local_now
 from .items import Item, Photo
 from .people import StaffUser, Unit
 

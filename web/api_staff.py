@@ -53,7 +53,8 @@ def work_list():
         current_actor(), status=args.get("status"), overdue=args.get("overdue") in ("1", "true"),
         unit=integer(dict(args), "unit") if args.get("unit") else None, category=args.get("category"),
         search=args.get("q"), page=args.get("page"), per_page=args.get("per_page"),
-        board=args.get("board") in ("1", "true"), supervised=args.get("supervised") in ("1", "true")))
+        board=args.get("board") in ("1", "true"), supervised=args.get("supervised") in ("1", "true"),
+        after=args.get("after")))
 
 
 @bp.get("/items/<number>")

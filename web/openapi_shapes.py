@@ -83,6 +83,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "StaffItem": obj({**ITEM_FIELDS, "sheet": OBJECT}),
     "ActionResult": {"anyOf": [ref("StaffItem"), ref("Item")]},
     "ItemPage": page_of(ref("Summary")),
+    # The staff work list: a page by number (with `next`, the cursor to the following
+    # page) or, with `?after=`, the page after a cursor (no page number, no total).
+    "WorkListPage": {"anyOf": [
+        {"allOf": [ref("ItemPage"), obj({"next": NULLABLE_TEXT})]},
+        obj({"items": {"type": "array", "items": ref("Summary")}, "per_page": {"type": "integer", "minimum": 1},
+             "has_more": {"type": "boolean"}, "next": NULLABLE_TEXT, "after": {"type": "string"}})]},
     "BoardPage": page_of(obj({"number": {"type": "string"}, "content": {"type": "string"}, "closed_at": TIME})),
     "Page": page_of(OBJECT),
     "Categories": {"type": "array", "items": obj({
@@ -150,7 +156,7 @@ RESPONSES: dict[str, tuple[int, str]] = {
     "api_resident.rating": (200, "Item"), "api_resident.follow_item": (200, "Following"),
     "api_resident.unfollow_item": (200, "Following"),
     "api_resident.subscriptions": (200, "Granted"),
-    "api_staff.create_item": (201, "StaffItem"), "api_staff.work_list": (200, "ItemPage"),
+    "api_staff.create_item": (201, "StaffItem"), "api_staff.work_list": (200, "WorkListPage"),
     "api_staff.item_detail": (200, "StaffItem"), "api_staff.item_action": (200, "ActionResult"),
     "api_staff.units": (200, "Units"), "api_staff.users": (200, "Users"), "api_staff.rates": (200, "Stats"),
     "api_routines.public_notices": (200, "Notices"), "api_routines.bulletin_list": (200, "Bulletins"),
@@ -184,7 +190,8 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
     "api_resident.mine": PAGE,
     "api_staff.work_list": {"status": {"type": "string"}, "overdue": {"enum": ["1", "true", "0"]},
                             "unit": {"type": "integer", "minimum": 1}, "category": {"type": "string"},
-                            "q": {"type": "string"}, "supervised": {"enum": ["1", "true", "0"]}, **PAGE},
+                            "q": {"type": "string"}, "supervised": {"enum": ["1", "true", "0"]},
+                            "after": {"type": "string"}, **PAGE},
     "api_staff.users": {"role": {"type": "string"}},
     "api_staff.rates": {"from": DAY, "to": DAY},
     "api_routines.public_notices": {"community": {"type": "string"}, **PAGE},

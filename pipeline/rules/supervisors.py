@@ -17,6 +17,7 @@ from typing import Any
 from peewee import Expression, fn
 
 from models import Badge, Follower, Item, ItemSupervisor, Resident, StaffUser
+from models.base import SlottedSelect
 
 CADRE = "supervisor"
 # Why an item is a cadre's: the sections of their supervision list, in this order.
@@ -72,15 +73,25 @@ def cadre_of(item_id: Any, community: Any) -> Expression:
                                                             | of_area)
 
 
+# Built once from `cadre_of` (the sheet every API write answers with asks it; peewee
+# building it afresh cost more than running it).
+_CADRES = SlottedSelect(StaffUser, lambda item_id, community: (
+    StaffUser.select().where(cadre_of(item_id, community)).order_by(StaffUser.id)), -2_147_480_001, "\ufffecommunity")
+
+
 def cadre_supervisors(item: Item) -> list[StaffUser]:
     """The item's cadre supervisors (`cadre_of`), each once, in the order they joined."""
-    return list(StaffUser.select().where(cadre_of(item.id, item.community)).order_by(StaffUser.id))
+    return _CADRES.rows(item.id, item.community)
+
+
+_ASSIGNED = SlottedSelect(StaffUser, lambda item_id: (
+    StaffUser.select().join(ItemSupervisor, on=(ItemSupervisor.staff == StaffUser.id))
+    .where(ItemSupervisor.item == item_id).order_by(ItemSupervisor.id)), -2_147_480_001)
 
 
 def assigned_supervisors(item: Item) -> list[StaffUser]:
     """The cadres the office assigned to the item by name, in the order it did."""
-    return list(StaffUser.select().join(ItemSupervisor, on=(ItemSupervisor.staff == StaffUser.id))
-                .where(ItemSupervisor.item == item.id).order_by(ItemSupervisor.id))
+    return _ASSIGNED.rows(item.id)
 
 
 def resident_supervisors(item: Item, today: date) -> list[Resident]:

@@ -12,9 +12,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from peewee import ModelSelect
 
 from models import Item, PhoneView, Resident, as_local
@@ -39,6 +36,12 @@ CALLBACK_HEADERS = ("编号", "问题内容", "社区", "承办单位", "办理�
 def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
              widths: Sequence[int] = ()) -> IO[bytes]:
     """A one-sheet .xlsx written row by row into a temporary file, rewound for reading."""
+    # Imported here: openpyxl (with lxml) is 13 MB in every web worker that loads it,
+    # and exports are a few staff requests a day.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     for column, width in enumerate(widths):

@@ -11,6 +11,7 @@ from models import (
     OpinionSource,
     PublicNotice,
     Rating,
+    StaffUser,
     SupervisionNote,
     iso,
 )
@@ -29,6 +30,9 @@ NOTES = PreparedSelect(SupervisionNote, "item_id")
 EVALUATIONS = PreparedSelect(Evaluation, "item_id")
 MEETINGS = PreparedSelect(Meeting, "item_id")
 MILESTONES = PreparedSelect(Milestone, "item_id")
+NOTICES = PreparedSelect(PublicNotice, "item_id", order='"round"')
+SOURCES = PreparedSelect(OpinionSource, "item_id")
+STAFF = PreparedSelect(StaffUser, "id")
 SUPERVISOR_REASONS = {"assigned": "活动办指派", "area": "辖区督办", "followed": "关注督办"}
 
 
@@ -91,9 +95,8 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         "wide_concern": item.wide_concern,
         "awaiting_meeting": awaiting_meeting(item),
         "public_notices": [{"round": n.round, "published_at": iso(n.published_at), "recipients": n.recipients}
-                           for n in PublicNotice.select().where(PublicNotice.item == item.id)
-                           .order_by(PublicNotice.round)],
-        "collected_by": {"id": item.collected_by_id, "name": item.collected_by.name} if item.collected_by_id else None,
+                           for n in NOTICES.rows(item.id)],
+        "collected_by": _collector(item),
         "source": source_of(item),
         "escalated": item.escalated,
         "explained_at": iso(item.explained_at),
@@ -137,11 +140,19 @@ def supervisors_json(item: Item) -> list[dict[str, Any]]:
     return rows
 
 
+def _collector(item: Item) -> dict[str, Any] | None:
+    if not item.collected_by_id:
+        return None
+    collector = STAFF.rows(item.collected_by_id)
+    return {"id": item.collected_by_id, "name": collector[0].name if collector else None}
+
+
 def source_of(item: Item) -> dict[str, object] | None:
     """Where the item was heard, for the staff view: its visit or gathering, or None."""
-    link = OpinionSource.get_or_none(OpinionSource.item == item.id)
-    if link is None:
+    links = SOURCES.rows(item.id)
+    if not links:
         return None
+    link = links[0]
     if link.visit_id is not None:
         visit = link.visit
         return {"kind": "visit", "label": "走访", "id": visit.id, "date": visit.visit_date.isoformat(),

@@ -99,3 +99,68 @@ def test_a_bad_filter_is_refused_by_both(app, world, now, filters, field):
         with pytest.raises(Invalid) as api:
             lists.work_list(world.actor("office"), now=now, **filters)
         assert api.value.field == field
+
+
+def walk(actor, now, per_page, between=lambda: None, **filters):
+    """Every page of the work list by its cursor: the numbers in order, one list per page."""
+    pages, answer = [], lists.work_list(actor, per_page=per_page, now=now, **filters)
+    pages.append([row["number"] for row in answer["items"]])
+    while answer["next"]:
+        between()
+        answer = lists.work_list(actor, per_page=per_page, now=now, after=answer["next"], **filters)
+        assert set(answer) == {"items", "per_page", "has_more", "next", "after"}
+        pages.append([row["number"] for row in answer["items"]])
+    assert answer["has_more"] is False
+    return pages
+
+
+def test_pages_by_cursor_give_every_item_once_in_order_even_as_items_are_added(app, world, now, items, flow):
+    office = world.actor("office")
+    for n in range(4):  # equal deadline and creation time: the id decides
+        items.append(models.Item.create(number=f"{now:%Y%m%d}-{9500 + n:04d}", status="claimed", content="同时",
+                                        channel="phone", due=now.date(), created_at=now, updated_at=now))
+    before = [row["number"] for row in lists.work_list(office, per_page=100, now=now)["items"]]
+    assert len(before) == len(items) > 20
+    added = []
+
+    def report_one():
+        added.append(flow.collected().number)
+
+    pages = walk(office, now, 4, between=report_one)
+    seen = [number for page in pages for number in page]
+    assert len(seen) == len(set(seen))  # nothing twice
+    assert [number for number in seen if number in before] == before  # nothing skipped, in the list's order
+    assert set(seen) - set(before) <= set(added) and all(0 < len(page) <= 4 for page in pages)
+
+
+@pytest.mark.parametrize("who", ["office", "jianshe", "supervisor"])
+@pytest.mark.parametrize("filters", [{}, {"status": "claimed"}, {"overdue": True}, {"search": "问题"}])
+def test_pages_by_cursor_are_the_pages_by_number(app, world, now, items, who, filters):
+    actor = world.actor(who)
+    by_cursor = walk(actor, now, 5, **filters)
+    by_number, page = [], 1
+    while True:
+        answer = lists.work_list(actor, per_page=5, page=page, now=now, **filters)
+        by_number.append([row["number"] for row in answer["items"]])
+        if not answer["has_more"]:
+            break
+        page += 1
+    assert by_cursor == by_number
+
+
+def test_the_first_page_keeps_its_answer_and_adds_the_cursor(app, world, now, items):
+    first = lists.work_list(world.actor("office"), per_page=5, now=now)
+    assert set(first) == {"items", "page", "per_page", "total", "total_exact", "has_more", "next"}
+    assert (first["page"], first["total"], first["total_exact"], first["has_more"]) == (1, len(items), True, True)
+    last = lists.work_list(world.actor("office"), per_page=100, now=now)
+    assert last["has_more"] is False and last["next"] is None
+    assert (last["total"], last["total_exact"]) == (len(items), True)  # the last page counts what it read
+    beyond = lists.work_list(world.actor("office"), per_page=5, page=50, now=now)
+    assert (beyond["items"], beyond["total"], beyond["has_more"]) == ([], len(items), False)
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "!!!", "MjAyNi0xMS0wMXx4fDE", "fHwx"])
+def test_a_bad_cursor_is_refused(app, world, now, cursor):
+    with pytest.raises(Invalid) as refused:
+        lists.work_list(world.actor("office"), now=now, after=cursor)
+    assert refused.value.field == "after"

@@ -136,6 +136,10 @@ def test_answers_of_real_calls_fit_their_shapes(app, client, auth, world, spec):
     check(client.post("/api/v1/staff/items", headers=office, json={"content": "电话反映", "channel": "phone"}),
           "post", "/api/v1/staff/items", 201)
     check(client.get("/api/v1/staff/items", headers=office), "get", "/api/v1/staff/items", 200)
+    first = check(client.get("/api/v1/staff/items?per_page=1", headers=office), "get", "/api/v1/staff/items", 200)
+    check(client.get(f"/api/v1/staff/items?per_page=1&after={first['next']}", headers=office), "get",
+          "/api/v1/staff/items", 200)
+    check(client.get("/api/v1/staff/items?after=nonsense", headers=office), "get", "/api/v1/staff/items", 400)
     check(client.get(f"/api/v1/staff/items/{number}", headers=office), "get", "/api/v1/staff/items/{number}", 200)
     base = "/api/v1/staff/items/{number}/"
     steps = [

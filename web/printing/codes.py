@@ -8,7 +8,6 @@ import os
 from collections.abc import Callable
 from typing import Protocol
 
-import qrcode
 from PIL import Image
 
 from pipeline.files.uploads import write_atomically
@@ -27,6 +26,8 @@ class NumberedItem(Protocol):
 
 def qr_image(data: str, box_size: int = 10, border: int = 4) -> Image.Image:
     """A black-on-white QR code of `data` as a PIL image."""
+    import qrcode  # here: 4.5 MB in every web worker, for a few codes printed a day
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border)
     code.add_data(data)
     code.make(fit=True)
