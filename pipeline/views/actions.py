@@ -103,7 +103,8 @@ def claim_board(actor: Actor, category: str | None = None, community: str | None
     """公开领办: public items waiting for a unit ("open"), and public items being handled that
     another unit may join as an assisting unit ("assist"), within what `actor` may see
     (`staff_scope`: a unit sees every item waiting on the board, and of those being handled
-    the ones it was named on or already works on — 协办 is by invitation, issue 13)."""
+    the ones it was named on — 协办 is by invitation, issue 13 — but not those it already
+    leads or assists)."""
     public = Item.category.in_(public_category_ids())
     sections = {}
     for key, statuses in (("open", CLAIMABLE), ("assist", frozenset({CLAIMED}))):
@@ -113,6 +114,9 @@ def claim_board(actor: Actor, category: str | None = None, community: str | None
             query = query.where(category_filter(category))
         if community:
             query = query.where(Item.community == community[:100])
+        if key == "assist" and actor.role == "unit":  # its own work is on 本单位, not offered back to it
+            joined = Claim.select(Claim.item).where((Claim.unit == actor.unit_id) & Claim.active)
+            query = query.where((Item.claimed_unit != actor.unit_id) & Item.id.not_in(joined))
         rows = list(query.order_by(Item.due.is_null(), Item.due, Item.id).limit(BOARD_LIMIT))
         attach_relations(rows)
         sections[key] = rows

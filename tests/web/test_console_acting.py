@@ -334,3 +334,15 @@ def test_the_claim_board_costs_the_same_queries_however_many_items_it_holds(clie
     assert all(item.number in html for item in listed)
     assert html.count(">领办<") == 3  # the items the office gave 建设办; 市容办's are shown, not offered
     assert len(sql_log) == few
+
+
+def test_a_unit_is_not_offered_to_assist_on_what_it_already_leads(client, world, flow):
+    led = flow.claimed()  # 建设办 claimed it
+    named = handling.claim(flow.classified(unit="shirong"), world.actor("shirong"), now=flow.now)
+    # 市容办 leads; 建设办 is named on the sheet too, as in the transition test above
+    models.Item.update(unit=world.units["jianshe"]).where(models.Item.id == named.id).execute()
+    sign_in(client, "jianshe")
+    board = client.get("/claim-board").get_data(as_text=True)
+    offered = board[board.index("可参与协办"):]
+    assert named.number in offered and led.number not in offered
+    assert led.number in client.get("/unit").get_data(as_text=True)
