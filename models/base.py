@@ -275,6 +275,16 @@ def fetch_models(model: type[Model], sql: str, params: Sequence[Any]) -> list[An
     return [_instance(model, columns, row) for row in cursor.fetchall()]
 
 
+def column_list(model: type[Model]) -> str:
+    """Every column of `model`, quoted, in the order `fetch_models` reads them by name."""
+    return ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
+
+
+def param_marks(count: int) -> str:
+    """`count` parameter placeholders for hand-written SQL on the open database."""
+    return ", ".join(["%s" if is_postgres() else "?"] * count)
+
+
 class PreparedSelect:
     """Every row of `model` whose `column` equals a value (an item's claims, events, …),
     in `order`, as model instances; its SQL is built once per database kind.
@@ -290,7 +300,7 @@ class PreparedSelect:
     def _statement(self, postgres: bool) -> str:
         if postgres not in self._sql:
             meta = self.model._meta
-            columns = ", ".join(f'"{field.column_name}"' for field in meta.sorted_fields)
+            columns = column_list(self.model)
             where = f' AND ({self.where})' if self.where else ""
             self._sql[postgres] = (f'SELECT {columns} FROM "{meta.table_name}" WHERE "{self.column}" = '
                                    f'{"%s" if postgres else "?"}{where} ORDER BY {self.order}')

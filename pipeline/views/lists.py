@@ -4,14 +4,14 @@ staff work lists with their filters within what each person may see (`staff_scop
 The single items, who may see them and their views are in `pipeline.views.queries`."""
 import base64
 import binascii
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from peewee import SQL, Case, Expression, ModelSelect, Tuple, fn
 
 from models import Category, Item, Rating, Resident, Unit, as_local, iso
-from models.base import BaseModel, db, fetch_models, is_postgres
+from models.base import column_list, db, fetch_models, is_postgres, param_marks
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid
 from pipeline.rules.overdue import overdue_condition
@@ -113,20 +113,12 @@ def paginate(query: ModelSelect, page: int, per_page: int, render: Callable[[Ite
             "total_exact": exact, "has_more": more}
 
 
-def _columns(model: type[BaseModel]) -> str:
-    return ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
-
-
-def _marks(values: Collection[object]) -> str:
-    return ", ".join(["%s" if is_postgres() else "?"] * len(values))
-
-
 def attach_relations(items: list[Item]) -> None:
     """Load a page's categories, units and latest ratings in three queries, not 3 per row
     (hand-written: every list page runs them)."""
     if not items:
         return
-    categories = {c.id: c for c in fetch_models(Category, f'SELECT {_columns(Category)} FROM "category"', [])}
+    categories = {c.id: c for c in fetch_models(Category, f'SELECT {column_list(Category)} FROM "category"', [])}
     for category in categories.values():
         if category.parent_id:
             category.parent = categories[category.parent_id]
@@ -134,11 +126,11 @@ def attach_relations(items: list[Item]) -> None:
     units: dict[int, Unit] = {}
     if unit_ids:
         units = {u.id: u for u in fetch_models(
-            Unit, f'SELECT {_columns(Unit)} FROM "unit" WHERE "id" IN ({_marks(unit_ids)})', unit_ids)}
+            Unit, f'SELECT {column_list(Unit)} FROM "unit" WHERE "id" IN ({param_marks(len(unit_ids))})', unit_ids)}
     item_ids = [i.id for i in items]
     ratings: dict[int, Rating] = {}
-    for rating in fetch_models(Rating, f'SELECT {_columns(Rating)} FROM "rating" WHERE "item_id" IN '
-                                       f'({_marks(item_ids)}) ORDER BY "at", "id"', item_ids):
+    for rating in fetch_models(Rating, f'SELECT {column_list(Rating)} FROM "rating" WHERE "item_id" IN '
+                                       f'({param_marks(len(item_ids))}) ORDER BY "at", "id"', item_ids):
         ratings[rating.item_id] = rating
     for item in items:
         if item.category_id:

@@ -19,7 +19,7 @@ from models import (
     as_local,
     iso,
 )
-from models.base import PreparedSelect, db, fetch_models, is_postgres
+from models.base import PreparedSelect, column_list, db, fetch_models, is_postgres, param_marks
 from pipeline.files.links import signed_key
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
@@ -132,9 +132,8 @@ def _staff_labels(events: Iterable[TimelineEvent]) -> dict[int, str]:
     ids = sorted({e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id})
     labels: dict[int, str] = {}
     if ids:  # hand-written: read on every API write's answer
-        marks = ", ".join(["%s" if is_postgres() else "?"] * len(ids))
         rows = db.execute_sql('SELECT s."id", s."role", u."name" FROM "staff_user" s LEFT JOIN "unit" u '
-                              f'ON u."id" = s."unit_id" WHERE s."id" IN ({marks})', ids)
+                              f'ON u."id" = s."unit_id" WHERE s."id" IN ({param_marks(len(ids))})', ids)
         for user_id, role, unit in rows.fetchall():
             labels[user_id] = unit if unit is not None else _public_role_label(role)
     return labels
@@ -337,9 +336,8 @@ def reporters(item: Item) -> list[Resident]:
     """The item's reporter and the reporters of items merged into it, each once, its own first."""
     postgres = is_postgres()
     if postgres not in _REPORTERS:  # hand-written, built once: a resident's report is answered with this
-        columns = ", ".join(f'"{field.column_name}"' for field in Resident._meta.sorted_fields)
         mark = "%s" if postgres else "?"
-        _REPORTERS[postgres] = (f'SELECT {columns} FROM "resident" WHERE "id" = {mark} OR "id" IN '
+        _REPORTERS[postgres] = (f'SELECT {column_list(Resident)} FROM "resident" WHERE "id" = {mark} OR "id" IN '
                                 f'(SELECT "reporter_id" FROM "item" WHERE "merged_into_id" = {mark})')
     people = fetch_models(Resident, _REPORTERS[postgres], [item.reporter_id, item.id])
     return sorted(people, key=lambda resident: (resident.id != item.reporter_id, resident.id))
