@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from peewee import fn
+from peewee import ModelSelect, fn
 
 from models import Item, Reminder, StaffUser, TimelineEvent, Unit
 from pipeline.messages import notify, templates
@@ -145,11 +145,17 @@ def digest(day: date) -> dict[str, Any] | None:
     return row.data if row else None
 
 
-def callback_list() -> list[Item]:
-    """The office's call-back list (回访): resolved items still unrated 7 days on."""
+def callback_query() -> ModelSelect:
+    """The office's call-back list (回访) as a query: resolved items still unrated 7
+    days on, longest waiting first."""
     listed = (TimelineEvent.select(TimelineEvent.item)
               .where((TimelineEvent.kind == "callback_listed") & (TimelineEvent.round == Item.round)
                      & (TimelineEvent.item == Item.id)))
-    items = list(Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed)).order_by(Item.resolved_at, Item.id))
+    return Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed)).order_by(Item.resolved_at, Item.id)
+
+
+def callback_list() -> list[Item]:
+    """The office's call-back list (回访), every item on it."""
+    items = list(callback_query())
     attach_relations(items)  # the list shows each item's category and unit
     return items

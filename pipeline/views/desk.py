@@ -16,8 +16,8 @@ from pipeline.rules.states import (
     RESOLVED,
     ROLE_LABELS,
 )
-from pipeline.steps.chasing import callback_list
-from pipeline.views.lists import attach_relations, staff_items
+from pipeline.steps.chasing import callback_query
+from pipeline.views.lists import attach_relations, first_rows, staff_items
 from pipeline.views.queries import mask_name
 from pipeline.views.stats import parse_period
 
@@ -47,22 +47,21 @@ def _by_urgency(query: ModelSelect) -> ModelSelect:
 
 
 def waiting(actor: Actor, today: date, size: int = SECTION_SIZE) -> list[tuple[str, str, int, list[Item]]]:
-    """[(key, label, count, first `size` items)] for the actor's role, overdue first."""
+    """[(key, label, count, first `size` items)] for the actor's role, overdue first.
+    A count beyond what `lists.count_of` counts exactly is the planner's estimate."""
     sections = []
     for key in ROLE_SECTIONS.get(actor.role, ()):
         if key == "callback":
             if actor.role not in OFFICE_ROLES:
                 continue
-            items = callback_list()
-            sections.append((key, SECTION_LABELS[key], len(items), items[:size]))
-            continue
-        if key == "overdue":
-            query = staff_items(actor, today, overdue=True)
+            query = callback_query()
+        elif key == "overdue":
+            query = _by_urgency(staff_items(actor, today, overdue=True))
         else:
-            query = staff_items(actor, today, status=SECTION_STATUS[key])
-        items = list(_by_urgency(query).limit(size))
-        attach_relations(items)
-        sections.append((key, SECTION_LABELS[key], query.count(), items))
+            query = _by_urgency(staff_items(actor, today, status=SECTION_STATUS[key]))
+        items, count, _exact = first_rows(query, size)
+        sections.append((key, SECTION_LABELS[key], count, items))
+    attach_relations([item for section in sections for item in section[3]])
     return sections
 
 

@@ -78,13 +78,14 @@ def count_of(query: ModelSelect, page_sql: tuple[str, list[Any]] | None = None) 
     return max(estimate, COUNT_EXACT_UP_TO + 1), False
 
 
-def _read(query: ModelSelect, per_page: int) -> tuple[list[Item], bool, tuple[str, list[Any]]]:
+def _read(query: ModelSelect, per_page: int, attach: bool = True) -> tuple[list[Item], bool, tuple[str, list[Any]]]:
     # `"t1".*` rather than 37 columns by name: peewee spent more building that list than
     # the database spent on the page.
     sql, params = query.select(Item._meta.table.__star__).limit(per_page + 1).sql()
     rows: list[Item] = fetch_models(Item, sql, params)
     more, rows = len(rows) > per_page, rows[:per_page]
-    attach_relations(rows)
+    if attach:
+        attach_relations(rows)
     return rows, more, (sql, params)
 
 
@@ -96,21 +97,40 @@ def read_page(query: ModelSelect, per_page: int) -> tuple[list[Item], bool]:
     return rows, more
 
 
+def first_rows(query: ModelSelect, size: int) -> tuple[list[Item], int, bool]:
+    """The first `size` items of `query` without their relations (a page made of
+    several lists attaches them once for all), and the count of all it matches
+    (`count_of`: exact, or an estimate where counting would cost more than the page)."""
+    rows, more, page_sql = _read(query, size, attach=False)
+    if not more:
+        return rows, len(rows), True
+    total, exact = count_of(query, page_sql)
+    return rows, total, exact
+
+
 def paginate(query: ModelSelect, page: int, per_page: int, render: Callable[[Item], dict[str, Any]],
              rows: list[Item] | None = None) -> dict[str, Any]:
     """One page of `query`, with `total` (`total_exact` false when it is an estimate,
     see `count_of`) and `has_more` (a next page exists). `rows`, if given, receives
     the page's items. On the last page the total is what came before it and on it."""
-    offset = (page - 1) * per_page
-    items, more, page_sql = _read(query.offset(offset), per_page)
+    items, total, exact, more = page_of(query, page, per_page)
     if rows is not None:
         rows.extend(items)
+    return {"items": [render(row) for row in items], "page": page, "per_page": per_page, "total": total,
+            "total_exact": exact, "has_more": more}
+
+
+def page_of(query: ModelSelect, page: int, per_page: int) -> tuple[list[Item], int, bool, bool]:
+    """(the items of page `page` with their relations, the total `query` matches, whether
+    that total is exact, whether more pages follow). On the last page the total is what
+    came before it and on it; otherwise `count_of`'s."""
+    offset = (page - 1) * per_page
+    items, more, page_sql = _read(query.offset(offset), per_page)
     if more or (not items and page > 1):
         total, exact = count_of(query, page_sql)
     else:
         total, exact = offset + len(items), True
-    return {"items": [render(row) for row in items], "page": page, "per_page": per_page, "total": total,
-            "total_exact": exact, "has_more": more}
+    return items, total, exact, more
 
 
 def attach_relations(items: list[Item]) -> None:

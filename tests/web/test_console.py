@@ -209,3 +209,18 @@ def test_sign_in_goes_only_to_a_page_of_this_site(client, world, target):
     answer = client.post(f"/login?next={target}", data={"username": "office", "password": "test-password",
                                                         "csrf_token": token})
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+def test_the_home_page_costs_the_same_queries_however_many_wait(client, world, now, sql_log):
+    from pipeline.steps import intake
+    collect = [intake.collect(world.actor("zhang"), f"第{i}件：路灯不亮", "wechat", now=now) for i in range(3)]
+    sign_in(client, "office")
+    sql_log.clear()
+    few = client.get("/").get_data(as_text=True)
+    few_queries = len(sql_log)
+    collect += [intake.collect(world.actor("li"), f"第{i}件：井盖松动", "wechat", now=now) for i in range(12)]
+    sql_log.clear()
+    many = client.get("/").get_data(as_text=True)
+    assert len(sql_log) == few_queries + 1  # the 待分类 section now has more than it shows: one count
+    assert "<b>3</b><span>待分类</span>" in few and "<b>15</b><span>待分类</span>" in many
+    assert "查看全部15件" in many and sum(item.number in many for item in collect) == 10

@@ -10,7 +10,7 @@ from pipeline.rules.states import CHANNELS, OPEN, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
 from pipeline.views.desk import communities, find_items, followers, waiting
-from pipeline.views.lists import attach_relations, page_args
+from pipeline.views.lists import page_args, page_of
 from pipeline.views.measures import MEASURES
 from pipeline.views.queries import is_public, staff_item
 from pipeline.views.sheet import staff_view
@@ -38,11 +38,8 @@ def items():
     today = local_now().date()
     args = list_args()
     page, _ = page_args(request.args.get("page"), PER_PAGE)
-    query = list_query(args, today)
-    total = query.count()
-    rows = list(query.paginate(page, PER_PAGE))
-    attach_relations(rows)
-    return render_template("console/items.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
+    rows, total, exact, _more = page_of(list_query(args, today), page, PER_PAGE)
+    return render_template("console/items.html", rows=rows, total=total, exact=exact, page=page, per_page=PER_PAGE,
                            pages=max(1, -(-total // PER_PAGE)), args=args, link_filters=LINK_FILTERS,
                            channels=CHANNELS, communities=communities(), categories=category_tree(),
                            measures=MEASURES, units={u["id"]: u["name"] for u in active_units()}, today=today)
