@@ -221,6 +221,7 @@ def test_the_home_page_costs_the_same_queries_however_many_wait(client, world, n
     collect += [intake.collect(world.actor("li"), f"第{i}件：井盖松动", "wechat", now=now) for i in range(12)]
     sql_log.clear()
     many = client.get("/").get_data(as_text=True)
-    assert len(sql_log) == few_queries + 1  # the 待分类 section now has more than it shows: one count
+    # The 待分类 section now has more than it shows, so it is counted (PostgreSQL asks the planner first).
+    assert len(sql_log) == few_queries + (2 if models.base.is_postgres() else 1)
     assert "<b>3</b><span>待分类</span>" in few and "<b>15</b><span>待分类</span>" in many
     assert "查看全部15件" in many and sum(item.number in many for item in collect) == 10
