@@ -159,12 +159,14 @@ def main():
     with scratch_postgres(keep=args.keep, reuse=args.reuse) as url:
         app = make_app(url)
         with app.app_context():
+            from peewee import fn
+
             from models import Reminder, local_now
 
             now = local_now().replace(hour=9, minute=0)
             if args.reuse:  # the kept data's open items' reminders are pending at its fill's now + 3 days
                 fill_seconds = None
-                now = Reminder.select(Reminder.fire_at).where(Reminder.done_at.is_null()).scalar() - timedelta(days=3)
+                now = Reminder.select(fn.MAX(Reminder.fire_at)).where(Reminder.done_at.is_null()).scalar() - timedelta(days=3)
             else:
                 fill_seconds = fill(args.items, now)
             rows = Reminder.select().count()

@@ -19,7 +19,7 @@ from typing import Any
 from peewee import JOIN, Node, Select, Value, ValuesList, fn
 
 from models import Item, Milestone, Rating, Reminder, Resident, StaffUser, SupervisionNote, TimelineEvent, Unit
-from models.base import among, is_postgres
+from models.base import among, db, is_postgres
 from pipeline.messages import bulk
 from pipeline.messages.bulk import Raw, concat, text
 from pipeline.rules.actors import SYSTEM_ACTOR
@@ -105,6 +105,10 @@ def fire(rows: Sequence[tuple[int, int]], now: datetime, calendar: WorkCalendar)
     rows still pending and due, fire each family's in a few statements, and mark them all
     done (fired, or skipped: the item no longer qualifies). Returns counts by family."""
     if is_postgres():
+        # Not waiting for the flush to disk: only a crash of the database server itself could
+        # then forget a batch, which the next sweep fires again (its pushes may go out twice),
+        # the bargain the dispatcher's marks make (pipeline.messages.dispatch).
+        db.execute_sql("SET LOCAL synchronous_commit TO OFF")
         list(Item.select(Item.id).where(among(Item.id, sorted({item for _, item in rows})))
              .order_by(Item.id).for_update().tuples())
     query = Reminder.select(Reminder.id, Reminder.kind).where(
