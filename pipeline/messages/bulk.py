@@ -3,7 +3,8 @@
 The sweep fires every due reminder of a kind with a few statements
 (pipeline/steps/firing.py). What each recipient gets must be byte for byte what
 `notify.staff_rows` / `notify.resident_notice` would queue, so this module is
-their SQL counterpart: `fit` is `templates.value_for` as an SQL expression,
+their SQL counterpart: `fit` is `templates.value_for` as an SQL expression (on
+SQLite, value_for itself, registered as an SQL function),
 `json_text` is `JSONField.db_value`, and a notice's template data is built from
 the same fields (`notify.notice_fields`) and the same key mapping. Values known
 in Python (the time, a kind's fixed note) are fitted in Python; values that

@@ -1,7 +1,7 @@
 """What the layers above (web/, wechat/, jobs/) need from models/ that is not an
-operation: the clock, the stored-time convention, and a database connection for
-the length of one unit of work, and opening the database (the jobs process). They import these from here, never from models/
-(tests/test_layering.py keeps it so).
+operation: the clock, the stored-time convention, opening the database (the jobs
+process) and a connection for the length of one unit of work. They import these
+from here, never from models/ (tests/test_layering.py keeps it so).
 """
 from collections.abc import Iterator
 from contextlib import contextmanager
