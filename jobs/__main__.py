@@ -12,7 +12,7 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.rules.boundary import as_local, connected, local_now
+from pipeline.rules.boundary import as_local, connected, local_now, open_database
 
 from . import JOBS, JOBS_BY_NAME, run_job, run_once
 from .lease import Lease
@@ -119,6 +119,26 @@ def once(app, lease, now, only):
     return 1 if "error" in results.values() else 0
 
 
+def jobs_app(overrides):
+    """What every job reads: the configuration (`current_app.config`), checked as
+    `app.create_app` checks it, the pipeline's settings and the database — not the web
+    app's routes and hooks, which `import app` builds (and builds again for WSGI
+    servers): more than half of what a one-shot run (`--once`) cost before its job."""
+    from flask import Flask
+
+    from config import check_settings, load_config
+    from pipeline.rules import settings as pipeline_settings
+
+    app = Flask("jobs")
+    app.config.update(load_config())
+    app.config.update(overrides)
+    check_settings(app.config)
+    pipeline_settings.configure(app.config)
+    open_database(app.config["DATABASE_URL"])
+    logging.getLogger("sixstep").setLevel(logging.INFO)
+    return app
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m jobs", description="六步工作法定时任务进程")
     parser.add_argument("--once", action="store_true", help="run every job once and exit")
@@ -129,7 +149,6 @@ def main(argv=None):
     parser.add_argument("--send-timeout", type=float, help="seconds to wait for WeChat (default 5)")
     args = parser.parse_args(argv)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not every 3-second run
-    from app import create_app
     from ops.logs import configure_logging
 
     overrides = {}
@@ -137,7 +156,7 @@ def main(argv=None):
         overrides["JOBS_CLAIM_SECONDS"] = args.claim_seconds
     if args.send_timeout:
         overrides["JOBS_SEND_TIMEOUT"] = args.send_timeout
-    app = create_app(overrides)
+    app = jobs_app(overrides)
     configure_logging(app.config)
     lease = Lease(ttl=args.lease_seconds)
     if args.once:

@@ -1,6 +1,6 @@
-"""The jobs over the six-step operations: reminders and chasing, public results,
-the overdue digest, the weekly bulletin, the monthly visit check and badge
-expiry, housekeeping. Each takes `now`, decides itself whether anything is due, and does it
+"""The jobs over the six-step operations: public results, the weekly bulletin, the
+monthly visit check and badge expiry, housekeeping (reminders and the overdue digest:
+jobs/reminders.py). Each takes `now`, decides itself whether anything is due, and does it
 once however often it runs."""
 from datetime import timedelta
 
@@ -10,24 +10,12 @@ from pipeline.accounts import personal_data, ratelimits
 from pipeline.files import uploads
 from pipeline.messages import inbound, publicity
 from pipeline.routines import bulletins, visits
-from pipeline.steps import chasing
 from pipeline.views import figures
-
-
-def sweep_reminders(now):
-    """Fire due reminders: unclaimed, half time, day before, overdue (催办), rating follow-ups."""
-    return chasing.sweep(now)
 
 
 def publish_results(now):
     """公示: results of closed items of wide concern, to their community."""
     return publicity.publish_results(now)
-
-
-def overdue_digest(now):
-    """09:00 on working days: all overdue items to leaders and the office."""
-    data = chasing.overdue_digest(now)
-    return None if data is None else data["total"]
 
 
 def weekly_bulletin(now):

@@ -8,7 +8,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -67,7 +66,6 @@ def open_database(url: str) -> Any:
                 "wal_autocheckpoint": SAFETY_NET_CHECKPOINT_PAGES,
             },
         )
-        database.register_function(regexp_replace, "regexp_replace", 4)
     else:
         # A pool: a connection per request would cost more than most requests.
         if "+pool" not in url.split("://", 1)[0]:
@@ -79,14 +77,6 @@ def open_database(url: str) -> Any:
         database = connect(url)
     db.initialize(database)
     return database
-
-
-def regexp_replace(text: str | None, pattern: str, replacement: str, flags: str) -> str | None:
-    """PostgreSQL's regexp_replace for SQLite, which has none (the patterns used are
-    character classes both databases read alike); flag `g` replaces every match."""
-    if text is None:
-        return None
-    return re.sub(pattern, replacement, text, count=0 if "g" in flags else 1)
 
 
 CONNECT_TIMEOUT = 3

@@ -151,6 +151,32 @@ def _status_work_order(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "item_status"')
 
 
+def _lean_outbox(migrator: SchemaMigrator) -> None:
+    """An overdue sweep writes thousands of outbox rows at once: the outbox loses its
+    foreign-key constraints and the indexes no query reads (status, next_attempt_at
+    and item_id whole; resident_id and wechat_msgid become partial, pending rows get
+    one claim index: models.outbox, made by init_db after this); reminders lose the
+    fire_at, done_at and item_id indexes nothing reads."""
+    for name in ("outbox_item_id", "outbox_resident_id", "outbox_status", "outbox_next_attempt_at",
+                 "outbox_wechat_msgid", "reminder_fire_at", "reminder_done_at", "reminder_item_id"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    if is_postgres():
+        for (name,) in db.execute_sql("SELECT conname FROM pg_constraint "
+                                      "WHERE conrelid = 'outbox'::regclass AND contype = 'f'").fetchall():
+            db.execute_sql(f'ALTER TABLE "outbox" DROP CONSTRAINT "{name}"')
+        return
+    from .outbox import Outbox
+
+    # SQLite drops a constraint only with its table: the rows move to a new one.
+    columns = ", ".join(f'"{column.name}"' for column in db.get_columns("outbox"))
+    db.execute_sql('ALTER TABLE "outbox" RENAME TO "outbox_before_14"')
+    for index in db.get_indexes("outbox_before_14"):
+        db.execute_sql(f'DROP INDEX "{index.name}"')
+    Outbox.create_table(safe=False)
+    db.execute_sql(f'INSERT INTO "outbox" ({columns}) SELECT {columns} FROM "outbox_before_14"')
+    db.execute_sql('DROP TABLE "outbox_before_14"')
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -165,6 +191,7 @@ MIGRATIONS = [
     (10, _assessment_indexes),
     (11, _daily_figures),
     (12, _status_work_order),
+    (14, _lean_outbox),
 ]
 
 

@@ -13,9 +13,9 @@ from peewee import fn
 from models import JobLease, Outbox, db
 from models.base import database_now, forget_idle_connections, iso, unavailable
 from models.migrations import pending_migrations
+from models.outbox import PENDING_CONDITION
 
 LEASE_NAME = "jobs"
-PENDING = ("queued", "sending")
 
 
 def _database():
@@ -38,7 +38,7 @@ def _leader(now, within_minutes):
 
 def _outbox(now, max_age_minutes):
     backlog, oldest = (Outbox.select(fn.COUNT(Outbox.id), fn.MIN(Outbox.created_at))
-                       .where(Outbox.status.in_(PENDING)).scalar(as_tuple=True))
+                       .where(PENDING_CONDITION).scalar(as_tuple=True))
     if isinstance(oldest, str):  # SQLite's aggregate gives the stored text back
         oldest = Outbox.created_at.python_value(oldest)
     age = max(0, int((now - oldest).total_seconds())) if oldest else 0

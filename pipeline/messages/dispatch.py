@@ -21,6 +21,7 @@ from peewee import fn
 
 from models import Item, Outbox, db
 from models.base import is_postgres
+from models.outbox import PENDING_CONDITION
 from pipeline.rules.core import transaction
 from pipeline.rules.states import CLAIMABLE, RESOLVED
 from pipeline.views.queries import rated_this_round
@@ -55,7 +56,7 @@ MAX_ATTEMPTS = 15  # then the row is `failed` (the item's timeline still tells t
 _CLAIM_SQL = """
 WITH due AS MATERIALIZED (
     SELECT id FROM {table}
-    WHERE (status = 'queued' AND next_attempt_at <= %s) OR (status = 'sending' AND locked_until < %s)
+    WHERE {pending} AND ((status = 'queued' AND next_attempt_at <= %s) OR (status = 'sending' AND locked_until < %s))
     ORDER BY next_attempt_at, id
     LIMIT %s
     FOR UPDATE SKIP LOCKED)
@@ -71,8 +72,10 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _due(now: datetime) -> Any:
-    return (((Outbox.status == QUEUED) & (Outbox.next_attempt_at <= now))
-            | ((Outbox.status == SENDING) & (Outbox.locked_until < now)))
+    """Queued and due, or claimed by a dispatcher that died; read from the pending rows'
+    index (models.outbox), whose condition is said first, word for word."""
+    return PENDING_CONDITION & (((Outbox.status == QUEUED) & (Outbox.next_attempt_at <= now))
+                                | ((Outbox.status == SENDING) & (Outbox.locked_until < now)))
 
 
 def claim(now: datetime, limit: int, hold_seconds: float) -> list[Outbox]:
@@ -84,7 +87,7 @@ def claim(now: datetime, limit: int, hold_seconds: float) -> list[Outbox]:
     """
     until = now + timedelta(seconds=hold_seconds)
     if is_postgres():
-        sql = _CLAIM_SQL.format(table=Outbox._meta.table_name)
+        sql = _CLAIM_SQL.format(table=Outbox._meta.table_name, pending=PENDING_CONDITION.sql)
         with db.atomic():
             rows = list(Outbox.raw(sql, now, now, limit, until))
     else:

@@ -23,7 +23,7 @@ from pipeline.rules.core import transaction
 from pipeline.rules.overdue import overdue_items
 from pipeline.rules.states import RESOLVED
 from pipeline.rules.workdays import WorkCalendar
-from pipeline.steps.firing import fire
+from pipeline.steps.firing import fire, plain_rows
 from pipeline.views.lists import attach_relations
 
 log = logging.getLogger("sixstep.jobs")
@@ -38,7 +38,7 @@ def due(now: datetime, limit: int, passed: Iterable[int] = ()) -> list[tuple[int
     skip = list(passed)
     if skip:
         query = query.where(Reminder.id.not_in(skip))
-    return list(query.order_by(Reminder.fire_at).limit(limit).tuples())
+    return plain_rows(query.order_by(Reminder.fire_at).limit(limit))
 
 
 def sweep(now: datetime, limit: int | None = None) -> dict[str, int]:

@@ -104,6 +104,12 @@ def test_values_fitted_in_the_database_match_value_for_for_every_key_type(app, w
             assert quoted == models.Outbox.data.db_value(text)
 
 
+def test_the_whitespace_the_database_trims_is_what_str_strip_strips():
+    from pipeline.messages import bulk
+
+    assert "".join(c for c in map(chr, range(0x110000)) if c.isspace()) == bulk.WHITESPACE
+
+
 def test_subscribe_messages_spend_one_consent_each_in_firing_order(app, world, loop, now):
     """A mini-program reporter with one consent left hears of the first item only; the
     consent is spent, as one `notify.to_resident` after another would spend it."""
