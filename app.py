@@ -4,9 +4,8 @@ import logging
 from flask import Flask, g
 
 import models
-from config import check_settings, load_config
 from ops.logs import configure_logging
-from pipeline.rules import settings as pipeline_settings
+from pipeline.rules.boundary import start
 
 log = logging.getLogger("sixstep.web")
 
@@ -14,13 +13,8 @@ log = logging.getLogger("sixstep.web")
 def create_app(config=None):
     """Build the app from the environment, with `config` overrides (tests)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(load_config())
-    if config:
-        app.config.update(config)
-    check_settings(app.config)
-    pipeline_settings.configure(app.config)
+    start(app.config, config)
     app.json.ensure_ascii = False
-    models.open_database(app.config["DATABASE_URL"])
 
     from cli import register_cli
     from web import register_web

@@ -12,7 +12,7 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.rules.boundary import as_local, connected, local_now, open_database
+from pipeline.rules.boundary import as_local, connected, local_now, start
 
 from . import JOBS, JOBS_BY_NAME, run_job, run_once
 from .lease import Lease
@@ -126,15 +126,8 @@ def jobs_app(overrides):
     servers): more than half of what a one-shot run (`--once`) cost before its job."""
     from flask import Flask
 
-    from config import check_settings, load_config
-    from pipeline.rules import settings as pipeline_settings
-
     app = Flask("jobs")
-    app.config.update(load_config())
-    app.config.update(overrides)
-    check_settings(app.config)
-    pipeline_settings.configure(app.config)
-    open_database(app.config["DATABASE_URL"])
+    start(app.config, overrides)
     logging.getLogger("sixstep").setLevel(logging.INFO)
     return app
 
