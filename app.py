@@ -2,7 +2,7 @@
 
 It serves the API, the console's pages and `/wechat` (whose own small app is
 built on the first push; see `serving`). A proxy may instead send `/wechat` to
-`wechat_app:app` processes, and then these never load WeChat's libraries.
+`wechat_app:app` processes, and then these never load wechatpy for pushes.
 """
 from serving import configured_flask, outermost, start_logging, use_database, webhook_path
 

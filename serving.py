@@ -4,8 +4,8 @@
 Settings are loaded and checked once per app, each request reaches the database
 through peewee's autoconnect, and every request gets its log line. The webhook's
 own small Flask app is built here, and within the whole site only on the first
-push: an API worker that never sees `/wechat` never loads wechatpy, `requests`
-and `cryptography` (15 MB of each worker's memory).
+push: an API worker that never sees `/wechat` never loads wechatpy and
+`cryptography` (11 MB of each worker's memory).
 """
 import logging
 import threading

@@ -1,8 +1,8 @@
 """The webhook alone: `gunicorn wechat_app:app` serves `/wechat` and nothing else.
 
 For a proxy that sends WeChat's pushes to processes of their own (README,
-Deployment): the API's workers then never load wechatpy, `requests` and
-`cryptography`, and a burst of pushes never queues behind console pages. Same
+Deployment): the API's workers then never load wechatpy and `cryptography`
+for pushes, and a burst of pushes never queues behind console pages. Same
 settings, checks, database and request log as `app.py`.
 """
 from werkzeug.exceptions import NotFound

@@ -13,8 +13,9 @@ from wechat import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 WECHAT_LIBRARIES = ("wechatpy", "requests", "cryptography")
-# In a fresh interpreter: build the site and serve an API request, printing which of
-# WeChat's libraries are loaded after each; then a push (signing it loads wechatpy).
+# In a fresh interpreter: build the site, serve an API request and a mini-program login,
+# printing which of WeChat's libraries are loaded after each; then a push (signing it
+# loads wechatpy).
 SCRIPT = """
 import json, sys
 from app import create_app
@@ -24,6 +25,8 @@ loaded = lambda: sorted(name for name in {libraries!r} if name in sys.modules)
 steps = {{"built": loaded()}}
 client.get("/api/v1/categories")
 steps["api"] = loaded()
+steps["login_status"] = client.post("/api/v1/auth/wxlogin", json={{"code": "lazy-login-code"}}).status_code
+steps["login"] = loaded()
 from wechat import simulate
 params, body = simulate.signed(simulate.text("o-lazy", "全椒路社区5号楼门口的路灯坏了一个星期，晚上很黑", msg_id=1), settings["WECHAT_TOKEN"])
 answer = client.post("/wechat", query_string=params, data=body, content_type="text/xml")
@@ -40,6 +43,7 @@ def test_the_site_loads_wechat_libraries_only_for_a_push(config, tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=True, env=_env(settings))
     steps = json.loads(run.stdout.strip().splitlines()[-1])
     assert steps["built"] == [] and steps["api"] == []
+    assert steps["login_status"] == 200 and steps["login"] == ["requests"]  # a login needs no wechatpy
     status, reply = steps["push"]
     assert status == 200 and NUMBER.search(reply)  # the webhook's app, built on this first push
 

@@ -85,7 +85,7 @@ def wechat_callback():
     target = session.pop("oauth_next", None) or url_for("console.home")
     if not expected or not secrets.compare_digest(expected, request.args.get("state", "")):
         return _login_page("微信登录已失效，请重新打开链接或使用账号密码登录")
-    from wechat.client import WeChatAPIError, oauth_openid  # WeChat's libraries load on first use
+    from wechat.logins import WeChatAPIError, oauth_openid  # `requests` alone, on first use
 
     try:
         openid = oauth_openid(current_app.config, request.args.get("code"))
@@ -139,7 +139,7 @@ def profile():
 def bind_code():
     """A fresh binding QR code for the signed-in person (scan it in WeChat to get pushes)."""
     from wechat.cli import print_bind_code
-    from wechat.client import WeChatAPIError
+    from wechat.logins import WeChatAPIError
 
     try:
         print_bind_code(current_app.config, g.console_user.username, 24)
