@@ -258,6 +258,23 @@ def _instance(model: type[Model], columns: Sequence[str], row: Sequence[Any]) ->
     return instance
 
 
+def fetch_joined(sql: str, params: Sequence[Any], *models: type[Model]) -> tuple[Any, ...] | None:
+    """The first row of a hand-written SELECT of every column of each of `models`, in
+    turn (`column_list`), then any plain values: one instance per model (None for a
+    LEFT JOIN's missing row, whose id is NULL) followed by the values; None without a row."""
+    row = db.execute_sql(sql, params).fetchone()
+    if row is None:
+        return None
+    found: list[Any] = []
+    start = 0
+    for model in models:
+        fields = model._meta.sorted_fields
+        values = row[start:start + len(fields)]
+        found.append(None if values[0] is None else _instance(model, [f.column_name for f in fields], values))
+        start += len(fields)
+    return (*found, *row[start:])
+
+
 def fetch_models(model: type[Model], sql: str, params: Sequence[Any]) -> list[Any]:
     """Every row of a hand-written SELECT as `model` instances (see `fetch_model`)."""
     cursor = db.execute_sql(sql, params)
@@ -313,14 +330,21 @@ class SlottedSelect:
         self.model, self.build, self.stand_ins = model, build, stand_ins
         self._sql: dict[bool, tuple[str, list[Any]]] = {}
 
-    def rows(self, *values: Any) -> list[Any]:
+    def _statement(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
         postgres = is_postgres()
         if postgres not in self._sql:
             sql, params = self.build(*self.stand_ins).sql()
             self._sql[postgres] = (sql, list(params))
         sql, params = self._sql[postgres]
         slots = dict(zip(self.stand_ins, values, strict=True))
-        return fetch_models(self.model, sql, [slots.get(p, p) if isinstance(p, int | str) else p for p in params])
+        return sql, [slots.get(p, p) if isinstance(p, int | str) else p for p in params]
+
+    def rows(self, *values: Any) -> list[Any]:
+        return fetch_models(self.model, *self._statement(values))
+
+    def row(self, *values: Any) -> tuple[Any, ...]:
+        """The first row as a tuple of plain values (a statement of expressions, not of `model`'s columns)."""
+        return tuple(db.execute_sql(*self._statement(values)).fetchone())
 
 
 def among(column: Any, ids: Sequence[int]) -> Any:

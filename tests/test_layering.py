@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STORAGE = ("models", "peewee", "playhouse")
-ENTRY_POINTS = ("app", "cli")
+ENTRY_POINTS = ("app", "cli", "serving", "wechat_app")
 FORBIDDEN = {
     "web": STORAGE,
     "wechat": STORAGE,

@@ -26,7 +26,6 @@ from web.params import arguments, json_body
 from web.printing.cards import card_png
 from web.printing.codes import item_code
 from web.serialize import user_json
-from wechat.client import wxacode_fetcher
 
 bp = Blueprint("api_badges", __name__, template_folder="templates")
 
@@ -105,7 +104,7 @@ def item_qrcode(number):
     config = current_app.config
     source, png = item_code(item, base_url=config["PUBLIC_BASE_URL"],
                             cache_dir=os.path.join(config["UPLOAD_DIR"], "codes"),
-                            fetch_wxacode=wxacode_fetcher(config))
+                            fetch_wxacode=_wxacode_fetcher(config))
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600",
                                                         "X-Code-Source": source})
 
@@ -120,3 +119,10 @@ def item_page(number):
     except NotFound:
         return render_template("badge_item.html", item=None), 404, H5_HEADERS
     return render_template("badge_item.html", item=public_view(item)), 200, H5_HEADERS
+
+
+def _wxacode_fetcher(config):
+    """wechat.client's, imported when a code is first made: WeChat's libraries stay out of workers that make none."""
+    from wechat.client import wxacode_fetcher
+
+    return wxacode_fetcher(config)

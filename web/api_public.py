@@ -29,7 +29,7 @@ SUBSCRIBE_TITLES = {
 @limiter.limit(LOGIN, key_func=client_key)
 def wxlogin():
     """Mini-program login: code2session via WeChat, then our own token (never session_key)."""
-    from wechat.client import WeChatAPIError, code_to_session
+    from wechat.logins import WeChatAPIError, code_to_session
 
     code = arguments(json_body(), SCHEMAS["wxlogin"])["code"]
     try:

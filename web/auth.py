@@ -5,9 +5,8 @@ from functools import wraps
 
 from flask import g, request
 
-from pipeline.accounts.people import token_owner
+from pipeline.accounts.people import token_actor
 from pipeline.rules import permissions
-from pipeline.rules.actors import actor_for_resident, actor_for_staff
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import Forbidden, Unauthorized
 
@@ -32,9 +31,7 @@ def current_actor(required=True):
         if required:
             raise Unauthorized("请先登录", code="unauthorized")
         return None
-    row = token_owner(token)
-    g.token_row = row
-    g.actor = actor_for_staff(row.staff) if row.staff_id else actor_for_resident(row.resident, local_now().date())
+    g.token_row, g.actor = token_actor(token, local_now())
     return g.actor
 
 

@@ -8,21 +8,19 @@ line that scans it against a fake WeChat (the demo).
 
 `register_cli(app)` adds them (called from the app factory). These commands
 call WeChat's API directly: they run by hand, not inside a webhook request.
+wechatpy and `requests` are imported by the commands that use them: every web
+worker builds the app that registers them, and needs neither for the API.
 """
 import json
 import shlex
 from pathlib import Path
 
 import click
-import requests
 from flask import current_app
-from wechatpy.exceptions import WeChatClientException
 
 from config import local_url
 from pipeline.accounts import staff_binding
 from pipeline.rules.errors import DomainError
-
-from .client import make_client
 
 MENU_FILE = Path(__file__).with_name("menu.json")
 
@@ -44,11 +42,15 @@ def load_menu(config, path=MENU_FILE):
 
 def push_menu(config, path=MENU_FILE):
     """Create the official account's menu from the data file; returns WeChat's answer."""
+    from .client import make_client
+
     return make_client(config, "oa").menu.create(load_menu(config, path))
 
 
 def print_bind_code(config, username, hours, now=None):
     """Issue a one-time binding ticket for `username` and a temporary QR code for it."""
+    from .client import make_client
+
     user = staff_binding.staff_by_username(username)
     ticket = staff_binding.issue(user, hours=hours, now=now)
     client = make_client(config, "oa")
@@ -69,7 +71,17 @@ def simulate_scan_line(config, username, scene):
                        "--event", f"SCAN:{scene}"])
 
 
+def wechat_failures():
+    """The exceptions a call to WeChat's API raises when it fails."""
+    import requests
+    from wechatpy.exceptions import WeChatClientException
+
+    return WeChatClientException, requests.RequestException
+
+
 def _wechat_failure(exc):
+    from wechatpy.exceptions import WeChatClientException
+
     if isinstance(exc, WeChatClientException):
         return click.ClickException(f"微信接口返回错误 {exc.errcode}：{exc.errmsg}")
     return click.ClickException(f"无法连接微信接口：{exc.__class__.__name__}")
@@ -84,7 +96,7 @@ def register_cli(app):
         """Push the official account's menu (wechat/menu.json) to WeChat."""
         try:
             push_menu(current_app.config, path)
-        except (WeChatClientException, requests.RequestException) as exc:
+        except wechat_failures() as exc:
             raise _wechat_failure(exc) from None
         click.echo("菜单已发布。")
 
@@ -95,6 +107,8 @@ def register_cli(app):
     @click.option("--save", "save_to", type=click.Path(dir_okay=False), help="把二维码图片保存到此文件")
     def staff_bind_qr(username, hours, save_to):
         """Print a one-time QR code that binds USERNAME's WeChat to the account."""
+        import requests
+
         try:
             user, ticket, url = print_bind_code(current_app.config, username, hours)
             if save_to:
@@ -103,7 +117,7 @@ def register_cli(app):
                 Path(save_to).write_bytes(image.content)
         except DomainError as error:
             raise click.ClickException(error.message) from None
-        except (WeChatClientException, requests.RequestException) as exc:
+        except wechat_failures() as exc:
             raise _wechat_failure(exc) from None
         click.echo(f"{user.name}（{user.username}）的微信绑定二维码，{ticket.expires_at:%Y-%m-%d %H:%M} 前有效，仅可使用一次：")
         click.echo(url)

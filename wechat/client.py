@@ -20,10 +20,18 @@ from wechatpy.exceptions import WeChatClientException
 
 from pipeline.rules.errors import UpstreamError
 
+from .logins import (  # noqa: F401 (code_to_session, oauth_openid: re-exported)
+    DEFAULT_TIMEOUT,
+    OFFICIAL_BASE,
+    WeChatAPIError,
+    code_to_session,
+    credentials,
+    http_session,
+    normalise_base,
+    oauth_openid,
+)
 from .token_store import storage_for
 
-DEFAULT_TIMEOUT = 5.0
-OFFICIAL_BASE = "https://api.weixin.qq.com/"
 # Below this many seconds left, a stored token is not handed out: fetch anew.
 TOKEN_MIN_REMAINING = 60
 # WeChat's answers that the access token used is bad: invalid (40001), not a
@@ -33,53 +41,7 @@ TOKEN_ERROR_CODES = frozenset({40001, 40014, 42001})
 ENV_VERSIONS = {"formal": "release", "trial": "trial", "developer": "develop"}
 
 
-class WeChatAPIError(Exception):
-    """A WeChat API call failed: `errcode` (None for network failures) and `errmsg`.
 
-    `message` is a Chinese explanation fit for people.
-    """
-
-    MESSAGES = {
-        40029: "登录凭证无效或已过期，请重新打开小程序",
-        40163: "登录凭证已被使用，请重新打开小程序",
-        45011: "登录过于频繁，请稍后再试",
-        40226: "该微信账号存在风险，暂时无法登录",
-        40013: "小程序 AppID 配置有误",
-        40125: "小程序 AppSecret 配置有误",
-        -1: "微信系统繁忙，请稍后再试",
-    }
-
-    def __init__(self, errcode, errmsg):
-        super().__init__(f"{errcode}: {errmsg}")
-        self.errcode = errcode
-        self.errmsg = errmsg
-        self.message = self.MESSAGES.get(errcode, "微信服务暂时不可用，请稍后再试")
-
-
-class _TimeoutSession(requests.Session):
-    """A requests session that never waits forever (wechatpy passes no timeout to the token URL)."""
-
-    def __init__(self, timeout):
-        super().__init__()
-        self.default_timeout = timeout
-
-    def request(self, method, url, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, **kwargs)
-
-
-def _normalise_base(base):
-    base = base or OFFICIAL_BASE
-    return base if base.endswith("/") else base + "/"
-
-
-def _http_session(base, timeout):
-    """A session with a default timeout; loopback bases never go through an environment proxy."""
-    http = _TimeoutSession(timeout)
-    if base.startswith(("http://127.", "http://localhost")):
-        http.trust_env = False
-    return http
 
 
 class SixstepWeChatClient(WeChatClient):
@@ -88,11 +50,11 @@ class SixstepWeChatClient(WeChatClient):
     def __init__(self, appid, secret, *, api_base=OFFICIAL_BASE, session=None,
                  timeout=DEFAULT_TIMEOUT, auto_retry=False, miniprogram_appid=None, miniprogram_state="formal"):
         super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=auto_retry)
-        self.api_base = _normalise_base(api_base)
+        self.api_base = normalise_base(api_base)
         self.API_BASE_URL = self.api_base + "cgi-bin/"
         self.miniprogram_appid = miniprogram_appid
         self.miniprogram_state = miniprogram_state
-        self._http = _http_session(self.api_base, timeout)
+        self._http = http_session(self.api_base, timeout)
         # Endpoint groups with their own base (wxa, card, datacube, ...) are
         # separate objects that __new__ put on the instance: repoint every one.
         for api in list(vars(self).values()):
@@ -131,14 +93,6 @@ class SixstepWeChatClient(WeChatClient):
         return base + "cgi-bin/showqrcode?ticket=" + quote(ticket, safe="")
 
 
-def _credentials(config, kind):
-    if kind == "oa":
-        return config["WECHAT_APPID"], config["WECHAT_SECRET"]
-    if kind == "mp":
-        return config["MINIPROGRAM_APPID"], config["MINIPROGRAM_SECRET"]
-    raise ValueError(f"unknown client kind {kind!r} (expected 'oa' or 'mp')")
-
-
 def make_client(config, kind="oa", session=None, *, timeout=DEFAULT_TIMEOUT, auto_retry=False):
     """A WeChat API client for the official account (`oa`) or the mini-program (`mp`).
 
@@ -146,7 +100,7 @@ def make_client(config, kind="oa", session=None, *, timeout=DEFAULT_TIMEOUT, aut
     `session` is a wechatpy `SessionStorage` (default: the shared store for
     `config`). Web processes keep `auto_retry=False`.
     """
-    appid, secret = _credentials(config, kind)
+    appid, secret = credentials(config, kind)
     return SixstepWeChatClient(
         appid,
         secret,
@@ -205,54 +159,3 @@ def wxacode_fetcher(config: Mapping[str, Any]) -> WxacodeFetcher | None:
                                                          and config.get("MINIPROGRAM_SECRET")):
         return None
     return WxacodeFetcher(config)
-
-
-def code_to_session(config, js_code, *, timeout=DEFAULT_TIMEOUT):
-    """Exchange a mini-program `wx.login()` code for `{"openid", "unionid"?}`.
-
-    Calls `sns/jscode2session` directly (it needs no access token, unlike
-    wechatpy's `wxa.code_to_session`). The `session_key` is dropped here: it
-    must never reach the client. Raises `WeChatAPIError` on WeChat errors
-    (40029 bad code, 45011 too frequent, 40226 blocked) and network failures.
-    """
-    if not js_code or not isinstance(js_code, str):
-        raise WeChatAPIError(40029, "invalid code")
-    result = _exchange_code(config, "mp", "sns/jscode2session", {"js_code": js_code}, timeout)
-    session = {"openid": result["openid"]}
-    if result.get("unionid"):
-        session["unionid"] = result["unionid"]
-    return session
-
-
-def oauth_openid(config, code, *, timeout=DEFAULT_TIMEOUT):
-    """Exchange a web-page OAuth `code` (scope snsapi_base) for the visitor's
-    official-account openid, at `sns/oauth2/access_token`.
-
-    The page access token that comes with it is dropped: snsapi_base gives
-    nothing more to ask for. Raises `WeChatAPIError` (40029 bad or used code,
-    network failures).
-    """
-    if not code or not isinstance(code, str) or len(code) > 256:
-        raise WeChatAPIError(40029, "invalid code")
-    return _exchange_code(config, "oa", "sns/oauth2/access_token", {"code": code}, timeout)["openid"]
-
-
-def _exchange_code(config, kind, endpoint, params, timeout):
-    """GET an `sns/` endpoint that turns a login code into an openid (no access token needed)."""
-    appid, secret = _credentials(config, kind)
-    base = _normalise_base(config.get("WECHAT_API_BASE"))
-    http = _http_session(base, timeout)
-    try:
-        with http:
-            res = http.get(base + endpoint, params={"appid": appid, "secret": secret, **params,
-                                                    "grant_type": "authorization_code"})
-            res.raise_for_status()
-            result = res.json()
-    except requests.RequestException as exc:
-        raise WeChatAPIError(None, f"network: {exc.__class__.__name__}") from exc
-    except ValueError as exc:
-        raise WeChatAPIError(None, "not json") from exc
-    errcode = int(result.get("errcode") or 0)
-    if errcode or not result.get("openid"):
-        raise WeChatAPIError(errcode or -1, result.get("errmsg", "no openid"))
-    return result

@@ -9,8 +9,9 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Resident, StaffUser, SubscriptionGrant, Unit, as_local
-from models.base import fetch_model, is_postgres
+from models.base import fetch_joined, is_postgres
 from pipeline.messages.notify import reachable
+from pipeline.rules.actors import HOLDS_BADGE_SQL, Actor, actor_for_staff, resident_actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Invalid, Unauthorized
 from pipeline.rules.states import ROLE_LABELS, UNIT_KINDS
@@ -135,41 +136,46 @@ def issue_token(now: datetime | None = None, resident: Resident | None = None, s
     return token, row
 
 
-def token_owner(token: str | None, now: datetime | None = None) -> ApiToken:
-    """The token's row if it is valid; raises Unauthorized otherwise."""
+_TOKEN_ACTOR: dict[bool, str] = {}
+
+
+def token_actor(token: str | None, now: datetime | None = None) -> tuple[ApiToken, Actor]:
+    """The token's row and who acts by it; Unauthorized when unknown, revoked, expired or
+    its account disabled. One statement reads the token, its staff account or resident,
+    and whether that resident holds a valid badge: every API request pays for it."""
     now = as_local(now)
     if not token or len(token) > 128:
         raise Unauthorized("请先登录", code="unauthorized")
-    row = fetch_model(ApiToken, _by(ApiToken, "token_hash"), [_hash(token)])
+    postgres = is_postgres()
+    if postgres not in _TOKEN_ACTOR:
+        mark = "%s" if postgres else "?"
+
+        def columns(model: type[Any], alias: str) -> str:
+            return ", ".join(f'{alias}."{field.column_name}"' for field in model._meta.sorted_fields)
+        _TOKEN_ACTOR[postgres] = (
+            f'SELECT {columns(ApiToken, "t")}, {columns(StaffUser, "s")}, {columns(Resident, "r")}, '
+            f'{HOLDS_BADGE_SQL.format(resident_id="t.resident_id", mark=mark)} FROM "api_token" t '
+            'LEFT JOIN "staff_user" s ON s."id" = t."staff_id" LEFT JOIN "resident" r ON r."id" = t."resident_id" '
+            f'WHERE t."token_hash" = {mark}')
+    found = fetch_joined(_TOKEN_ACTOR[postgres], [now.date().isoformat(), _hash(token)], ApiToken, StaffUser, Resident)
+    row, staff, resident, holds_badge = found if found is not None else (None, None, None, False)
+    _check_token(row, now)
+    if row.staff_id:
+        if staff is None or not staff.active:
+            raise Unauthorized("账号已停用", code="unauthorized")
+        row.staff = staff
+        return row, actor_for_staff(staff)
+    if resident is None:
+        raise Unauthorized("登录已失效，请重新登录", code="unauthorized")
+    row.resident = resident
+    return row, resident_actor(resident, bool(holds_badge))
+
+
+def _check_token(row: ApiToken | None, now: datetime) -> None:
     if row is None or row.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录", code="unauthorized")
     if row.expires_at <= now:
         raise Unauthorized("登录已过期，请重新登录", code="token_expired")
-    # The owner read as lean as the token (every API request pays for both).
-    if row.staff_id:
-        staff = fetch_model(StaffUser, _by(StaffUser, "id"), [row.staff_id])
-        if staff is None or not staff.active:
-            raise Unauthorized("账号已停用", code="unauthorized")
-        row.staff = staff
-    elif row.resident_id:
-        resident = fetch_model(Resident, _by(Resident, "id"), [row.resident_id])
-        if resident is None:
-            raise Unauthorized("登录已失效，请重新登录", code="unauthorized")
-        row.resident = resident
-    return row
-
-
-_BY: dict[tuple[str, str, bool], str] = {}
-
-
-def _by(model: type[Any], column: str) -> str:
-    """`SELECT <every column> FROM <model> WHERE <column> = ?`, built once per database kind."""
-    key = (model._meta.table_name, column, is_postgres())
-    if key not in _BY:
-        columns = ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
-        _BY[key] = (f'SELECT {columns} FROM "{model._meta.table_name}" WHERE "{column}" = '
-                    f'{"%s" if key[2] else "?"}')
-    return _BY[key]
 
 
 def revoke_token(row: ApiToken, now: datetime | None = None) -> None:

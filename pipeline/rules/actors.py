@@ -49,6 +49,9 @@ def valid_badge(resident: Resident, today: date | None = None) -> Badge | None:
 
 _HOLDS_BADGE = ('SELECT 1 FROM "{table}" WHERE "resident_id" = {mark} AND "revoked_at" IS NULL '
                 'AND "valid_until" >= {mark} LIMIT 1')
+# The same question inside a hand-written statement about `resident_id` (a column), `today` a parameter.
+HOLDS_BADGE_SQL = ('EXISTS (SELECT 1 FROM "badge" b WHERE b."resident_id" = {resident_id} AND b."revoked_at" IS NULL '
+                   'AND b."valid_until" >= {mark})')
 
 
 def holds_valid_badge(resident_id: int, today: date) -> bool:
@@ -61,8 +64,7 @@ def holds_valid_badge(resident_id: int, today: date) -> bool:
     return db.execute_sql(sql, (resident_id, today.isoformat())).fetchone() is not None
 
 
-_KNOWN_RESIDENT = ('SELECT r.*, EXISTS (SELECT 1 FROM "{badge}" b WHERE b."resident_id" = r."id" '
-                   'AND b."revoked_at" IS NULL AND b."valid_until" >= {mark}) AS holds_badge '
+_KNOWN_RESIDENT = ('SELECT r.*, ' + HOLDS_BADGE_SQL.format(resident_id='r."id"', mark="{mark}") + ' AS holds_badge '
                    'FROM "{resident}" r WHERE r."openid" = {mark} LIMIT 1')
 
 
@@ -72,7 +74,7 @@ def known_resident_actor(openid: str, today: date) -> Actor | None:
     Every chat push asks this before taking the write lock, so resident and
     badge come back in one statement written once.
     """
-    sql = _KNOWN_RESIDENT.format(badge=Badge._meta.table_name, resident=Resident._meta.table_name, mark=db.param)
+    sql = _KNOWN_RESIDENT.format(resident=Resident._meta.table_name, mark=db.param)
     resident = fetch_model(Resident, sql, (today.isoformat(), openid))
     return None if resident is None else _resident_actor(resident, resident.holds_badge)
 
@@ -80,6 +82,11 @@ def known_resident_actor(openid: str, today: date) -> Actor | None:
 def actor_for_resident(resident: Resident, today: date | None = None) -> Actor:
     """A resident acts as a resident supervisor while holding a valid badge."""
     return _resident_actor(resident, holds_valid_badge(resident.id, today or date.today()))
+
+
+def resident_actor(resident: Resident, holds_badge: bool) -> Actor:
+    """The actor for a resident whose badge the caller has checked (`holds_valid_badge`)."""
+    return _resident_actor(resident, holds_badge)
 
 
 def _resident_actor(resident: Resident, holds_badge: bool) -> Actor:

@@ -36,6 +36,7 @@ from pipeline.rules.states import (
     TIERS,
 )
 from pipeline.views import measures
+from pipeline.views.parts import item_parts
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 
 NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
@@ -253,15 +254,24 @@ def _following(item: Item, viewer: Actor) -> bool:
 
 
 def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = None,
-                source: tuple[list[TimelineEvent], dict[int, str]] | None = None) -> dict[str, Any]:
+                source: tuple[list[TimelineEvent], dict[int, str]] | None = None,
+                parts: frozenset[str] | None = None) -> dict[str, Any]:
     """The public view: status, deadline, result, rating and a masked timeline
-    (`source`: the timeline's events and labels if the caller has read them)."""
+    (`source`: the timeline's events and labels if the caller has read them;
+    `parts`: the item's parts if known (`views.parts.item_parts`), so absent ones go unread)."""
+    if parts is None and viewer is not None:  # then at least three reads depend on them
+        parts = item_parts(item)
+
+    def has(part: str) -> bool:
+        return parts is None or part in parts
+
     now = as_local(now)
     view = summary(item, now.date())
-    is_reporter = (viewer is not None and viewer.kind == "resident"
-                   and any(resident.id == viewer.id for resident in reporters(item)))
+    is_reporter = viewer is not None and viewer.kind == "resident" and (
+        any(resident.id == viewer.id for resident in reporters(item)) if has("merged")
+        else item.reporter_id is not None and item.reporter_id == viewer.id)
     following = False
-    if viewer is not None and viewer.kind in ("resident", "staff"):
+    if viewer is not None and viewer.kind in ("resident", "staff") and has("followers"):
         following = _following(item, viewer)
     # The exact place is for its reporter and staff; the public gets the street, no coordinates.
     exact = is_reporter or (viewer is not None and viewer.kind == "staff")
@@ -271,11 +281,11 @@ def public_view(item: Item, viewer: Actor | None = None, now: datetime | None = 
         "lat": item.lat if exact else None,
         "lng": item.lng if exact else None,
         "tier_label": TIERS.get(item.tier),
-        "photos": _photos(item, now),
+        "photos": _photos(item, now) if has("photos") else [],
         "result": mask_phone(item.result),
         "outcome": item.outcome,
         "outcome_label": OUTCOMES.get(item.outcome),
-        "rating": latest_rating(item),
+        "rating": latest_rating(item) if has("ratings") else None,
         "can_rate": is_reporter and item.status == RESOLVED and not (
             item.wide_concern and viewer is not None and rated_this_round(item, viewer.id)),
         "following": following,

@@ -21,6 +21,7 @@ from pipeline.rules.actors import Actor
 from pipeline.rules.states import CHANNELS, GATHERING_KINDS, OFFICE_ROLES, RESOLVED, SCORES, TIERS
 from pipeline.rules.supervisors import assigned_supervisors, cadre_supervisors, reason
 from pipeline.steps.milestones import milestone_json
+from pipeline.views.parts import item_parts
 from pipeline.views.queries import RATINGS, is_public, mask_name, mask_phone, public_view, timeline, timeline_source
 
 # The sheet's parts, read by item id with SQL built once (`PreparedSelect`): the
@@ -67,14 +68,20 @@ def _log_phone_sight(item: Item, actor: Actor, sheet: dict[str, Any]) -> None:
         log_phone_view(actor, item)
 
 
-def assignment_sheet(item: Item, actor: Actor) -> dict[str, Any]:
-    sheet = _sheet(item, actor)
+def assignment_sheet(item: Item, actor: Actor, parts: frozenset[str] | None = None) -> dict[str, Any]:
+    """The sheet as `actor` may see it (`parts`: the item's, when known; see `views.parts`)."""
+    sheet = _sheet(item, actor, item_parts(item) if parts is None else parts)
     _log_phone_sight(item, actor, sheet)
     return sheet
 
 
-def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
-    units = dict(db.execute_sql('SELECT "id", "name" FROM "unit"').fetchall())
+def _sheet(item: Item, actor: Actor, parts: frozenset[str]) -> dict[str, Any]:
+    def read(part: str, select: PreparedSelect) -> list[Any]:
+        return select.rows(item.id) if part in parts else []
+
+    units = {}
+    if item.unit_id or item.claimed_unit_id or "claims" in parts:
+        units = dict(db.execute_sql('SELECT "id", "name" FROM "unit"').fetchall())
     return {
         "number": item.number,
         "channel": item.channel,
@@ -95,36 +102,36 @@ def _sheet(item: Item, actor: Actor) -> dict[str, Any]:
         "wide_concern": item.wide_concern,
         "awaiting_meeting": awaiting_meeting(item),
         "public_notices": [{"round": n.round, "published_at": iso(n.published_at), "recipients": n.recipients}
-                           for n in NOTICES.rows(item.id)],
-        "collected_by": _collector(item),
-        "source": source_of(item),
+                           for n in read("notices", NOTICES)],
+        "collected_by": _collector(item, actor),
+        "source": source_of(item) if "sources" in parts else None,
         "escalated": item.escalated,
         "explained_at": iso(item.explained_at),
         "claims": [
             {"unit": units.get(c.unit_id), "role": c.role, "round": c.round, "active": c.active, "at": iso(c.created_at)}
-            for c in CLAIMS.rows(item.id)
+            for c in read("claims", CLAIMS)
         ],
         "supervision": [
             {"author": n.author_name, "note": n.note, "urge": n.urge, "round": n.round, "at": iso(n.at)}
-            for n in NOTES.rows(item.id)
+            for n in read("notes", NOTES)
         ],
         "evaluations": [
             {"kind": e.kind, "score": e.score, "label": SCORES[e.score], "comment": e.comment, "round": e.round,
              "by": "resident" if e.resident_id else "staff", "at": iso(e.at)}
-            for e in EVALUATIONS.rows(item.id)
+            for e in read("evaluations", EVALUATIONS)
         ],
         "ratings": [
             {"score": r.score, "label": SCORES[r.score], "comment": r.comment, "source": r.source, "round": r.round,
              "at": iso(r.at)}
-            for r in sorted(_ratings(item), key=lambda r: r.id)
+            for r in sorted(_ratings(item) if "ratings" in parts else [], key=lambda r: r.id)
         ],
         "meetings": [
             {"kind": m.kind, "held_at": iso(m.held_at), "attendees": m.attendees, "minutes": m.minutes,
              "satisfaction": m.satisfaction, "round": m.round}
-            for m in MEETINGS.rows(item.id)
+            for m in read("meetings", MEETINGS)
         ],
-        "milestones": [milestone_json(m) for m in sorted(MILESTONES.rows(item.id), key=lambda m: (m.due, m.id))],
-        "supervisors": supervisors_json(item),
+        "milestones": [milestone_json(m) for m in sorted(read("milestones", MILESTONES), key=lambda m: (m.due, m.id))],
+        "supervisors": supervisors_json(item) if "cadres" in parts else [],
     }
 
 
@@ -140,9 +147,11 @@ def supervisors_json(item: Item) -> list[dict[str, Any]]:
     return rows
 
 
-def _collector(item: Item) -> dict[str, Any] | None:
+def _collector(item: Item, actor: Actor) -> dict[str, Any] | None:
     if not item.collected_by_id:
         return None
+    if actor.staff is not None and actor.id == item.collected_by_id:  # the reader's own account, read already
+        return {"id": actor.id, "name": actor.staff.name}
     collector = STAFF.rows(item.collected_by_id)
     return {"id": item.collected_by_id, "name": collector[0].name if collector else None}
 
@@ -169,14 +178,15 @@ def _ratings(item: Item) -> list[Rating]:
 
 def staff_view(item: Item, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
     """The staff's full view: the public view, the whole timeline and the sheet
-    (the timeline's events and the ratings read once for all three)."""
+    (the timeline's events, the ratings and which parts the item has read once for all three)."""
+    parts = item_parts(item)
     source = timeline_source(item)
-    ratings = RATINGS.rows(item.id)
+    ratings = RATINGS.rows(item.id) if "ratings" in parts else []
     item._ratings = ratings
     try:
-        view = public_view(item, actor, now, source=source)
+        view = public_view(item, actor, now, source=source, parts=parts)
         view["timeline"] = timeline(item, staff=True, source=source)
-        view["sheet"] = assignment_sheet(item, actor)
+        view["sheet"] = assignment_sheet(item, actor, parts)
     finally:
         del item._ratings
     return view

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
-from wechatpy.exceptions import WeChatClientException
 
 from config import local_url
 from pipeline.accounts import lockout
@@ -14,8 +13,7 @@ from pipeline.messages.dispatch import last_staff_push
 from pipeline.messages.notify import reachable
 from pipeline.rules.errors import Unauthorized
 from web.auth import allow
-from wechat.cli import print_bind_code, simulate_scan_line
-from wechat.client import WeChatAPIError, oauth_openid
+from wechat.cli import simulate_scan_line, wechat_failures
 
 from . import bp, local_target, sign_in
 from .forms import EmptyForm, LoginForm, PasswordForm
@@ -87,6 +85,8 @@ def wechat_callback():
     target = session.pop("oauth_next", None) or url_for("console.home")
     if not expected or not secrets.compare_digest(expected, request.args.get("state", "")):
         return _login_page("微信登录已失效，请重新打开链接或使用账号密码登录")
+    from wechat.logins import WeChatAPIError, oauth_openid  # `requests` alone, on first use
+
     try:
         openid = oauth_openid(current_app.config, request.args.get("code"))
     except WeChatAPIError as exc:
@@ -138,9 +138,12 @@ def profile():
 @allow("account.own")
 def bind_code():
     """A fresh binding QR code for the signed-in person (scan it in WeChat to get pushes)."""
+    from wechat.cli import print_bind_code
+    from wechat.logins import WeChatAPIError
+
     try:
         print_bind_code(current_app.config, g.console_user.username, 24)
-    except (WeChatClientException, WeChatAPIError, OSError) as exc:
+    except (*wechat_failures(), WeChatAPIError, OSError) as exc:
         current_app.logger.warning("binding QR failed: %s", exc)
         flash("暂时无法生成绑定二维码（微信接口不可用），请稍后再试", "error")
     else:

@@ -18,7 +18,6 @@ from pipeline.views.sheet import staff_view
 from web.auth import allow
 from web.printing.cards import require_cjk_font
 from web.printing.codes import item_code
-from wechat.client import wxacode_fetcher
 
 from . import bp
 
@@ -30,7 +29,7 @@ def _qr_data_uri(item: Any) -> str:
     config = current_app.config
     _source, png = item_code(item, base_url=config["PUBLIC_BASE_URL"],
                              cache_dir=os.path.join(config["UPLOAD_DIR"], "codes"),
-                             fetch_wxacode=wxacode_fetcher(config))
+                             fetch_wxacode=_wxacode_fetcher(config))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -87,3 +86,10 @@ def pdf_response(html: str, filename: str) -> BaseResponse:
     pdf = _weasyprint().HTML(string=html).write_pdf()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _wxacode_fetcher(config):
+    """wechat.client's, imported when a code is first made: WeChat's libraries stay out of workers that make none."""
+    from wechat.client import wxacode_fetcher
+
+    return wxacode_fetcher(config)
