@@ -20,6 +20,7 @@ class DailyFigure(BaseModel):
     and a read counts as overdue the rows whose `due` is before its today."""
 
     day = DateField()
+    office_id = IntegerField(null=True)  # the street office of the items counted (models.people.Office)
     dimension = CharField(max_length=12)  # category | unit | community
     key = CharField(max_length=100, null=True)  # a category's or unit's id, a community's name; NULL: none
     due = DateField(null=True)
