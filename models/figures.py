@@ -12,8 +12,9 @@ from .base import BaseModel
 
 
 class DailyFigure(BaseModel):
-    """The counts of `pipeline.views.stats.COUNTS` but overdue, for the items collected on
-    `day` that fall in one group of one dimension and share a running deadline.
+    """The counts of `pipeline.views.stats.COUNTS` but overdue, for the items of one street
+    office collected on `day` that fall in one group of one dimension and share a running
+    deadline (a district's figures sum every office's rows, an office's its own).
 
     Overdue depends on today, not only on the items: rows keep, for items whose deadline
     runs (`rules.overdue.deadline_running`), their due date in `due` (NULL for the rest),

@@ -8,7 +8,6 @@ from peewee import (
 
 from .base import BaseModel, DateField, DateTimeField, local_now
 
-
 # What an installation's one street office is called when nothing names it (migration 13).
 UNNAMED_OFFICE = "本街道"
 

@@ -41,7 +41,7 @@ def default_office_id() -> int:
     return int(db.execute_sql(_DEFAULT).fetchone()[0])
 
 
-def intake_office_id(community: str | None, staff_id: int | None) -> int:
+def intake_office_id(community: object, staff_id: object) -> int:
     """The office a new item belongs to, decided once for every channel: its
     community's (communities belong to an office), else the office of the staff
     member who recorded it, else the installation's default office."""
@@ -92,11 +92,35 @@ def chosen_office_id(actor: Actor, office: object) -> int | None:
     return wanted
 
 
-def figures_office_id(actor: Actor, office: object = None) -> int | None:
-    """The office whose figures (stats, dashboards, assessment) `actor` reads: their own,
-    or for the district's own staff the one they chose (None: the whole district)."""
+def office_in_view(actor: Actor, office: object = None) -> int | None:
+    """The office whose data (figures, pickers of units and staff) `actor` reads: their
+    own, or for the district's own staff the one they chose (None: the whole district)."""
     mine = actor_office_id(actor)
     return mine if mine is not None else chosen_office_id(actor, office)
+
+
+def managed_office_id(actor: Actor, office: object = None) -> int:
+    """The office a new unit, account or community goes to: the acting staff member's own;
+    for the district's own staff the one they name (`office`, an id), else the default."""
+    mine = actor_office_id(actor)
+    if mine is not None:
+        if office not in (None, "") and str(office) != str(mine):
+            raise Forbidden("只能在本街道添加", code=OTHER_OFFICE)
+        return mine
+    return chosen_office_id(actor, office) or default_office_id()
+
+
+def require_own_record(office_id: int | None, actor: Actor, label: str, district_account: bool = False) -> None:
+    """Refuse (403 `other_office`) an office's staff changing another office's unit,
+    account or community (`label` names which; one without an office is the default
+    office's, but for the district's own accounts: `district_account`); the district's
+    own staff change any."""
+    mine = actor_office_id(actor)
+    if mine is None:
+        return
+    owner = office_id if office_id is not None or district_account else default_office_id()
+    if owner != mine:
+        raise Forbidden(f"该{label}属于其他街道，只能由其所在街道或区级管理员维护", code=OTHER_OFFICE)
 
 
 def same_office(item: Item, actor: Actor | None) -> bool:
