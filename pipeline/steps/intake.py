@@ -280,7 +280,7 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
         key = f"classify:{item.number}:{event.id}"
         supervising.assign(op, cadres, key)
         if escalating:
-            notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
+            notify.to_staff(notify.leader_of(item) + notify.office_staff(item, "office"), "escalated", "task", item,
                             "交办时确定上报会诊，请组织会诊", now, f"{key}:escalate")
         note = (f"已交办{unit_row.name}，" if unit_row else "已上公开领办栏，") + f"{due_date:%m月%d日}前办结"
         notify.residents_concerned(item, "classified", "progress", note, now, key)
