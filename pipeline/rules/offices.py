@@ -95,8 +95,9 @@ def chosen_office_id(actor: Actor, office: object) -> int | None:
 def office_in_view(actor: Actor, office: object = None) -> int | None:
     """The office whose data (figures, pickers of units and staff) `actor` reads: their
     own, or for the district's own staff the one they chose (None: the whole district)."""
+    chosen = chosen_office_id(actor, office)  # another office's refused, as in the lists
     mine = actor_office_id(actor)
-    return mine if mine is not None else chosen_office_id(actor, office)
+    return mine if mine is not None else chosen
 
 
 def managed_office_id(actor: Actor, office: object = None) -> int:
