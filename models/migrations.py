@@ -161,7 +161,7 @@ def _offices(migrator: SchemaMigrator) -> None:
     `office` table (made by init_db) gets one row, named from the 活动办's name (setting
     OFFICE_NAME, models.people.street_name), and every community, unit, staff member and
     item, and the kept figures, belong to it. A district adds offices after."""
-    from .people import Office, street_name
+    from .people import FIRST_OFFICE_CODE, Office, street_name
 
     for table in OFFICE_TABLES:
         if "office_id" not in {column.name for column in db.get_columns(table)}:
@@ -170,7 +170,7 @@ def _offices(migrator: SchemaMigrator) -> None:
         db.execute_sql('ALTER TABLE "daily_figure" ADD COLUMN "office_id" INTEGER')
     office = Office.select().order_by(Office.id).first()
     if office is None:
-        office = Office.create(name=street_name(os.environ.get("OFFICE_NAME")), code="01", created_at=local_now())
+        office = Office.create(name=street_name(os.environ.get("OFFICE_NAME")), code=FIRST_OFFICE_CODE, created_at=local_now())
     for table in (*OFFICE_TABLES, "daily_figure"):
         db.execute_sql(f'UPDATE "{table}" SET "office_id" = {db.param} WHERE "office_id" IS NULL', (office.id,))
 

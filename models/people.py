@@ -10,6 +10,7 @@ from .base import BaseModel, DateField, DateTimeField, local_now
 
 # What an installation's one street office is called when nothing names it (migration 13).
 UNNAMED_OFFICE = "本街道"
+FIRST_OFFICE_CODE = "01"  # its short code
 
 
 class Office(BaseModel):

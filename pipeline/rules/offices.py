@@ -14,7 +14,7 @@ from peewee import Expression
 
 from models import Item, Office, local_now
 from models.base import db
-from models.people import street_name
+from models.people import FIRST_OFFICE_CODE, street_name
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Forbidden, Invalid
 from pipeline.rules.settings import settings
@@ -37,7 +37,8 @@ def default_office_id() -> int:
     row = db.execute_sql(_DEFAULT).fetchone()
     if row is not None:
         return int(row[0])
-    Office.insert(name=street_name(settings.office_name), code="01", created_at=local_now()).on_conflict_ignore().execute()
+    (Office.insert(name=street_name(settings.office_name), code=FIRST_OFFICE_CODE, created_at=local_now())
+     .on_conflict_ignore().execute())
     return int(db.execute_sql(_DEFAULT).fetchone()[0])
 
 

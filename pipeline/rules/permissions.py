@@ -221,7 +221,8 @@ def require(action: str, actor: Actor | None) -> None:
     raise Forbidden(entry.refusal, code="forbidden")
 
 
-COLUMNS = (ANONYMOUS, RESIDENT, RESIDENT_SUPERVISOR, "supervisor", "unit", "leader", "office", "party_office", "admin")
+COLUMNS = (ANONYMOUS, RESIDENT, RESIDENT_SUPERVISOR, "supervisor", "unit", "leader", "office", "party_office", "admin",
+           "district")
 
 
 def markdown() -> str:
@@ -230,7 +231,8 @@ def markdown() -> str:
              "Regenerate with `python -m pipeline.rules.permissions > docs/permissions.md`;",
              "tests/web/test_permissions.py checks every route against the table and this page against it.",
              "✓: the role may, when the row's conditions on the item hold too (see \"Who may do what\" in",
-             "docs/DESIGN.md). `supervisor` is the cadre supervisor (督办小组), `resident_supervisor` a badge holder.", "",
+             "docs/DESIGN.md). `supervisor` is the cadre supervisor (督办小组), `resident_supervisor` a badge holder,",
+             "`district` the district's own 区级督查 (every street office's items; the others only their office's).", "",
              "| action | conditions | " + " | ".join(COLUMNS) + " |",
              "|---|---|" + "---|" * len(COLUMNS)]
     for name, entry in PERMISSIONS.items():

@@ -145,11 +145,15 @@ def digest(day: date) -> dict[str, Any] | None:
     return row.data if row else None
 
 
-def callback_list() -> list[Item]:
-    """The office's call-back list (回访): resolved items still unrated 7 days on."""
+def callback_list(office: int | None = None) -> list[Item]:
+    """The office's call-back list (回访): resolved items still unrated 7 days on (of one
+    street office when given: `pipeline.rules.offices.office_in_view`)."""
     listed = (TimelineEvent.select(TimelineEvent.item)
               .where((TimelineEvent.kind == "callback_listed") & (TimelineEvent.round == Item.round)
                      & (TimelineEvent.item == Item.id)))
-    items = list(Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed)).order_by(Item.resolved_at, Item.id))
+    query = Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed))
+    if office is not None:
+        query = query.where(Item.office == office)
+    items = list(query.order_by(Item.resolved_at, Item.id))
     attach_relations(items)  # the list shows each item's category and unit
     return items

@@ -8,6 +8,7 @@ from peewee import ModelSelect
 from models import Follower, Item, local_now
 from pipeline.office.communities import list_communities
 from pipeline.rules.actors import Actor, holds_valid_badge
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.states import (
     CLAIMED,
     CLASSIFIED,
@@ -38,6 +39,7 @@ ROLE_SECTIONS = {
     "party_office": ("overdue", "claimed", "resolved"),
     "supervisor": ("overdue", "claimed", "classified", "resolved"),
     "unit": ("overdue", "classified", "claimed", "resolved"),
+    "district": ("overdue", "claimed", "classified", "resolved"),
 }
 SECTION_SIZE = 10
 
@@ -53,7 +55,7 @@ def waiting(actor: Actor, today: date, size: int = SECTION_SIZE) -> list[tuple[s
         if key == "callback":
             if actor.role not in OFFICE_ROLES:
                 continue
-            items = callback_list()
+            items = callback_list(office_in_view(actor))
             sections.append((key, SECTION_LABELS[key], len(items), items[:size]))
             continue
         if key == "overdue":

@@ -155,7 +155,7 @@ def export_assessment():
 @bp.get("/export/callbacks.xlsx")
 @allow("callbacks.read")
 def export_callbacks():
-    return _xlsx(callbacks_workbook(g.actor), f"回访名单-{local_now():%Y%m%d}.xlsx")
+    return _xlsx(callbacks_workbook(g.actor, request.args.get("office")), f"回访名单-{local_now():%Y%m%d}.xlsx")
 
 
 @bp.app_template_filter("pct")
