@@ -232,8 +232,11 @@ class World:
 @pytest.fixture
 def world(app):
     # The office's communities (GET /api/v1/communities), with their centre points.
-    models.Community.create(name="全椒路社区", lat=32.2950, lng=118.3120)
-    models.Community.create(name="安居苑社区", lat=32.3100, lng=118.3300)
+    from pipeline.rules.offices import default_office_id
+
+    office = default_office_id()
+    models.Community.create(name="全椒路社区", lat=32.2950, lng=118.3120, office=office)
+    models.Community.create(name="安居苑社区", lat=32.3100, lng=118.3300, office=office)
     units = {
         "jianshe": create_unit("建设办", "department"),
         "shirong": create_unit("市容办", "department"),

@@ -49,6 +49,7 @@ class _SomeOpenItem:
 
     id = -1
     status = next(iter(TRIAGE))
+    office_id = None  # of the item's own street office, as the merge checks when it runs
 
 
 def may(item: Item, actor: Actor, form: str, now: datetime | None = None) -> bool:
