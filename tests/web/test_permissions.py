@@ -39,7 +39,8 @@ PEOPLE = {
     "leader": ("leader", "leader"),
     "office": ("office", "office"),
     "party_office": ("party", "party_office"),
-    "admin": ("admin", "admin"),
+    "admin": ("admin", "admin"),  # no office: the district's admin (the only office is theirs to manage)
+    "district": ("district", "district"),  # 区级督查: every office's items, reads and supervises
 }
 # Who meets each condition that tells people apart, in this world (`visible`: see `holds`).
 HOLDS = {
@@ -347,6 +348,7 @@ class Scene:
     def __init__(self, app, world, now):
         self.app, self.world, self.now = app, world, now
         world.staff["admin"] = create_staff("admin", "admin", "test-password", name="管理员")
+        world.staff["district"] = create_staff("quji", "district", "test-password", name="区督查室")
         self.badge = models.Badge.get(models.Badge.token == "badge-token-liu")
         self.bulletin = bulletins.draft_weekly(now)
         assert self.bulletin is not None
