@@ -8,11 +8,12 @@ office's items only; the district's own staff — role `district` (区级督查)
 admin without an office (区级系统管理员) — see every office's, and may narrow any
 list or figure to one office (`?office=<id>`).
 """
+from collections.abc import Iterable
 from typing import Any
 
 from peewee import Expression
 
-from models import Item, Office, local_now
+from models import Item, Office, StaffUser, local_now
 from models.base import db
 from models.people import FIRST_OFFICE_CODE, street_name
 from pipeline.rules.actors import Actor
@@ -155,6 +156,16 @@ def require_office_members(item: Item, params: dict[str, Any]) -> None:
         if row is not None and row[0] is not None and row[0] != item.office_id:
             label = "单位" if name == "unit" else "负责领导"
             raise Forbidden(f"该{label}属于其他街道，不能办理本街道的事项", code=OTHER_OFFICE)
+
+
+def require_office_staff(office_id: int | None, users: Iterable[StaffUser]) -> None:
+    """Refuse (403 `other_office`) naming staff of another street office (cadre supervisors
+    of an item or a community): each office's supervisors follow its own items."""
+    if office_id is None:
+        return
+    for user in users:
+        if user.office_id is not None and user.office_id != office_id:
+            raise Forbidden(f"{user.name}属于其他街道，不能督办本街道的事项", code=OTHER_OFFICE)
 
 
 def offices() -> list[dict[str, Any]]:

@@ -246,6 +246,7 @@ def summary(item: Item, today: date) -> dict[str, Any]:
         "due": iso(item.due),
         "overdue": is_overdue(item, today),
         "created_at": iso(item.created_at),
+        "office": item.office_id,  # its street office (街道), by id
     }
 
 

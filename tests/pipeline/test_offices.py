@@ -9,7 +9,7 @@ from pipeline.accounts import admin
 from pipeline.office import communities
 from pipeline.rules import offices
 from pipeline.rules.errors import Forbidden, Invalid, NotFound
-from pipeline.steps import handling, intake, spot
+from pipeline.steps import handling, intake, spot, supervising
 from pipeline.views import actions, figures, lists, queries, stats
 
 
@@ -96,6 +96,20 @@ def test_an_office_hands_its_items_only_to_its_own_units_and_leaders(district, w
     with pytest.raises(Forbidden):  # nor fold it into one of its own
         intake.merge(item, world.actor("office"), into=district.items["south"].number, now=now)
     assert models.Item.get_by_id(item.id).status == "collected"
+
+
+def test_an_offices_items_and_communities_are_supervised_by_its_own_cadres(district, world, now):
+    home_cadre = world.staff["supervisor"]
+    with pytest.raises(Forbidden) as refused:
+        supervising.assign_supervisor(district.items["south"], district.actor("office"), staff=[home_cadre.id], now=now)
+    assert refused.value.code == "other_office"
+    south_community = models.Community.get(models.Community.name == "城南社区")
+    with pytest.raises(Forbidden):
+        supervising.set_area_supervisors(district.actor("office"), south_community.id, [home_cadre.id])
+    with pytest.raises(Forbidden):  # nor may the home office name the south's
+        supervising.set_area_supervisors(world.actor("office"), south_community.id, [])
+    assert supervising.assign_supervisor(district.items["home"], world.actor("office"), staff=[home_cadre.id],
+                                         now=now).id == district.items["home"].id
 
 
 def test_each_offices_figures_come_from_its_own_items(district, world, flow, now):
