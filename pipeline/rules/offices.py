@@ -140,21 +140,26 @@ def require_same_office(item: Item, actor: Actor) -> None:
         raise Forbidden("该事项属于其他街道，不能办理", code=OTHER_OFFICE)
 
 
-_MEMBER_OFFICE = {"unit": 'SELECT "office_id" FROM "unit" WHERE "id" = {m}',
-                  "leader": 'SELECT "office_id" FROM "staff_user" WHERE "id" = {m}'}
+# What an operation may name (`Operation.params`), the office it belongs to, and its label.
+_MEMBER_OFFICE = {"unit": ('SELECT "office_id" FROM "unit" WHERE "id" = {m}', "单位"),
+                  "leader": ('SELECT "office_id" FROM "staff_user" WHERE "id" = {m}', "负责领导"),
+                  "community": ('SELECT "office_id" FROM "community" WHERE "name" = {m}', "社区")}
 
 
 def require_office_members(item: Item, params: dict[str, Any]) -> None:
-    """Refuse (403 `other_office`) an operation naming a unit or a leader (`params`, by
-    id) of another street office than the item's: units claim and lead their own
-    office's items, and the office hands them to its own units."""
-    for name, sql in _MEMBER_OFFICE.items():
+    """Refuse (403 `other_office`) an operation naming a unit, a leader (by id) or a
+    community (by name) of another street office than the item's (`params`): units
+    claim and lead their own office's items, the office hands them to its own units,
+    and an item's community stays within its office."""
+    for name, (sql, label) in _MEMBER_OFFICE.items():
         wanted = params.get(name)
-        if wanted in (None, "") or item.office_id is None or not str(wanted).isdigit():
+        if wanted in (None, "") or item.office_id is None:
             continue
-        row = db.execute_sql(sql.format(m=db.param), (int(str(wanted)),)).fetchone()
-        if row is not None and row[0] is not None and row[0] != item.office_id:
-            label = "单位" if name == "unit" else "负责领导"
+        if name != "community" and not str(wanted).isdigit():
+            continue  # the operation refuses it as it stands
+        row = db.execute_sql(sql.format(m=db.param), (str(wanted) if name == "community" else int(str(wanted)),))
+        found = row.fetchone()
+        if found is not None and found[0] is not None and found[0] != item.office_id:
             raise Forbidden(f"该{label}属于其他街道，不能办理本街道的事项", code=OTHER_OFFICE)
 
 

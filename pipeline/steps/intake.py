@@ -251,7 +251,7 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
     due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
     timetable = timetables.parse(milestones, now.date(), calendar)
     cadres = supervising.cadres(supervisors)
-    with operation(item, "classify", actor, now, unit=unit_id, leader=leader_id) as op:
+    with operation(item, "classify", actor, now, unit=unit_id, leader=leader_id, community=community) as op:
         item = op.item
         escalating = tier == "escalated" and not item.escalated
         leader_user = _shared(StaffUser.select().where((StaffUser.id == leader_id) & (StaffUser.role == "leader")

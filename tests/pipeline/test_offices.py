@@ -90,6 +90,9 @@ def test_an_office_hands_its_items_only_to_its_own_units_and_leaders(district, w
     with pytest.raises(Forbidden):
         intake.classify(item, office, category="housing", leader=district.staff["leader"].id, tier="limited",
                         roadmap="x", now=now)
+    with pytest.raises(Forbidden):  # nor move it to another office's community
+        intake.classify(item, office, category="housing", leader=world.staff["leader"].id, community="城南社区",
+                        tier="limited", roadmap="x", now=now)
     with pytest.raises(Forbidden):  # and the other office can't touch it at all
         intake.classify(item, district.actor("office"), category="housing", leader=district.staff["leader"].id,
                         tier="limited", roadmap="x", now=now)
