@@ -7,6 +7,7 @@ import pytest
 import models
 from pipeline.accounts import admin
 from pipeline.office import communities
+from pipeline.routines import visits
 from pipeline.rules import offices
 from pipeline.rules.errors import Forbidden, Invalid, NotFound
 from pipeline.steps import handling, intake, spot, supervising
@@ -165,6 +166,21 @@ def test_an_offices_admin_manages_only_its_own_units_accounts_and_communities(di
     assert admin.update_unit(district_admin, world.units["jianshe"].id, name="建设办（全椒路）").name == "建设办（全椒路）"
     assert communities.create_community(district_admin, name="城北社区", office=district.south.id).office_id \
         == district.south.id
+
+
+def test_an_offices_overseers_read_its_own_cadres_visits(district, world, now):
+    visits.record_visit(world.actor("leader"), community="全椒路社区", visit_date="2026-11-20", days=1,
+                        content="走访全椒路社区")
+    visits.record_visit(district.actor("leader"), community="城南社区", visit_date="2026-11-20", days=1,
+                        content="走访城南社区")
+    def names(actor):
+        return {row["staff"]["name"] for row in visits.readable_visits(actor, "2026-11")}
+    assert names(world.actor("office")) == {"陈建国"} and names(district.actor("office")) == {"钱进"}
+    assert names(district.actor("district")) == {"陈建国", "钱进"}
+    assert "钱进" not in {cadre.name for cadre in visits.cadres(district.home.id)}
+    with pytest.raises(Forbidden):  # nor records one for another office's cadre
+        visits.record_visit(world.actor("office"), community="全椒路社区", visit_date="2026-11-19", days=1,
+                            content="代登记", staff=district.staff["leader"].id)
 
 
 def test_the_picker_shows_only_to_the_district_and_only_with_several_offices(district, world):
