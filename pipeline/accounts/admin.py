@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from peewee import JOIN
+from peewee import JOIN, fn
 from werkzeug.security import generate_password_hash
 
-from models import ApiToken, StaffUser, Unit, as_local, iso
+from models import ApiToken, Office, StaffUser, Unit, as_local, iso
 from pipeline.accounts import people
 from pipeline.office.communities import known_community
 from pipeline.rules.actors import Actor
@@ -22,6 +22,7 @@ from pipeline.rules.offices import (
     OTHER_OFFICE,
     district_wide,
     managed_office_id,
+    offices,
     require_own_record,
 )
 from pipeline.rules.permissions import require
@@ -90,6 +91,50 @@ def update_unit(actor: Actor, unit_id: int, *, name: object = None, community: o
             unit.active = active
         unit.save()
     return unit
+
+
+def _district_admin(actor: Actor) -> None:
+    require("offices.manage", actor)
+    if not district_wide(actor):
+        raise Forbidden("只有区级管理员可以管理街道", code=OTHER_OFFICE)
+
+
+def all_offices(actor: Actor) -> list[dict[str, Any]]:
+    """The district's street offices, retired ones too, with how many units and accounts each has."""
+    _district_admin(actor)
+    units = dict(Unit.select(Unit.office, fn.COUNT(Unit.id)).group_by(Unit.office).tuples())
+    users = dict(StaffUser.select(StaffUser.office, fn.COUNT(StaffUser.id)).where(StaffUser.active)
+                 .group_by(StaffUser.office).tuples())
+    return [dict(office, units=units.get(office["id"], 0), users=users.get(office["id"], 0))
+            for office in offices()]
+
+
+def add_office(actor: Actor, *, name: object, code: object, now: datetime | None = None) -> Office:
+    """The district's admin adds a street office (a name and a short code, each unique)."""
+    _district_admin(actor)
+    with transaction():
+        return people.create_office(name, code, now)
+
+
+def update_office(actor: Actor, office_id: int, *, name: object = None, active: object = None) -> Office:
+    """The district's admin renames a street office or retires it from the pickers (its
+    units, accounts and items stay; new reports no longer default to it)."""
+    _district_admin(actor)
+    new_name = optional_text(name, "name", "街道名称", NAME_LENGTH)
+    if active is not None and not isinstance(active, bool):
+        raise Invalid("是否启用应为是或否", field="active")
+    with transaction():
+        office = Office.get_or_none(Office.id == office_id)
+        if office is None:
+            raise NotFound("街道不存在", code="not_found")
+        if new_name and new_name != office.name:
+            if Office.select().where((Office.name == new_name) & (Office.id != office.id)).exists():
+                raise Invalid("街道已存在", code="exists", field="name")
+            office.name = new_name
+        if active is not None:
+            office.active = active
+        office.save()
+    return office
 
 
 def user_json(user: StaffUser) -> dict[str, Any]:

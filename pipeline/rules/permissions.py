@@ -177,6 +177,8 @@ PERMISSIONS: dict[str, Rule] = {
     "calendar.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护节假日"),
     "units.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护单位"),
     "users.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以管理账号"),
+    # The district's street offices (街道): its admin only (an office's admin is refused by the operation).
+    "offices.manage": _rule(frozenset({"admin"}), refusal="只有区级管理员可以管理街道"),
     "callbacks.read": _rule(OVERSEERS, refusal="只有活动办和街道领导可以查看回访名单"),
     # Oversight figures (数据看板, 考核): the office, leaders and the party–government office.
     "dashboard.read": _rule(OVERSEERS, refusal="只有活动办、街道领导和党政办可以查看数据看板"),

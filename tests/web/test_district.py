@@ -2,7 +2,7 @@
 figures keep each office's staff to their own office (403 `other_office` for another
 office's item); the district's 区级督查 sees both and narrows with `?office=`; the
 console offers the district an office picker, and nobody else (one office looks as before)."""
-from console_support import sign_in
+from console_support import csrf_of, sign_in
 
 import models
 from pipeline.accounts.people import issue_token
@@ -91,3 +91,20 @@ def test_the_admin_pages_list_the_offices_own(app, client, district, world):
     assert "城南建设办" in everything and "市容办" in everything and "所属街道" in everything
     south = client.get(f"/admin/users?office={district.south.id}").get_data(as_text=True)
     assert "south-leader" in south and "jianshe" not in south
+
+
+def test_the_district_admin_adds_and_retires_offices_and_an_offices_admin_may_not(app, client, district):
+    assert sign_in(client, "qu-admin").status_code == 302
+    page = client.get("/admin/offices").get_data(as_text=True)
+    assert "城南街道" in page and "添加街道" in page
+    token = csrf_of(page)
+    assert client.post("/admin/offices", data={"name": "城北街道", "code": "03", "csrf_token": token}).status_code == 302
+    again = client.post("/admin/offices", data={"name": "城北街道", "code": "04", "csrf_token": token})
+    assert again.status_code == 400 and "街道已存在" in again.get_data(as_text=True)
+    north = models.Office.get(models.Office.name == "城北街道")
+    assert client.post(f"/admin/offices/{north.id}", data={"active": "0", "csrf_token": token}).status_code == 302
+    assert not models.Office.get_by_id(north.id).active
+    office_admin = app.test_client()
+    assert sign_in(office_admin, "south-admin").status_code == 302
+    assert office_admin.get("/admin/offices").status_code == 403
+    assert "/admin/offices" not in office_admin.get("/admin/units").get_data(as_text=True)

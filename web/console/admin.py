@@ -137,6 +137,36 @@ def admin_user_active(user_id: int) -> BaseResponse | Page:
                     "账号已启用" if active else "账号已停用，不能再登录", "console.admin_users", _users_page)
 
 
+# ---- street offices (街道): the district's admin only
+
+def _offices_page(error: str | None = None) -> Page:
+    return render_template("console/admin_offices.html", offices=admin.all_offices(g.actor), error=error,
+                           failed=request.form if error else {}), 400 if error else 200
+
+
+@bp.get("/admin/offices")
+@allow("offices.manage")
+def admin_offices() -> Page:
+    return _offices_page()
+
+
+@bp.post("/admin/offices")
+@allow("offices.manage")
+def admin_office_add() -> BaseResponse | Page:
+    fields = _form("name", "code")
+    return _attempt(lambda: admin.add_office(g.actor, name=fields["name"], code=fields["code"], now=local_now()),
+                    f"已添加街道：{fields['name']}", "console.admin_offices", _offices_page)
+
+
+@bp.post("/admin/offices/<int:office_id>")
+@allow("offices.manage")
+def admin_office_change(office_id: int) -> BaseResponse | Page:
+    fields = _form("name", "active")
+    return _attempt(lambda: admin.update_office(g.actor, office_id, name=fields["name"],
+                                                active=_active(fields["active"])),
+                    "街道已更新", "console.admin_offices", _offices_page)
+
+
 # ---- communities (社区)
 
 def _communities_page(error: str | None = None) -> Page:
