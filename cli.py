@@ -66,14 +66,15 @@ def register_cli(app):
     @click.option("--password", required=True)
     @click.option("--name", default=None, help="display name")
     @click.option("--area", default=None, help="community a cadre supervisor follows")
-    @click.option("--office", default=None, help="street office name or code (default: the unit's, else the first; "
-                                                 "none for role district, and for an admin: the district's admin)")
-    def create_user_command(username, role, unit, password, name, area, office):
+    @click.option("--office", default=None, help="street office name or code (default: the unit's, else the first)")
+    @click.option("--district", is_flag=True, help="the district's own account, of no street office "
+                                                   "(role admin: the district's admin; role district always)")
+    def create_user_command(username, role, unit, password, name, area, office, district):
         """Create a staff account."""
         init_db()
         try:
             user = create_staff(username, role, password, name=name, unit=unit, area=area,
-                                office=office_by_name(office))
+                                office=office_by_name(office), district=district)
         except DomainError as error:
             _fail(error)
         click.echo(f"用户已创建: {user.username} ({user.role}, id {user.id})")

@@ -355,7 +355,7 @@ def district(world, flow, now):
         "unit": create_staff("south-unit", "unit", password, name="冯军", unit="城南建设办"),
         "admin": create_staff("south-admin", "admin", password, name="城南管理员", office=south.id),
         "district": create_staff("quji", "district", password, name="区督查室"),
-        "district_admin": create_staff("qu-admin", "admin", password, name="区管理员"),
+        "district_admin": create_staff("qu-admin", "admin", password, name="区管理员", district=True),
     }
     for key, user in staff.items():
         user.openid = f"staff-openid-south-{key}"

@@ -195,9 +195,10 @@ def add_user(actor: Actor, *, username: object, role: object, password: object, 
     display = optional_text(name, "name", "姓名", PERSON_LENGTH)
     with transaction():
         unit_name = _unit_name(unit, actor)
+        office_id = None if unit_name else _new_account_office(actor, role, office)
         return people.create_staff(username, str(role), password, name=display, unit=unit_name,  # type: ignore[arg-type]
-                                   area=known_community(area, "area"),
-                                   office=_new_account_office(actor, role, office) if not unit_name else None)
+                                   area=known_community(area, "area"), office=office_id,
+                                   district=not unit_name and office_id is None)
 
 
 def _revoke_tokens(user: StaffUser, now: datetime) -> None:

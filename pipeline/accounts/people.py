@@ -89,25 +89,26 @@ def create_unit(name: str, kind: str, community: str | None = None, office: int 
     return Unit.create(name=name, kind=kind, community=community, office=office or default_office_id())
 
 
-def staff_office(role: str, unit: Unit | None, office: int | None) -> int | None:
-    """The office a new account belongs to: its unit's; none for role `district`
-    (and for an admin not given one: the district's admin); else the one given or the default."""
-    if role == DISTRICT:
-        if office is not None:
-            raise Invalid("区级督查账号不属于某个街道", field="office")
+def staff_office(role: str, unit: Unit | None, office: int | None, district: bool = False) -> int | None:
+    """The office a new account belongs to: none for the district's own (role `district`,
+    or an admin made `district`-wide: the district's admin); else its unit's, or the one
+    given, or the installation's default office (as every account of one office)."""
+    if role == DISTRICT or district:
+        if role not in DISTRICT_ROLES:
+            raise Invalid("只有区级督查和系统管理员可以是区级账号", field="role")
+        if office is not None or unit is not None:
+            raise Invalid("区级账号不属于某个街道或单位", field="office")
         return None
     if unit is not None and unit.office_id is not None:
         if office is not None and office != unit.office_id:
-            raise Invalid("单位不属于该街道", code="other_office", field="unit")
+            raise Invalid("单位不属于该街道", field="unit")
         return int(unit.office_id)
-    if office is None and role in DISTRICT_ROLES:
-        return None
     return office or default_office_id()
 
 
 def create_staff(username: str, role: str, password: str, name: str | None = None, unit: str | None = None,
-                 area: str | None = None, office: int | None = None) -> StaffUser:
-    """A staff account (`office`: its street office's id, see `staff_office`)."""
+                 area: str | None = None, office: int | None = None, district: bool = False) -> StaffUser:
+    """A staff account (`office`: its street office's id; `district`: the district's own, see `staff_office`)."""
     username = required_text(username, "username", "用户名", 64)
     choice(role, ROLE_LABELS, "role", "角色")
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
@@ -122,7 +123,8 @@ def create_staff(username: str, role: str, password: str, name: str | None = Non
     if StaffUser.get_or_none(StaffUser.username == username):
         raise Invalid("用户名已存在", code="exists", field="username")
     return StaffUser.create(username=username, name=name or username, role=role, unit=unit_row, area=area,
-                            office=staff_office(role, unit_row, office), password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
+                            office=staff_office(role, unit_row, office, district),
+                            password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
 
 
 def check_staff_password(username: str, password: str) -> StaffUser:

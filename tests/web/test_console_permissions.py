@@ -130,7 +130,7 @@ def test_every_console_route_is_in_the_table(app):
 
 @pytest.fixture
 def numbers(world, now):
-    create_staff("admin", "admin", "test-password", name="管理员")
+    create_staff("admin", "admin", "test-password", name="管理员", district=True)  # the district's: every office
     items = make_items(world, now)
     numbers = {key: item.number for key, item in items.items()}
     for key in ("late", "conduct"):

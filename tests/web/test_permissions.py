@@ -350,7 +350,7 @@ class Scene:
 
     def __init__(self, app, world, now):
         self.app, self.world, self.now = app, world, now
-        world.staff["admin"] = create_staff("admin", "admin", "test-password", name="管理员")
+        world.staff["admin"] = create_staff("admin", "admin", "test-password", name="管理员", district=True)
         world.staff["district"] = create_staff("quji", "district", "test-password", name="区督查室")
         self.badge = models.Badge.get(models.Badge.token == "badge-token-liu")
         self.bulletin = bulletins.draft_weekly(now)
