@@ -29,8 +29,9 @@ def test_the_api_keeps_each_office_to_its_own_and_the_district_filters(client, d
     assert numbers(client.get(f"{ITEMS}?office={district.south.id}", headers=district_headers)) == {south}
     refused = client.get(f"{ITEMS}?office={district.south.id}", headers=auth("office"))
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "other_office"
-    unknown = client.get(f"{ITEMS}?office=abc", headers=district_headers)
-    assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "unknown_office"
+    for wrong in ("abc", "999", "-1", "99999999999999999999"):
+        unknown = client.get(f"{ITEMS}?office={wrong}", headers=district_headers)
+        assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "unknown_office", wrong
 
 
 def test_another_offices_item_is_refused_with_its_own_code(client, district, auth):
