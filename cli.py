@@ -3,7 +3,7 @@ migrate-to."""
 import click
 
 from models.migrations import init_db
-from pipeline.accounts.people import create_staff, create_unit
+from pipeline.accounts.people import create_office, create_staff, create_unit, office_by_name
 from pipeline.office.catalog import ensure_default_categories
 from pipeline.rules.errors import DomainError
 from pipeline.rules.states import ROLES_ALLOWED, UNIT_KINDS_ALLOWED
@@ -33,15 +33,28 @@ def register_cli(app):
         for username, role, password in accounts:
             click.echo(f"  {username:<14} {role:<13} [{password}]")
 
+    @app.cli.command("create-office")
+    @click.argument("name")
+    @click.option("--code", required=True, help="a short code, unique in the district")
+    def create_office_command(name, code):
+        """Add a street office (街道办事处) to the district."""
+        init_db()
+        try:
+            office = create_office(name, code)
+        except DomainError as error:
+            _fail(error)
+        click.echo(f"街道已创建: {office.name} (id {office.id}, {office.code})")
+
     @app.cli.command("create-unit")
     @click.argument("name")
     @click.option("--kind", required=True, type=click.Choice(sorted(UNIT_KINDS_ALLOWED)))
     @click.option("--community", default=None, help="the community a community unit serves")
-    def create_unit_command(name, kind, community):
+    @click.option("--office", default=None, help="its street office's name or code (default: the first office)")
+    def create_unit_command(name, kind, community, office):
         """Create a responsible unit (承办单位)."""
         init_db()
         try:
-            unit = create_unit(name, kind, community)
+            unit = create_unit(name, kind, community, office=office_by_name(office))
         except DomainError as error:
             _fail(error)
         click.echo(f"单位已创建: {unit.name} (id {unit.id}, {unit.kind})")
@@ -53,11 +66,15 @@ def register_cli(app):
     @click.option("--password", required=True)
     @click.option("--name", default=None, help="display name")
     @click.option("--area", default=None, help="community a cadre supervisor follows")
-    def create_user_command(username, role, unit, password, name, area):
+    @click.option("--office", default=None, help="street office name or code (default: the unit's, else the first)")
+    @click.option("--district", is_flag=True, help="the district's own account, of no street office "
+                                                   "(role admin: the district's admin; role district always)")
+    def create_user_command(username, role, unit, password, name, area, office, district):
         """Create a staff account."""
         init_db()
         try:
-            user = create_staff(username, role, password, name=name, unit=unit, area=area)
+            user = create_staff(username, role, password, name=name, unit=unit, area=area,
+                                office=office_by_name(office), district=district)
         except DomainError as error:
             _fail(error)
         click.echo(f"用户已创建: {user.username} ({user.role}, id {user.id})")

@@ -5,7 +5,7 @@ from .feedback import Evaluation, Meeting, Milestone, Rating, SupervisionNote
 from .figures import DailyFigure, FigureChange
 from .items import Claim, DailySequence, Follower, Item, ItemSupervisor, Photo, TimelineEvent
 from .outbox import Outbox, Reminder
-from .people import ApiToken, Badge, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
+from .people import ApiToken, Badge, Office, PhoneView, Resident, StaffUser, SubscriptionGrant, Unit
 from .routines import (
     Bulletin,
     DisciplinaryEntry,
@@ -21,6 +21,7 @@ from .routines import (
 from .runtime import InboundMessage, JobLease, RateHit, SharedToken, StaffBindTicket
 
 ALL_MODELS = [
+    Office,
     Unit,
     Resident,
     StaffUser,

@@ -3,7 +3,7 @@ communities (社区) — editable data."""
 from peewee import BooleanField, CharField, DoubleField, ForeignKeyField, IntegerField
 
 from .base import BaseModel, DateField, DateTimeField, local_now
-from .people import StaffUser
+from .people import Office, StaffUser
 
 
 class Category(BaseModel):
@@ -33,6 +33,7 @@ class Community(BaseModel):
     notices name it by `name`; the optional centre point places a sent location."""
 
     name = CharField(max_length=100, unique=True)
+    office = ForeignKeyField(Office, null=True, backref="communities")
     lat = DoubleField(null=True)
     lng = DoubleField(null=True)
     active = BooleanField(default=True)

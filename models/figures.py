@@ -12,14 +12,16 @@ from .base import BaseModel
 
 
 class DailyFigure(BaseModel):
-    """The counts of `pipeline.views.stats.COUNTS` but overdue, for the items collected on
-    `day` that fall in one group of one dimension and share a running deadline.
+    """The counts of `pipeline.views.stats.COUNTS` but overdue, for the items of one street
+    office collected on `day` that fall in one group of one dimension and share a running
+    deadline (a district's figures sum every office's rows, an office's its own).
 
     Overdue depends on today, not only on the items: rows keep, for items whose deadline
     runs (`rules.overdue.deadline_running`), their due date in `due` (NULL for the rest),
     and a read counts as overdue the rows whose `due` is before its today."""
 
     day = DateField()
+    office_id = IntegerField(null=True)  # the street office of the items counted (models.people.Office)
     dimension = CharField(max_length=12)  # category | unit | community
     key = CharField(max_length=100, null=True)  # a category's or unit's id, a community's name; NULL: none
     due = DateField(null=True)

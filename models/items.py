@@ -11,7 +11,7 @@ from peewee import (
 
 from .base import BaseModel, DateField, DateTimeField, JSONField, local_now
 from .catalog import Category
-from .people import Resident, StaffUser, Unit
+from .people import Office, Resident, StaffUser, Unit
 
 
 class DailySequence(BaseModel):
@@ -25,6 +25,10 @@ class Item(BaseModel):
     """A resident's problem as it travels the six steps."""
 
     number = CharField(max_length=16, unique=True)
+    # The street office it belongs to, set at intake (pipeline.office.offices.intake_office_id).
+    # Unindexed: staff lists filter by it along their ordered indexes; an office is a
+    # large share of a district's items, and every report would write one more entry.
+    office = ForeignKeyField(Office, null=True, on_delete="RESTRICT", backref="+", index=False)
     status = CharField(max_length=16)  # indexed by STATUS_WORK_ORDER_INDEX, status first
     round = IntegerField(default=1)
     content = TextField()

@@ -4,6 +4,8 @@
 existing table is a numbered function in MIGRATIONS, applied once and recorded
 in `schema_version`.
 """
+import os
+
 from peewee import CharField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
@@ -177,6 +179,28 @@ def _lean_outbox(migrator: SchemaMigrator) -> None:
     db.execute_sql('DROP TABLE "outbox_before_14"')
 
 
+OFFICE_TABLES = ("community", "unit", "staff_user", "item")  # what belongs to a street office
+
+
+def _offices(migrator: SchemaMigrator) -> None:
+    """An installation becomes one street office (街道办事处) of a possible district: the
+    `office` table (made by init_db) gets one row, named from the 活动办's name (setting
+    OFFICE_NAME, models.people.street_name), and every community, unit, staff member and
+    item, and the kept figures, belong to it. A district adds offices after."""
+    from .people import FIRST_OFFICE_CODE, Office, street_name
+
+    for table in OFFICE_TABLES:
+        if "office_id" not in {column.name for column in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "office_id" INTEGER REFERENCES "office" ("id")')
+    if "office_id" not in {column.name for column in db.get_columns("daily_figure")}:
+        db.execute_sql('ALTER TABLE "daily_figure" ADD COLUMN "office_id" INTEGER')
+    office = Office.select().order_by(Office.id).first()
+    if office is None:
+        office = Office.create(name=street_name(os.environ.get("OFFICE_NAME")), code=FIRST_OFFICE_CODE, created_at=local_now())
+    for table in (*OFFICE_TABLES, "daily_figure"):
+        db.execute_sql(f'UPDATE "{table}" SET "office_id" = {db.param} WHERE "office_id" IS NULL', (office.id,))
+
+
 # (version, function(migrator)) — append only; never edit an applied one. A new
 # database gets the models' current schema and counts every migration as applied.
 MIGRATIONS = [
@@ -191,6 +215,7 @@ MIGRATIONS = [
     (10, _assessment_indexes),
     (11, _daily_figures),
     (12, _status_work_order),
+    (13, _offices),
     (14, _lean_outbox),
 ]
 

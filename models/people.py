@@ -1,4 +1,4 @@
-"""People and organisations: residents, staff users, units, API tokens, badges."""
+"""People and organisations: street offices, residents, staff users, units, API tokens, badges."""
 from peewee import (
     BooleanField,
     CharField,
@@ -8,12 +8,38 @@ from peewee import (
 
 from .base import BaseModel, DateField, DateTimeField, local_now
 
+# What an installation's one street office is called when nothing names it (migration 13).
+UNNAMED_OFFICE = "本街道"
+FIRST_OFFICE_CODE = "01"  # its short code
+
+
+class Office(BaseModel):
+    """A street office (街道办事处) of the district (区): its units, staff, communities
+    and items belong to it. An installation for one street office has just one."""
+
+    name = CharField(max_length=100, unique=True)
+    code = CharField(max_length=16, unique=True)  # short, for exports and pickers
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=local_now)
+
+
+def street_name(office_name: str | None) -> str:
+    """The street office's name within the 活动办's full name (setting OFFICE_NAME):
+    "全椒路街道党政办公室" → "全椒路街道"; UNNAMED_OFFICE when it names no 街道
+    (or only the default's "XX街道")."""
+    text = (office_name or "").strip()
+    if "街道" not in text:
+        return UNNAMED_OFFICE
+    name = text[:text.index("街道") + 2]
+    return UNNAMED_OFFICE if name.startswith("XX") else name[:100]
+
 
 class Unit(BaseModel):
     """A responsible unit (承办单位): department, community, paired org, ..."""
 
     name = CharField(max_length=100, unique=True)
     kind = CharField(max_length=32)
+    office = ForeignKeyField(Office, null=True, backref="units")
     community = CharField(max_length=100, null=True)  # the community a community-kind unit serves
     active = BooleanField(default=True)
     created_at = DateTimeField(default=local_now)
@@ -41,6 +67,8 @@ class StaffUser(BaseModel):
     name = CharField(max_length=64)
     role = CharField(max_length=16, index=True)
     unit = ForeignKeyField(Unit, null=True, backref="staff", on_delete="SET NULL")
+    # Their street office; none only for the district's own (role `district`, a district admin).
+    office = ForeignKeyField(Office, null=True, backref="staff")
     area = CharField(max_length=100, null=True)  # cadre supervisors follow an area
     password_hash = CharField(max_length=255)
     openid = CharField(max_length=64, null=True, unique=True)  # bound official-account openid

@@ -232,8 +232,11 @@ class World:
 @pytest.fixture
 def world(app):
     # The office's communities (GET /api/v1/communities), with their centre points.
-    models.Community.create(name="全椒路社区", lat=32.2950, lng=118.3120)
-    models.Community.create(name="安居苑社区", lat=32.3100, lng=118.3300)
+    from pipeline.rules.offices import default_office_id
+
+    office = default_office_id()
+    models.Community.create(name="全椒路社区", lat=32.2950, lng=118.3120, office=office)
+    models.Community.create(name="安居苑社区", lat=32.3100, lng=118.3300, office=office)
     units = {
         "jianshe": create_unit("建设办", "department"),
         "shirong": create_unit("市容办", "department"),
@@ -318,3 +321,47 @@ class Flow:
 @pytest.fixture
 def flow(world, now):
     return Flow(world, now)
+
+
+@dataclass
+class District:
+    """Two street offices: the world's (its default office) and 城南街道 with a community,
+    a unit and staff of its own, each with an item on its claim board; and the
+    district's own 区级督查, who belongs to neither."""
+
+    home: object
+    south: object
+    staff: dict
+    items: dict
+
+    def actor(self, name):
+        return actor_for_staff(self.staff[name])
+
+
+@pytest.fixture
+def district(world, flow, now):
+    from pipeline.accounts.people import create_office
+    from pipeline.rules.offices import default_office_id
+    from pipeline.steps.intake import classify, collect
+
+    home = models.Office.get_by_id(default_office_id())
+    south = create_office("城南街道", "02")
+    models.Community.create(name="城南社区", office=south, lat=32.2000, lng=118.3000)
+    create_unit("城南建设办", "department", office=south.id)
+    password = "test-password"
+    staff = {
+        "office": create_staff("south-office", "office", password, name="孙丽", office=south.id),
+        "leader": create_staff("south-leader", "leader", password, name="钱进", office=south.id),
+        "unit": create_staff("south-unit", "unit", password, name="冯军", unit="城南建设办"),
+        "admin": create_staff("south-admin", "admin", password, name="城南管理员", office=south.id),
+        "district": create_staff("quji", "district", password, name="区督查室"),
+        "district_admin": create_staff("qu-admin", "admin", password, name="区管理员", district=True),
+    }
+    for key, user in staff.items():
+        user.openid = f"staff-openid-south-{key}"
+        user.save()
+    home_item = flow.classified(unit="shirong")
+    south_item = collect(world.actor("li"), "城南社区菜场门口积水严重", "wechat", community="城南社区", now=now)
+    south_item = classify(south_item, actor_for_staff(staff["office"]), category="housing",
+                          leader=staff["leader"].id, tier="limited", roadmap="城南建设办负责", now=now)
+    return District(home, south, staff, {"home": home_item, "south": south_item})

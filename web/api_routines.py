@@ -7,6 +7,7 @@ from pipeline.messages import publicity
 from pipeline.routines import bulletins, gatherings, visit_findings, visits
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import NotFound
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.rules.validate import parse_date
 from pipeline.steps import chasing, opinions
@@ -116,7 +117,8 @@ def visit_finding(month):
 @allow("callbacks.read")
 def callback_list():
     today = local_now().date()
-    return jsonify([summary(item, today) for item in chasing.callback_list()])
+    office = office_in_view(current_actor(), request.args.get("office"))
+    return jsonify([summary(item, today) for item in chasing.callback_list(office)])
 
 
 @bp.get("/staff/digests/<day>")

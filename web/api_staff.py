@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, request
 from pipeline.accounts import people
 from pipeline.office import communities
 from pipeline.rules.errors import NotFound
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.permissions import item_action as table_action
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.steps import handling, intake, judging, oversight, spot, supervising
@@ -54,7 +55,7 @@ def work_list():
         unit=integer(dict(args), "unit") if args.get("unit") else None, category=args.get("category"),
         search=args.get("q"), page=args.get("page"), per_page=args.get("per_page"),
         board=args.get("board") in ("1", "true"), supervised=args.get("supervised") in ("1", "true"),
-        after=args.get("after")))
+        after=args.get("after"), office=args.get("office")))
 
 
 @bp.get("/items/<number>")
@@ -81,20 +82,22 @@ def item_action(number, action):
 @bp.get("/units")
 @allow("units.list")
 def units():
-    return jsonify(people.active_units())
+    return jsonify(people.active_units(office_in_view(current_actor(), request.args.get("office"))))
 
 
 @bp.get("/users")
 @allow("users.list")
 def users():
-    return jsonify(people.active_staff(request.args.get("role")))
+    return jsonify(people.active_staff(request.args.get("role"),
+                                       office_in_view(current_actor(), request.args.get("office"))))
 
 
 @bp.get("/communities")
 @allow("communities.read")
 def community_list():
     """Every community, retired ones too (`active`), for the office's page."""
-    return jsonify(communities.list_communities(include_inactive=True))
+    return jsonify(communities.list_communities(include_inactive=True,
+                                                office=office_in_view(current_actor(), request.args.get("office"))))
 
 
 @bp.post("/communities")
@@ -125,6 +128,8 @@ def community_supervisors(community_id):
 @bp.get("/stats")
 @allow("stats.read")
 def rates():
-    return jsonify(stats(request.args.get("from"), request.args.get("to")))
+    actor = current_actor()
+    return jsonify(stats(request.args.get("from"), request.args.get("to"),
+                         office=office_in_view(actor, request.args.get("office"))))
 
 

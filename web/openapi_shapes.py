@@ -33,7 +33,7 @@ SUMMARY_FIELDS = {
     "number": {"type": "string", "pattern": r"^\d{8}-\d{4}$"}, "status": {"type": "string"},
     "status_label": {"type": "string"}, "round": {"type": "integer"}, "content": {"type": "string"},
     "community": NULLABLE_TEXT, "category": CATEGORY_REF, "unit": UNIT_REF, "tier": NULLABLE_TEXT, "due": DATE,
-    "overdue": {"type": "boolean"}, "created_at": TIME,
+    "overdue": {"type": "boolean"}, "created_at": TIME, "office": NULLABLE_INT,
 }
 EVENT = obj({"kind": {"type": "string"}, "label": {"type": "string"}, "at": TIME, "actor": NULLABLE_TEXT,
              "note": NULLABLE_TEXT, "round": {"type": "integer"}, "status": NULLABLE_TEXT})
@@ -58,7 +58,7 @@ BADGE = obj({"number": {"type": "string"}, "kind": {"type": "string"},
              "state": {"enum": ["valid", "revoked", "expired"]}, "valid_until": DATE},
             id={"type": "integer", "description": "staff only"})
 COMMUNITY = obj({"id": {"type": "integer"}, "name": {"type": "string"}, "lat": {"type": ["number", "null"]},
-                 "lng": {"type": ["number", "null"]}, "active": {"type": "boolean"}})
+                 "lng": {"type": ["number", "null"]}, "active": {"type": "boolean"}}, office=NULLABLE_INT)
 BULLETIN = obj({"id": {"type": "integer"}, "issue": {"type": "integer"}, "title": {"type": "string"}})
 OBJECT = {"type": "object"}
 GATHERING = obj({"id": {"type": "integer"}, "kind": {"enum": ["symposium", "survey"]}, "date": DATE,

@@ -8,12 +8,13 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import ApiToken, Resident, StaffUser, SubscriptionGrant, Unit, as_local
+from models import ApiToken, Office, Resident, StaffUser, SubscriptionGrant, Unit, as_local
 from models.base import fetch_joined, is_postgres
 from pipeline.messages.notify import reachable
 from pipeline.rules.actors import HOLDS_BADGE_SQL, Actor, actor_for_staff, resident_actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Invalid, Unauthorized
+from pipeline.rules.offices import DISTRICT, DISTRICT_ROLES, default_office_id
 from pipeline.rules.states import ROLE_LABELS, UNIT_KINDS
 from pipeline.rules.validate import choice, optional_text, required_text
 
@@ -69,16 +70,46 @@ def record_subscriptions(resident: Resident, accepted: object, allowed: Collecti
     return {g.template_id: g.remaining for g in grants}
 
 
-def create_unit(name: str, kind: str, community: str | None = None) -> Unit:
+def create_office(name: object, code: object, now: datetime | None = None) -> Office:
+    """Add a street office (街道办事处) to the district: a name and a short code, each unique."""
+    name = required_text(name, "name", "街道名称", 100)
+    code = required_text(code, "code", "街道代码", 16)
+    if Office.get_or_none(Office.name == name):
+        raise Invalid("街道已存在", code="exists", field="name")
+    if Office.get_or_none(Office.code == code):
+        raise Invalid("街道代码已存在", code="exists", field="code")
+    return Office.create(name=name, code=code, created_at=as_local(now))
+
+
+def create_unit(name: str, kind: str, community: str | None = None, office: int | None = None) -> Unit:
+    """A unit of a street office (`office`: its id; default the installation's default office)."""
     name = required_text(name, "name", "单位名称", 100)
     choice(kind, UNIT_KINDS, "kind", "单位类型")
     if Unit.get_or_none(Unit.name == name):
         raise Invalid("单位已存在", code="exists", field="name")
-    return Unit.create(name=name, kind=kind, community=community)
+    return Unit.create(name=name, kind=kind, community=community, office=office or default_office_id())
+
+
+def staff_office(role: str, unit: Unit | None, office: int | None, district: bool = False) -> int | None:
+    """The office a new account belongs to: none for the district's own (role `district`,
+    or an admin made `district`-wide: the district's admin); else its unit's, or the one
+    given, or the installation's default office (as every account of one office)."""
+    if role == DISTRICT or district:
+        if role not in DISTRICT_ROLES:
+            raise Invalid("只有区级督查和系统管理员可以是区级账号", field="role")
+        if office is not None or unit is not None:
+            raise Invalid("区级账号不属于某个街道或单位", field="office")
+        return None
+    if unit is not None and unit.office_id is not None:
+        if office is not None and office != unit.office_id:
+            raise Invalid("单位不属于该街道", field="unit")
+        return int(unit.office_id)
+    return office or default_office_id()
 
 
 def create_staff(username: str, role: str, password: str, name: str | None = None, unit: str | None = None,
-                 area: str | None = None) -> StaffUser:
+                 area: str | None = None, office: int | None = None, district: bool = False) -> StaffUser:
+    """A staff account (`office`: its street office's id; `district`: the district's own, see `staff_office`)."""
     username = required_text(username, "username", "用户名", 64)
     choice(role, ROLE_LABELS, "role", "角色")
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
@@ -93,6 +124,7 @@ def create_staff(username: str, role: str, password: str, name: str | None = Non
     if StaffUser.get_or_none(StaffUser.username == username):
         raise Invalid("用户名已存在", code="exists", field="username")
     return StaffUser.create(username=username, name=name or username, role=role, unit=unit_row, area=area,
+                            office=staff_office(role, unit_row, office, district),
                             password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
 
 
@@ -183,25 +215,43 @@ def revoke_token(row: ApiToken, now: datetime | None = None) -> None:
     row.save()
 
 
-def active_units() -> list[dict[str, Any]]:
-    """Every active unit, for pickers: [{id, name, kind, community}]."""
+def active_units(office: int | None = None) -> list[dict[str, Any]]:
+    """Every active unit (of one street office, when given), for pickers: [{id, name, kind, community, office}]."""
     rows = Unit.select().where(Unit.active).order_by(Unit.kind, Unit.name)
-    return [{"id": u.id, "name": u.name, "kind": u.kind, "community": u.community} for u in rows]
+    if office is not None:
+        rows = rows.where(Unit.office == office)
+    return [{"id": u.id, "name": u.name, "kind": u.kind, "community": u.community, "office": u.office_id}
+            for u in rows]
 
 
-def active_staff(role: str | None = None) -> list[dict[str, Any]]:
-    """Every active staff member (of `role`), for pickers, with whether pushes reach them."""
+def active_staff(role: str | None = None, office: int | None = None) -> list[dict[str, Any]]:
+    """Every active staff member (of `role`, of one street office), for pickers, with whether pushes reach them."""
     query = StaffUser.select().where(StaffUser.active).order_by(StaffUser.role, StaffUser.name)
     if role:
         query = query.where(StaffUser.role == role)
+    if office is not None:
+        query = query.where(StaffUser.office == office)
     return [{"id": u.id, "name": u.name, "role": u.role, "unit": u.unit_id, "bound": bool(u.openid),
-             "receives_pushes": reachable(u)} for u in query]
+             "receives_pushes": reachable(u), "office": u.office_id} for u in query]
 
 
-def cadre_choices() -> list[dict[str, Any]]:
-    """The active cadre supervisors (督办小组) with their area, for the office's pickers."""
+def cadre_choices(office: int | None = None) -> list[dict[str, Any]]:
+    """The active cadre supervisors (督办小组) (of one street office) with their area, for the office's pickers."""
     query = StaffUser.select().where(StaffUser.active & (StaffUser.role == "supervisor")).order_by(StaffUser.id)
+    if office is not None:
+        query = query.where(StaffUser.office == office)
     return [{"id": u.id, "name": u.name, "area": u.area} for u in query]
+
+
+def office_by_name(name: object) -> int | None:
+    """A street office's id by its name or short code (the command line), None if not given."""
+    if name in (None, ""):
+        return None
+    text = str(name).strip()
+    office = Office.get_or_none((Office.name == text) | (Office.code == text))
+    if office is None:
+        raise Invalid("街道不存在", code="unknown_office", field="office")
+    return int(office.id)
 
 
 PROFILE_PHONE = re.compile(r"^\+?\d{7,15}$")

@@ -183,8 +183,16 @@ def staff_of_unit(unit_id: int | None) -> list[StaffUser]:
     return list(StaffUser.select().where((StaffUser.unit == unit_id) & (StaffUser.active == True)))  # noqa: E712
 
 
-def staff_with_role(*roles: str) -> list[StaffUser]:
-    return list(StaffUser.select().where(StaffUser.role.in_(roles) & (StaffUser.active == True)))  # noqa: E712
+def staff_with_role(*roles: str, office: int | None = None) -> list[StaffUser]:
+    """The active staff of these roles (of one street office, when given)."""
+    query = StaffUser.select().where(StaffUser.role.in_(roles) & (StaffUser.active == True))  # noqa: E712
+    return list(query if office is None else query.where(StaffUser.office == office))
+
+
+def office_staff(item: Item, *roles: str) -> list[StaffUser]:
+    """The staff of these roles in the item's own street office (活动办 of its 街道):
+    who hears of an item "the office" must act on."""
+    return staff_with_role(*roles, office=item.office_id)
 
 
 def leader_of(item: Item) -> list[StaffUser]:

@@ -72,7 +72,7 @@ def _publish(op: Operation) -> PublicNotice:
             notify.to_resident(resident, "published", "result", item, f"结果公示：{item.result or ''}", now,
                                f"publish:{item.number}:r{item.round}")
     # The office organises the 群众评议会 that alone may close it.
-    notify.to_staff(notify.staff_with_role("office"), "published", "task", item, "结果已公示，请组织召开群众评议会", now,
+    notify.to_staff(notify.office_staff(item, "office"), "published", "task", item, "结果已公示，请组织召开群众评议会", now,
                     f"publish:{item.number}:r{item.round}")
     return notice
 

@@ -69,14 +69,16 @@ def score(row: Mapping[str, Any], chosen: Mapping[str, int]) -> float | None:
     return round(points / weight * 100, 1) if weight else None
 
 
-def assessment(start: str | None = None, end: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+def assessment(start: str | None = None, end: str | None = None, now: datetime | None = None,
+               office: int | None = None) -> dict[str, Any]:
     """The assessment table for a period: every unit with items, best score first, with
-    its rates, overdue count and rank; and the weights and their labels."""
-    figures = stats(start, end, now)
+    its rates, overdue count and rank; and the weights and their labels. `office`: one
+    street office's units (`stats`)."""
+    figures = stats(start, end, now, office)
     chosen = weights()
     units = [dict(row, score=score(row, chosen)) for row in figures["by_unit"] if row["key"] is not None]
     units.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), -r["total"], r["name"]))
     for rank, row in enumerate(units, 1):
         row["rank"] = rank
-    return {"from": figures["from"], "to": figures["to"], "units": units, "weights": chosen,
+    return {"from": figures["from"], "to": figures["to"], "office": office, "units": units, "weights": chosen,
             "labels": {metric: RATE_LABELS[metric] for metric in chosen}, "lower_is_better": sorted(LOWER_IS_BETTER)}

@@ -17,6 +17,7 @@ from models.base import db
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound
+from pipeline.rules.offices import managed_office_id, require_own_record
 from pipeline.rules.permissions import permitted
 from pipeline.rules.validate import optional_text, required_text
 from pipeline.views import figures
@@ -34,12 +35,15 @@ NAMED_IN = ((Item, Item.community), (Resident, Resident.community), (Unit, Unit.
 
 def community_json(community: Community) -> dict[str, Any]:
     return {"id": community.id, "name": community.name, "lat": community.lat, "lng": community.lng,
-            "active": community.active}
+            "active": community.active, "office": community.office_id}
 
 
-def list_communities(include_inactive: bool = False) -> list[dict[str, Any]]:
-    """The communities for pickers (active ones, in the order the office added them)."""
+def list_communities(include_inactive: bool = False, office: int | None = None) -> list[dict[str, Any]]:
+    """The communities for pickers (active ones, in the order the office added them; of
+    one street office when given — residents pick from the whole district's)."""
     query = Community.select().order_by(Community.id)
+    if office is not None:
+        query = query.where(Community.office == office)
     if not include_inactive:
         query = query.where(Community.active)
     return [community_json(c) for c in query]
@@ -117,15 +121,17 @@ def _unique(name: str, except_id: int | None = None) -> None:
 
 
 def create_community(actor: Actor, *, name: object, lat: object = None, lng: object = None,
-                     now: datetime | None = None) -> Community:
-    """The office adds a community, with its centre point when known."""
+                     office: object = None, now: datetime | None = None) -> Community:
+    """The office adds a community to its street office, with its centre point when
+    known (the district's admin names the office, `managed_office_id`)."""
     now = as_local(now)
     _office_only(actor)
     name = required_text(name, "name", "社区名称", NAME_LENGTH)
     centre = _centre(lat, lng)
     with transaction():
         _unique(name)
-        return Community.create(name=name, lat=centre[0], lng=centre[1], active=True, created_at=now)
+        return Community.create(name=name, lat=centre[0], lng=centre[1], active=True, created_at=now,
+                                office=managed_office_id(actor, office))
 
 
 def update_community(actor: Actor, community_id: int, *, name: object = None, lat: object = None,
@@ -141,6 +147,7 @@ def update_community(actor: Actor, community_id: int, *, name: object = None, la
         community = Community.get_or_none(Community.id == community_id)
         if community is None:
             raise NotFound("社区不存在", code="not_found")
+        require_own_record(community.office_id, actor, "社区")
         if new_name and new_name != community.name:
             _unique(new_name, except_id=community.id)
             for model, column in NAMED_IN:

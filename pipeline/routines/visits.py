@@ -24,6 +24,7 @@ from pipeline.routines.visit_findings import month_findings
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
+from pipeline.rules.offices import DISTRICT_ROLES, office_in_view, require_own_record
 from pipeline.rules.permissions import permitted, require
 from pipeline.rules.schemas import limit
 from pipeline.rules.settings import settings
@@ -38,13 +39,15 @@ SAMPLE_SHARE = 0.1
 SAMPLE_MIN = 3
 
 
-def cadres() -> list[StaffUser]:
+def cadres(office: int | None = None) -> list[StaffUser]:
     """Street-office cadres bound by the rule: leaders, office, supervisors, party
-    office, and the staff of street departments."""
-    return list(StaffUser.select(StaffUser).join(Unit, JOIN.LEFT_OUTER, on=(StaffUser.unit == Unit.id))
-                .where(StaffUser.active & (StaffUser.role.in_(CADRE_ROLES)
-                                           | ((StaffUser.role == "unit") & Unit.kind.in_(CADRE_UNIT_KINDS))))
-                .order_by(StaffUser.id))
+    office, and the staff of street departments (of one street office, when given)."""
+    query = (StaffUser.select(StaffUser).join(Unit, JOIN.LEFT_OUTER, on=(StaffUser.unit == Unit.id))
+             .where(StaffUser.active & (StaffUser.role.in_(CADRE_ROLES)
+                                        | ((StaffUser.role == "unit") & Unit.kind.in_(CADRE_UNIT_KINDS)))))
+    if office is not None:
+        query = query.where(StaffUser.office == office)
+    return list(query.order_by(StaffUser.id))
 
 
 def record_visit(actor: Actor, *, community: object, visit_date: object, days: object, content: object,
@@ -64,6 +67,7 @@ def record_visit(actor: Actor, *, community: object, visit_date: object, days: o
         who = StaffUser.get_or_none((StaffUser.id == staff) & StaffUser.active)
         if who is None:
             raise NotFound("干部不存在", code="not_found")
+        require_own_record(who.office_id, actor, "干部", district_account=who.role in DISTRICT_ROLES)
     community = required_text(community, "community", "走访社区", limit("record_visit", "community"))
     content = required_text(content, "content", "走访内容", limit("record_visit", "content"))
     people = optional_text(people, "people", "走访对象", limit("record_visit", "people"))
@@ -173,8 +177,11 @@ def visit_json(visit: Visit) -> dict[str, Any]:
 
 def readable_visits(actor: Actor, month: str | None = None, staff: int | None = None) -> list[dict[str, Any]]:
     """The visit records `actor` may read, for a month and/or one cadre: the
-    organisation reads anyone's (all, or `staff`'s), every other cadre their own."""
-    return visits(month, staff if permitted("visits.read_all", actor) else actor.id)
+    organisation reads anyone's of its street office (all, or `staff`'s; the district's
+    own staff every office's), every other cadre their own."""
+    if not permitted("visits.read_all", actor):
+        return visits(month, actor.id)
+    return visits(month, staff, office=office_in_view(actor))
 
 
 def checked_month(month: str) -> dict[str, Any]:
@@ -185,9 +192,11 @@ def checked_month(month: str) -> dict[str, Any]:
     return check_json(check)
 
 
-def visits(month: str | None = None, staff: int | None = None) -> list[dict[str, Any]]:
-    """Visit records, for a month (YYYY-MM) and/or one cadre."""
+def visits(month: str | None = None, staff: int | None = None, office: int | None = None) -> list[dict[str, Any]]:
+    """Visit records, for a month (YYYY-MM) and/or one cadre (and of one street office's cadres)."""
     query = Visit.select(Visit, StaffUser).join(StaffUser, on=(Visit.staff == StaffUser.id))
+    if office is not None:
+        query = query.where(StaffUser.office == office)
     if month:
         start, end = month_range(parse_month(month, "month"))
         query = query.where((Visit.visit_date >= start) & (Visit.visit_date <= end))

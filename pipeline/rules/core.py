@@ -19,6 +19,7 @@ from models.base import PreparedInsert, is_postgres, sqlite_writer_turn
 from pipeline.rules.actors import Actor, current_actor
 from pipeline.rules.errors import Forbidden, NotFound, WrongState
 from pipeline.rules.guards import GUARDS
+from pipeline.rules.offices import require_office_members, require_same_office
 from pipeline.rules.states import EVENT_LABELS, RESIDENT, RESIDENT_SUPERVISOR, STATUS_LABELS, TRANSITIONS
 
 
@@ -102,6 +103,11 @@ class Operation:
         rule = TRANSITIONS[action]
         if self.actor.role not in rule.roles:
             raise Forbidden(f"您没有“{EVENT_LABELS[action]}”的权限", code="forbidden")
+        for subject in (self.item, self.other):
+            if subject is not None:
+                require_same_office(subject, self.actor)
+        if self.item is not None:
+            require_office_members(self.item, self.params)
         status = self.item.status if self.item is not None else None
         if status not in rule.sources:
             raise WrongState(

@@ -177,6 +177,8 @@ PERMISSIONS: dict[str, Rule] = {
     "calendar.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护节假日"),
     "units.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以维护单位"),
     "users.manage": _rule(OFFICE_ROLES, refusal="只有活动办可以管理账号"),
+    # The district's street offices (街道): its admin only (an office's admin is refused by the operation).
+    "offices.manage": _rule(frozenset({"admin"}), refusal="只有区级管理员可以管理街道"),
     "callbacks.read": _rule(OVERSEERS, refusal="只有活动办和街道领导可以查看回访名单"),
     # Oversight figures (数据看板, 考核): the office, leaders and the party–government office.
     "dashboard.read": _rule(OVERSEERS, refusal="只有活动办、街道领导和党政办可以查看数据看板"),
@@ -221,7 +223,8 @@ def require(action: str, actor: Actor | None) -> None:
     raise Forbidden(entry.refusal, code="forbidden")
 
 
-COLUMNS = (ANONYMOUS, RESIDENT, RESIDENT_SUPERVISOR, "supervisor", "unit", "leader", "office", "party_office", "admin")
+COLUMNS = (ANONYMOUS, RESIDENT, RESIDENT_SUPERVISOR, "supervisor", "unit", "leader", "office", "party_office", "admin",
+           "district")
 
 
 def markdown() -> str:
@@ -230,7 +233,8 @@ def markdown() -> str:
              "Regenerate with `python -m pipeline.rules.permissions > docs/permissions.md`;",
              "tests/web/test_permissions.py checks every route against the table and this page against it.",
              "✓: the role may, when the row's conditions on the item hold too (see \"Who may do what\" in",
-             "docs/DESIGN.md). `supervisor` is the cadre supervisor (督办小组), `resident_supervisor` a badge holder.", "",
+             "docs/DESIGN.md). `supervisor` is the cadre supervisor (督办小组), `resident_supervisor` a badge holder,",
+             "`district` the district's own 区级督查 (every street office's items; the others only their office's).", "",
              "| action | conditions | " + " | ".join(COLUMNS) + " |",
              "|---|---|" + "---|" * len(COLUMNS)]
     for name, entry in PERMISSIONS.items():

@@ -140,7 +140,7 @@ SCHEMAS: dict[str, Schema] = {
     "wxlogin": schema(code=required(128)),
     # A resident's own profile (PATCH /me) and the office's communities.
     "update_profile": schema(community=optional(100), name=optional(64), phone=optional(32)),
-    "create_community": schema(name=required(100), lat=NUMBER, lng=NUMBER),
+    "create_community": schema(name=required(100), lat=NUMBER, lng=NUMBER, office=INTEGER),
     "update_community": schema(name=optional(100), lat=NUMBER, lng=NUMBER, active=Field("any")),
     # The office's category tree and calendar.
     "create_category": schema(name=required(32), parent=optional(32), default_tier=optional(16),

@@ -74,14 +74,15 @@ CHANNELS = {
 OFFLINE_CHANNELS = frozenset(CHANNELS) - {"wechat", "miniprogram"}
 OFFLINE_CHANNEL_LABELS = {code: label for code, label in CHANNELS.items() if code in OFFLINE_CHANNELS}
 
-ROLES_ALLOWED = frozenset({"office", "leader", "unit", "supervisor", "party_office", "admin"})
+ROLES_ALLOWED = frozenset({"office", "leader", "unit", "supervisor", "party_office", "admin", "district"})
 RESIDENT = "resident"
 RESIDENT_SUPERVISOR = "resident_supervisor"
 SYSTEM = "system"
 OFFICE_ROLES = frozenset({"office", "admin"})
 # The organisation (组织): sees every item, evaluates as the organisation, reads the routines' reports.
-OVERSEERS = OFFICE_ROLES | frozenset({"leader", "party_office"})
-SUPERVISING_ROLES = frozenset({"supervisor", RESIDENT_SUPERVISOR, "office", "leader", "admin"})
+# The district's own staff (区级督查, pipeline.rules.offices) oversee every street office.
+OVERSEERS = OFFICE_ROLES | frozenset({"leader", "party_office", "district"})
+SUPERVISING_ROLES = frozenset({"supervisor", RESIDENT_SUPERVISOR, "office", "leader", "admin", "district"})
 
 STATUSES = frozenset(STATUS_LABELS)
 # How long after a chat report its photos, voice and place are added to it.
@@ -129,8 +130,8 @@ TRANSITIONS = {
                           ("claiming_unit", "consulted", "explained")),
     "supervise": Transition(OPEN, SUPERVISING_ROLES, None, ("urge_allowance",)),
     "assign_supervisor": Transition(OPEN, OFFICE_ROLES, None),
-    "evaluate": Transition(frozenset({RESOLVED, CLOSED}), OVERSEERS | {"supervisor", RESIDENT_SUPERVISOR}, None,
-                           ("evaluator_kind",)),
+    "evaluate": Transition(frozenset({RESOLVED, CLOSED}),
+                           (OVERSEERS - {"district"}) | {"supervisor", RESIDENT_SUPERVISOR}, None, ("evaluator_kind",)),
     "rate": Transition(frozenset({RESOLVED}), frozenset({RESIDENT, RESIDENT_SUPERVISOR}), None,
                        ("reporter", "first_rating")),
     "callback": Transition(frozenset({RESOLVED}), OFFICE_ROLES, None),
@@ -188,6 +189,7 @@ ROLE_LABELS = {
     "supervisor": "督办小组",
     "party_office": "党政办",
     "admin": "系统管理员",
+    "district": "区级督查",
 }
 ROLES_ALLOWED = frozenset(ROLE_LABELS)
 UNIT_KINDS = {

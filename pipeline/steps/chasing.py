@@ -16,7 +16,7 @@ from typing import Any
 
 from peewee import ModelSelect, fn
 
-from models import Item, Reminder, StaffUser, TimelineEvent, Unit
+from models import Item, Office, Reminder, StaffUser, TimelineEvent, Unit
 from pipeline.messages import notify, templates
 from pipeline.routines.routine import DIGEST_AT, daily_slot, mark, once
 from pipeline.rules.core import transaction
@@ -80,40 +80,66 @@ def digest_key(day: date) -> str:
 def overdue_digest(now: datetime, calendar: WorkCalendar | None = None) -> dict[str, Any] | None:
     """09:00 on working days: every overdue item, by unit, to the leaders and the
     office — once a day, with who of them and of those units' staff a WeChat
-    push can't reach. Returns the digest's data, or None if not due or done."""
+    push can't reach. Returns the digest's data, or None if not due or done.
+
+    In a district (several street offices) each office's leaders and 活动办 get their
+    own office's overdue items, and the district's 区级督查 the whole district's; the
+    data kept (`digest`) is the district's."""
     calendar = calendar or WorkCalendar()
     if daily_slot(now, calendar, DIGEST_AT) is None or mark(digest_key(now.date())):
         return None
     today = now.date()
     items = overdue_items(today)
     names = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
-    by_unit: dict[int | None, list[str]] = {}
-    for item in items:
-        by_unit.setdefault(_unit_id(item), []).append(item.number)
-    recipients = notify.staff_with_role("leader", "office")
-    unit_staff = staff_of_units(by_unit)
-    units = [{"unit": names.get(unit_id, "未定单位"), "count": len(numbers), "items": numbers,
-              "reachable_staff": sum(notify.reachable(u) for u in unit_staff[unit_id]) if unit_id else None}
-             for unit_id, numbers in by_unit.items()]
-    units.sort(key=lambda u: (-u["count"], u["unit"]))
-    data: dict[str, Any] = {
-        "date": today.isoformat(), "total": len(items), "units": units,
-        "unreachable": unreachable_staff(recipients + [u for staff in unit_staff.values() for u in staff], names),
-        "template_problems": templates.office_report(now)}
+    several = Office.select().count() > 1
+    parts = [(None, items, notify.staff_with_role(*(("district",) if several else ("leader", "office"))))]
+    if several:
+        parts += [(office_id, [i for i in items if i.office_id == office_id],
+                   notify.staff_with_role("leader", "office", office=office_id))
+                  for office_id in sorted({i.office_id for i in items if i.office_id is not None})]
+    reports = [(office_id, _digest_report(part, recipients, names, today, now), recipients)
+               for office_id, part, recipients in parts]
+    data = reports[0][1]
+    if several:  # who would miss it, in every office
+        data["unreachable"] = unreachable_staff(
+            notify.staff_with_role("leader", "office", "district")
+            + [u for staff in staff_of_units({_unit_id(i) for i in items}).values() for u in staff], names)
     with transaction():
         if not once(digest_key(today), now, data):
             return None
-        if items or data["template_problems"]:
-            summary = "，".join(f"{u['unit']}{u['count']}件" for u in data["units"])
-            if data["unreachable"]:
-                # Said first: the template's field is cut at WeChat's limit.
-                summary = f"{len(data['unreachable'])}人收不到微信提醒；" + summary
-            if data["template_problems"]:
-                summary = f"{len(data['template_problems'])}处消息模板设置有误；" + summary
-            fields = notify.notice_fields(today.strftime("%Y%m%d"), f"超期事项日报：共{len(items)}件", "超期",
-                                          summary, now)
-            notify.staff_notice(recipients, "digest", "overdue", fields, now, digest_key(today))
+        for office_id, report, recipients in reports:
+            if report["total"] or report["template_problems"]:
+                key = digest_key(today) if office_id is None else f"{digest_key(today)}:office{office_id}"
+                notify.staff_notice(recipients, "digest", "overdue", _digest_fields(report, today, now), now, key)
     return data
+
+
+def _digest_report(items: list[Item], recipients: list[StaffUser], names: dict[Any, str], today: date,
+                   now: datetime) -> dict[str, Any]:
+    """The digest of these overdue items: by unit, with who of `recipients` and of those
+    units' staff a WeChat push can't reach."""
+    by_unit: dict[int | None, list[str]] = {}
+    for item in items:
+        by_unit.setdefault(_unit_id(item), []).append(item.number)
+    unit_staff = staff_of_units(by_unit)
+    units: list[dict[str, Any]] = [
+        {"unit": names.get(unit_id, "未定单位"), "count": len(numbers), "items": numbers,
+         "reachable_staff": sum(notify.reachable(u) for u in unit_staff[unit_id]) if unit_id else None}
+        for unit_id, numbers in by_unit.items()]
+    units.sort(key=lambda u: (-u["count"], u["unit"]))
+    return {"date": today.isoformat(), "total": len(items), "units": units,
+            "unreachable": unreachable_staff(recipients + [u for staff in unit_staff.values() for u in staff], names),
+            "template_problems": templates.office_report(now)}
+
+
+def _digest_fields(report: dict[str, Any], today: date, now: datetime) -> dict[str, str | None]:
+    summary = "，".join(f"{u['unit']}{u['count']}件" for u in report["units"])
+    if report["unreachable"]:
+        # Said first: the template's field is cut at WeChat's limit.
+        summary = f"{len(report['unreachable'])}人收不到微信提醒；" + summary
+    if report["template_problems"]:
+        summary = f"{len(report['template_problems'])}处消息模板设置有误；" + summary
+    return notify.notice_fields(today.strftime("%Y%m%d"), f"超期事项日报：共{report['total']}件", "超期", summary, now)
 
 
 def staff_of_units(unit_ids: Iterable[int | None]) -> dict[int | None, list[StaffUser]]:
@@ -145,17 +171,21 @@ def digest(day: date) -> dict[str, Any] | None:
     return row.data if row else None
 
 
-def callback_query() -> ModelSelect:
+def callback_query(office: int | None = None) -> ModelSelect:
     """The office's call-back list (回访) as a query: resolved items still unrated 7
-    days on, longest waiting first."""
+    days on, longest waiting first (of one street office when given:
+    `pipeline.rules.offices.office_in_view`)."""
     listed = (TimelineEvent.select(TimelineEvent.item)
               .where((TimelineEvent.kind == "callback_listed") & (TimelineEvent.round == Item.round)
                      & (TimelineEvent.item == Item.id)))
-    return Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed)).order_by(Item.resolved_at, Item.id)
+    query = Item.select().where((Item.status == RESOLVED) & fn.EXISTS(listed))
+    if office is not None:
+        query = query.where(Item.office == office)
+    return query.order_by(Item.resolved_at, Item.id)
 
 
-def callback_list() -> list[Item]:
+def callback_list(office: int | None = None) -> list[Item]:
     """The office's call-back list (回访), every item on it."""
-    items = list(callback_query())
+    items = list(callback_query(office))
     attach_relations(items)  # the list shows each item's category and unit
     return items

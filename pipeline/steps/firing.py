@@ -154,8 +154,8 @@ def _unit_staff(unit: Any) -> Any:
 
 
 def _office() -> Any:
-    """`notify.staff_with_role("office")` as a condition on StaffUser."""
-    return (StaffUser.role == "office") & StaffUser.active
+    """`notify.office_staff(item, "office")` as a condition on StaffUser: the item's street office's."""
+    return (StaffUser.role == "office") & StaffUser.active & ((StaffUser.office == Item.office) | Item.office.is_null())
 
 
 def _handling_unit() -> Node:

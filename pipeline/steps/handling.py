@@ -70,7 +70,7 @@ def return_to_office(item: Item, actor: Actor, *, reason: object, now: datetime 
         event = op.transition(note=reason, claimed_unit=None, claimed_at=None)
         Claim.update(active=False).where((Claim.item == item) & (Claim.round == item.round)).execute()
         reminders.cancel(item, reminders.DEADLINE_KINDS, now)
-        notify.to_staff(notify.staff_with_role("office"), "returned", "task", item, f"被退单：{reason}", now,
+        notify.to_staff(notify.office_staff(item, "office"), "returned", "task", item, f"被退单：{reason}", now,
                         f"return:{item.number}:{event.id}")
     return item
 
@@ -95,7 +95,7 @@ def escalate(item: Item, actor: Actor, *, reason: object, now: datetime | None =
         item = op.item
         event = op.transition(note=reason, escalated=True, tier="escalated")
         key = f"escalate:{item.number}:{event.id}"
-        notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
+        notify.to_staff(notify.leader_of(item) + notify.office_staff(item, "office"), "escalated", "task", item,
                         "单位上报，请组织会诊", now, key)
         notify.supervisors_concerned(item, "escalated", f"已上报会诊：{reason}", now, key)
     return item

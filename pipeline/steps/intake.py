@@ -14,6 +14,7 @@ from pipeline.rules.actors import Actor
 from pipeline.rules.core import Operation, operation
 from pipeline.rules.errors import Invalid, NotFound, TooMany
 from pipeline.rules.numbering import next_number
+from pipeline.rules.offices import intake_office_id
 from pipeline.rules.schemas import limit
 from pipeline.rules.states import CHANNELS, COLLECTED, OFFLINE_CHANNELS, TIERS
 from pipeline.rules.validate import choice, optional_text, parse_date, required_text
@@ -26,7 +27,7 @@ MAX_PHOTOS = 9
 ITEM_INSERT = PreparedInsert(Item, "number", "status", "round", "content", "channel", "reporter", "reporter_name",
                              "reporter_phone", "anonymous", "community", "address", "lat", "lng",
                              "suggested_category", "collected_by", "wide_concern", "escalated", "created_at",
-                             "updated_at")
+                             "updated_at", "office")
 LONG_TERM_EXPLANATION_DAYS = 20
 CHAT_REPORTS_PER_DAY = 20
 RESEND_WINDOW = timedelta(minutes=10)
@@ -102,6 +103,7 @@ def collect(actor: Actor, content: object, channel: object, *, category: object 
         wide_concern=False, escalated=False, created_at=now, updated_at=now,
     )
     with operation(None, "collect", actor, now) as op:
+        fields["office"] = intake_office_id(fields["community"], fields["collected_by"])
         fields["number"] = next_number(now.date())
         item = op.created(Item(id=ITEM_INSERT.execute(**fields), **fields))
         _attach_photos(item, actor, photo_ids, "report")
@@ -249,7 +251,7 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
     due_date = parse_due(due, now.date(), calendar=calendar) or default_due(tier, category, now, calendar)
     timetable = timetables.parse(milestones, now.date(), calendar)
     cadres = supervising.cadres(supervisors)
-    with operation(item, "classify", actor, now) as op:
+    with operation(item, "classify", actor, now, unit=unit_id, leader=leader_id, community=community) as op:
         item = op.item
         escalating = tier == "escalated" and not item.escalated
         leader_user = _shared(StaffUser.select().where((StaffUser.id == leader_id) & (StaffUser.role == "leader")
@@ -278,7 +280,7 @@ def classify(item: Item, actor: Actor, *, category: object, leader: object, tier
         key = f"classify:{item.number}:{event.id}"
         supervising.assign(op, cadres, key)
         if escalating:
-            notify.to_staff(notify.leader_of(item) + notify.staff_with_role("office"), "escalated", "task", item,
+            notify.to_staff(notify.leader_of(item) + notify.office_staff(item, "office"), "escalated", "task", item,
                             "交办时确定上报会诊，请组织会诊", now, f"{key}:escalate")
         note = (f"已交办{unit_row.name}，" if unit_row else "已上公开领办栏，") + f"{due_date:%m月%d日}前办结"
         notify.residents_concerned(item, "classified", "progress", note, now, key)

@@ -148,5 +148,5 @@ def _reopen(op: Operation) -> None:
     reminders.schedule_deadline(item, now, calendar)
     key = f"reopen:{item.number}:{event.id}"
     notify.residents_concerned(item, "reopened", "progress", "已返回重新交办，直至您满意", now, key)
-    staff = notify.staff_with_role("office") + notify.staff_of_unit(previous_unit) + notify.leader_of(item)
+    staff = notify.office_staff(item, "office") + notify.staff_of_unit(previous_unit) + notify.leader_of(item)
     notify.to_staff(staff, "reopened", "task", item, "群众不满意，返回重新交办", now, key)

@@ -9,6 +9,7 @@ from pipeline.messages import notify
 from pipeline.rules.actors import Actor
 from pipeline.rules.core import Operation, operation, transaction
 from pipeline.rules.errors import Forbidden, Invalid, NotFound, WrongState
+from pipeline.rules.offices import require_office_staff, require_own_record
 from pipeline.rules.permissions import permitted
 from pipeline.rules.supervisors import CADRE
 
@@ -45,7 +46,8 @@ def cadres(value: object, field: str = FIELD) -> list[StaffUser]:
 def assign(op: Operation, users: Iterable[StaffUser], key: str) -> list[StaffUser]:
     """In the caller's operation on an item: assign these cadres (those not yet assigned),
     one 指定督办 event each, and tell them by push. Returns the newly assigned."""
-    item, added = op.item, []
+    item, added, users = op.item, [], list(users)
+    require_office_staff(item.office_id, users)
     already = {row.staff_id for row in ItemSupervisor.select(ItemSupervisor.staff)
                .where(ItemSupervisor.item == item.id)}
     for user in users:
@@ -83,6 +85,8 @@ def set_area_supervisors(actor: Actor, community_id: int, supervisors: object) -
         community = Community.get_or_none(Community.id == community_id)
         if community is None:
             raise NotFound("社区不存在", code="not_found")
+        require_own_record(community.office_id, actor, "社区")
+        require_office_staff(community.office_id, users)
         ids = [user.id for user in users]
         (StaffUser.update(area=None)
          .where((StaffUser.area == community.name) & (StaffUser.role == CADRE) & StaffUser.id.not_in(ids)).execute())

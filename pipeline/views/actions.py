@@ -49,6 +49,7 @@ class _SomeOpenItem:
 
     id = -1
     status = next(iter(TRIAGE))
+    office_id = None  # of the item's own street office, as the merge checks when it runs
 
 
 def may(item: Item, actor: Actor, form: str, now: datetime | None = None) -> bool:
@@ -79,11 +80,11 @@ BOARD_LIMIT = 200  # items per section of the claim board
 
 
 def likely_duplicates(item: Item, now: datetime | None = None, limit: int = DUPLICATE_LIMIT) -> list[Item]:
-    """Open items that may report the same problem: the same community, collected in the last
-    60 days, most alike in wording first (shared pairs of characters)."""
+    """Open items that may report the same problem: the same street office and community,
+    collected in the last 60 days, most alike in wording first (shared pairs of characters)."""
     now = as_local(now)
     query = Item.select().where((Item.id != item.id) & Item.status.in_(OPEN)
-                                & (Item.created_at >= now - DUPLICATE_WINDOW))
+                                & (Item.created_at >= now - DUPLICATE_WINDOW) & (Item.office == item.office_id))
     if item.community:
         query = query.where(Item.community == item.community)
     mine = _bigrams(item.content)
@@ -99,16 +100,18 @@ def likely_duplicates(item: Item, now: datetime | None = None, limit: int = DUPL
     return rows
 
 
-def claim_board(actor: Actor, category: str | None = None, community: str | None = None) -> dict[str, list[Item]]:
+def claim_board(actor: Actor, category: str | None = None, community: str | None = None,
+                office: object = None) -> dict[str, list[Item]]:
     """公开领办: public items waiting for a unit ("open"), and public items being handled that
     another unit may join as an assisting unit ("assist"), within what `actor` may see
     (`staff_scope`: a unit sees every item waiting on the board, and of those being handled
     the ones it was named on — 协办 is by invitation, issue 13 — but not those it already
-    leads or assists)."""
+    leads or assists; each sees only its own street office's board, the district's own
+    staff every office's or the `office` they choose)."""
     public = Item.category.in_(public_category_ids())
     sections = {}
     for key, statuses in (("open", CLAIMABLE), ("assist", frozenset({CLAIMED}))):
-        query = staff_scope(Item.select(), actor)
+        query = staff_scope(Item.select(), actor, office)
         query = query.where(Item.status.in_(statuses) & public)
         if category:
             query = query.where(category_filter(category))

@@ -8,6 +8,7 @@ from peewee import ModelSelect
 from models import Follower, Item, local_now
 from pipeline.office.communities import list_communities
 from pipeline.rules.actors import Actor, holds_valid_badge
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.states import (
     CLAIMED,
     CLASSIFIED,
@@ -38,6 +39,7 @@ ROLE_SECTIONS = {
     "party_office": ("overdue", "claimed", "resolved"),
     "supervisor": ("overdue", "claimed", "classified", "resolved"),
     "unit": ("overdue", "classified", "claimed", "resolved"),
+    "district": ("overdue", "claimed", "classified", "resolved"),
 }
 SECTION_SIZE = 10
 
@@ -54,7 +56,7 @@ def waiting(actor: Actor, today: date, size: int = SECTION_SIZE) -> list[tuple[s
         if key == "callback":
             if actor.role not in OFFICE_ROLES:
                 continue
-            query = callback_query()
+            query = callback_query(office_in_view(actor))
         elif key == "overdue":
             query = _by_urgency(staff_items(actor, today, overdue=True))
         else:
@@ -68,19 +70,20 @@ def waiting(actor: Actor, today: date, size: int = SECTION_SIZE) -> list[tuple[s
 def find_items(actor: Actor, today: date, status: str | None = None, channel: str | None = None,
                community: str | None = None, category: str | None = None, overdue: bool = False,
                q: str | None = None, start: str | None = None, end: str | None = None, measure: str | None = None,
-               unit: str | None = None) -> ModelSelect:
+               unit: str | None = None, office: str | None = None) -> ModelSelect:
     """The items `actor` may see, filtered (`lists.staff_items`, the address searched
     too); soonest deadline first. `start`/`end` (collected from..to), `measure` and
-    `unit` (the accountable unit) are the dashboards' links. Bad filters raise Invalid."""
+    `unit` (the accountable unit) are the dashboards' links; `office` the district's
+    office picker. Bad filters raise Invalid."""
     period = parse_period(start, end, today) if start or end else None
     return _by_urgency(staff_items(actor, today, status=status, channel=channel, community=community,
                                    category=category, overdue=overdue, search=q, search_address=True,
-                                   period=period, measure=measure, accountable=unit))
+                                   period=period, measure=measure, accountable=unit, office=office))
 
 
-def communities() -> list[str]:
-    """The office's communities (`office.communities`), for the filters and pickers."""
-    return [community["name"] for community in list_communities()]
+def communities(office: int | None = None) -> list[str]:
+    """The office's communities (`office.communities`; of one street office when given), for the filters and pickers."""
+    return [community["name"] for community in list_communities(office=office)]
 
 
 def followers(item: Item, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:

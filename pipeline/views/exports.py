@@ -130,11 +130,12 @@ def assessment_workbook(table: dict[str, Any]) -> IO[bytes]:
     return workbook("单位考核", ASSESSMENT_HEADERS, rows(), widths=(6, 20, 8, 10, 12, 10, 12, 15, 15, 9, 9, 9, 10))
 
 
-def callbacks_workbook(actor: Actor) -> IO[bytes]:
-    """The call-back list (回访名单) with each reporter's contact as `actor` may see it."""
+def callbacks_workbook(actor: Actor, street_office: object = None) -> IO[bytes]:
+    """The call-back list (回访名单) with each reporter's contact as `actor` may see it
+    (`street_office`: the district's pick of one office)."""
     def rows() -> Iterator[list[Any]]:
         office = actor.role in OFFICE_ROLES
-        for entry in callback_rows(actor):
+        for entry in callback_rows(actor, street_office):
             item, who = entry["item"], entry["reporter"]
             unit = item.claimed_unit if item.claimed_unit_id else (item.unit if item.unit_id else None)
             yield [item.number, item.content if office else mask_phone(item.content), item.community or "",

@@ -47,15 +47,17 @@ def _returns(ids: Expression) -> Any:
             .where((TimelineEvent.kind == "return") & ids).group_by(TimelineEvent.item).alias("t"))
 
 
-def _per_item(start: date, end: date) -> tuple[str, list[Any]] | None:
-    """SQL for each counted item collected from `start` to `end`: its groups, its
-    collection `day`, its `due` date while its deadline runs (else NULL), and a 0/1
+def _per_item(start: date, end: date, office: int | None = None) -> tuple[str, list[Any]] | None:
+    """SQL for each counted item collected from `start` to `end` (of one street office,
+    when given): its groups, its street office, its collection `day`, its `due` date while its deadline runs (else NULL), and a 0/1
     column per count of KEPT but total. None when there is no such item.
 
     The send-backs are read for the period's range of item ids only (an index range;
     the join keeps just the period's items): reading them for every item ever collected
     would cost a day's figures as much as a year's."""
     where = measures.counted() & measures.created_between(start, end)
+    if office is not None:
+        where &= Item.office == office
     # `id + 0`: MIN(id) would be read from the primary key in id order, filtering every
     # older item on the way (PostgreSQL's plan for it took 0.8 s at a million items);
     # over an expression the period is read from its created_at index instead.
@@ -67,7 +69,8 @@ def _per_item(start: date, end: date) -> tuple[str, list[Any]] | None:
     flags = {name: t.c.item_id.is_null(False) if name == "returned" else measures.FLAGS[name]()
              for name in KEPT[1:]}
     query = (Item.select(Item.category.alias("category"), measures.accountable_unit().alias("unit"),
-                         Item.community.alias("community"), fn.DATE(Item.created_at).alias("day"),
+                         Item.community.alias("community"), Item.office.alias("office_id"),
+                         fn.DATE(Item.created_at).alias("day"),
                          Case(None, [(deadline_running_condition(), Item.due)]).alias("due"),
                          *[Case(None, [(flag, 1)], 0).alias(name) for name, flag in flags.items()])
              .join(t, JOIN.LEFT_OUTER, on=(t.c.item_id == Item.id))
@@ -107,12 +110,13 @@ def _key(dimension: str, text: str | None) -> Any:
     return date.fromisoformat(str(text)[:10]) if dimension == "week" else int(text)
 
 
-def live_groups(start: date, end: date, today: date) -> dict[str, dict[Any, dict[str, int]]]:
-    """{dimension: {key: counts}} for the items collected from `start` to `end`, counted
+def live_groups(start: date, end: date, today: date, office: int | None = None) -> dict[str, dict[Any, dict[str, int]]]:
+    """{dimension: {key: counts}} for the items collected from `start` to `end` (of one
+    street office, when given), counted
     afresh in one statement: each item's measures once (a CTE), then summed by category,
     unit, community and week (four GROUP BYs, not one over all four: that made tens of
     thousands of groups over a year)."""
-    found = _per_item(start, end)
+    found = _per_item(start, end, office)
     if found is None:
         return {dimension: {} for dimension in DIMENSIONS}
     inner, params = found
@@ -124,12 +128,14 @@ def live_groups(start: date, end: date, today: date) -> dict[str, dict[Any, dict
     return _read(sql, params + [today.isoformat()] * len(selects))
 
 
-def kept_groups(start: date, end: date, today: date) -> dict[str, dict[Any, dict[str, int]]]:
+def kept_groups(start: date, end: date, today: date, office: int | None = None) -> dict[str, dict[Any, dict[str, int]]]:
     """What `live_groups` gives, summed from the figures kept per collection day (the
-    period's changed days recounted first)."""
+    period's changed days recounted first); `office`: only one street office's rows."""
     refresh(start, end)
     sums = _sums('SUM("total")', _overdue('"total"'))
     period = f'"day" >= {db.param} AND "day" <= {db.param}'
+    if office is not None:
+        period += f' AND "office_id" = {int(office)}'
     week = _week('"day"')
     sql = (f'SELECT "dimension", "key", {sums} FROM "daily_figure" WHERE {period} GROUP BY "dimension", "key" '
            f"UNION ALL SELECT 'week', CAST({week} AS TEXT), {sums} FROM \"daily_figure\" "
@@ -155,7 +161,7 @@ def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
 def recount(days: Iterable[date]) -> None:
     """Replace the kept figures of these collection days with a fresh count, a run of
     consecutive days per statement. Inside a transaction holding LOCK."""
-    columns = ", ".join(f'"{name}"' for name in ("day", "dimension", "key", "due", *KEPT))
+    columns = ", ".join(f'"{name}"' for name in ("day", "office_id", "dimension", "key", "due", *KEPT))
     sums = _sums("COUNT(*)")
     for first, last in _runs(sorted(set(days))):
         DailyFigure.delete().where(DailyFigure.day.between(first, last)).execute()
@@ -163,8 +169,8 @@ def recount(days: Iterable[date]) -> None:
         if found is None:
             continue
         inner, params = found
-        selects = [f'SELECT "day", \'{dimension}\', CAST("{dimension}" AS TEXT), "due", {sums} FROM f '
-                   f'GROUP BY "day", "{dimension}", "due"' for dimension in GROUPS]
+        selects = [f'SELECT "day", "office_id", \'{dimension}\', CAST("{dimension}" AS TEXT), "due", {sums} FROM f '
+                   f'GROUP BY "day", "office_id", "{dimension}", "due"' for dimension in GROUPS]
         db.execute_sql(f'WITH f AS ({inner}) INSERT INTO "daily_figure" ({columns}) ' + " UNION ALL ".join(selects),
                        params)
 

@@ -14,6 +14,7 @@ from models import Category, Item, Rating, Resident, Unit, as_local, iso
 from models.base import column_list, db, fetch_models, is_postgres, param_marks
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid
+from pipeline.rules.offices import office_condition
 from pipeline.rules.overdue import overdue_condition
 from pipeline.rules.states import CHANNELS, CLOSED, OUTCOMES, OVERSEERS, STATUS_LABELS
 from pipeline.rules.supervisors import supervised_by
@@ -204,7 +205,7 @@ WORK_ORDER = (Item.due.is_null(), Item.due, Item.created_at.desc(), Item.id.desc
 def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False, unit: int | None = None,
               category: str | None = None, search: str | None = None, page: object = 1, per_page: object = 20,
               now: datetime | None = None, board: bool = False, supervised: bool = False,
-              after: str | None = None) -> dict[str, Any]:
+              after: str | None = None, office: object = None) -> dict[str, Any]:
     """The staff work list: the actor's items (`staff_scope`), filtered, nearest deadline first;
     `board`: only the public claim board (`on_claim_board`); `supervised`: only the items
     the actor supervises (`pipeline.rules.supervisors.supervised_by`).
@@ -213,11 +214,12 @@ def work_list(actor: Actor, *, status: str | None = None, overdue: bool = False,
     With `after` (such a cursor) the page is the items after it (keyset paging: no
     offset to walk, no total to count, an item added in between neither skipped nor
     repeated) and the answer is `{items, per_page, has_more, next, after}`; `page` is
-    then not read."""
+    then not read. `office`: one street office's items, for the district's own staff
+    (`pipeline.rules.offices`)."""
     today = as_local(now).date()
     page, per_page = page_args(page if not after else 1, per_page)
     query = staff_items(actor, today, status=status, overdue=overdue, unit=unit, category=category, search=search,
-                        supervised=supervised)
+                        supervised=supervised, office=office)
     if board:
         query = query.where(on_claim_board())
     query = query.order_by(*WORK_ORDER)
@@ -262,15 +264,16 @@ def staff_items(actor: Actor, today: date, *, status: str | None = None, channel
                 overdue: bool = False, search: str | None = None, search_address: bool = False,
                 period: tuple[date, date] | None = None, measure: str | None = None,
                 accountable: str | None = None,
-                supervised: bool = False) -> ModelSelect:
+                supervised: bool = False, office: object = None) -> ModelSelect:
     """The items `actor` may see (`staff_scope`) that pass these filters, unordered: the
     one query behind the API's work list, the console's item list and its export. A
     filter left empty is not applied; a bad one raises Invalid. `search` matches the
     number or the text (and the address with `search_address`). The dashboards' links
     use `period` (collected from..to, as counted by the statistics), `measure` (a key of
     `measures.MEASURES`) and `accountable` (the unit an item counts for, by id); a
-    community or category of `measures.NONE_KEY` means none."""
-    query = staff_scope(Item.select(), actor)
+    community or category of `measures.NONE_KEY` means none. `office`: one street
+    office's (the district's own staff choose; others have only their own)."""
+    query = staff_scope(Item.select(), actor, office)
     if period is not None or measure:
         query = query.where(measures.counted())
     if period is not None:
@@ -312,9 +315,14 @@ def _accountable(unit: str) -> Expression:
     return measures.accountable_unit() == int(unit)
 
 
-def staff_scope(query: ModelSelect, actor: Actor) -> ModelSelect:
-    """Units see their own items and the claim board; area supervisors the items they
+def staff_scope(query: ModelSelect, actor: Actor, office: object = None) -> ModelSelect:
+    """Staff see their own street office's items only (the district's own staff every
+    office's, or the `office` they choose: `pipeline.rules.offices`). Within it, units
+    see their own items and the claim board; area supervisors the items they
     supervise (their area's, those assigned to them and those they follow)."""
+    offices = office_condition(actor, office)
+    if offices is not None:
+        query = query.where(offices)
     if actor.role in OVERSEERS:
         return query
     if actor.role == "unit":

@@ -8,6 +8,7 @@ from typing import Any
 from models import Follower, Item, Resident
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Forbidden
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import OPEN, OVERSEERS, ROLES_ALLOWED, SUPERVISING_ROLES
 from pipeline.rules.supervisors import REASONS, assigned_ids, badge_areas, followed_ids, reason, supervised_by
@@ -67,13 +68,13 @@ def resident_supervised(actor: Actor, today: date) -> dict[str, Any]:
     return {"supervisor": actor.is_supervisor, "areas": areas, "items": rows}
 
 
-def callback_rows(actor: Actor) -> list[dict[str, Any]]:
+def callback_rows(actor: Actor, office: object = None) -> list[dict[str, Any]]:
     """The call-back list (回访: resolved items still unrated a week on), each with its
     reporter's contact through `reporter_contact` — in full for the office, masked
     for the rest of the organisation."""
     if actor.kind != "staff" or actor.role not in CALLBACK_READERS:
         raise Forbidden("只有活动办和街道领导可以查看回访名单", code="forbidden")
-    items = callback_list()
+    items = callback_list(office_in_view(actor, office))
     residents = {r.id: r for r in Resident.select().where(Resident.id.in_({i.reporter_id for i in items if i.reporter_id}))}
     for item in items:  # read the reporters in one query, not one per row
         if item.reporter_id in residents:

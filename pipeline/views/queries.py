@@ -23,6 +23,7 @@ from models.base import PreparedSelect, column_list, db, fetch_models, is_postgr
 from pipeline.files.links import signed_key
 from pipeline.rules.actors import Actor
 from pipeline.rules.errors import Invalid, NotFound
+from pipeline.rules.offices import require_same_office, same_office
 from pipeline.rules.overdue import is_overdue
 from pipeline.rules.states import (
     CLAIMABLE,
@@ -69,13 +70,16 @@ def _root(category: Category) -> Category:
 
 def can_view(item: Item, viewer: Actor | None) -> bool:
     """Public items are seen by anyone. Unclassified and 作风 items by the
-    organisation and cadre supervisors, the units the office gave them to, their
-    reporter and badge-holding followers."""
+    organisation and cadre supervisors of the item's street office (the district's
+    own staff: every office's), the units the office gave them to, their reporter
+    and badge-holding followers."""
     if is_public(item):
         return True
     if viewer is None:
         return False
     if viewer.kind == "staff":
+        if not same_office(item, viewer):
+            return False
         if viewer.role != "unit":
             return True
         return viewer.unit_id is not None and viewer.unit_id in (item.unit_id, item.claimed_unit_id)
@@ -100,8 +104,10 @@ def visible_item(number: str, viewer: Actor | None) -> Item:
 def staff_item(number: str, actor: Actor) -> Item:
     """The item with this number for the staff detail (the sheet, the whole timeline,
     acting on it): `visible_item`, and for a unit handler only an item within their
-    unit's reach (`unit_reach`) — else NotFound, as if it didn't exist."""
+    unit's reach (`unit_reach`) — else NotFound, as if it didn't exist. A public item
+    of another street office is refused (403 `other_office`)."""
     item = visible_item(number, actor)
+    require_same_office(item, actor)
     unit_handler = actor.kind == "staff" and actor.role == "unit"
     if unit_handler and not Item.select().where((Item.id == item.id) & unit_reach(actor.unit_id)).exists():
         raise NotFound("事项编号不存在", code="not_found")
@@ -241,6 +247,7 @@ def summary(item: Item, today: date) -> dict[str, Any]:
         "due": iso(item.due),
         "overdue": is_overdue(item, today),
         "created_at": iso(item.created_at),
+        "office": item.office_id,  # its street office (街道), by id
     }
 
 

@@ -69,20 +69,23 @@ def finish(key: Any, name: str, counts: dict[str, int]) -> dict[str, Any]:
     return row
 
 
-def stats(start: str | None = None, end: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+def stats(start: str | None = None, end: str | None = None, now: datetime | None = None,
+          office: int | None = None) -> dict[str, Any]:
     """Response, on-time, resolution and satisfaction rates (residents, organisation,
     supervisors), send-backs, redos and overdue, for items collected in the period:
-    overall, by category, unit, community, and week by week."""
+    overall, by category, unit, community, and week by week. `office`: one street
+    office's items (`pipeline.rules.offices.office_in_view`), else the installation's."""
     now = as_local(now)
     start_day, end_day = parse_period(start, end, now.date())
-    groups = kept_groups(start_day, end_day, now.date())
+    groups = kept_groups(start_day, end_day, now.date(), office)
     categories = {c.id: c for c in Category.select(Category.id, Category.name, Category.code)}
     units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name)}
     overall = dict.fromkeys(COUNTS, 0)
     for counts in groups["category"].values():  # every item has one category key (None included)
         for name in COUNTS:
             overall[name] += counts[name]
-    result: dict[str, Any] = {"from": start_day.isoformat(), "to": end_day.isoformat(), "total": overall["total"],
+    result: dict[str, Any] = {"from": start_day.isoformat(), "to": end_day.isoformat(), "office": office,
+                              "total": overall["total"],
                               "summary": finish(None, "合计", overall)}
     by_category = []
     for key, counts in groups["category"].items():

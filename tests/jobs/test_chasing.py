@@ -124,6 +124,18 @@ def test_the_daily_digest_lists_every_overdue_item_by_unit_at_nine_on_working_da
     assert chasing.digest(datetime(2026, 11, 27).date()) == data
 
 
+def test_in_a_district_each_office_gets_its_own_digest_and_the_district_the_whole(app, district):
+    at = datetime(2026, 12, 10, 9, 0)  # both offices' items long overdue
+    data = chasing.overdue_digest(at)
+    assert data["total"] == 2
+    told = {(r.staff.username, r.data["thing2"]["value"]) for r in outbox(kind="digest")}
+    assert told == {("leader", "超期事项日报：共1件"), ("office", "超期事项日报：共1件"),
+                    ("south-leader", "超期事项日报：共1件"), ("south-office", "超期事项日报：共1件"),
+                    ("quji", "超期事项日报：共2件")}
+    assert chasing.overdue_digest(at) is None  # once a day
+    assert len(outbox(kind="digest")) == 5
+
+
 def test_the_digest_names_who_would_miss_the_reminders(app, world, loop, now):
     """Officials must never miss an overdue item: the office learns whose WeChat can't be reached."""
     from pipeline.accounts import people

@@ -7,6 +7,7 @@ import pytest
 
 import models
 from pipeline.rules.errors import Invalid
+from pipeline.rules.offices import default_office_id
 from pipeline.rules.states import STATUS_LABELS
 from pipeline.views import desk, lists
 
@@ -24,7 +25,7 @@ def items(world, flow, now):
                 number=f"{today:%Y%m%d}-{9000 + n:04d}", status=status, content=f"问题{n}：楼道灯坏了",
                 channel="wechat" if n % 2 else "phone", community="全椒路社区" if n % 3 else "花园社区",
                 address="幸福路12号" if n % 4 == 0 else None, due=due, created_at=now - timedelta(hours=n),
-                updated_at=now))
+                updated_at=now, office=default_office_id()))
     made += [flow.classified(), flow.claimed(), flow.classified(unit="shirong")]
     return made
 
@@ -118,7 +119,8 @@ def test_pages_by_cursor_give_every_item_once_in_order_even_as_items_are_added(a
     office = world.actor("office")
     for n in range(4):  # equal deadline and creation time: the id decides
         items.append(models.Item.create(number=f"{now:%Y%m%d}-{9500 + n:04d}", status="claimed", content="同时",
-                                        channel="phone", due=now.date(), created_at=now, updated_at=now))
+                                        channel="phone", due=now.date(), created_at=now, updated_at=now,
+                                        office=default_office_id()))
     before = [row["number"] for row in lists.work_list(office, per_page=100, now=now)["items"]]
     assert len(before) == len(items) > 20
     added = []

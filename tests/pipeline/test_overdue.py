@@ -5,6 +5,7 @@ from datetime import timedelta
 import models
 from pipeline.routines import bulletins
 from pipeline.rules.core import note_figures_changed
+from pipeline.rules.offices import default_office_id
 from pipeline.rules.overdue import deadline_running, is_overdue, overdue_condition, overdue_items
 from pipeline.rules.states import STATUS_LABELS
 from pipeline.steps import firing
@@ -19,7 +20,8 @@ def every_kind_of_item(now):
         for due in (today - timedelta(days=1), today, None):
             n += 1
             items.append(models.Item.create(number=f"{today:%Y%m%d}-{n:04d}", status=status, content="楼道灯坏了",
-                                            channel="wechat", due=due, created_at=now, updated_at=now))
+                                            channel="wechat", due=due, created_at=now, updated_at=now,
+                                            office=default_office_id()))
     note_figures_changed(*items)  # made here, not by an operation: noted as an operation notes them
     return items
 

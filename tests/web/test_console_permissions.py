@@ -67,6 +67,8 @@ ROUTES = [
     ("POST", "/admin/users/999", OFFICE, {"name": "某人"}),
     ("POST", "/admin/users/999/password", OFFICE, {"password": "new-pass-99"}),
     ("POST", "/admin/users/999/active", OFFICE, {"active": "1"}),
+    ("GET", "/admin/offices", {"admin"}, None),  # the admin here has no office: the district's
+    ("POST", "/admin/offices", {"admin"}, {"name": "城南街道", "code": "02"}),
     ("GET", "/admin/communities", OFFICE, None),
     ("POST", "/admin/communities", OFFICE, {"name": "幸福里社区"}),
     ("POST", "/admin/communities/999", OFFICE, {"name": "某社区"}),
@@ -114,7 +116,8 @@ ENDPOINTS = {"/": "console.home", "/items": "console.items", "/items/{late}": "c
              **{f"admin {name}": f"console.admin_{name}" for name in (
                  "units", "unit_add", "unit_change", "users", "user_add", "user_change", "user_password",
                  "user_active", "communities", "community_add", "community_change", "categories", "category_add",
-                 "category_change", "calendar", "calendar_set", "calendar_remove", "community_supervisors")}}
+                 "category_change", "calendar", "calendar_set", "calendar_remove", "community_supervisors", "offices",
+                 "office_add", "office_change")}}
 # Pages anyone opens without signing in: sign-in itself, static files, the results board and 公示.
 PUBLIC = {"console.login", "console.wechat_login", "console.wechat_callback", "console.static",
           "console.results_board", "console.notices"}
@@ -127,7 +130,7 @@ def test_every_console_route_is_in_the_table(app):
 
 @pytest.fixture
 def numbers(world, now):
-    create_staff("admin", "admin", "test-password", name="管理员")
+    create_staff("admin", "admin", "test-password", name="管理员", district=True)  # the district's: every office
     items = make_items(world, now)
     numbers = {key: item.number for key, item in items.items()}
     for key in ("late", "conduct"):

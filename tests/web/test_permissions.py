@@ -39,7 +39,8 @@ PEOPLE = {
     "leader": ("leader", "leader"),
     "office": ("office", "office"),
     "party_office": ("party", "party_office"),
-    "admin": ("admin", "admin"),
+    "admin": ("admin", "admin"),  # no office: the district's admin (the only office is theirs to manage)
+    "district": ("district", "district"),  # 区级督查: every office's items, reads and supervises
 }
 # Who meets each condition that tells people apart, in this world (`visible`: see `holds`).
 HOLDS = {
@@ -241,6 +242,9 @@ CALLS = {
     "console.admin_user_change": Call("/admin/users/999", form={"name": "某人"}),
     "console.admin_user_password": Call("/admin/users/999/password", form={"password": "new-pass-99"}),
     "console.admin_user_active": Call("/admin/users/999/active", form={"active": "1"}),
+    "console.admin_offices": Call("/admin/offices"),
+    "console.admin_office_add": Call("/admin/offices", form={"name": "新街道", "code": "09"}),
+    "console.admin_office_change": Call("/admin/offices/999", form={"active": "1"}),
     "console.admin_communities": Call("/admin/communities"),
     "console.admin_community_add": Call("/admin/communities", form={"name": "新社区"}),
     "console.admin_community_change": Call("/admin/communities/999", form={"name": "某社区"}),
@@ -271,7 +275,7 @@ METHODS = {"api_public.wxlogin": "POST", "api_public.staff_login": "POST", "api_
            **{f"console.admin_{name}": "POST" for name in (
                "unit_add", "unit_change", "user_add", "user_change", "user_password", "user_active", "community_add",
                "community_change", "category_add", "category_change", "calendar_set", "calendar_remove",
-               "community_supervisors")}}
+               "community_supervisors", "office_add", "office_change")}}
 
 
 def route_of(key):
@@ -346,7 +350,8 @@ class Scene:
 
     def __init__(self, app, world, now):
         self.app, self.world, self.now = app, world, now
-        world.staff["admin"] = create_staff("admin", "admin", "test-password", name="管理员")
+        world.staff["admin"] = create_staff("admin", "admin", "test-password", name="管理员", district=True)
+        world.staff["district"] = create_staff("quji", "district", "test-password", name="区督查室")
         self.badge = models.Badge.get(models.Badge.token == "badge-token-liu")
         self.bulletin = bulletins.draft_weekly(now)
         assert self.bulletin is not None

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from pipeline.accounts.people import active_staff_user
-from pipeline.rules import permissions
+from pipeline.rules import offices, permissions
 from pipeline.rules.actors import actor_for_staff
 from pipeline.rules.errors import DomainError
 from pipeline.rules.settings import settings
@@ -86,7 +86,9 @@ def _layout_values():
     user = g.get("console_user")
     return {"me": user, "role_name": ROLE_LABELS.get(user.role, "工作人员") if user else None,
             "statuses": STATUS_LABELS, "is_overdue": is_overdue, "overdue_label": _overdue_label,
-            "office_name": settings.office_name}
+            "office_name": settings.office_name,
+            # The district's street offices to pick from (none for one office, or for an office's staff).
+            "office_choices": offices.picker(g.get("actor")), "chosen_office": request.args.get("office") or ""}
 
 
 def _overdue_label(due, today):

@@ -13,6 +13,7 @@ from pipeline.accounts.people import PASSWORD_MIN, cadre_choices
 from pipeline.office import calendar, categories, communities
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import DomainError
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.states import ROLE_LABELS, TIERS, UNIT_KINDS
 from pipeline.steps import supervising
 from web.auth import allow
@@ -35,6 +36,12 @@ def _active(value: str | None) -> bool | None:
     return None if value is None else value == "1"
 
 
+def _office() -> int | None:
+    """The street office whose units, accounts and communities the page lists: the
+    reader's own; the district's admin sees all, or the one picked (`?office=`)."""
+    return office_in_view(g.actor, request.args.get("office"))
+
+
 def _attempt(change: Callable[[], Any], done: str, target: str, page: Callable[[str], Page],
              **values: Any) -> BaseResponse | Page:
     """Run one change: on success flash `done` and go to `target`; refused, the page again with the message."""
@@ -51,8 +58,9 @@ def _attempt(change: Callable[[], Any], done: str, target: str, page: Callable[[
 # ---- units (承办单位)
 
 def _units_page(error: str | None = None) -> Page:
-    return render_template("console/admin_units.html", units=admin.all_units(), kinds=UNIT_KINDS,
-                           communities=communities.list_communities(), error=error,
+    office = _office()
+    return render_template("console/admin_units.html", units=admin.all_units(office), kinds=UNIT_KINDS,
+                           communities=communities.list_communities(office=office), error=error,
                            failed=request.form if error else {}), 400 if error else 200
 
 
@@ -65,7 +73,7 @@ def admin_units() -> Page:
 @bp.post("/admin/units")
 @allow("units.manage")
 def admin_unit_add() -> BaseResponse | Page:
-    fields = _form("name", "kind", "community")
+    fields = _form("name", "kind", "community", "office")
     return _attempt(lambda: admin.add_unit(g.actor, **fields), f"已添加单位：{fields['name']}",
                     "console.admin_units", _units_page)
 
@@ -82,9 +90,10 @@ def admin_unit_change(unit_id: int) -> BaseResponse | Page:
 # ---- accounts (账号)
 
 def _users_page(error: str | None = None) -> Page:
-    return render_template("console/admin_users.html", users=admin.all_users(), roles=ROLE_LABELS,
-                           units=[u for u in admin.all_units() if u["active"]],
-                           communities=communities.list_communities(), password_min=PASSWORD_MIN,
+    office = _office()
+    return render_template("console/admin_users.html", users=admin.all_users(office), roles=ROLE_LABELS,
+                           units=[u for u in admin.all_units(office) if u["active"]],
+                           communities=communities.list_communities(office=office), password_min=PASSWORD_MIN,
                            error=error, failed=request.form if error else {}), 400 if error else 200
 
 
@@ -97,7 +106,7 @@ def admin_users() -> Page:
 @bp.post("/admin/users")
 @allow("users.manage")
 def admin_user_add() -> BaseResponse | Page:
-    fields = _form("username", "name", "role", "unit", "area")
+    fields = _form("username", "name", "role", "unit", "area", "office")
     password = request.form.get("password") or ""
     return _attempt(lambda: admin.add_user(g.actor, password=password, **fields),
                     f"已创建账号：{fields['username']}，请将初始密码告知本人并提醒修改", "console.admin_users", _users_page)
@@ -128,11 +137,43 @@ def admin_user_active(user_id: int) -> BaseResponse | Page:
                     "账号已启用" if active else "账号已停用，不能再登录", "console.admin_users", _users_page)
 
 
+# ---- street offices (街道): the district's admin only
+
+def _offices_page(error: str | None = None) -> Page:
+    return render_template("console/admin_offices.html", offices=admin.all_offices(g.actor), error=error,
+                           failed=request.form if error else {}), 400 if error else 200
+
+
+@bp.get("/admin/offices")
+@allow("offices.manage")
+def admin_offices() -> Page:
+    return _offices_page()
+
+
+@bp.post("/admin/offices")
+@allow("offices.manage")
+def admin_office_add() -> BaseResponse | Page:
+    fields = _form("name", "code")
+    return _attempt(lambda: admin.add_office(g.actor, name=fields["name"], code=fields["code"], now=local_now()),
+                    f"已添加街道：{fields['name']}", "console.admin_offices", _offices_page)
+
+
+@bp.post("/admin/offices/<int:office_id>")
+@allow("offices.manage")
+def admin_office_change(office_id: int) -> BaseResponse | Page:
+    fields = _form("name", "active")
+    return _attempt(lambda: admin.update_office(g.actor, office_id, name=fields["name"],
+                                                active=_active(fields["active"])),
+                    "街道已更新", "console.admin_offices", _offices_page)
+
+
 # ---- communities (社区)
 
 def _communities_page(error: str | None = None) -> Page:
+    office = _office()
     return render_template("console/admin_communities.html",
-                           communities=communities.list_communities(include_inactive=True), cadres=cadre_choices(),
+                           communities=communities.list_communities(include_inactive=True, office=office),
+                           cadres=cadre_choices(office),
                            error=error,
                            failed=request.form if error else {}), 400 if error else 200
 
@@ -153,9 +194,9 @@ def admin_communities() -> Page:
 @bp.post("/admin/communities")
 @allow("communities.manage")
 def admin_community_add() -> BaseResponse | Page:
-    fields = _form("name", "lat", "lng")
+    fields = _form("name", "lat", "lng", "office")
     return _attempt(lambda: communities.create_community(g.actor, name=fields["name"], lat=_coordinate(fields["lat"]),
-                                                         lng=_coordinate(fields["lng"])),
+                                                         lng=_coordinate(fields["lng"]), office=fields["office"]),
                     f"已添加社区：{fields['name']}", "console.admin_communities", _communities_page)
 
 

@@ -9,6 +9,7 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from pipeline.office.assessment import DEFAULT_WEIGHTS, assessment, set_weights
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import Invalid
+from pipeline.rules.offices import office_in_view
 from pipeline.views.exports import assessment_workbook, callbacks_workbook, items_workbook
 from pipeline.views.measures import NONE_KEY
 from pipeline.views.stats import RATE_LABELS, RATES, parse_period, stats
@@ -23,6 +24,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _period_args() -> tuple[str | None, str | None]:
     return (request.args.get("from") or "").strip() or None, (request.args.get("to") or "").strip() or None
+
+
+def _office() -> int | None:
+    """The street office whose figures the page shows: the reader's own, or the district's pick (`?office=`)."""
+    return office_in_view(g.actor, request.args.get("office"))
 
 
 def _xlsx(data, name: str) -> Response:
@@ -46,7 +52,7 @@ def _xlsx(data, name: str) -> Response:
 def dashboard():
     """数据看板: a period's rates by category, unit and community, week by week; every figure links to its items."""
     start, end = _period_args()
-    figures = stats(start, end, local_now())
+    figures = stats(start, end, local_now(), _office())
     return render_template("console/dashboard.html", figures=figures, rates=RATES, labels=RATE_LABELS,
                            presets=_presets(), link=_linker(figures), chart=_chart(figures))
 
@@ -57,6 +63,8 @@ def _linker(figures: dict):
 
     def link(dimension: str | None, row: dict, measure: str) -> str:
         args = {"from": figures["from"], "to": figures["to"], "measure": measure}
+        if figures.get("office") is not None:
+            args["office"] = figures["office"]
         if dimension == "week":
             args.update({"from": row["from"], "to": row["to"]})
         elif dimension == "category":
@@ -109,7 +117,7 @@ def assessment_page():
 
 def _assessment_view(error: str | None = None, failed: dict | None = None, status: int = 200):
     start, end = _period_args()
-    table = assessment(start, end, local_now())
+    table = assessment(start, end, local_now(), _office())
     return render_template("console/assessment.html", table=table, link=_linker(table), error=error,
                            failed=failed or {}, presets=_presets()), status
 
@@ -140,14 +148,14 @@ def export_items():
 @allow("assessment.read")
 def export_assessment():
     start, end = _period_args()
-    table = assessment(start, end, local_now())
+    table = assessment(start, end, local_now(), _office())
     return _xlsx(assessment_workbook(table), f"单位考核-{table['from']}至{table['to']}.xlsx")
 
 
 @bp.get("/export/callbacks.xlsx")
 @allow("callbacks.read")
 def export_callbacks():
-    return _xlsx(callbacks_workbook(g.actor), f"回访名单-{local_now():%Y%m%d}.xlsx")
+    return _xlsx(callbacks_workbook(g.actor, request.args.get("office")), f"回访名单-{local_now():%Y%m%d}.xlsx")
 
 
 @bp.app_template_filter("pct")

@@ -40,7 +40,7 @@ def supervision():
 @allow("callbacks.read")
 def callbacks():
     """回访: resolved items still unrated a week on; each opens the item page to record the call."""
-    return render_template("console/callbacks.html", rows=callback_rows(g.actor), today=local_now().date())
+    return render_template("console/callbacks.html", rows=callback_rows(g.actor, request.args.get("office")), today=local_now().date())
 
 
 def _public_url(path: str) -> str:

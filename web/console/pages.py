@@ -6,6 +6,7 @@ from pipeline.accounts.people import active_staff, active_units, cadre_choices
 from pipeline.files.uploads import served_photo
 from pipeline.office.catalog import category_tree
 from pipeline.rules.boundary import local_now
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.states import CHANNELS, OPEN, SCORES, TIERS
 from pipeline.steps.intake import default_due
 from pipeline.views.actions import available_forms, claim_board, likely_duplicates, may, unit_work
@@ -20,7 +21,7 @@ from web.auth import allow
 from . import bp
 
 PER_PAGE = 20
-FILTERS = ("status", "channel", "community", "category", "overdue", "q")
+FILTERS = ("status", "channel", "community", "category", "overdue", "q", "office")
 # The dashboards' links: collected from..to, a measure (measures.MEASURES), the accountable unit.
 LINK_FILTERS = ("from", "to", "measure", "unit")
 
@@ -39,10 +40,11 @@ def items():
     args = list_args()
     page, _ = page_args(request.args.get("page"), PER_PAGE)
     rows, total, exact, _more = page_of(list_query(args, today), page, PER_PAGE)
+    office = office_in_view(g.actor, args["office"])
     return render_template("console/items.html", rows=rows, total=total, exact=exact, page=page, per_page=PER_PAGE,
                            pages=max(1, -(-total // PER_PAGE)), args=args, link_filters=LINK_FILTERS,
-                           channels=CHANNELS, communities=communities(), categories=category_tree(),
-                           measures=MEASURES, units={u["id"]: u["name"] for u in active_units()}, today=today)
+                           channels=CHANNELS, communities=communities(office), categories=category_tree(),
+                           measures=MEASURES, units={u["id"]: u["name"] for u in active_units(office)}, today=today)
 
 
 def list_args() -> dict[str, str]:
@@ -54,7 +56,7 @@ def list_query(args: dict[str, str], today):
     return find_items(g.actor, today, status=args["status"], channel=args["channel"],
                       community=args["community"], category=args["category"],
                       overdue=args["overdue"] in ("1", "true", "on"), q=args["q"], start=args["from"],
-                      end=args["to"], measure=args["measure"], unit=args["unit"])
+                      end=args["to"], measure=args["measure"], unit=args["unit"], office=args["office"])
 
 
 def render_item(found, error=None, failed=None):
@@ -62,18 +64,19 @@ def render_item(found, error=None, failed=None):
     now = local_now()
     forms = available_forms(found, g.actor, now)
     choices = {}
+    office = found.office_id  # the pickers offer the item's own street office's units and people
     if "classify" in forms:
         category = found.category or found.suggested_category
         tier = found.tier or "limited"
-        choices.update(categories=category_tree(), leaders=active_staff("leader"), units=active_units(),
-                       tiers=TIERS, communities=communities(), category=category.code if category else "",
+        choices.update(categories=category_tree(), leaders=active_staff("leader", office), units=active_units(office),
+                       tiers=TIERS, communities=communities(office), category=category.code if category else "",
                        tier=tier, due=found.due or (default_due(tier, category, now) if category else None))
     if "claim" in forms and g.actor.role != "unit" or "assist" in forms and g.actor.role != "unit":
-        choices.setdefault("units", active_units())
+        choices.setdefault("units", active_units(office))
     if "merge" in forms:
         choices["duplicates"] = likely_duplicates(found, now)
     if "classify" in forms or "assign_supervisor" in forms:
-        choices["supervisors"] = cadre_choices()
+        choices["supervisors"] = cadre_choices(office)
     view = staff_view(found, g.actor)
     assigned_ids = [row["id"] for row in view["sheet"]["supervisors"] if row["why"] == "assigned"]
     return render_template("console/item.html", item=view, followers=followers(found, g.actor), forms=forms,
@@ -93,14 +96,15 @@ def item(number):
 @allow("items.work_list")
 def board():
     """公开领办: items open for claiming by category and community, with the claim forms."""
-    args = {name: (request.args.get(name) or "").strip() for name in ("category", "community")}
-    sections = claim_board(g.actor, category=args["category"], community=args["community"])
+    args = {name: (request.args.get(name) or "").strip() for name in ("category", "community", "office")}
+    sections = claim_board(g.actor, category=args["category"], community=args["community"], office=args["office"])
+    office = office_in_view(g.actor, args["office"])
     now = local_now()
     allowed = {row.id: [form for form in ("claim", "assist", "return") if may(row, g.actor, form, now)]
                for rows in sections.values() for row in rows}
     return render_template("console/board.html", sections=sections, allowed=allowed, args=args,
-                           categories=category_tree(), communities=communities(), today=now.date(),
-                           units=active_units() if g.actor.role != "unit" else None)
+                           categories=category_tree(), communities=communities(office), today=now.date(),
+                           units=active_units(office) if g.actor.role != "unit" else None)
 
 
 @bp.get("/unit")

@@ -15,6 +15,7 @@ from pipeline.routines import visit_findings, visits
 from pipeline.routines.routine import month_start, previous_month
 from pipeline.rules.boundary import local_now
 from pipeline.rules.errors import DomainError, NotFound
+from pipeline.rules.offices import office_in_view
 from pipeline.rules.permissions import permitted
 from pipeline.rules.schemas import SCHEMAS
 from pipeline.rules.settings import settings
@@ -43,8 +44,9 @@ def render_visits(error: str | None = None, status: int = 200) -> tuple[str, int
     return render_template("console/visits.html", today=today, first=first, visits=records, days=days,
                            whose=whose if name else None, name=name,
                            halves_add_up=settings.visit_half_days_add_up,
-                           required=visits.REQUIRED_DAYS, communities=communities(),
-                           cadres=visits.cadres() if permitted("visits.for_others", g.actor) else None,
+                           required=visits.REQUIRED_DAYS, communities=communities(office_in_view(g.actor)),
+                           cadres=visits.cadres(office_in_view(g.actor)) if permitted("visits.for_others", g.actor)
+                           else None,
                            checks=permitted("visit_checks.read", g.actor),
                            previous=previous_month(first), following=end + timedelta(days=1),
                            error=error, form=request.form if error else {}), status
@@ -57,7 +59,7 @@ def _whose() -> tuple[int, str | None]:
     if not raw or not permitted("visits.read_all", g.actor):
         return g.actor.id, None
     wanted = integer({"staff": raw}, "staff")
-    name = next((cadre.name for cadre in visits.cadres() if cadre.id == wanted), None)
+    name = next((cadre.name for cadre in visits.cadres(office_in_view(g.actor)) if cadre.id == wanted), None)
     if name is None:
         raise NotFound("干部不存在", code="not_found")
     return int(wanted), name
