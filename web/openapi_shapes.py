@@ -110,7 +110,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Users": {"type": "array", "items": obj({"id": {"type": "integer"}, "role": {"type": "string"},
                                              "bound": {"type": "boolean"}})},
     "Stats": obj({"from": DATE, "to": DATE, "total": {"type": "integer"}, "summary": {"type": "object"},
-                  "by_category": OBJECTS, "by_unit": OBJECTS, "by_community": OBJECTS, "by_week": OBJECTS}),
+                  "by_category": OBJECTS, "by_unit": OBJECTS, "by_community": OBJECTS, "by_office": OBJECTS, "by_week": OBJECTS}),
     "Bulletin": BULLETIN,
     "Bulletins": page_of(BULLETIN),
     "Discipline": obj({"id": {"type": "integer"}, "kind": {"type": "string"}, "person": {"type": "string"},

@@ -51,6 +51,21 @@ def intake_office_id(community: object, staff_id: object) -> int:
     return int(row[0]) if row is not None and row[0] is not None else default_office_id()
 
 
+def office_title(office_id: int | None) -> str:
+    """The 活动办's name a paper of an item of `office_id` is issued under: the setting
+    OFFICE_NAME for the installation's own office (and while there is one office);
+    for another office of a district, that office's name with the same body after
+    街道 ("全椒路街道群众路线…办公室" → "龙池街道群众路线…办公室")."""
+    configured = settings.office_name
+    if office_id is None:
+        return configured
+    office = Office.get_or_none(Office.id == office_id)
+    if office is None or office.name == street_name(configured) or Office.select().count() < 2:
+        return configured
+    body = configured[configured.index("街道") + 2:] if "街道" in configured else configured
+    return office.name + body
+
+
 def district_wide(actor: Actor | None) -> bool:
     """Whether the actor is the district's own staff: sees and may filter every office."""
     return (actor is not None and actor.kind == "staff" and actor.staff is not None

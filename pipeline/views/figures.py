@@ -35,8 +35,8 @@ from pipeline.views import measures
 COUNTS = ("total", "responded", "resolved", "on_time", "rated", "satisfied", "unsatisfied", "org_rated",
           "org_satisfied", "supervisor_rated", "supervisor_satisfied", "returned", "redone", "overdue")
 KEPT = COUNTS[:-1]  # what `daily_figure` keeps: all but overdue, which depends on the day it is read
-DIMENSIONS = ("category", "unit", "community", "week")
-GROUPS = DIMENSIONS[:-1]  # kept per day; weeks are sums of days
+DIMENSIONS = ("category", "unit", "community", "week", "office")
+GROUPS = DIMENSIONS[:3]  # kept per day; weeks and offices are sums of days (office_id on every row)
 RECOUNT_DAYS = 31  # collection days recounted in one statement at most
 LOCK = "daily_figure"  # one recount (or rename) at a time
 
@@ -123,7 +123,8 @@ def live_groups(start: date, end: date, today: date, office: int | None = None) 
     sums = _sums("COUNT(*)", _overdue("1"))
     week = _week('"day"')
     selects = [f'SELECT \'{dimension}\', CAST("{dimension}" AS TEXT), {sums} FROM f GROUP BY "{dimension}"'
-               for dimension in GROUPS] + [f"SELECT 'week', CAST({week} AS TEXT), {sums} FROM f GROUP BY {week}"]
+               for dimension in GROUPS] + [f"SELECT 'week', CAST({week} AS TEXT), {sums} FROM f GROUP BY {week}",
+                                           f'SELECT \'office\', CAST("office_id" AS TEXT), {sums} FROM f GROUP BY "office_id"']
     sql = f"WITH f AS ({inner}) " + " UNION ALL ".join(selects)
     return _read(sql, params + [today.isoformat()] * len(selects))
 
@@ -139,9 +140,11 @@ def kept_groups(start: date, end: date, today: date, office: int | None = None) 
     week = _week('"day"')
     sql = (f'SELECT "dimension", "key", {sums} FROM "daily_figure" WHERE {period} GROUP BY "dimension", "key" '
            f"UNION ALL SELECT 'week', CAST({week} AS TEXT), {sums} FROM \"daily_figure\" "
-           f"WHERE \"dimension\" = 'category' AND {period} GROUP BY {week}")
+           f"WHERE \"dimension\" = 'category' AND {period} GROUP BY {week} "
+           f"UNION ALL SELECT 'office', CAST(\"office_id\" AS TEXT), {sums} FROM \"daily_figure\" "
+           f"WHERE \"dimension\" = 'category' AND {period} GROUP BY \"office_id\"")
     params = [today.isoformat(), start.isoformat(), end.isoformat()]
-    return _read(sql, params + params)
+    return _read(sql, params * 3)
 
 
 def _runs(days: list[date]) -> Iterator[tuple[date, date]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from peewee import Case, fn
 
-from models import Category, Evaluation, Rating, Unit, as_local, iso
+from models import Category, Evaluation, Office, Rating, Unit, as_local, iso
 from pipeline.rules.errors import Invalid
 from pipeline.rules.states import ACCEPTING_SCORES
 from pipeline.rules.validate import parse_date
@@ -43,7 +43,7 @@ RATE_LABELS = {
     "return_rate": "退单率",
     "redo_rate": "返工率",
 }
-NO_GROUP = {"category": "未分类", "unit": "未定单位", "community": "未填社区"}
+NO_GROUP = {"category": "未分类", "unit": "未定单位", "community": "未填社区", "office": "未定街道"}
 
 
 def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
@@ -97,9 +97,12 @@ def stats(start: str | None = None, end: str | None = None, now: datetime | None
                for key, counts in groups["unit"].items()]
     by_community = [finish(key, key if key is not None else NO_GROUP["community"], counts)
                     for key, counts in groups["community"].items()]
-    for rows in (by_category, by_unit, by_community):
+    # The district compares its street offices; an office's own figures have one row here.
+    offices = {o.id: o.name for o in Office.select(Office.id, Office.name)}
+    by_office = [finish(key, offices.get(key, NO_GROUP["office"]), counts) for key, counts in groups["office"].items()]
+    for rows in (by_category, by_unit, by_community, by_office):
         rows.sort(key=lambda r: (-r["total"], str(r["name"])))
-    result.update(by_category=by_category, by_unit=by_unit, by_community=by_community,
+    result.update(by_category=by_category, by_unit=by_unit, by_community=by_community, by_office=by_office,
                   by_week=_weeks(groups["week"], start_day, end_day))
     return result
 

@@ -58,17 +58,24 @@ def test_pickers_and_figures_are_the_offices_own(client, district, auth):
     home = client.get(f"/api/v1/staff/stats?{PERIOD}", headers=auth("leader")).get_json()
     assert (whole["total"], south["total"], home["total"]) == (2, 1, 1)
     assert (whole["office"], south["office"], home["office"]) == (None, district.south.id, district.home.id)
+    assert {row["key"]: row["total"] for row in whole["by_office"]} == {district.home.id: 1, district.south.id: 1}
+    assert [row["name"] for row in south["by_office"]] == ["城南街道"]
 
 
 def test_the_console_offers_the_district_an_office_picker(client, district, world):
     assert sign_in(client, "quji").status_code == 302
     page = client.get("/items").get_data(as_text=True)
     assert 'name="office"' in page and "城南街道" in page and "全区（全部街道）" in page
+    assert '<span class="meta">城南街道 · ' in page  # each row says whose it is
     south_only = client.get(f"/items?office={district.south.id}").get_data(as_text=True)
     assert district.items["south"].number in south_only and district.items["home"].number not in south_only
+    whole = client.get(f"/dashboard?{PERIOD}").get_data(as_text=True)
+    assert '<section class="card" id="by-office">' in whole and "<th scope=\"row\">城南街道</th>" in whole
+    assert f"office={district.south.id}&amp;measure" in whole or f"measure=counted&amp;office={district.south.id}" in whole
     dashboard = client.get(f"/dashboard?{PERIOD}&office={district.south.id}").get_data(as_text=True)
     assert f'<option value="{district.south.id}" selected>城南街道</option>' in dashboard
     assert f"office={district.south.id}" in dashboard  # its figures link to that office's items
+    assert 'id="by-office"' not in dashboard  # one office picked: nothing to compare
     board = client.get(f"/claim-board?office={district.home.id}").get_data(as_text=True)
     assert district.items["home"].number in board and district.items["south"].number not in board
 
@@ -76,7 +83,7 @@ def test_the_console_offers_the_district_an_office_picker(client, district, worl
 def test_an_offices_staff_get_no_picker_and_only_their_own(client, district, world):
     assert sign_in(client, "office").status_code == 302
     page = client.get("/items").get_data(as_text=True)
-    assert "全区（全部街道）" not in page
+    assert "全区（全部街道）" not in page and '<span class="meta">本街道 · ' not in page
     assert district.items["home"].number in page and district.items["south"].number not in page
     assert client.get(f"/items/{district.items['south'].number}").status_code == 403
     assert client.get(f"/dashboard?office={district.south.id}").status_code == 403
@@ -109,3 +116,11 @@ def test_the_district_admin_adds_and_retires_offices_and_an_offices_admin_may_no
     assert sign_in(office_admin, "south-admin").status_code == 302
     assert office_admin.get("/admin/offices").status_code == 403
     assert "/admin/offices" not in office_admin.get("/admin/units").get_data(as_text=True)
+
+
+def test_each_offices_sheet_is_issued_under_its_own_name(client, district, world):
+    assert sign_in(client, "quji").status_code == 302
+    south = client.get(f"/items/{district.items['south'].number}/sheet").get_data(as_text=True)
+    home = client.get(f"/items/{district.items['home'].number}/sheet").get_data(as_text=True)
+    assert '<p class="org">城南街道群众路线教育实践活动领导小组办公室</p>' in south
+    assert '<p class="org">XX街道群众路线教育实践活动领导小组办公室</p>' in home  # the setting, as with one office

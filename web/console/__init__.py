@@ -84,11 +84,14 @@ def _layout_values():
     if request.blueprint != "console":
         return {}
     user = g.get("console_user")
+    choices = offices.picker(g.get("actor"))
     return {"me": user, "role_name": ROLE_LABELS.get(user.role, "工作人员") if user else None,
             "statuses": STATUS_LABELS, "is_overdue": is_overdue, "overdue_label": _overdue_label,
             "office_name": settings.office_name,
             # The district's street offices to pick from (none for one office, or for an office's staff).
-            "office_choices": offices.picker(g.get("actor")), "chosen_office": request.args.get("office") or ""}
+            "office_choices": choices, "chosen_office": request.args.get("office") or "",
+            # Rows name their street office where the reader sees several (the district).
+            "office_names": {office["id"]: office["name"] for office in offices.offices()} if choices else {}}
 
 
 def _overdue_label(due, today):

@@ -73,6 +73,8 @@ def _linker(figures: dict):
             args["unit"] = row["key"] if row["key"] is not None else NONE_KEY
         elif dimension == "community":
             args["community"] = row["key"] if row["key"] is not None else NONE_KEY
+        elif dimension == "office":
+            args["office"] = row["key"]
         return f"{base}?{urlencode(args)}"
     return link
 

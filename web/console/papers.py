@@ -13,6 +13,7 @@ from flask import Response, current_app, g, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
 from pipeline.rules.boundary import local_now
+from pipeline.rules.offices import office_title
 from pipeline.views.queries import staff_item
 from pipeline.views.sheet import staff_view
 from web.auth import allow
@@ -48,7 +49,7 @@ def _sheet_html(number: str, pdf_font: tuple[str, int] | None = None) -> str:
         "console/sheet.html", item=view, sheet=sheet, qr=_qr_data_uri(found), printed_at=now, pdf=pdf_font is not None,
         lead_units=[c["unit"] for c in current if c["role"] == "lead"],
         assisting_units=[c["unit"] for c in current if c["role"] != "lead"], claim_history=history,
-        css=SHEET_CSS.read_text(encoding="utf-8"), font_face=font_face)
+        css=SHEET_CSS.read_text(encoding="utf-8"), font_face=font_face, office_name=office_title(found.office_id))
 
 
 def _weasyprint() -> Any:
