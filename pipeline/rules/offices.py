@@ -88,8 +88,18 @@ def office_condition(actor: Actor, office: object = None) -> Expression | None:
     mine = actor_office_id(actor)
     wanted = chosen_office_id(actor, office)
     if mine is not None:
-        return Item.office == mine
+        # With no other office every item is this one's: no condition, so a count or a
+        # page reads the list's own index instead of filtering on the unindexed office_id.
+        return Item.office == mine if _others_exist(mine) else None
     return Item.office == wanted if wanted is not None else None
+
+
+_OTHERS = 'SELECT 1 FROM "office" WHERE "id" <> {m} LIMIT 1'
+
+
+def _others_exist(office_id: int) -> bool:
+    """Whether any office but this one exists, retired ones included (their items remain)."""
+    return db.execute_sql(_OTHERS.format(m=db.param), (office_id,)).fetchone() is not None
 
 
 def chosen_office_id(actor: Actor, office: object) -> int | None:

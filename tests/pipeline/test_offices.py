@@ -196,3 +196,14 @@ def test_one_office_installation_is_as_before(world, flow, now):
     assert models.Office.select().count() == 1
     assert numbers(lists.work_list(world.actor("office"), now=now)) == {item.number}
     assert offices.picker(world.actor("office")) == []
+
+
+def test_one_office_puts_no_office_condition_on_its_lists_and_a_second_office_does(world, now):
+    office = world.actor("office")
+    # One office: every item is its own, so the lists keep to their indexes (no filter on office_id).
+    assert offices.office_condition(office) is None
+    south = models.Office.create(name="城南街道", code="02", created_at=now)
+    assert offices.office_condition(office) is not None
+    south.active = False
+    south.save()
+    assert offices.office_condition(office) is not None  # a retired office's items remain its own
