@@ -26,7 +26,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 SCHEMA_NAMED = re.compile(r"SCHEMAS\[\"(\w+)\"\]")
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
-    "number": {"type": "string", "pattern": r"^\d{8}-\d{4}$"},
+    "number": {"type": "string", "pattern": r"^\d{8}-\d{4,6}$"},
     "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
     "day": {"type": "string", "format": "date"},
     "scene": {"type": "string"},

@@ -30,7 +30,7 @@ UNIT_REF = {"anyOf": [obj({"id": {"type": "integer"}, "name": {"type": "string"}
 CATEGORY_REF = {"anyOf": [obj({"code": {"type": "string"}, "name": {"type": "string"}, "parent": NULLABLE_TEXT}),
                           {"type": "null"}]}
 SUMMARY_FIELDS = {
-    "number": {"type": "string", "pattern": r"^\d{8}-\d{4}$"}, "status": {"type": "string"},
+    "number": {"type": "string", "pattern": r"^\d{8}-\d{4,6}$"}, "status": {"type": "string"},
     "status_label": {"type": "string"}, "round": {"type": "integer"}, "content": {"type": "string"},
     "community": NULLABLE_TEXT, "category": CATEGORY_REF, "unit": UNIT_REF, "tier": NULLABLE_TEXT, "due": DATE,
     "overdue": {"type": "boolean"}, "created_at": TIME, "office": NULLABLE_INT,

@@ -22,7 +22,7 @@ from pipeline.views import lists, queries
 from . import events, replies
 
 MIN_REPORT_CHARS = 5
-NUMBER_RE = re.compile(r"^(?:查询|查|进度|查进度|查询进度)?\s*[:：]?\s*(\d{8}-\d{4})\s*[。.!！]?$")
+NUMBER_RE = re.compile(r"^(?:查询|查|进度|查进度|查询进度)?\s*[:：]?\s*(\d{8}-\d{4,6})\s*[。.!！]?$")
 SEPARATORS = " \t\r\n,，。.!！:：;；、-—"
 RATING_WORDS = (("非常满意", "satisfied"), ("基本满意", "basically_satisfied"), ("不满意", "unsatisfied"),
                 ("满意", "satisfied"))

@@ -64,6 +64,16 @@ describe('扫码督办 page', () => {
     expect(h.text(comp, '.scanned-item .item-number')).toBe('20240501-0004')
   })
 
+  test('a day past its 9999th item: five-digit numbers come whole from a scene and from a URL', async () => {
+    const {comp, server, wx} = await openScan(h.RESIDENT, {'GET /api/v1/items/20240501-10004': item('20240501-10004')})
+    scanReturns(wx, {scanType: 'WX_CODE', result: '', path: 'pages/item/item?scene=' + encodeURIComponent('i=20240501-10004')})
+
+    await h.tap(comp, '.scan-btn')
+
+    expect(h.calls(server)).toEqual(['GET /api/v1/me', 'GET /api/v1/items/20240501-10004'])
+    expect(require('../utils/format').findNumber('https://x.example/items/20240501-10004')).toBe('20240501-10004')
+  })
+
   test('a scene the page cannot parse is resolved with /scenes', async () => {
     const {comp, server, wx} = await openScan(h.RESIDENT, {
       'GET /api/v1/scenes/q%3D7f3a': {type: 'item', number: '20240501-0005'},

@@ -1,6 +1,6 @@
 /** Small display helpers shared by the pages. */
 
-const NUMBER_RE = /\d{8}-\d{4}/
+const NUMBER_RE = /\d{8}-\d{4,6}/
 
 /** "2024-05-01T09:30:00+08:00" → "2024-05-01 09:30"; a bare date stays as it is. */
 function formatTime(iso) {
@@ -50,7 +50,7 @@ function numberFromScene(scene) {
   } catch (e) {
     // keep it undecoded
   }
-  const m = /^i=(\d{8}-\d{4})$/.exec(s)
+  const m = /^i=(\d{8}-\d{4,6})$/.exec(s)
   return m ? m[1] : ''
 }
 

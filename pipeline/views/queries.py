@@ -40,7 +40,7 @@ from pipeline.views import measures
 from pipeline.views.parts import item_parts
 from pipeline.views.privacy import coarse_place, mask_name, mask_phone  # noqa: F401 (mask_name: re-exported)
 
-NUMBER_RE = re.compile(r"^\d{8}-\d{4}$")
+NUMBER_RE = re.compile(r"^\d{8}-\d{4,6}$")  # the daily sequence grows past 9999 if it must
 PRIVATE_EVENTS = frozenset({"follow", "unfollow"})
 SEARCH_MAX = 100  # characters of a list's search (and community filter) that are used
 

@@ -37,3 +37,16 @@ def test_numbers_restart_each_day_and_a_failed_report_leaves_no_gap(world, now):
         collect(reporter, "第二条", "wechat", photo_ids=[999], now=now)
     assert collect(reporter, "第三条反映内容", "wechat", now=now).number == "20261123-0002"
     assert collect(reporter, "次日的反映", "wechat", now=now + timedelta(days=1)).number == "20261124-0001"
+
+
+def test_a_day_past_9999_items_goes_on_and_every_number_is_found(client, world, auth, now):
+    from pipeline.views import queries
+    from wechat.handlers import NUMBER_RE as ASKED
+
+    models.DailySequence.create(day="20261123", last=9999)
+    item = collect(world.actor("zhang"), "当天第一万条反映：路灯不亮", "wechat", now=now)
+    assert item.number == "20261123-10000"
+    assert queries.get_item(item.number).id == item.id
+    assert client.get(f"/api/v1/items/{item.number}", headers=auth("zhang")).get_json()["number"] == item.number
+    assert client.get(f"/api/v1/staff/items/{item.number}", headers=auth("office")).status_code == 200
+    assert ASKED.match(f"查询 {item.number}").group(1) == item.number  # a resident asking in chat
