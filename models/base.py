@@ -282,9 +282,11 @@ def fetch_models(model: type[Model], sql: str, params: Sequence[Any]) -> list[An
     return [_instance(model, columns, row) for row in cursor.fetchall()]
 
 
-def column_list(model: type[Model]) -> str:
-    """Every column of `model`, quoted, in the order `fetch_models` reads them by name."""
-    return ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
+def column_list(model: type[Model], alias: str | None = None) -> str:
+    """Every column of `model`, quoted (each prefixed with `alias.` when given, for a
+    join), in the order `fetch_models` and `fetch_joined` read them."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{field.column_name}"' for field in model._meta.sorted_fields)
 
 
 def param_marks(count: int) -> str:

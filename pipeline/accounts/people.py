@@ -9,7 +9,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Office, Resident, StaffUser, SubscriptionGrant, Unit, as_local
-from models.base import fetch_joined, is_postgres
+from models.base import column_list, fetch_joined, is_postgres
 from pipeline.messages.notify import reachable
 from pipeline.rules.actors import HOLDS_BADGE_SQL, Actor, actor_for_staff, resident_actor
 from pipeline.rules.core import transaction
@@ -181,11 +181,8 @@ def token_actor(token: str | None, now: datetime | None = None) -> tuple[ApiToke
     postgres = is_postgres()
     if postgres not in _TOKEN_ACTOR:
         mark = "%s" if postgres else "?"
-
-        def columns(model: type[Any], alias: str) -> str:
-            return ", ".join(f'{alias}."{field.column_name}"' for field in model._meta.sorted_fields)
         _TOKEN_ACTOR[postgres] = (
-            f'SELECT {columns(ApiToken, "t")}, {columns(StaffUser, "s")}, {columns(Resident, "r")}, '
+            f'SELECT {column_list(ApiToken, "t")}, {column_list(StaffUser, "s")}, {column_list(Resident, "r")}, '
             f'{HOLDS_BADGE_SQL.format(resident_id="t.resident_id", mark=mark)} FROM "api_token" t '
             'LEFT JOIN "staff_user" s ON s."id" = t."staff_id" LEFT JOIN "resident" r ON r."id" = t."resident_id" '
             f'WHERE t."token_hash" = {mark}')
