@@ -77,14 +77,10 @@ def update_unit(actor: Actor, unit_id: int, *, name: object = None, community: o
     require("units.manage", actor)
     new_name = optional_text(name, "name", "单位名称", NAME_LENGTH)
     served = known_community(community)
-    if active is not None and not isinstance(active, bool):
-        raise Invalid("是否启用应为是或否", field="active")
+    _check_flag(active)
     with transaction():
         unit = _unit(unit_id, actor)
-        if new_name and new_name != unit.name:
-            if Unit.select().where((Unit.name == new_name) & (Unit.id != unit.id)).exists():
-                raise Invalid("单位已存在", code="exists", field="name")
-            unit.name = new_name
+        _rename(unit, new_name, "单位已存在")
         if served is not None:
             unit.community = served
         if active is not None:
@@ -121,16 +117,12 @@ def update_office(actor: Actor, office_id: int, *, name: object = None, active: 
     units, accounts and items stay; new reports no longer default to it)."""
     _district_admin(actor)
     new_name = optional_text(name, "name", "街道名称", NAME_LENGTH)
-    if active is not None and not isinstance(active, bool):
-        raise Invalid("是否启用应为是或否", field="active")
+    _check_flag(active)
     with transaction():
         office = Office.get_or_none(Office.id == office_id)
         if office is None:
             raise NotFound("街道不存在", code="not_found")
-        if new_name and new_name != office.name:
-            if Office.select().where((Office.name == new_name) & (Office.id != office.id)).exists():
-                raise Invalid("街道已存在", code="exists", field="name")
-            office.name = new_name
+        _rename(office, new_name, "街道已存在")
         if active is not None:
             office.active = active
         office.save()
@@ -254,8 +246,7 @@ def set_user_active(actor: Actor, user_id: int, active: object, now: datetime | 
     restores it. Nobody deactivates their own account."""
     now = as_local(now)
     require("users.manage", actor)
-    if not isinstance(active, bool):
-        raise Invalid("是否启用应为是或否", field="active")
+    _check_flag(active, required=True)
     with transaction():
         user = _user(user_id, actor)
         if not active and user.id == actor.id:
@@ -265,3 +256,20 @@ def set_user_active(actor: Actor, user_id: int, active: object, now: datetime | 
         if not active:
             _revoke_tokens(user, now)
     return user
+
+
+def _check_flag(active: object, required: bool = False) -> None:
+    """An 启用 flag: true or false (or left out, unless `required`)."""
+    if (active is not None or required) and not isinstance(active, bool):
+        raise Invalid("是否启用应为是或否", field="active")
+
+
+def _rename(row: Unit | Office, new_name: str | None, taken: str) -> None:
+    """Give `row` (a unit or an office, whose names are unique) `new_name`, refused with
+    `taken` when another row already has it; nothing when no new name is given."""
+    if not new_name or new_name == row.name:
+        return
+    model = type(row)
+    if model.select().where((model.name == new_name) & (model.id != row.id)).exists():
+        raise Invalid(taken, code="exists", field="name")
+    row.name = new_name
